@@ -1,0 +1,116 @@
+// The seam between the STRADS services and an ML program ("app"). An app is three functions run
+// in rounds:
+//   Schedule (scheduler) - picks the variables of the next round and splits the work per worker;
+//   Push     (worker)    - computes partial results of the update from the worker's shards alone;
+//   Pull     (scheduler) - aggregates the partials, updates the model, and produces the cache
+//                          update every worker applies before its next push.
+// The services move only the plain numbers below; what they mean is the app's business, so a new
+// app is added by implementing these two classes and registering them (apps/registry.h).
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/job_spec.h"
+
+namespace strads::core {
+
+// App-defined numbers addressed by keys; `op` says what they mean. Reused across rounds: clear()
+// keeps capacity, so steady-state rounds allocate nothing.
+struct Payload {
+  int32_t op = 0;
+  std::vector<int64_t> keys;
+  std::vector<double> values;
+
+  void clear() {
+    op = 0;
+    keys.clear();
+    values.clear();
+  }
+  bool empty() const { return keys.empty() && values.empty(); }
+};
+
+// What a worker reports for one round.
+struct Partial {
+  std::vector<double> values;
+  double busy_seconds = 0;  // measured by the worker runtime around apply + push
+  int64_t work_units = 0;   // app-defined cost, e.g. non-zeros touched
+};
+
+// A worker as the scheduler's app sees it when planning a round. Worker i of a round is always
+// tasks[i] and partials[i].
+struct WorkerView {
+  std::vector<int> shards;        // shards this worker holds
+  double last_busy_seconds = 0;   // from its previous partial
+  int64_t last_work_units = 0;
+};
+
+struct RoundPlan {
+  int64_t number = 0;
+  std::vector<Payload> tasks;  // one per worker, in WorkerView order
+};
+
+enum class RoundOutcome { kContinue, kConverged };
+
+struct Metric {
+  std::string name;
+  double value;
+};
+
+class SchedulerApp {
+ public:
+  virtual ~SchedulerApp() = default;
+
+  // Reads and validates the job's data and parameters and cuts the data into `num_shards`
+  // shards. Errors are for the user ("train.libsvm line 3: ...").
+  virtual absl::Status Prepare(const JobSpec& spec, int num_shards) = 0;
+  virtual int num_shards() const = 0;
+  // The bytes a worker fetches to hold `shard`.
+  virtual absl::StatusOr<std::string> ShardBytes(int shard) const = 0;
+  // What a fresh holder of `shard` needs, on top of the shard's bytes, to bring its caches to the
+  // current model (e.g. the non-zero coefficients, to rebuild residuals).
+  virtual void ShardInit(int shard, Payload* init) const = 0;
+
+  // True when Schedule for round t+1 may run before Pull of round t (it then sees the model as of
+  // round t-1): the engine overlaps scheduling with the round in flight.
+  virtual bool schedule_ahead() const = 0;
+  // Plans a round: plan->tasks gets one payload per worker (the engine has already resized it).
+  virtual void Schedule(std::span<const WorkerView> workers, RoundPlan* plan) = 0;
+  // Aggregates one partial per worker, updates the model, and fills the cache update all workers
+  // apply before their next push. An error fails the job (e.g. divergence).
+  virtual absl::StatusOr<RoundOutcome> Pull(const RoundPlan& plan,
+                                            std::span<const Partial> partials,
+                                            Payload* cache_update) = 0;
+
+  // Current metrics for progress and the summary (objective, duality_gap, nnz, ...). Called at
+  // most a few times per second, so it may allocate.
+  virtual void Metrics(std::vector<Metric>* out) const = 0;
+  // The model in the app's text format, loadable outside STRADS.
+  virtual absl::Status WriteModel(std::ostream& out) const = 0;
+};
+
+class WorkerApp {
+ public:
+  virtual ~WorkerApp() = default;
+
+  // Takes the job's parameters (the same map the scheduler validated).
+  virtual absl::Status Configure(const JobSpec& spec) = 0;
+  // Starts holding `shard`: decodes its bytes and brings its caches to the model described by
+  // `init` (from SchedulerApp::ShardInit).
+  virtual absl::Status AddShard(int shard, std::string_view bytes, const Payload& init) = 0;
+  virtual void DropShard(int shard) = 0;
+  // Applies a cache update from Pull to every held shard.
+  virtual absl::Status Apply(const Payload& update) = 0;
+  // Computes this worker's partial for `task` over every held shard. `out->values` is cleared
+  // and refilled; `out->work_units` is set.
+  virtual absl::Status Push(const Payload& task, Partial* out) = 0;
+};
+
+}  // namespace strads::core

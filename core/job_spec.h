@@ -1,0 +1,22 @@
+// A job as the core sees it: which app, which data, how many workers, and the app's parameters as
+// text. Mirrors strads.v1.JobSpec without depending on protobuf.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace strads::core {
+
+struct JobSpec {
+  std::string app;
+  std::string data_path;
+  std::string test_path;
+  int workers = 1;
+  int64_t max_rounds = 0;  // 0 = app default
+  double tolerance = 0;    // 0 = app default
+  double max_seconds = 0;  // 0 = no limit
+  std::map<std::string, std::string> params;
+};
+
+}  // namespace strads::core

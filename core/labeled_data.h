@@ -1,0 +1,30 @@
+// A design matrix with one label per row: the input of supervised apps such as Lasso.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "core/csc_matrix.h"
+
+namespace strads::core {
+
+struct LabeledData {
+  CscMatrix x;            // rows = samples, cols = features
+  std::vector<double> y;  // size x.rows
+};
+
+// Reads LIBSVM text: "label index:value index:value ..." per line, indices 1-based and
+// increasing. Blank lines and lines starting with '#' are skipped. Errors name the file and line
+// ("train.libsvm line 17: index 0; LIBSVM indices start at 1"); NaN or inf values are refused.
+// `min_features` widens the matrix when the file's largest index is smaller.
+absl::StatusOr<LabeledData> ReadLibsvmFile(const std::string& path, int64_t min_features = 0);
+absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view source_name,
+                                        int64_t min_features = 0);
+
+// Writes LIBSVM text with 1-based indices and full double precision (round-trips exactly).
+absl::Status WriteLibsvmFile(const std::string& path, const LabeledData& data);
+
+}  // namespace strads::core

@@ -1,0 +1,40 @@
+// Sampling by priority: draws indices with probability proportional to a non-negative weight, and
+// changes one weight, both in O(log n) through a sum tree. The dynamic scheduler keeps one weight
+// per parameter (its recent squared change plus a floor) and draws the next round's candidates.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+namespace strads::core {
+
+class PrioritySampler {
+ public:
+  // `size` weights, all set to `initial_weight` (>= 0, finite).
+  PrioritySampler(int64_t size, double initial_weight);
+
+  int64_t size() const { return size_; }
+  // Sets weight i (>= 0, finite). O(log n); internal sums are recomputed from children, so large
+  // and small weights mixed over time never accumulate cancellation error.
+  void Set(int64_t i, double weight);
+  double Get(int64_t i) const;
+  double Total() const;
+
+  // The index whose cumulative weight interval contains u, for u in [0, Total()).
+  int64_t Find(double u) const;
+
+  // Draws up to k distinct indices, each draw proportional to the weights of those not yet drawn
+  // (sequential sampling without replacement). Indices with weight 0 are never drawn, so fewer
+  // than k come back when fewer than k weights are positive. O(k log n), no allocation once `out`
+  // has capacity.
+  void SampleDistinct(int64_t k, std::mt19937_64& rng, std::vector<int64_t>* out);
+
+ private:
+  int64_t size_;
+  int64_t leaves_;            // power of two >= size_
+  std::vector<double> tree_;  // 1-based heap layout, leaves at [leaves_, 2 * leaves_)
+  std::vector<double> saved_; // weights removed during SampleDistinct, restored before return
+};
+
+}  // namespace strads::core
