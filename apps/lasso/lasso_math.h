@@ -1,0 +1,50 @@
+// The Lasso's closed-form pieces: the soft-threshold coordinate step, lambda_max, the objective
+// and the duality gap. The gap is written in terms of sums that row shards can report
+// (||r||^2 and X'r add up over shards), so the distributed app and the reference solver share it.
+#pragma once
+
+#include <span>
+
+#include "core/csc_matrix.h"
+
+namespace strads::lasso {
+
+// S(z, l) = sign(z) max(|z| - l, 0).
+inline double SoftThreshold(double z, double l) {
+  if (z > l) return z - l;
+  if (z < -l) return z + l;
+  return 0.0;
+}
+
+// The coordinate-descent minimiser of F over b_j alone, given z = x_j'r for the current residual
+// r = y - X b, the current b_j and ||x_j||^2 > 0.
+inline double CoordinateMinimizer(double z, double b_j, double col_sqnorm, double lambda) {
+  return SoftThreshold(z + col_sqnorm * b_j, lambda) / col_sqnorm;
+}
+
+// out = X' v (out has x.cols entries). Streams X column by column.
+void TransposeTimes(const core::CscMatrix& x, std::span<const double> v, std::span<double> out);
+
+// ||X'y||_inf: the smallest lambda for which b = 0 is optimal.
+double LambdaMax(const core::CscMatrix& x, std::span<const double> y);
+
+// F(b) = 0.5 ||r||^2 + lambda ||b||_1.
+inline double LassoObjective(double residual_sq, double l1_norm, double lambda) {
+  return 0.5 * residual_sq + lambda * l1_norm;
+}
+
+struct DualityGap {
+  double primal = 0;        // F(b)
+  double dual = 0;          // D(theta) for the scaled residual theta = s r
+  double gap = 0;           // primal - dual, >= 0 up to rounding (clamped at 0)
+  double relative_gap = 0;  // gap / primal (0 when both are 0)
+};
+
+// The gap of b with residual r = y - X b, from ||r||^2, X'r and b alone. The dual point is
+// theta = s r with s = min(1, lambda / ||X'r||_inf) (s = 1 when X'r = 0), which is feasible
+// (||X'theta||_inf <= lambda), and D(theta) = 0.5||y||^2 - 0.5||y - theta||^2
+// = s y'r - 0.5 s^2 ||r||^2 with y'r = ||r||^2 + b'X'r, so y itself is never needed.
+DualityGap ComputeDualityGap(double residual_sq, std::span<const double> xtr,
+                             std::span<const double> b, double lambda);
+
+}  // namespace strads::lasso

@@ -1,0 +1,81 @@
+#include "apps/lasso/lasso_params.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "core/params.h"
+
+namespace strads::lasso {
+
+absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
+  core::ParamReader reader(spec.params);
+  LassoParams params;
+
+  if (spec.params.contains("lambda")) {
+    absl::StatusOr<double> lambda = reader.Double("lambda", 0, 0, kInf);
+    if (!lambda.ok()) return lambda.status();
+    if (!std::isfinite(*lambda)) {
+      return absl::InvalidArgumentError(absl::StrCat("lambda must be finite, got ", *lambda));
+    }
+    params.lambda = *lambda;
+    params.lambda_given = true;
+  }
+  absl::StatusOr<std::string> scheduler =
+      reader.Choice("scheduler", "dynamic", {"dynamic", "random", "static", "cyclic"});
+  if (!scheduler.ok()) return scheduler.status();
+  params.scheduler = *scheduler;
+
+  absl::StatusOr<int64_t> batch = reader.Int("batch", 64, 1, int64_t{1} << 30);
+  if (!batch.ok()) return batch.status();
+  params.batch = params.scheduler == "cyclic" ? 1 : *batch;
+
+  absl::StatusOr<double> rho = reader.Double("rho", 0.3, 0, 1);
+  if (!rho.ok()) return rho.status();
+  if (!(*rho > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat("rho must be in (0, 1], got ", *rho));
+  }
+  params.rho = *rho;
+
+  absl::StatusOr<double> eta = reader.Double("eta", 1e-6, 0, 1e6);
+  if (!eta.ok()) return eta.status();
+  if (!(*eta > 0)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "eta must be > 0 (it keeps every coordinate reachable by the dynamic schedule), got ",
+        *eta));
+  }
+  params.eta = *eta;
+
+  absl::StatusOr<int64_t> gap_every = reader.Int("gap_every", 0, 0, kMaxInt);
+  if (!gap_every.ok()) return gap_every.status();
+  params.gap_every = *gap_every;
+
+  absl::StatusOr<int64_t> seed = reader.Int("seed", 1, 0, kMaxInt);
+  if (!seed.ok()) return seed.status();
+  params.seed = static_cast<uint64_t>(*seed);
+
+  absl::StatusOr<double> candidates = reader.Double("candidates", 2.0, 1.0, 1000.0);
+  if (!candidates.ok()) return candidates.status();
+  params.candidates_factor = *candidates;
+
+  if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
+
+  if (spec.max_rounds < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_rounds must be >= 0 (0 = default ", kDefaultMaxRounds, "), got ",
+                     spec.max_rounds));
+  }
+  params.max_rounds = spec.max_rounds > 0 ? spec.max_rounds : kDefaultMaxRounds;
+  if (!(spec.tolerance >= 0 && spec.tolerance < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tolerance (relative duality gap) must be in [0, 1) (0 = default ", kDefaultTolerance,
+        "), got ", spec.tolerance));
+  }
+  params.tolerance = spec.tolerance > 0 ? spec.tolerance : kDefaultTolerance;
+  return params;
+}
+
+}  // namespace strads::lasso

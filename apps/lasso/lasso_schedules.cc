@@ -1,0 +1,94 @@
+#include "apps/lasso/lasso_schedules.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace strads::lasso {
+
+RandomSchedule::RandomSchedule(int64_t features, int64_t batch, uint64_t seed)
+    : features_(features), batch_(std::min(batch, features)), rng_(seed), taken_(features, 0) {}
+
+void RandomSchedule::Next(std::vector<int64_t>* batch) {
+  batch->clear();
+  // Floyd's algorithm: batch_ distinct draws in O(batch_), marks cleared afterwards.
+  for (int64_t top = features_ - batch_; top < features_; ++top) {
+    const int64_t pick = std::uniform_int_distribution<int64_t>(0, top)(rng_);
+    const int64_t chosen = taken_[pick] ? top : pick;
+    taken_[chosen] = 1;
+    batch->push_back(chosen);
+  }
+  for (int64_t j : *batch) taken_[j] = 0;
+}
+
+BlockSchedule::BlockSchedule(int64_t features, int64_t batch)
+    : features_(features), batch_(std::min(batch, features)) {}
+
+void BlockSchedule::Next(std::vector<int64_t>* batch) {
+  batch->clear();
+  for (int64_t i = 0; i < batch_; ++i) {
+    batch->push_back(next_);
+    if (++next_ == features_) next_ = 0;
+  }
+}
+
+DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm,
+                                 int64_t batch, double rho, double eta_abs,
+                                 double candidates_factor, uint64_t seed)
+    : batch_(std::min(batch, x->cols)),
+      num_candidates_(std::min<int64_t>(
+          x->cols, static_cast<int64_t>(std::ceil(candidates_factor * static_cast<double>(batch))))),
+      eta_(eta_abs),
+      empty_column_(x->cols, 0),
+      sampler_(x->cols, kUntriedWeight),
+      correlation_(x),
+      filter_(&correlation_, rho),
+      rng_(seed) {
+  for (int64_t j = 0; j < x->cols; ++j) {
+    if (col_sqnorm[j] == 0) {
+      empty_column_[j] = 1;
+      sampler_.Set(j, 0);
+    }
+  }
+  candidates_.reserve(num_candidates_);
+}
+
+void DynamicSchedule::Next(std::vector<int64_t>* batch) {
+  sampler_.SampleDistinct(num_candidates_, rng_, &candidates_);
+  filter_.Filter(candidates_, batch_, batch);
+  ++rounds_;
+  drawn_ += static_cast<int64_t>(candidates_.size());
+  kept_ += static_cast<int64_t>(batch->size());
+}
+
+void DynamicSchedule::OnUpdated(int64_t j, double delta) {
+  if (empty_column_[j]) return;
+  sampler_.Set(j, delta * delta + eta_);
+}
+
+void DynamicSchedule::OnPredictedChange(int64_t j, double delta) {
+  if (empty_column_[j]) return;
+  sampler_.Set(j, delta * delta + eta_);
+}
+
+double DynamicSchedule::candidates_per_round() const {
+  return rounds_ > 0 ? static_cast<double>(drawn_) / static_cast<double>(rounds_) : 0.0;
+}
+
+double DynamicSchedule::kept_per_round() const {
+  return rounds_ > 0 ? static_cast<double>(kept_) / static_cast<double>(rounds_) : 0.0;
+}
+
+std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
+                                                 const core::CscMatrix* x,
+                                                 std::span<const double> col_sqnorm,
+                                                 double eta_abs) {
+  if (params.scheduler == "random") {
+    return std::make_unique<RandomSchedule>(x->cols, params.batch, params.seed);
+  }
+  if (params.scheduler == "static") return std::make_unique<BlockSchedule>(x->cols, params.batch);
+  if (params.scheduler == "cyclic") return std::make_unique<BlockSchedule>(x->cols, 1);
+  return std::make_unique<DynamicSchedule>(x, col_sqnorm, params.batch, params.rho, eta_abs,
+                                           params.candidates_factor, params.seed);
+}
+
+}  // namespace strads::lasso

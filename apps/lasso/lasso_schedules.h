@@ -1,0 +1,103 @@
+// The four ways the Lasso app picks a round's coordinates, behind one interface so that they run
+// in the same system and compare fairly: dynamic (STRADS: priority sampling, then the dependency
+// check), random (Shotgun), static (round-robin blocks) and cyclic (sequential CD).
+// Each costs O(batch log M + filter work) per round, never O(M). Not thread-safe; owned by the
+// LassoSchedulerApp and used on its thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "apps/lasso/lasso_params.h"
+#include "core/csc_matrix.h"
+#include "core/dependency_filter.h"
+#include "core/priority_sampler.h"
+
+namespace strads::lasso {
+
+class LassoSchedule {
+ public:
+  virtual ~LassoSchedule() = default;
+  // Fills `batch` (cleared first) with distinct coordinates for the next round.
+  virtual void Next(std::vector<int64_t>* batch) = 0;
+  // Coordinate j was just updated by `delta` (0 when it did not move).
+  virtual void OnUpdated(int64_t j, double delta) {}
+  // A full gradient pass says coordinate j would move by `delta` if updated now.
+  virtual void OnPredictedChange(int64_t j, double delta) {}
+  // Average candidates drawn, and kept after the dependency check, per round (dynamic only; the
+  // gap between them is what the check and the batch limit cost).
+  virtual double candidates_per_round() const { return 0; }
+  virtual double kept_per_round() const { return 0; }
+};
+
+// Shotgun: `batch` distinct coordinates uniformly at random, no dependency check.
+class RandomSchedule final : public LassoSchedule {
+ public:
+  RandomSchedule(int64_t features, int64_t batch, uint64_t seed);
+  void Next(std::vector<int64_t>* batch) override;
+
+ private:
+  int64_t features_;
+  int64_t batch_;
+  std::mt19937_64 rng_;
+  std::vector<uint8_t> taken_;  // all 0 between rounds
+};
+
+// Round t takes the next `batch` coordinates in index order, wrapping around. batch = 1 is
+// sequential cyclic coordinate descent.
+class BlockSchedule final : public LassoSchedule {
+ public:
+  BlockSchedule(int64_t features, int64_t batch);
+  void Next(std::vector<int64_t>* batch) override;
+
+ private:
+  int64_t features_;
+  int64_t batch_;
+  int64_t next_ = 0;
+};
+
+// STRADS: draws ceil(candidates_factor * batch) distinct coordinates with probability
+// proportional to (delta b_j)^2 + eta, then keeps at most `batch` of them whose pairwise
+// correlation is under rho. Coordinates never tried yet carry a huge weight, so the first
+// rounds sweep every coordinate once (in random order) before priorities take over. All-zero
+// columns get weight 0 (updating them can do nothing).
+class DynamicSchedule final : public LassoSchedule {
+ public:
+  // `x` must outlive this object. `eta_abs` is the absolute priority floor.
+  DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm, int64_t batch,
+                  double rho, double eta_abs, double candidates_factor, uint64_t seed);
+  void Next(std::vector<int64_t>* batch) override;
+  void OnUpdated(int64_t j, double delta) override;
+  void OnPredictedChange(int64_t j, double delta) override;
+  double candidates_per_round() const override;
+  double kept_per_round() const override;
+
+  static constexpr double kUntriedWeight = 1e30;
+
+ private:
+  int64_t batch_;
+  int64_t num_candidates_;
+  double eta_;
+  std::vector<uint8_t> empty_column_;
+  core::PrioritySampler sampler_;
+  core::ColumnCorrelation correlation_;
+  core::DependencyFilter filter_;
+  std::mt19937_64 rng_;
+  std::vector<int64_t> candidates_;
+  int64_t rounds_ = 0;
+  int64_t drawn_ = 0;
+  int64_t kept_ = 0;
+};
+
+// Builds the schedule `params.scheduler` names. `x` and `col_sqnorm` must outlive it.
+// `eta_abs` is params.eta already scaled to the data.
+std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
+                                                 const core::CscMatrix* x,
+                                                 std::span<const double> col_sqnorm,
+                                                 double eta_abs);
+
+}  // namespace strads::lasso

@@ -1,0 +1,154 @@
+#include "apps/lasso/lasso_worker_app.h"
+
+#include <cmath>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "apps/lasso/lasso_params.h"
+#include "apps/lasso/lasso_protocol.h"
+#include "core/row_sharding.h"
+
+namespace strads::lasso {
+namespace {
+
+// r -= x_j * delta over one column, keeping ||r||^2 current: each entry changes it by
+// r_new^2 - r_old^2 = (r_new - r_old)(r_new + r_old).
+void SubtractColumn(const core::CscMatrix& x, int64_t j, double delta, std::vector<double>* r,
+                    double* residual_sq) {
+  const int64_t end = x.col_ptr[j + 1];
+  double change = 0;
+  for (int64_t k = x.col_ptr[j]; k < end; ++k) {
+    double& entry = (*r)[x.row_idx[k]];
+    const double step = -x.values[k] * delta;
+    change += step * (2 * entry + step);
+    entry += step;
+  }
+  *residual_sq += change;
+}
+
+double ColumnDot(const core::CscMatrix& x, int64_t j, const std::vector<double>& r) {
+  const int64_t end = x.col_ptr[j + 1];
+  double sum = 0;
+  for (int64_t k = x.col_ptr[j]; k < end; ++k) sum += x.values[k] * r[x.row_idx[k]];
+  return sum;
+}
+
+}  // namespace
+
+absl::Status LassoWorkerApp::Configure(const core::JobSpec& spec) {
+  // The scheduler validated these; parsing again keeps a mismatched worker from running a job
+  // it does not understand.
+  return ParseLassoParams(spec).status();
+}
+
+absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
+                                      const core::Payload& init) {
+  absl::StatusOr<core::LabeledData> data = core::DecodeShard(bytes);
+  if (!data.ok()) return data.status();
+  if (features_ >= 0 && data->x.cols != features_) {
+    return absl::InvalidArgumentError(absl::StrCat("lasso shard ", shard, " has ", data->x.cols,
+                                                   " features; other shards have ", features_));
+  }
+  int64_t version = 0;
+  if (!init.empty()) {
+    if (init.op != kInitCoefficients || init.values.size() != init.keys.size() + 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lasso shard ", shard, ": malformed init (op ", init.op, ", ",
+                       init.keys.size(), " keys, ", init.values.size(), " values)"));
+    }
+    version = static_cast<int64_t>(init.values.back());
+  }
+  ShardState state;
+  state.data = *std::move(data);
+  state.residual = state.data.y;
+  for (size_t i = 0; i < init.keys.size(); ++i) {
+    const int64_t j = init.keys[i];
+    if (j < 0 || j >= state.data.x.cols) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lasso shard ", shard, ": init coefficient ", j, " out of range"));
+    }
+    SubtractColumn(state.data.x, j, init.values[i], &state.residual, &state.residual_sq);
+  }
+  state.residual_sq = 0;
+  for (double v : state.residual) state.residual_sq += v * v;
+  state.version = version;
+  features_ = state.data.x.cols;
+  shards_.insert_or_assign(shard, std::move(state));
+  return absl::OkStatus();
+}
+
+void LassoWorkerApp::DropShard(int shard) {
+  shards_.erase(shard);
+  if (shards_.empty()) features_ = -1;
+}
+
+absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
+  if (update.empty()) return absl::OkStatus();
+  if (update.op != kApplyDeltas || update.values.size() != update.keys.size() + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lasso worker: malformed cache update (op ", update.op, ", ",
+                     update.keys.size(), " keys, ", update.values.size(), " values)"));
+  }
+  const int64_t version = static_cast<int64_t>(update.values.back());
+  for (auto& [shard, state] : shards_) {
+    if (state.version >= version) continue;
+    if (state.version != version - 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "lasso shard ", shard, " reflects model version ", state.version,
+          " but the update is for version ", version, "; the shard must be re-sent"));
+    }
+    for (size_t i = 0; i < update.keys.size(); ++i) {
+      const int64_t j = update.keys[i];
+      if (j < 0 || j >= state.data.x.cols) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("lasso worker: update for coefficient ", j, " out of range"));
+      }
+      SubtractColumn(state.data.x, j, update.values[i], &state.residual, &state.residual_sq);
+    }
+    state.version = version;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out) {
+  out->values.clear();
+  out->work_units = 0;
+  if (shards_.empty()) return absl::OkStatus();
+  if (task.op == kPushCoordinates) {
+    const size_t num_keys = task.keys.size();
+    out->values.assign(num_keys + 1, 0.0);
+    for (int64_t j : task.keys) {
+      if (j < 0 || j >= features_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("lasso worker: coordinate ", j, " out of range [0, ", features_, ")"));
+      }
+    }
+    for (const auto& [shard, state] : shards_) {
+      const core::CscMatrix& x = state.data.x;
+      for (size_t i = 0; i < num_keys; ++i) {
+        const int64_t j = task.keys[i];
+        out->values[i] += ColumnDot(x, j, state.residual);
+        out->work_units += x.col_ptr[j + 1] - x.col_ptr[j];
+      }
+      out->values[num_keys] += state.residual_sq;
+    }
+    return absl::OkStatus();
+  }
+  if (task.op == kComputeGap) {
+    out->values.assign(features_ + 1, 0.0);
+    for (auto& [shard, state] : shards_) {
+      const core::CscMatrix& x = state.data.x;
+      for (int64_t j = 0; j < features_; ++j) out->values[j] += ColumnDot(x, j, state.residual);
+      // Exact, which also resets the drift of the incremental norm.
+      double residual_sq = 0;
+      for (double v : state.residual) residual_sq += v * v;
+      state.residual_sq = residual_sq;
+      out->values[features_] += residual_sq;
+      out->work_units += x.nnz() + x.rows;
+    }
+    return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(absl::StrCat("lasso worker: unknown task op ", task.op));
+}
+
+}  // namespace strads::lasso

@@ -1,0 +1,126 @@
+#include "apps/testing/in_process_driver.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace strads::apps::testing {
+namespace {
+
+absl::Status LoadShards(const core::SchedulerApp& scheduler, const core::JobSpec& spec,
+                        core::WorkerApp& worker, const std::vector<int>& shards) {
+  if (absl::Status status = worker.Configure(spec); !status.ok()) return status;
+  core::Payload init;
+  for (int shard : shards) {
+    absl::StatusOr<std::string> bytes = scheduler.ShardBytes(shard);
+    if (!bytes.ok()) return bytes.status();
+    scheduler.ShardInit(shard, &init);
+    if (absl::Status status = worker.AddShard(shard, *bytes, init); !status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::optional<double> InProcessResult::Metric(std::string_view name) const {
+  for (const core::Metric& metric : metrics) {
+    if (metric.name == name) return metric.value;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
+                                             const WorkerAppFactory& make_worker,
+                                             const core::JobSpec& spec,
+                                             const InProcessOptions& options) {
+  const int k = options.num_workers;
+  if (k < 1 || options.shards_per_worker < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("need >= 1 worker and shard per worker, got ",
+                                                   k, " and ", options.shards_per_worker));
+  }
+  if (absl::Status status = scheduler.Prepare(spec, k * options.shards_per_worker);
+      !status.ok()) {
+    return status;
+  }
+  std::vector<core::WorkerView> views(k);
+  for (int shard = 0; shard < scheduler.num_shards(); ++shard) {
+    views[shard % k].shards.push_back(shard);
+  }
+  std::vector<std::unique_ptr<core::WorkerApp>> workers;
+  for (int w = 0; w < k; ++w) {
+    workers.push_back(make_worker());
+    if (absl::Status status = LoadShards(scheduler, spec, *workers[w], views[w].shards);
+        !status.ok()) {
+      return status;
+    }
+  }
+
+  const bool ahead = scheduler.schedule_ahead();
+  auto plan_round = [&](int64_t number, core::RoundPlan* plan) {
+    plan->number = number;
+    plan->tasks.resize(k);
+    for (core::Payload& task : plan->tasks) task.clear();
+    scheduler.Schedule(views, plan);
+  };
+  core::RoundPlan plan;
+  core::RoundPlan next;
+  core::Payload pending;
+  std::vector<core::Partial> partials(k);
+  InProcessResult result;
+  plan_round(0, &plan);
+  int64_t round = 0;
+  while (true) {
+    if (round == options.replace_worker_at_round) {
+      workers[0] = make_worker();
+      if (absl::Status status = LoadShards(scheduler, spec, *workers[0], views[0].shards);
+          !status.ok()) {
+        return status;
+      }
+    }
+    for (int w = 0; w < k; ++w) {
+      const auto start = std::chrono::steady_clock::now();
+      // A replacement's ShardInit already includes the pending update, so (as in the engine) it
+      // is not sent to it.
+      const bool replaced = round == options.replace_worker_at_round && w == 0;
+      if (!replaced) {
+        if (absl::Status status = workers[w]->Apply(pending); !status.ok()) return status;
+      }
+      if (absl::Status status = workers[w]->Push(plan.tasks[w], &partials[w]); !status.ok()) {
+        return status;
+      }
+      partials[w].busy_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
+    pending.clear();
+    if (ahead) plan_round(round + 1, &next);
+    absl::StatusOr<core::RoundOutcome> outcome = scheduler.Pull(plan, partials, &pending);
+    if (!outcome.ok()) return outcome.status();
+    for (int w = 0; w < k; ++w) {
+      views[w].last_busy_seconds = partials[w].busy_seconds;
+      views[w].last_work_units = partials[w].work_units;
+    }
+    if (options.on_round) options.on_round(plan, partials);
+    ++round;
+    if (*outcome == core::RoundOutcome::kConverged) {
+      result.outcome = core::RoundOutcome::kConverged;
+      break;
+    }
+    if ((spec.max_rounds > 0 && round >= spec.max_rounds) ||
+        (options.max_rounds > 0 && round >= options.max_rounds)) {
+      break;
+    }
+    if (ahead) {
+      std::swap(plan, next);
+    } else {
+      plan_round(round, &plan);
+    }
+  }
+  result.rounds = round;
+  scheduler.Metrics(&result.metrics);
+  return result;
+}
+
+}  // namespace strads::apps::testing

@@ -1,0 +1,35 @@
+// The CLI's commands, each returning the process exit code: 0 success, 1 error or failed job,
+// 3 cancelled job. Messages go to stderr as one line: "strads: <what went wrong>".
+#pragma once
+
+#include <string>
+
+#include "core/job_spec.h"
+
+namespace strads::client {
+
+struct OutputOptions {
+  bool json = false;   // machine-readable output on stdout instead of tables and progress
+  bool quiet = false;  // no progress lines
+  double progress_interval_seconds = 1.0;
+};
+
+struct ResultFiles {
+  std::string model_out;     // where to write the model; empty = do not download
+  std::string summary_json;  // where to write the summary JSON; empty = do not write
+};
+
+// Starts an in-process cluster (scheduler + `spec.workers` workers on loopback), runs the job to
+// the end with progress, writes the result files, and stops the cluster.
+int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output);
+int Submit(const std::string& server, const core::JobSpec& spec, bool watch,
+           const ResultFiles& files, const OutputOptions& output);
+int ListJobs(const std::string& server, const OutputOptions& output);
+int ShowStatus(const std::string& server, const std::string& job_id, const OutputOptions& output);
+int Watch(const std::string& server, const std::string& job_id, const ResultFiles& files,
+          const OutputOptions& output);
+int Cancel(const std::string& server, const std::string& job_id, const OutputOptions& output);
+int Result(const std::string& server, const std::string& job_id, const ResultFiles& files,
+           const OutputOptions& output);
+
+}  // namespace strads::client

@@ -1,0 +1,159 @@
+#include "client/job_client.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "grpcpp/create_channel.h"
+#include "protos/convert.h"
+
+namespace strads::client {
+namespace {
+
+constexpr auto kUnaryTimeout = std::chrono::seconds(30);
+
+void SetDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() + kUnaryTimeout);
+}
+
+}  // namespace
+
+bool IsTerminal(v1::JobState state) {
+  return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
+         state == v1::JOB_STATE_CANCELLED;
+}
+
+std::string StateName(v1::JobState state) {
+  std::string name = v1::JobState_Name(state);
+  constexpr std::string_view kPrefix = "JOB_STATE_";
+  if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
+  absl::AsciiStrToLower(&name);
+  return name;
+}
+
+JobClient::JobClient(std::string server_address) : address_(std::move(server_address)) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(256 << 20);
+  stub_ = v1::JobService::NewStub(
+      grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args));
+}
+
+absl::Status JobClient::FromGrpc(const grpc::Status& status) const {
+  if (status.ok()) return absl::OkStatus();
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", address_, ": ",
+                                               status.error_message(),
+                                               " (is strads-scheduler running? see --server)"));
+  }
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+absl::StatusOr<std::string> JobClient::Submit(const core::JobSpec& spec) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::SubmitJobRequest request;
+  proto::ToProto(spec, request.mutable_spec());
+  v1::SubmitJobResponse response;
+  if (absl::Status status = FromGrpc(stub_->SubmitJob(&context, request, &response));
+      !status.ok()) {
+    return status;
+  }
+  return response.job_id();
+}
+
+absl::StatusOr<std::vector<v1::JobStatus>> JobClient::List() {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::ListJobsResponse response;
+  if (absl::Status status = FromGrpc(stub_->ListJobs(&context, {}, &response)); !status.ok()) {
+    return status;
+  }
+  return std::vector<v1::JobStatus>(response.jobs().begin(), response.jobs().end());
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::Get(const std::string& job_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::JobRef request;
+  request.set_job_id(job_id);
+  v1::JobStatus response;
+  if (absl::Status status = FromGrpc(stub_->GetJob(&context, request, &response)); !status.ok()) {
+    return status;
+  }
+  return response;
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::Cancel(const std::string& job_id) {
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  v1::JobRef request;
+  request.set_job_id(job_id);
+  v1::CancelJobResponse response;
+  if (absl::Status status = FromGrpc(stub_->CancelJob(&context, request, &response));
+      !status.ok()) {
+    return status;
+  }
+  return response.status();
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::Watch(
+    const std::string& job_id, int min_interval_ms,
+    const std::function<void(const v1::JobStatus&)>& on_status) {
+  grpc::ClientContext context;
+  v1::WatchJobRequest request;
+  request.set_job_id(job_id);
+  request.set_min_interval_ms(min_interval_ms);
+  std::unique_ptr<grpc::ClientReader<v1::JobStatus>> reader = stub_->WatchJob(&context, request);
+  v1::JobStatus status;
+  v1::JobStatus last;
+  bool any = false;
+  while (reader->Read(&status)) {
+    on_status(status);
+    last = status;
+    any = true;
+  }
+  if (absl::Status finished = FromGrpc(reader->Finish()); !finished.ok()) return finished;
+  if (!any || !IsTerminal(last.state())) {
+    return absl::UnavailableError(
+        absl::StrCat("the watch of ", job_id, " ended before the job did"));
+  }
+  return last;
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,
+                                                        const std::string& model_path) {
+  grpc::ClientContext context;
+  v1::JobRef request;
+  request.set_job_id(job_id);
+  std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader =
+      stub_->GetResult(&context, request);
+  const std::string temporary = model_path + ".part";
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write '", temporary, "'"));
+  v1::ResultChunk chunk;
+  v1::JobStatus status;
+  while (reader->Read(&chunk)) {
+    if (chunk.has_status()) status = chunk.status();
+    out.write(chunk.model().data(), static_cast<std::streamsize>(chunk.model().size()));
+  }
+  out.close();
+  if (absl::Status finished = FromGrpc(reader->Finish()); !finished.ok()) {
+    std::filesystem::remove(temporary);
+    return finished;
+  }
+  if (!out) return absl::DataLossError(absl::StrCat("writing '", temporary, "' failed"));
+  std::error_code error;
+  std::filesystem::rename(temporary, model_path, error);
+  if (error) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("cannot write '", model_path, "': ", error.message()));
+  }
+  return status;
+}
+
+}  // namespace strads::client

@@ -1,0 +1,44 @@
+// The CLI's connection to a scheduler's JobService: submit, list, watch, cancel and download,
+// with gRPC failures turned into messages a user can act on.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/job_spec.h"
+#include "strads/v1/strads.grpc.pb.h"
+
+namespace strads::client {
+
+class JobClient {
+ public:
+  explicit JobClient(std::string server_address);
+
+  absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
+  absl::StatusOr<std::vector<v1::JobStatus>> List();
+  absl::StatusOr<v1::JobStatus> Get(const std::string& job_id);
+  absl::StatusOr<v1::JobStatus> Cancel(const std::string& job_id);
+  // Calls `on_status` for every update until the job ends; returns the final status.
+  absl::StatusOr<v1::JobStatus> Watch(const std::string& job_id, int min_interval_ms,
+                                      const std::function<void(const v1::JobStatus&)>& on_status);
+  // Writes the finished job's model to `model_path` (via a temporary file and a rename).
+  absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id,
+                                               const std::string& model_path);
+
+  const std::string& address() const { return address_; }
+
+ private:
+  absl::Status FromGrpc(const grpc::Status& status) const;
+
+  std::string address_;
+  std::unique_ptr<v1::JobService::Stub> stub_;
+};
+
+bool IsTerminal(v1::JobState state);
+// "succeeded", "running", ...
+std::string StateName(v1::JobState state);
+
+}  // namespace strads::client

@@ -1,0 +1,94 @@
+#include "client/job_flags.h"
+
+#include <filesystem>
+#include <span>
+
+#include "absl/strings/str_cat.h"
+
+namespace strads::client {
+namespace {
+
+struct AppFlag {
+  const char* flag;   // command-line name
+  const char* param;  // parameter name in the job spec
+  const char* help;
+};
+
+// Lasso parameters; defaults live in the app (apps/lasso/lasso_params.h).
+constexpr AppFlag kLassoFlags[] = {
+    {"--lambda", "lambda", "L1 penalty (default: 0.1 * lambda_max of the data)"},
+    {"--scheduler", "scheduler",
+     "dynamic (STRADS priority + dependency check), random (Shotgun), static (round-robin "
+     "blocks) or cyclic (sequential); default dynamic"},
+    {"--batch", "batch", "coordinates updated per round (U); default 64, cyclic uses 1"},
+    {"--rho", "rho", "dependency threshold: no two batch columns correlate above it; default 0.3"},
+    {"--eta", "eta", "priority floor so every coordinate stays reachable"},
+    {"--gap-every", "gap_every", "rounds between duality-gap checks (default: about one sweep)"},
+    {"--seed", "seed", "random seed of the schedule; default 1"},
+};
+
+constexpr AppFlag kMfFlags[] = {
+    {"--rank", "rank", "factorization rank K; default 10"},
+    {"--lambda", "lambda", "L2 penalty on W and H; default 0.05"},
+    {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
+    {"--seed", "seed", "random seed of the initial factors; default 1"},
+};
+
+std::span<const AppFlag> FlagsOf(const std::string& app) {
+  if (app == "lasso") return kLassoFlags;
+  if (app == "mf") return kMfFlags;
+  return {};
+}
+
+}  // namespace
+
+void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
+  flags->spec.app = app;
+  flags->spec.workers = 2;
+  command->add_option("--data", flags->spec.data_path, "training data file")->required();
+  if (app == "mf") {
+    command->add_option("--test", flags->spec.test_path, "held-out ratings (optional)");
+  }
+  command->add_option("--workers", flags->spec.workers, "workers (and data shards) for the job")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  command->add_option("--tol", flags->spec.tolerance,
+                      "stop when the convergence measure falls below this (app default if 0)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--max-rounds", flags->spec.max_rounds, "stop after this many rounds")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--max-seconds", flags->spec.max_seconds, "stop after this many seconds")
+      ->check(CLI::NonNegativeNumber);
+  for (const AppFlag& flag : FlagsOf(app)) {
+    command->add_option_function<std::string>(
+        flag.flag, [flags, param = std::string(flag.param)](const std::string& value) {
+          flags->app_params[param] = value;
+        },
+        flag.help);
+  }
+  command->add_option("--param", flags->extra_params,
+                      "any app parameter as key=value (repeatable)");
+}
+
+absl::StatusOr<core::JobSpec> BuildSpec(const CLI::App& command, JobFlags& flags) {
+  core::JobSpec spec = flags.spec;
+  spec.params.insert(flags.app_params.begin(), flags.app_params.end());
+  for (const std::string& pair : flags.extra_params) {
+    size_t equals = pair.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--param takes key=value, got '", pair, "'"));
+    }
+    spec.params[pair.substr(0, equals)] = pair.substr(equals + 1);
+  }
+  std::error_code error;
+  if (!spec.data_path.empty()) {
+    spec.data_path = std::filesystem::absolute(spec.data_path, error).string();
+  }
+  if (!spec.test_path.empty()) {
+    spec.test_path = std::filesystem::absolute(spec.test_path, error).string();
+  }
+  return spec;
+}
+
+}  // namespace strads::client

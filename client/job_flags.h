@@ -1,0 +1,30 @@
+// Command-line flags that describe a job, shared by `strads run` and `strads submit`. App
+// parameters travel as text and are validated by the app itself (on the scheduler), so the CLI
+// and the scheduler can never disagree about what is valid.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/statusor.h"
+#include "core/job_spec.h"
+
+namespace strads::client {
+
+struct JobFlags {
+  core::JobSpec spec;
+  std::map<std::string, std::string> app_params;  // flag name -> value, only flags that were given
+  std::vector<std::string> extra_params;           // --param key=value
+};
+
+// Adds the flags common to every app (--data, --workers, --tol, --max-rounds, --max-seconds,
+// --param) and those of `app`. `flags` must outlive `command`.
+void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags);
+
+// The spec after parsing: app parameters copied in, paths made absolute (the scheduler of a local
+// cluster resolves them from its own working directory).
+absl::StatusOr<core::JobSpec> BuildSpec(const CLI::App& command, JobFlags& flags);
+
+}  // namespace strads::client

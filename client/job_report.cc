@@ -1,0 +1,99 @@
+#include "client/job_report.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "client/job_client.h"
+
+namespace strads::client {
+namespace {
+
+// Metrics shown on a progress line, in this order, when the app reports them.
+constexpr const char* kProgressMetrics[] = {"objective", "relative_gap", "duality_gap", "nnz",
+                                            "train_rmse", "test_rmse"};
+
+std::string FormatValue(double value) {
+  if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
+    return absl::StrFormat("%.0f", value);
+  }
+  return absl::StrFormat("%.6g", value);
+}
+
+}  // namespace
+
+std::string ProgressLine(const v1::JobStatus& status) {
+  std::string line = absl::StrFormat("[%7.1fs] %-8s", status.seconds(), StateName(status.state()));
+  if (status.state() == v1::JOB_STATE_RUNNING || IsTerminal(status.state())) {
+    absl::StrAppend(&line, absl::StrFormat(" round %-7d", status.round()));
+    for (const char* name : kProgressMetrics) {
+      auto it = status.metrics().find(name);
+      if (it != status.metrics().end()) {
+        absl::StrAppend(&line, "  ", name, " ", FormatValue(it->second));
+      }
+    }
+  }
+  if (!status.message().empty() && status.state() != v1::JOB_STATE_RUNNING) {
+    absl::StrAppend(&line, "  (", status.message(), ")");
+  }
+  return line;
+}
+
+std::string FinalReport(const v1::JobStatus& status, const std::string& model_path) {
+  std::string out = absl::StrCat("job ", status.job_id(), " ", StateName(status.state()));
+  if (!status.message().empty()) absl::StrAppend(&out, ": ", status.message());
+  absl::StrAppend(&out, "\n");
+  auto row = [&](const std::string& name, const std::string& value) {
+    absl::StrAppend(&out, absl::StrFormat("  %-20s %s\n", name, value));
+  };
+  row("rounds", absl::StrCat(status.round()));
+  row("seconds", absl::StrFormat("%.3f", status.seconds()));
+  if (status.seconds() > 0) {
+    row("rounds_per_second", absl::StrFormat("%.1f", status.round() / status.seconds()));
+  }
+  row("workers", absl::StrCat(status.spec().workers()));
+  std::vector<std::pair<std::string, double>> metrics(status.metrics().begin(),
+                                                      status.metrics().end());
+  std::sort(metrics.begin(), metrics.end());
+  for (const auto& [name, value] : metrics) {
+    if (name == "rounds") continue;
+    row(name, absl::StrFormat("%.10g", value));
+  }
+  if (!model_path.empty()) row("model", model_path);
+  return out;
+}
+
+std::string JobsTable(const std::vector<v1::JobStatus>& jobs) {
+  if (jobs.empty()) return "no jobs\n";
+  std::string out = absl::StrFormat("%-10s %-6s %-20s %8s %9s  %s\n", "JOB", "APP", "STATE",
+                                    "ROUNDS", "SECONDS", "MESSAGE");
+  for (const v1::JobStatus& job : jobs) {
+    absl::StrAppend(&out, absl::StrFormat("%-10s %-6s %-20s %8d %9.2f  %s\n", job.job_id(),
+                                          job.spec().app(), StateName(job.state()), job.round(),
+                                          job.seconds(), job.message()));
+  }
+  return out;
+}
+
+nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path) {
+  nlohmann::json json;
+  for (const auto& [name, value] : status.metrics()) json[name] = value;
+  json["job_id"] = status.job_id();
+  json["app"] = status.spec().app();
+  json["state"] = StateName(status.state());
+  json["message"] = status.message();
+  json["rounds"] = status.round();
+  json["seconds"] = status.seconds();
+  json["workers"] = status.spec().workers();
+  auto scheduler = status.spec().params().find("scheduler");
+  if (scheduler != status.spec().params().end()) json["scheduler"] = scheduler->second;
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [key, value] : status.spec().params()) params[key] = value;
+  json["params"] = params;
+  json["data"] = status.spec().data_path();
+  if (!model_path.empty()) json["model"] = model_path;
+  return json;
+}
+
+}  // namespace strads::client

@@ -1,0 +1,22 @@
+// What the CLI shows people and programs about a job: one progress line per update, a final
+// summary block, a table of jobs, and the summary JSON.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "strads/v1/strads.pb.h"
+
+namespace strads::client {
+
+// "[   2.3s] running round 1200  objective 1.2345e+02  duality_gap 3.1e-05  nnz 87"
+std::string ProgressLine(const v1::JobStatus& status);
+// A multi-line block with the job's outcome and every metric.
+std::string FinalReport(const v1::JobStatus& status, const std::string& model_path);
+std::string JobsTable(const std::vector<v1::JobStatus>& jobs);
+// Keys: job_id, app, state, message, rounds, seconds, workers, scheduler (when set), every metric,
+// and model (when given).
+nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path);
+
+}  // namespace strads::client

@@ -1,0 +1,144 @@
+// strads: the STRADS command-line client. Runs jobs on an embedded local cluster (`run`), or
+// submits and follows them on a long-running scheduler (`submit`, `jobs`, `status`, `watch`,
+// `cancel`, `result`), and generates test data (`generate`).
+#include <cstdlib>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "client/commands.h"
+#include "client/generate_command.h"
+#include "client/job_flags.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+std::string DefaultServer() {
+  const char* from_env = std::getenv("STRADS_SERVER");
+  return from_env != nullptr && *from_env != '\0' ? from_env : "127.0.0.1:7070";
+}
+
+void AddOutputFlags(CLI::App* command, strads::client::OutputOptions* output) {
+  command->add_flag("--json", output->json, "print machine-readable JSON instead of text");
+  command->add_flag("--quiet,-q", output->quiet, "no progress lines");
+}
+
+void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files, bool with_defaults) {
+  auto* model = command->add_option("--model-out", files->model_out, "write the model here");
+  auto* summary =
+      command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
+  if (with_defaults) {
+    model->capture_default_str();
+    summary->capture_default_str();
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"strads: run and watch STRADS jobs (structure-aware dynamic scheduling for "
+               "parallel machine learning)"};
+  cli.require_subcommand(1);
+  cli.set_version_flag("--version", "strads 0.1.0");
+  std::string server = DefaultServer();
+  std::string log_level = "warn";
+  spdlog::set_level(spdlog::level::warn);
+  cli.add_option("--log-level", log_level, "log level of the embedded cluster (run)")
+      ->capture_default_str()
+      ->each([](const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); });
+  strads::client::OutputOptions output;
+  strads::client::ResultFiles files;
+  int exit_code = 0;
+  const std::string kServerHelp = "scheduler address HOST:PORT (env STRADS_SERVER)";
+
+  // run APP: embedded local cluster.
+  CLI::App* run = cli.add_subcommand("run", "run a job on a local cluster started for it");
+  run->require_subcommand(1);
+  strads::client::JobFlags run_lasso_flags, run_mf_flags;
+  for (auto [app, flags] : {std::pair{"lasso", &run_lasso_flags}, std::pair{"mf", &run_mf_flags}}) {
+    CLI::App* command = run->add_subcommand(app, std::string("run a ") + app + " job");
+    strads::client::AddJobFlags(command, app, flags);
+    AddOutputFlags(command, &output);
+    AddResultFlags(command, &files, false);
+    command->callback([command, flags = flags, &files, &output, &exit_code, app = std::string(app)] {
+      absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
+      if (!spec.ok()) {
+        std::cerr << "strads: " << spec.status().message() << "\n";
+        exit_code = 1;
+        return;
+      }
+      strads::client::ResultFiles run_files = files;
+      if (run_files.model_out.empty()) run_files.model_out = app + "-model.txt";
+      if (run_files.summary_json.empty()) run_files.summary_json = app + "-summary.json";
+      exit_code = strads::client::RunLocal(*spec, run_files, output);
+    });
+  }
+
+  // submit APP: long-running cluster.
+  CLI::App* submit = cli.add_subcommand("submit", "submit a job to a running scheduler");
+  submit->require_subcommand(1);
+  strads::client::JobFlags submit_lasso_flags, submit_mf_flags;
+  bool watch_after_submit = false;
+  for (auto [app, flags] :
+       {std::pair{"lasso", &submit_lasso_flags}, std::pair{"mf", &submit_mf_flags}}) {
+    CLI::App* command = submit->add_subcommand(app, std::string("submit a ") + app + " job");
+    strads::client::AddJobFlags(command, app, flags);
+    command->add_option("--server", server, kServerHelp)->capture_default_str();
+    command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
+    AddOutputFlags(command, &output);
+    AddResultFlags(command, &files, false);
+    command->callback([command, flags = flags, &server, &files, &output, &exit_code,
+                       &watch_after_submit] {
+      absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
+      if (!spec.ok()) {
+        std::cerr << "strads: " << spec.status().message() << "\n";
+        exit_code = 1;
+        return;
+      }
+      exit_code = strads::client::Submit(server, *spec, watch_after_submit, files, output);
+    });
+  }
+
+  std::string job_id;
+  CLI::App* jobs = cli.add_subcommand("jobs", "list the scheduler's jobs");
+  jobs->add_option("--server", server, kServerHelp)->capture_default_str();
+  AddOutputFlags(jobs, &output);
+  jobs->callback([&] { exit_code = strads::client::ListJobs(server, output); });
+
+  CLI::App* status = cli.add_subcommand("status", "show one job's state and metrics");
+  status->add_option("job", job_id, "job id")->required();
+  status->add_option("--server", server, kServerHelp)->capture_default_str();
+  AddOutputFlags(status, &output);
+  status->callback([&] { exit_code = strads::client::ShowStatus(server, job_id, output); });
+
+  CLI::App* watch = cli.add_subcommand("watch", "follow a job with live progress until it ends");
+  watch->add_option("job", job_id, "job id")->required();
+  watch->add_option("--server", server, kServerHelp)->capture_default_str();
+  AddOutputFlags(watch, &output);
+  AddResultFlags(watch, &files, false);
+  watch->callback([&] { exit_code = strads::client::Watch(server, job_id, files, output); });
+
+  CLI::App* cancel = cli.add_subcommand("cancel", "cancel a queued or running job");
+  cancel->add_option("job", job_id, "job id")->required();
+  cancel->add_option("--server", server, kServerHelp)->capture_default_str();
+  AddOutputFlags(cancel, &output);
+  cancel->callback([&] { exit_code = strads::client::Cancel(server, job_id, output); });
+
+  CLI::App* result = cli.add_subcommand("result", "download a finished job's model and summary");
+  result->add_option("job", job_id, "job id")->required();
+  result->add_option("--server", server, kServerHelp)->capture_default_str();
+  AddOutputFlags(result, &output);
+  AddResultFlags(result, &files, false);
+  result->callback([&] {
+    if (files.model_out.empty()) files.model_out = job_id + "-model.txt";
+    exit_code = strads::client::Result(server, job_id, files, output);
+  });
+
+  strads::client::AddGenerateCommands(&cli, &exit_code);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return cli.exit(error);
+  }
+  return exit_code;
+}

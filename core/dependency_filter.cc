@@ -1,0 +1,85 @@
+#include "core/dependency_filter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "core/csc_matrix.h"
+
+namespace strads::core {
+
+ColumnCorrelation::ColumnCorrelation(const CscMatrix* x, size_t cache_capacity)
+    : x_(x), cache_capacity_(std::max<size_t>(cache_capacity, 1)) {
+  inv_norm_ = ColumnSquaredNorms(*x);
+  for (double& v : inv_norm_) v = v > 0 ? 1.0 / std::sqrt(v) : 0.0;
+}
+
+double ColumnCorrelation::Get(int64_t j, int64_t k) {
+  if (inv_norm_[j] == 0 || inv_norm_[k] == 0) return 0;
+  if (j == k) return 1;
+  const uint64_t lo = static_cast<uint64_t>(std::min(j, k));
+  const uint64_t hi = static_cast<uint64_t>(std::max(j, k));
+  const uint64_t key = lo << 32 | hi;
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    ++cache_hits_;
+    return it->second;
+  }
+  ++computed_;
+  const double c = Compute(static_cast<int64_t>(lo), static_cast<int64_t>(hi));
+  // Stored as float to halve the cache, rounded up so that a cached value is never below the
+  // true one: a pair at or above rho can never pass the filter through rounding. Computed and
+  // cached calls return the same number.
+  float f = static_cast<float>(c);
+  if (static_cast<double>(f) < c) f = std::nextafter(f, 2.0f);
+  f = std::min(f, 1.0f);
+  if (cache_.size() >= cache_capacity_) cache_.clear();
+  cache_.emplace(key, f);
+  return f;
+}
+
+double ColumnCorrelation::Compute(int64_t j, int64_t k) {
+  const auto rj = x_->ColRows(j), rk = x_->ColRows(k);
+  const auto vj = x_->ColValues(j), vk = x_->ColValues(k);
+  size_t a = 0, b = 0;
+  double dot = 0;
+  while (a < rj.size() && b < rk.size()) {
+    if (rj[a] < rk[b]) {
+      ++a;
+    } else if (rk[b] < rj[a]) {
+      ++b;
+    } else {
+      dot += vj[a++] * vk[b++];
+    }
+  }
+  return std::min(std::abs(dot) * inv_norm_[j] * inv_norm_[k], 1.0);
+}
+
+DependencyFilter::DependencyFilter(ColumnCorrelation* correlation, double rho)
+    : correlation_(correlation), rho_(rho) {}
+
+void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_keep,
+                              std::vector<int64_t>* kept) {
+  kept->clear();
+  for (const int64_t c : candidates) {
+    if (static_cast<int64_t>(kept->size()) >= max_keep) break;
+    bool keep = true;
+    // Duplicates first: an all-zero column has correlation 0 even with itself.
+    for (const int64_t k : *kept) {
+      if (k == c) {
+        keep = false;
+        break;
+      }
+    }
+    if (!keep) continue;
+    for (const int64_t k : *kept) {
+      if (correlation_->Get(c, k) >= rho_) {
+        keep = false;
+        break;
+      }
+    }
+    if (keep) kept->push_back(c);
+  }
+}
+
+}  // namespace strads::core

@@ -1,0 +1,306 @@
+#include "core/labeled_data.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace strads::core {
+namespace {
+
+// This Abseil build has its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0), which
+// does not convert from std::string_view.
+absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// Column indices are stored as int64 but every column needs a pointer, so a typo such as
+// "100000000000:1" must not turn into a terabyte allocation.
+constexpr int64_t kMaxIndex = std::numeric_limits<int32_t>::max();
+
+bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+// Parses all of `s` as a double; LIBSVM labels are often written "+1", which from_chars refuses.
+bool ParseDouble(std::string_view s, double* out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') {
+    ++b;
+    if (b != e && (*b == '-' || *b == '+')) return false;
+  }
+  if (b == e) return false;
+  auto [ptr, ec] = std::from_chars(b, e, *out);
+  // Out-of-range (e.g. 1e999) is reported as a non-number rather than silently saturated.
+  return ec == std::errc() && ptr == e;
+}
+
+bool ParseInt(std::string_view s, int64_t* out) {
+  const char* b = s.data();
+  const char* e = b + s.size();
+  if (b != e && *b == '+') ++b;
+  if (b == e) return false;
+  auto [ptr, ec] = std::from_chars(b, e, *out);
+  return ec == std::errc() && ptr == e;
+}
+
+// CSR (rows in order, indices increasing within a row, no duplicates) -> CSC by a counting
+// transpose: no sort and no triplet array, which matters for files of many gigabytes.
+CscMatrix CscFromRows(int64_t rows, int64_t cols, const std::vector<int64_t>& row_ptr,
+                      const std::vector<int32_t>& col_idx, const std::vector<double>& vals) {
+  CscMatrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.col_ptr.assign(static_cast<size_t>(cols) + 1, 0);
+  for (int32_t c : col_idx) ++m.col_ptr[c + 1];
+  for (int64_t j = 0; j < cols; ++j) m.col_ptr[j + 1] += m.col_ptr[j];
+  m.row_idx.resize(col_idx.size());
+  m.values.resize(col_idx.size());
+  std::vector<int64_t> next(m.col_ptr.begin(), m.col_ptr.end() - 1);
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; ++p) {
+      const int64_t q = next[col_idx[p]]++;
+      m.row_idx[q] = static_cast<int32_t>(i);
+      m.values[q] = vals[p];
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view source_name,
+                                        int64_t min_features) {
+  auto error = [&](int64_t line, absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(Av(source_name), " line ", line, ": ", what));
+  };
+
+  std::vector<double> y;
+  std::vector<int64_t> row_ptr{0};
+  std::vector<int32_t> col_idx;
+  std::vector<double> vals;
+  // A LIBSVM token is at least 4 bytes ("1:1 "), which bounds the reservation from above;
+  // a tenth of that is a cheap guess that avoids most regrowth.
+  col_idx.reserve(text.size() / 40);
+  vals.reserve(text.size() / 40);
+  int64_t max_index = 0;
+
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  int64_t line_no = 0;
+  while (p < end) {
+    ++line_no;
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
+    const char* line_end = nl ? nl : end;
+    const char* q = p;
+    p = nl ? nl + 1 : end;
+
+    while (q < line_end && IsBlank(*q)) ++q;
+    if (q == line_end || *q == '#') continue;
+
+    auto next_token = [&]() -> std::string_view {
+      while (q < line_end && IsBlank(*q)) ++q;
+      const char* b = q;
+      while (q < line_end && !IsBlank(*q)) ++q;
+      return {b, static_cast<size_t>(q - b)};
+    };
+
+    const std::string_view label_text = next_token();
+    double label;
+    if (!ParseDouble(label_text, &label)) {
+      return error(line_no, absl::StrCat("label '", Av(label_text), "' is not a number"));
+    }
+    if (std::isnan(label)) return error(line_no, "label is NaN");
+    if (std::isinf(label)) return error(line_no, "label is infinite");
+
+    int64_t prev = 0;
+    for (;;) {
+      const std::string_view tok = next_token();
+      if (tok.empty() || tok.front() == '#') break;  // end of line, or a trailing comment
+      const size_t colon = tok.find(':');
+      if (colon == std::string_view::npos) {
+        return error(line_no, absl::StrCat("token '", Av(tok), "' is not index:value (missing ':')"));
+      }
+      const std::string_view index_text = tok.substr(0, colon);
+      const std::string_view value_text = tok.substr(colon + 1);
+      if (index_text == "qid") continue;  // ranking query id; meaningless for regression
+      int64_t index;
+      if (!ParseInt(index_text, &index)) {
+        return error(line_no, absl::StrCat("index '", Av(index_text), "' is not an integer"));
+      }
+      if (index <= 0) {
+        return error(line_no, absl::StrCat("index ", index, "; LIBSVM indices start at 1"));
+      }
+      if (index > kMaxIndex) {
+        return error(line_no,
+                     absl::StrCat("index ", index, " is too large (at most ", kMaxIndex, ")"));
+      }
+      if (index <= prev) {
+        return error(line_no,
+                     absl::StrCat("indices must be increasing (", index, " after ", prev, ")"));
+      }
+      prev = index;
+      double value;
+      if (!ParseDouble(value_text, &value)) {
+        return error(line_no, absl::StrCat("value '", Av(value_text), "' for index ", index,
+                                           " is not a number"));
+      }
+      if (!std::isfinite(value)) {
+        return error(line_no, absl::StrCat("value for index ", index, " is ",
+                                           std::isnan(value) ? "NaN" : "infinite"));
+      }
+      col_idx.push_back(static_cast<int32_t>(index - 1));
+      vals.push_back(value);
+    }
+    if (prev > max_index) max_index = prev;
+    y.push_back(label);
+    row_ptr.push_back(static_cast<int64_t>(col_idx.size()));
+    if (static_cast<int64_t>(y.size()) > std::numeric_limits<int32_t>::max()) {
+      return error(line_no, absl::StrCat("more than ", std::numeric_limits<int32_t>::max(),
+                                         " samples are not supported"));
+    }
+  }
+  if (y.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(Av(source_name), " has no samples"));
+  }
+
+  LabeledData data;
+  const int64_t rows = static_cast<int64_t>(y.size());
+  const int64_t cols = std::max<int64_t>(max_index, min_features);
+  data.x = CscFromRows(rows, cols, row_ptr, col_idx, vals);
+  data.y = std::move(y);
+  return data;
+}
+
+absl::StatusOr<LabeledData> ReadLibsvmFile(const std::string& path, int64_t min_features) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    const std::string msg = absl::StrCat("cannot open '", path, "': ", std::strerror(err));
+    if (err == ENOENT) return absl::NotFoundError(msg);
+    if (err == EACCES) return absl::PermissionDeniedError(msg);
+    return absl::InvalidArgumentError(msg);
+  }
+  struct stat st;
+  int stat_err = 0;
+  if (::fstat(fd, &st) != 0) {
+    stat_err = errno;
+  } else if (S_ISDIR(st.st_mode)) {
+    stat_err = EISDIR;
+  }
+  if (stat_err != 0) {
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read '", path, "': ", std::strerror(stat_err)));
+  }
+  // One read of the whole file: parsing then runs over memory without any per-line I/O. The
+  // size from fstat is a hint; files that are growing or report 0 (pipes, /proc) still work.
+  std::string text;
+  text.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  char probe[4096];
+  for (;;) {
+    const bool full = got == text.size();
+    char* dst = full ? probe : text.data() + got;
+    const size_t room = full ? sizeof(probe) : text.size() - got;
+    const ssize_t n = ::read(fd, dst, room);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", std::strerror(err)));
+    }
+    if (n == 0) break;
+    if (full) {
+      text.append(probe, static_cast<size_t>(n));
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  text.resize(got);
+  return ParseLibsvm(text, path, min_features);
+}
+
+absl::Status WriteLibsvmFile(const std::string& path, const LabeledData& data) {
+  const CscMatrix& x = data.x;
+  if (static_cast<int64_t>(data.y.size()) != x.rows) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("cannot write '%s': %d labels for %d rows", path, data.y.size(), x.rows));
+  }
+  for (double v : data.y) {
+    if (!std::isfinite(v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write '", path, "': a label is not finite"));
+    }
+  }
+  for (double v : x.values) {
+    if (!std::isfinite(v)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write '", path, "': a value is not finite"));
+    }
+  }
+
+  // CSC -> row-major, columns ascending within each row because columns are visited in order.
+  std::vector<int64_t> row_ptr(static_cast<size_t>(x.rows) + 1, 0);
+  for (int32_t r : x.row_idx) ++row_ptr[r + 1];
+  for (int64_t i = 0; i < x.rows; ++i) row_ptr[i + 1] += row_ptr[i];
+  std::vector<int64_t> cols(x.row_idx.size());
+  std::vector<double> vals(x.row_idx.size());
+  {
+    std::vector<int64_t> next(row_ptr.begin(), row_ptr.end() - 1);
+    for (int64_t j = 0; j < x.cols; ++j) {
+      for (int64_t p = x.col_ptr[j]; p < x.col_ptr[j + 1]; ++p) {
+        const int64_t q = next[x.row_idx[p]]++;
+        cols[q] = j;
+        vals[q] = x.values[p];
+      }
+    }
+  }
+
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot open '", path, "' for writing: ", std::strerror(errno)));
+  }
+  std::string buf;
+  buf.reserve(1 << 20);
+  char num[64];
+  bool ok = true;
+  auto flush = [&] {
+    if (!buf.empty() && std::fwrite(buf.data(), 1, buf.size(), f) != buf.size()) ok = false;
+    buf.clear();
+  };
+  for (int64_t i = 0; i < x.rows && ok; ++i) {
+    int n = std::snprintf(num, sizeof(num), "%.17g", data.y[i]);
+    buf.append(num, n);
+    for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; ++p) {
+      n = std::snprintf(num, sizeof(num), " %lld:%.17g", static_cast<long long>(cols[p] + 1),
+                        vals[p]);
+      buf.append(num, n);
+    }
+    buf.push_back('\n');
+    if (buf.size() > (1 << 20) - 4096) flush();
+  }
+  flush();
+  const int close_rc = std::fclose(f);
+  if (!ok || close_rc != 0) {
+    return absl::DataLossError(absl::StrCat("cannot write '", path, "': ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace strads::core

@@ -1,0 +1,81 @@
+// The scheduler's job queue: accepts jobs, runs them one at a time (FIFO) on its runner thread
+// through a RoundEngine, publishes their progress to watchers, and keeps each finished job's
+// model and summary in the data directory (written to a temporary name, then renamed), so that
+// results outlive the process.
+// Owns: all job records. Thread-safety: public methods may be called from any thread; the runner
+// thread is the only one that runs apps.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/job_spec.h"
+#include "scheduler_service/job_snapshot.h"
+#include "scheduler_service/round_engine.h"
+#include "scheduler_service/shard_catalogue.h"
+#include "scheduler_service/worker_pool.h"
+
+namespace strads::scheduler {
+
+struct JobManagerOptions {
+  std::string data_dir = "strads-data";
+  EngineOptions engine;
+};
+
+class JobManager {
+ public:
+  JobManager(WorkerPool* pool, ShardCatalogue* catalogue, JobManagerOptions options);
+  ~JobManager();
+
+  // Loads finished jobs from the data directory and starts the runner thread.
+  absl::Status Start();
+  // Cancels the running job, stops the runner and joins it. Idempotent.
+  void Stop();
+
+  // Validates the spec with its app (InvalidArgument / NotFound for the user) and queues it.
+  absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
+  std::vector<JobSnapshot> List() const;
+  absl::StatusOr<JobSnapshot> Get(const std::string& job_id) const;
+  // Cancels a queued or running job; a finished job is returned unchanged.
+  absl::StatusOr<JobSnapshot> Cancel(const std::string& job_id);
+  // Returns once the job's version passes `after_version`, it is terminal, or the deadline passes.
+  absl::StatusOr<JobSnapshot> AwaitChange(const std::string& job_id, int64_t after_version,
+                                          absl::Time deadline) const;
+
+ private:
+  struct Job {
+    JobSnapshot snapshot;
+    std::atomic<bool> cancel{false};
+  };
+  class Sink;
+
+  void RunnerLoop();
+  void RunJob(Job* job);
+  // Writes model.txt and summary.json of a finished job; returns the model path.
+  absl::StatusOr<std::string> SaveResult(const JobSnapshot& snapshot,
+                                         const core::SchedulerApp* app) const;
+  absl::Status LoadFinishedJobs();
+  void Update(Job* job, const std::function<void(JobSnapshot&)>& change);
+  Job* Find(const std::string& job_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  WorkerPool* pool_;
+  ShardCatalogue* catalogue_;
+  JobManagerOptions options_;
+
+  mutable absl::Mutex mu_;
+  std::vector<std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);  // in submission order
+  std::deque<Job*> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t next_job_number_ ABSL_GUARDED_BY(mu_) = 1;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread runner_;
+};
+
+}  // namespace strads::scheduler

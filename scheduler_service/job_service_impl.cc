@@ -1,0 +1,150 @@
+#include "scheduler_service/job_service_impl.h"
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "protos/convert.h"
+
+namespace strads::scheduler {
+namespace {
+
+constexpr size_t kResultChunkBytes = 1 << 20;
+
+v1::JobState ToProto(JobState state) {
+  switch (state) {
+    case JobState::kQueued:
+      return v1::JOB_STATE_QUEUED;
+    case JobState::kLoading:
+      return v1::JOB_STATE_LOADING;
+    case JobState::kWaitingForWorkers:
+      return v1::JOB_STATE_WAITING_FOR_WORKERS;
+    case JobState::kRunning:
+      return v1::JOB_STATE_RUNNING;
+    case JobState::kSucceeded:
+      return v1::JOB_STATE_SUCCEEDED;
+    case JobState::kFailed:
+      return v1::JOB_STATE_FAILED;
+    case JobState::kCancelled:
+      return v1::JOB_STATE_CANCELLED;
+  }
+  return v1::JOB_STATE_UNSPECIFIED;
+}
+
+grpc::Status RequireJobId(const std::string& job_id) {
+  if (job_id.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "job_id is required"};
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl and gRPC share the canonical code numbering.
+  return {static_cast<grpc::StatusCode>(status.code()), std::string(status.message())};
+}
+
+void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out) {
+  out->set_job_id(snapshot.job_id);
+  proto::ToProto(snapshot.spec, out->mutable_spec());
+  out->set_state(ToProto(snapshot.state));
+  out->set_message(snapshot.message);
+  out->set_round(snapshot.round);
+  out->set_seconds(snapshot.seconds);
+  out->mutable_metrics()->clear();
+  for (const auto& [name, value] : snapshot.metrics) (*out->mutable_metrics())[name] = value;
+  out->set_live_workers(snapshot.live_workers);
+  out->set_created_unix_ms(snapshot.created_unix_ms);
+}
+
+grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext*, const v1::SubmitJobRequest* request,
+                                       v1::SubmitJobResponse* response) {
+  absl::StatusOr<std::string> id = jobs_->Submit(proto::FromProto(request->spec()));
+  if (!id.ok()) return ToGrpcStatus(id.status());
+  response->set_job_id(*id);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*, const v1::ListJobsRequest*,
+                                      v1::ListJobsResponse* response) {
+  for (const JobSnapshot& snapshot : jobs_->List()) ToProto(snapshot, response->add_jobs());
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext*, const v1::JobRef* request,
+                                    v1::JobStatus* response) {
+  if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
+  absl::StatusOr<JobSnapshot> snapshot = jobs_->Get(request->job_id());
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  ToProto(*snapshot, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
+                                      const v1::WatchJobRequest* request,
+                                      grpc::ServerWriter<v1::JobStatus>* writer) {
+  if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
+  const absl::Duration interval =
+      absl::Milliseconds(request->min_interval_ms() > 0 ? request->min_interval_ms() : 200);
+  int64_t seen_version = -1;
+  v1::JobStatus message;
+  while (!context->IsCancelled()) {
+    // Wake at least once a second to notice a client that went away.
+    absl::StatusOr<JobSnapshot> snapshot =
+        jobs_->AwaitChange(request->job_id(), seen_version, absl::Now() + absl::Seconds(1));
+    if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+    if (snapshot->version == seen_version) continue;
+    seen_version = snapshot->version;
+    ToProto(*snapshot, &message);
+    if (!writer->Write(message)) return grpc::Status::OK;  // the client left
+    if (IsTerminal(snapshot->state)) return grpc::Status::OK;
+    absl::SleepFor(interval);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const v1::JobRef* request,
+                                       v1::CancelJobResponse* response) {
+  if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
+  absl::StatusOr<JobSnapshot> snapshot = jobs_->Cancel(request->job_id());
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  ToProto(*snapshot, response->mutable_status());
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*, const v1::JobRef* request,
+                                       grpc::ServerWriter<v1::ResultChunk>* writer) {
+  if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
+  absl::StatusOr<JobSnapshot> snapshot = jobs_->Get(request->job_id());
+  if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
+  if (!IsTerminal(snapshot->state)) {
+    return {grpc::StatusCode::FAILED_PRECONDITION,
+            absl::StrCat("job ", snapshot->job_id, " is ", JobStateName(snapshot->state),
+                         "; its result is available once it ends (try: strads watch ",
+                         snapshot->job_id, ")")};
+  }
+  if (snapshot->model_path.empty()) {
+    return {grpc::StatusCode::NOT_FOUND,
+            absl::StrCat("job ", snapshot->job_id, " ended without a model: ", snapshot->message)};
+  }
+  std::ifstream in(snapshot->model_path, std::ios::binary);
+  if (!in) {
+    return {grpc::StatusCode::DATA_LOSS,
+            absl::StrCat("the model file '", snapshot->model_path, "' is missing")};
+  }
+  v1::ResultChunk chunk;
+  ToProto(*snapshot, chunk.mutable_status());
+  std::string buffer(kResultChunkBytes, '\0');
+  bool first = true;
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    std::streamsize got = in.gcount();
+    if (got <= 0 && !first) break;
+    chunk.set_model(buffer.data(), static_cast<size_t>(got));
+    if (!writer->Write(chunk)) return grpc::Status::OK;
+    chunk.clear_status();
+    first = false;
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace strads::scheduler

@@ -1,0 +1,47 @@
+// A job's observable state, as the job manager publishes it to the JobService and to watchers.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include <vector>
+
+#include "core/app.h"
+#include "core/job_spec.h"
+
+namespace strads::scheduler {
+
+enum class JobState { kQueued, kLoading, kWaitingForWorkers, kRunning, kSucceeded, kFailed,
+                      kCancelled };
+
+inline bool IsTerminal(JobState state) {
+  return state == JobState::kSucceeded || state == JobState::kFailed ||
+         state == JobState::kCancelled;
+}
+const char* JobStateName(JobState state);
+
+struct JobSnapshot {
+  std::string job_id;
+  core::JobSpec spec;
+  JobState state = JobState::kQueued;
+  std::string message;
+  int64_t round = 0;
+  double seconds = 0;
+  std::map<std::string, double> metrics;
+  int live_workers = 0;
+  int64_t created_unix_ms = 0;
+  int64_t version = 0;     // grows on every change; watchers wait for it to pass what they saw
+  std::string model_path;  // set once a model was written
+};
+
+// Receives what the round engine reports while it runs a job.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void OnState(JobState state, const std::string& message) = 0;
+  virtual void OnProgress(int64_t round, double seconds, const std::vector<core::Metric>& metrics,
+                          int live_workers) = 0;
+};
+
+}  // namespace strads::scheduler

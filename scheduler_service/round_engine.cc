@@ -1,0 +1,259 @@
+#include "scheduler_service/round_engine.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace strads::scheduler {
+
+RoundEngine::RoundEngine(std::string job_id, const core::JobSpec& spec, core::SchedulerApp* app,
+                         WorkerPool* pool, const std::atomic<bool>* cancel, ProgressSink* sink,
+                         EngineOptions options)
+    : job_id_(std::move(job_id)),
+      spec_(spec),
+      app_(app),
+      pool_(pool),
+      cancel_(cancel),
+      sink_(sink),
+      options_(options) {}
+
+absl::StatusOr<EngineResult> RoundEngine::Run() {
+  absl::Cleanup release = [this] { ReleaseWorkers(); };
+  for (int shard = 0; shard < app_->num_shards(); ++shard) unplaced_.push_back(shard);
+  if (absl::Status status = AcquireWorkers(std::max(1, spec_.workers)); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = PlaceShards(); !status.ok()) return status;
+  sink_->OnState(JobState::kRunning, "");
+  start_ = absl::Now();
+
+  EngineResult result;
+  const bool schedule_ahead = app_->schedule_ahead();
+  core::RoundPlan plan;
+  core::RoundPlan ahead;
+  bool have_ahead = false;
+  int64_t round = 0;
+  PlanRound(round, &plan);
+  while (true) {
+    if (cancel_->load()) {
+      result.cancelled = true;
+      result.stop_reason = "cancelled";
+      break;
+    }
+    if (spec_.max_seconds > 0 && Elapsed() >= spec_.max_seconds) {
+      result.stop_reason = "max_seconds";
+      break;
+    }
+    // Every live worker gets its task and the pending cache update, even if an earlier send
+    // failed, so the survivors stay consistent with the model.
+    pool_->ExpectRound(workers_, round);
+    std::string lost;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
+      if (link == nullptr ||
+          !link->SendTask(job_id_, round, pending_update_, plan.tasks[i], /*reply=*/true)) {
+        lost = workers_[i];
+      }
+    }
+    pending_update_.clear();
+    WorkerPool::WaitOutcome outcome;
+    if (lost.empty()) {
+      if (schedule_ahead) {
+        PlanRound(round + 1, &ahead);
+        have_ahead = true;
+      }
+      outcome = pool_->AwaitPartials(job_id_, round, workers_, std::span<core::Partial>(partials_),
+                                     absl::Now() + options_.round_timeout, cancel_);
+    } else {
+      outcome.result = WorkerPool::WaitResult::kWorkerLost;
+      outcome.worker_id = lost;
+    }
+    switch (outcome.result) {
+      case WorkerPool::WaitResult::kDone:
+        break;
+      case WorkerPool::WaitResult::kInterrupted:
+        continue;  // the loop head sees the cancellation
+      case WorkerPool::WaitResult::kWorkerError:
+        return absl::FailedPreconditionError(
+            absl::StrCat("worker ", outcome.worker_id, " failed: ", outcome.message));
+      case WorkerPool::WaitResult::kWorkerLost:
+      case WorkerPool::WaitResult::kTimeout: {
+        const char* why =
+            outcome.result == WorkerPool::WaitResult::kTimeout ? "no reply in time" : "lost";
+        if (absl::Status status = DropWorker(outcome.worker_id, why); !status.ok()) return status;
+        if (absl::Status status = PlaceShards(); !status.ok()) return status;
+        PlanRound(round, &plan);  // the round is repeated for the new placement
+        have_ahead = false;
+        continue;
+      }
+    }
+    absl::StatusOr<core::RoundOutcome> pulled = app_->Pull(plan, partials_, &pending_update_);
+    if (!pulled.ok()) return pulled.status();
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      views_[i].last_busy_seconds = partials_[i].busy_seconds;
+      views_[i].last_work_units = partials_[i].work_units;
+    }
+    ++round;
+    Publish(round, /*force=*/false);
+    if (*pulled == core::RoundOutcome::kConverged) {
+      result.converged = true;
+      result.stop_reason = "converged";
+      break;
+    }
+    if (spec_.max_rounds > 0 && round >= spec_.max_rounds) {
+      result.stop_reason = "max_rounds";
+      break;
+    }
+    if (have_ahead) {
+      std::swap(plan, ahead);
+      have_ahead = false;
+    } else {
+      PlanRound(round, &plan);
+    }
+  }
+  result.rounds = round;
+  result.seconds = Elapsed();
+  Publish(round, /*force=*/true);
+  spdlog::info("event=job_rounds_done job={} rounds={} seconds={:.3f} rounds_per_second={:.1f} "
+               "stop={}",
+               job_id_, round, result.seconds,
+               result.seconds > 0 ? static_cast<double>(round) / result.seconds : 0.0,
+               result.stop_reason);
+  return result;
+}
+
+absl::Status RoundEngine::AcquireWorkers(int count) {
+  bool announced = false;
+  while (static_cast<int>(workers_.size()) < count) {
+    if (cancel_->load()) return absl::CancelledError("cancelled while waiting for workers");
+    for (std::string& id : pool_->ClaimIdle(job_id_, count - static_cast<int>(workers_.size()))) {
+      workers_.push_back(std::move(id));
+      placed_.emplace_back();
+    }
+    if (static_cast<int>(workers_.size()) >= count) break;
+    std::string message =
+        absl::StrCat("waiting for workers: ", workers_.size(), " of ", count,
+                     " claimed; ", pool_->ConnectedCount(), " connected to this scheduler");
+    sink_->OnState(JobState::kWaitingForWorkers, message);
+    if (!announced) {
+      spdlog::info("event=job_waiting job={} {}", job_id_, message);
+      announced = true;
+    }
+    pool_->AwaitIdle(1, absl::Now() + absl::Seconds(1), cancel_);
+  }
+  views_.resize(workers_.size());
+  partials_.resize(workers_.size());
+  return absl::OkStatus();
+}
+
+absl::Status RoundEngine::PlaceShards() {
+  while (!unplaced_.empty()) {
+    // Least-loaded first, so a replacement worker takes a lost worker's shards.
+    std::vector<std::vector<ShardGrant>> grants(workers_.size());
+    for (int shard : unplaced_) {
+      size_t target = 0;
+      for (size_t i = 1; i < workers_.size(); ++i) {
+        if (placed_[i].size() + grants[i].size() < placed_[target].size() + grants[target].size()) {
+          target = i;
+        }
+      }
+      ShardGrant grant;
+      grant.shard = shard;
+      app_->ShardInit(shard, &grant.init);
+      grants[target].push_back(std::move(grant));
+    }
+    unplaced_.clear();
+    std::string lost;
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      for (const ShardGrant& grant : grants[i]) placed_[i].push_back(grant.shard);
+      if (grants[i].empty()) continue;
+      std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
+      if (link == nullptr || !link->SendAssign(job_id_, spec_, grants[i], {})) lost = workers_[i];
+    }
+    std::vector<int> expected;
+    for (const std::vector<int>& shards : placed_) {
+      expected.push_back(static_cast<int>(shards.size()));
+    }
+    WorkerPool::WaitOutcome outcome;
+    if (lost.empty()) {
+      outcome = pool_->AwaitReady(job_id_, workers_, expected,
+                                  absl::Now() + options_.shard_timeout, cancel_);
+    } else {
+      outcome.result = WorkerPool::WaitResult::kWorkerLost;
+      outcome.worker_id = lost;
+    }
+    switch (outcome.result) {
+      case WorkerPool::WaitResult::kDone:
+        break;
+      case WorkerPool::WaitResult::kInterrupted:
+        return absl::CancelledError("cancelled while placing shards");
+      case WorkerPool::WaitResult::kWorkerError:
+        return absl::FailedPreconditionError(absl::StrCat(
+            "worker ", outcome.worker_id, " could not load its shards: ", outcome.message));
+      case WorkerPool::WaitResult::kWorkerLost:
+      case WorkerPool::WaitResult::kTimeout:
+        if (absl::Status status = DropWorker(outcome.worker_id, "lost while loading shards");
+            !status.ok()) {
+          return status;
+        }
+        break;
+    }
+  }
+  for (size_t i = 0; i < workers_.size(); ++i) views_[i].shards = placed_[i];
+  return absl::OkStatus();
+}
+
+absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::string& why) {
+  auto it = std::find(workers_.begin(), workers_.end(), worker_id);
+  if (it == workers_.end()) return absl::OkStatus();
+  const size_t index = static_cast<size_t>(it - workers_.begin());
+  spdlog::warn("event=worker_dropped job={} worker={} why=\"{}\" shards={}", job_id_, worker_id,
+               why, placed_[index].size());
+  if (std::shared_ptr<WorkerLink> link = pool_->Link(worker_id)) link->SendRelease(job_id_);
+  pool_->Release(worker_id, job_id_);
+  unplaced_.insert(unplaced_.end(), placed_[index].begin(), placed_[index].end());
+  workers_.erase(workers_.begin() + index);
+  placed_.erase(placed_.begin() + index);
+  const int wanted = static_cast<int>(workers_.size()) + 1;
+  for (std::string& id : pool_->ClaimIdle(job_id_, 1)) {
+    workers_.push_back(std::move(id));
+    placed_.emplace_back();
+  }
+  if (workers_.empty()) {
+    if (absl::Status status = AcquireWorkers(1); !status.ok()) return status;
+    sink_->OnState(JobState::kRunning, "");
+  }
+  views_.resize(workers_.size());
+  partials_.resize(workers_.size());
+  spdlog::info("event=job_workers job={} workers={} wanted={}", job_id_, workers_.size(), wanted);
+  return absl::OkStatus();
+}
+
+void RoundEngine::ReleaseWorkers() {
+  for (const std::string& id : workers_) {
+    if (std::shared_ptr<WorkerLink> link = pool_->Link(id)) link->SendRelease(job_id_);
+    pool_->Release(id, job_id_);
+  }
+  workers_.clear();
+}
+
+void RoundEngine::PlanRound(int64_t number, core::RoundPlan* plan) {
+  plan->number = number;
+  plan->tasks.resize(workers_.size());
+  for (core::Payload& task : plan->tasks) task.clear();
+  app_->Schedule(views_, plan);
+}
+
+void RoundEngine::Publish(int64_t round, bool force) {
+  absl::Time now = absl::Now();
+  if (!force && now - last_publish_ < options_.publish_interval) return;
+  last_publish_ = now;
+  metrics_.clear();
+  app_->Metrics(&metrics_);
+  sink_->OnProgress(round, Elapsed(), metrics_, static_cast<int>(workers_.size()));
+}
+
+}  // namespace strads::scheduler

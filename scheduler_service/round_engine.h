@@ -1,0 +1,79 @@
+// Drives one job's rounds: claims workers, hands out shards, and then, round after round, sends
+// every worker its task (with the previous round's cache update), waits for the partials and
+// pulls them into the model. Scheduling of round t+1 overlaps round t when the app allows it.
+// A worker lost mid-job costs a repeated round, never correctness: its shards go to another
+// worker, rebuilt from the scheduler's model, and the round is planned again.
+// Owns: the job's worker list and shard placement. Runs on the job runner's thread only.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "core/app.h"
+#include "core/job_spec.h"
+#include "scheduler_service/job_snapshot.h"
+#include "scheduler_service/worker_pool.h"
+
+namespace strads::scheduler {
+
+struct EngineOptions {
+  absl::Duration round_timeout = absl::Seconds(120);   // a worker this late counts as lost
+  absl::Duration shard_timeout = absl::Seconds(300);   // fetching and decoding shards
+  absl::Duration publish_interval = absl::Milliseconds(100);
+};
+
+struct EngineResult {
+  int64_t rounds = 0;
+  double seconds = 0;
+  bool cancelled = false;
+  bool converged = false;
+  std::string stop_reason;  // "converged", "max_rounds", "max_seconds", "cancelled"
+};
+
+class RoundEngine {
+ public:
+  // Everything passed must outlive the engine. `cancel` may be set from any thread; the caller
+  // then calls pool->Wake().
+  RoundEngine(std::string job_id, const core::JobSpec& spec, core::SchedulerApp* app,
+              WorkerPool* pool, const std::atomic<bool>* cancel, ProgressSink* sink,
+              EngineOptions options = {});
+
+  absl::StatusOr<EngineResult> Run();
+
+ private:
+  // Claims workers until the job has `count`, waiting (and saying so) while there are too few.
+  absl::Status AcquireWorkers(int count);
+  // Gives every unplaced shard to a worker of the job and waits until all report ready.
+  absl::Status PlaceShards();
+  // Drops `worker_id` from the job after it was lost or was too late: its shards become unplaced
+  // and an idle worker, if any, takes its place. Waits for a worker when none is left.
+  absl::Status DropWorker(const std::string& worker_id, const std::string& why);
+  void ReleaseWorkers();
+  void PlanRound(int64_t number, core::RoundPlan* plan);
+  void Publish(int64_t round, bool force);
+  double Elapsed() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+
+  const std::string job_id_;
+  const core::JobSpec& spec_;
+  core::SchedulerApp* app_;
+  WorkerPool* pool_;
+  const std::atomic<bool>* cancel_;
+  ProgressSink* sink_;
+  EngineOptions options_;
+
+  std::vector<std::string> workers_;       // this job's workers, in task order
+  std::vector<std::vector<int>> placed_;   // shards each worker holds
+  std::vector<int> unplaced_;              // shards nobody holds
+  std::vector<core::WorkerView> views_;
+  std::vector<core::Partial> partials_;
+  core::Payload pending_update_;           // from the last Pull, not yet sent
+  std::vector<core::Metric> metrics_;
+  absl::Time start_;
+  absl::Time last_publish_ = absl::InfinitePast();
+};
+
+}  // namespace strads::scheduler

@@ -1,0 +1,250 @@
+#include "scheduler_service/worker_pool.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace strads::scheduler {
+
+std::string WorkerPool::Register(const std::string& name) {
+  absl::MutexLock lock(&mu_);
+  std::string id = absl::StrCat("w", next_id_++);
+  auto worker = std::make_unique<Worker>();
+  worker->id = id;
+  worker->name = name.empty() ? id : name;
+  workers_[id] = std::move(worker);
+  return id;
+}
+
+absl::Status WorkerPool::Attach(const std::string& worker_id, std::shared_ptr<WorkerLink> link) {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  if (worker == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("unknown worker id '", worker_id, "'; call Register first"));
+  }
+  if (worker->connected) {
+    return absl::AlreadyExistsError(absl::StrCat("worker '", worker_id, "' is already connected"));
+  }
+  worker->link = std::move(link);
+  worker->connected = true;
+  spdlog::info("event=worker_connected worker={} name={}", worker->id, worker->name);
+  return absl::OkStatus();
+}
+
+void WorkerPool::Detach(const std::string& worker_id) {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  if (worker == nullptr) return;
+  spdlog::info("event=worker_disconnected worker={} name={} job={}", worker->id, worker->name,
+               worker->job_id);
+  if (worker->job_id.empty()) {
+    workers_.erase(worker_id);
+  } else {
+    // The job's engine still refers to it; it sees connected == false and releases it.
+    worker->connected = false;
+    worker->link.reset();
+  }
+}
+
+void WorkerPool::OnShardsReady(const std::string& worker_id, const std::string& job_id,
+                               std::span<const int> shards) {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  if (worker == nullptr || worker->job_id != job_id) return;
+  worker->ready_shards += static_cast<int>(shards.size());
+}
+
+void WorkerPool::OnPartial(const std::string& worker_id, const std::string& job_id,
+                           int64_t round, std::span<const double> values, double busy_seconds,
+                           int64_t work_units) {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  if (worker == nullptr || worker->job_id != job_id || worker->expected_round != round) {
+    return;  // a reply to a round that was abandoned
+  }
+  worker->partial.values.assign(values.begin(), values.end());
+  worker->partial.busy_seconds = busy_seconds;
+  worker->partial.work_units = work_units;
+  worker->partial_round = round;
+}
+
+void WorkerPool::OnWorkerError(const std::string& worker_id, const std::string& job_id,
+                               const std::string& message) {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  if (worker == nullptr || worker->job_id != job_id) return;
+  worker->error = message;
+}
+
+int WorkerPool::ConnectedCount() const {
+  absl::MutexLock lock(&mu_);
+  int count = 0;
+  for (const auto& [id, worker] : workers_) count += worker->connected ? 1 : 0;
+  return count;
+}
+
+std::vector<std::string> WorkerPool::ConnectedNames() const {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> names;
+  for (const auto& [id, worker] : workers_) {
+    if (worker->connected) names.push_back(worker->name);
+  }
+  return names;
+}
+
+std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int max_count) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string> claimed;
+  for (auto& [id, worker] : workers_) {
+    if (static_cast<int>(claimed.size()) >= max_count) break;
+    if (!worker->connected || !worker->job_id.empty()) continue;
+    worker->job_id = job_id;
+    worker->ready_shards = 0;
+    worker->expected_round = -1;
+    worker->partial_round = -1;
+    worker->error.clear();
+    claimed.push_back(id);
+  }
+  return claimed;
+}
+
+void WorkerPool::Release(const std::string& worker_id, const std::string& job_id) {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  if (worker == nullptr || worker->job_id != job_id) return;
+  worker->job_id.clear();
+  worker->error.clear();
+  if (!worker->connected) workers_.erase(worker_id);
+}
+
+std::shared_ptr<WorkerLink> WorkerPool::Link(const std::string& worker_id) const {
+  absl::MutexLock lock(&mu_);
+  Worker* worker = Find(worker_id);
+  return worker == nullptr ? nullptr : worker->link;
+}
+
+void WorkerPool::ExpectRound(std::span<const std::string> worker_ids, int64_t round) {
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id : worker_ids) {
+    if (Worker* worker = Find(id)) worker->expected_round = round;
+  }
+}
+
+namespace {
+
+// Shared shape of the engine's waits: first failure wins, then completion.
+template <typename IsDone>
+WorkerPool::WaitOutcome Classify(bool connected, const std::string& error, IsDone done,
+                                 const std::string& id) {
+  WorkerPool::WaitOutcome outcome;
+  if (!connected) {
+    outcome.result = WorkerPool::WaitResult::kWorkerLost;
+  } else if (!error.empty()) {
+    outcome.result = WorkerPool::WaitResult::kWorkerError;
+    outcome.message = error;
+  } else if (!done()) {
+    outcome.result = WorkerPool::WaitResult::kTimeout;
+  }
+  outcome.worker_id = id;
+  return outcome;
+}
+
+}  // namespace
+
+WorkerPool::WaitOutcome WorkerPool::AwaitReady(const std::string& job_id,
+                                               std::span<const std::string> worker_ids,
+                                               std::span<const int> expected,
+                                               absl::Time deadline,
+                                               const std::atomic<bool>* interrupt) {
+  absl::MutexLock lock(&mu_);
+  auto settled = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (interrupt != nullptr && interrupt->load()) return true;
+    for (size_t i = 0; i < worker_ids.size(); ++i) {
+      Worker* worker = Find(worker_ids[i]);
+      if (worker == nullptr || !worker->connected || !worker->error.empty()) return true;
+      if (worker->ready_shards < expected[i]) return false;
+    }
+    return true;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  if (interrupt != nullptr && interrupt->load()) return {WaitResult::kInterrupted, "", ""};
+  for (size_t i = 0; i < worker_ids.size(); ++i) {
+    Worker* worker = Find(worker_ids[i]);
+    bool connected = worker != nullptr && worker->connected;
+    WaitOutcome outcome = Classify(
+        connected, worker ? worker->error : std::string(),
+        [&] { return worker->ready_shards >= expected[i]; }, worker_ids[i]);
+    if (outcome.result != WaitResult::kDone) return outcome;
+  }
+  return {};
+}
+
+WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int64_t round,
+                                                  std::span<const std::string> worker_ids,
+                                                  std::span<core::Partial> partials,
+                                                  absl::Time deadline,
+                                                  const std::atomic<bool>* interrupt) {
+  absl::MutexLock lock(&mu_);
+  auto settled = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (interrupt != nullptr && interrupt->load()) return true;
+    for (const std::string& id : worker_ids) {
+      Worker* worker = Find(id);
+      if (worker == nullptr || !worker->connected || !worker->error.empty()) return true;
+      if (worker->partial_round != round) return false;
+    }
+    return true;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  if (interrupt != nullptr && interrupt->load()) return {WaitResult::kInterrupted, "", ""};
+  for (const std::string& id : worker_ids) {
+    Worker* worker = Find(id);
+    bool connected = worker != nullptr && worker->connected;
+    WaitOutcome outcome =
+        Classify(connected, worker ? worker->error : std::string(),
+                 [&] { return worker->partial_round == round; }, id);
+    if (outcome.result != WaitResult::kDone) return outcome;
+  }
+  for (size_t i = 0; i < worker_ids.size(); ++i) {
+    Worker* worker = Find(worker_ids[i]);
+    std::swap(worker->partial.values, partials[i].values);
+    partials[i].busy_seconds = worker->partial.busy_seconds;
+    partials[i].work_units = worker->partial.work_units;
+  }
+  return {};
+}
+
+bool WorkerPool::AwaitIdle(int count, absl::Time deadline, const std::atomic<bool>* interrupt) {
+  absl::MutexLock lock(&mu_);
+  auto settled = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return (interrupt != nullptr && interrupt->load()) || IdleCountLocked() >= count;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  return IdleCountLocked() >= count;
+}
+
+int WorkerPool::IdleCount() const {
+  absl::MutexLock lock(&mu_);
+  return IdleCountLocked();
+}
+
+void WorkerPool::Wake() {
+  absl::MutexLock lock(&mu_);
+  ++wake_epoch_;  // releasing the mutex re-evaluates every waiter's condition
+}
+
+WorkerPool::Worker* WorkerPool::Find(const std::string& worker_id) const {
+  auto it = workers_.find(worker_id);
+  return it == workers_.end() ? nullptr : it->second.get();
+}
+
+int WorkerPool::IdleCountLocked() const {
+  int count = 0;
+  for (const auto& [id, worker] : workers_) {
+    count += (worker->connected && worker->job_id.empty()) ? 1 : 0;
+  }
+  return count;
+}
+
+}  // namespace strads::scheduler

@@ -1,0 +1,99 @@
+// The workers connected to this scheduler, and the mailbox between their session threads and the
+// round engine. Session adapter threads report arrivals, departures, ready shards and partial
+// results; the engine thread claims workers for a job and waits for their replies.
+// Thread-safety: every method may be called from any thread; state is guarded by one mutex.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/app.h"
+#include "scheduler_service/worker_link.h"
+
+namespace strads::scheduler {
+
+class WorkerPool {
+ public:
+  // Issues an id for a worker that will open a session with it.
+  std::string Register(const std::string& name);
+  // A session opened with `worker_id`; fails for an id that was never issued or is connected.
+  absl::Status Attach(const std::string& worker_id, std::shared_ptr<WorkerLink> link);
+  // The session ended: the worker is gone, and any job waiting on it is woken.
+  void Detach(const std::string& worker_id);
+
+  void OnShardsReady(const std::string& worker_id, const std::string& job_id,
+                     std::span<const int> shards);
+  void OnPartial(const std::string& worker_id, const std::string& job_id, int64_t round,
+                 std::span<const double> values, double busy_seconds, int64_t work_units);
+  void OnWorkerError(const std::string& worker_id, const std::string& job_id,
+                     const std::string& message);
+
+  int ConnectedCount() const;
+  std::vector<std::string> ConnectedNames() const;
+
+  // --- For the engine of `job_id` (one engine per job). ---
+
+  // Claims up to `max_count` idle workers for the job and returns their ids.
+  std::vector<std::string> ClaimIdle(const std::string& job_id, int max_count);
+  // Returns a worker to the idle set (if still connected).
+  void Release(const std::string& worker_id, const std::string& job_id);
+  std::shared_ptr<WorkerLink> Link(const std::string& worker_id) const;
+  // Prepares the mailbox of each worker for replies to `round`.
+  void ExpectRound(std::span<const std::string> worker_ids, int64_t round);
+
+  enum class WaitResult { kDone, kWorkerLost, kWorkerError, kTimeout, kInterrupted };
+  struct WaitOutcome {
+    WaitResult result = WaitResult::kDone;
+    std::string worker_id;  // the lost / failing / late worker, if any
+    std::string message;    // its error message, for kWorkerError
+  };
+
+  // Waits until each worker has reported `expected[i]` shards ready since it was claimed.
+  WaitOutcome AwaitReady(const std::string& job_id, std::span<const std::string> worker_ids,
+                         std::span<const int> expected, absl::Time deadline,
+                         const std::atomic<bool>* interrupt);
+  // Waits for every worker's partial of `round`, then swaps them into `partials` (same order),
+  // which keeps buffers cycling between pool and engine with no allocation.
+  WaitOutcome AwaitPartials(const std::string& job_id, int64_t round,
+                            std::span<const std::string> worker_ids,
+                            std::span<core::Partial> partials, absl::Time deadline,
+                            const std::atomic<bool>* interrupt);
+  // Waits until at least `count` workers are idle (or interrupt/deadline); true if they are.
+  bool AwaitIdle(int count, absl::Time deadline, const std::atomic<bool>* interrupt);
+  int IdleCount() const;
+
+  // Re-evaluates waits, e.g. after an interrupt flag was set.
+  void Wake();
+
+ private:
+  struct Worker {
+    std::string id;
+    std::string name;
+    std::shared_ptr<WorkerLink> link;
+    bool connected = false;
+    std::string job_id;  // empty while idle
+    int ready_shards = 0;
+    int64_t expected_round = -1;
+    int64_t partial_round = -1;
+    core::Partial partial;
+    std::string error;
+  };
+
+  // Null when unknown. Requires mu_.
+  Worker* Find(const std::string& worker_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int IdleCountLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  int64_t wake_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, std::unique_ptr<Worker>> workers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace strads::scheduler

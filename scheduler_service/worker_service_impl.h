@@ -1,0 +1,30 @@
+// gRPC adapter for strads.v1.WorkerService: registers workers, keeps each worker's Session stream
+// (one handler thread per stream reads it; the round engine writes to it through a WorkerLink)
+// and serves shard bytes in chunks.
+#pragma once
+
+#include "scheduler_service/shard_catalogue.h"
+#include "scheduler_service/worker_pool.h"
+#include "strads/v1/strads.grpc.pb.h"
+
+namespace strads::scheduler {
+
+class WorkerServiceImpl final : public v1::WorkerService::Service {
+ public:
+  WorkerServiceImpl(WorkerPool* pool, const ShardCatalogue* catalogue)
+      : pool_(pool), catalogue_(catalogue) {}
+
+  grpc::Status Register(grpc::ServerContext* context, const v1::RegisterRequest* request,
+                        v1::RegisterResponse* response) override;
+  grpc::Status Session(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>* stream) override;
+  grpc::Status FetchShard(grpc::ServerContext* context, const v1::ShardRequest* request,
+                          grpc::ServerWriter<v1::ShardChunk>* writer) override;
+
+ private:
+  WorkerPool* pool_;
+  const ShardCatalogue* catalogue_;
+};
+
+}  // namespace strads::scheduler

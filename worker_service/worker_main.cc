@@ -1,0 +1,56 @@
+// strads-worker: a stateless worker process; start any number, at any time.
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "spdlog/spdlog.h"
+#include "worker_service/worker_runtime.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"strads-worker: computes STRADS update batches on the data shards it is given"};
+  strads::worker::WorkerOptions options;
+  std::string log_level = "info";
+  double reconnect_seconds = 1;
+  cli.add_option("--scheduler", options.scheduler_address, "scheduler address (HOST:PORT)")
+      ->capture_default_str();
+  cli.add_option("--name", options.name, "name shown in the scheduler's logs (default: host name)");
+  cli.add_option("--reconnect-delay", reconnect_seconds,
+                 "seconds between attempts to reach the scheduler")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
+                 "testing only: extra nanoseconds per unit of work, to model a slow machine")
+      ->group("Testing");
+  CLI11_PARSE(cli, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  options.reconnect_delay = absl::Seconds(reconnect_seconds);
+
+  strads::worker::WorkerRuntime runtime(options);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  // Stop() takes a lock, which a signal handler must not; a watcher thread calls it instead.
+  std::atomic<bool> done{false};
+  std::thread watcher([&] {
+    while (!g_stop.load() && !done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    runtime.Stop();
+  });
+  absl::Status status = runtime.Run();
+  done = true;
+  watcher.join();
+  if (!status.ok()) {
+    std::cerr << "strads-worker: " << status.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

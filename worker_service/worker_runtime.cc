@@ -1,0 +1,233 @@
+#include "worker_service/worker_runtime.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "apps/registry.h"
+#include "grpcpp/create_channel.h"
+#include "protos/convert.h"
+#include "spdlog/spdlog.h"
+
+namespace strads::worker {
+namespace {
+
+constexpr int kMaxMessageBytes = 256 << 20;
+
+std::string HostName() {
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof(buffer) - 1) != 0) return "worker";
+  return buffer;
+}
+
+}  // namespace
+
+WorkerRuntime::WorkerRuntime(WorkerOptions options) : options_(std::move(options)) {
+  if (options_.name.empty()) options_.name = HostName();
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  channel_ = grpc::CreateCustomChannel(options_.scheduler_address,
+                                       grpc::InsecureChannelCredentials(), args);
+  stub_ = v1::WorkerService::NewStub(channel_);
+}
+
+WorkerRuntime::~WorkerRuntime() { Stop(); }
+
+void WorkerRuntime::Stop() {
+  stopping_ = true;
+  absl::MutexLock lock(&mu_);
+  if (session_context_ != nullptr) session_context_->TryCancel();
+}
+
+absl::Status WorkerRuntime::Run() {
+  bool warned = false;
+  while (!stopping_.load()) {
+    absl::Status status = ServeSession();
+    jobs_.clear();  // a new session starts from nothing: the scheduler re-assigns
+    if (stopping_.load()) break;
+    if (!options_.reconnect) return status;
+    if (!warned || status.code() != absl::StatusCode::kUnavailable) {
+      spdlog::warn("event=worker_session_ended scheduler={} status=\"{}\" retry_in={}s",
+                   options_.scheduler_address, status.ToString(),
+                   absl::ToDoubleSeconds(options_.reconnect_delay));
+      warned = true;
+    }
+    absl::SleepFor(options_.reconnect_delay);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WorkerRuntime::ServeSession() {
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    context.set_wait_for_ready(true);
+    v1::RegisterRequest request;
+    request.set_name(options_.name);
+    request.set_cores(static_cast<int>(std::thread::hardware_concurrency()));
+    v1::RegisterResponse response;
+    grpc::Status status = stub_->Register(&context, request, &response);
+    if (!status.ok()) {
+      return absl::UnavailableError(absl::StrCat("cannot register with scheduler ",
+                                                 options_.scheduler_address, ": ",
+                                                 status.error_message()));
+    }
+    worker_id_ = response.worker_id();
+  }
+  grpc::ClientContext context;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_.load()) return absl::OkStatus();
+    session_context_ = &context;
+  }
+  std::unique_ptr<Stream> stream = stub_->Session(&context);
+  v1::WorkerMessage hello;
+  hello.mutable_hello()->set_worker_id(worker_id_);
+  bool open = stream->Write(hello);
+  if (open) {
+    spdlog::info("event=worker_connected scheduler={} worker={} name={}",
+                 options_.scheduler_address, worker_id_, options_.name);
+  }
+  v1::SchedulerMessage message;
+  while (open && stream->Read(&message)) {
+    std::string error;
+    std::string job_id;
+    switch (message.kind_case()) {
+      case v1::SchedulerMessage::kAssign:
+        job_id = message.assign().job_id();
+        error = HandleAssign(message.assign(), stream.get());
+        break;
+      case v1::SchedulerMessage::kTask:
+        job_id = message.task().job_id();
+        error = HandleTask(message.task(), stream.get());
+        break;
+      case v1::SchedulerMessage::kRelease:
+        jobs_.erase(message.release().job_id());
+        spdlog::info("event=job_released worker={} job={}", worker_id_,
+                     message.release().job_id());
+        break;
+      case v1::SchedulerMessage::KIND_NOT_SET:
+        break;
+    }
+    if (!error.empty()) {
+      spdlog::error("event=worker_job_error worker={} job={} error=\"{}\"", worker_id_, job_id,
+                    error);
+      v1::WorkerMessage report;
+      report.mutable_error()->set_job_id(job_id);
+      report.mutable_error()->set_message(error);
+      open = stream->Write(report);
+      jobs_.erase(job_id);
+    }
+  }
+  stream->WritesDone();
+  grpc::Status status = stream->Finish();
+  {
+    absl::MutexLock lock(&mu_);
+    session_context_ = nullptr;
+  }
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("session with ", options_.scheduler_address,
+                                               " ended: ", status.error_message()));
+  }
+  return absl::UnavailableError(
+      absl::StrCat("session with ", options_.scheduler_address, " closed by the scheduler"));
+}
+
+std::string WorkerRuntime::HandleAssign(const v1::AssignShards& assign, Stream* stream) {
+  JobContext& job = jobs_[assign.job_id()];
+  if (job.app == nullptr) {
+    const apps::AppDefinition* definition = apps::FindApp(assign.app());
+    if (definition == nullptr) {
+      return absl::StrCat("this worker has no app '", assign.app(), "'");
+    }
+    core::JobSpec spec;
+    spec.app = assign.app();
+    spec.params.insert(assign.params().begin(), assign.params().end());
+    job.app = definition->make_worker_app();
+    if (absl::Status status = job.app->Configure(spec); !status.ok()) {
+      return std::string(status.message());
+    }
+  }
+  for (int shard : assign.drop_shards()) job.app->DropShard(shard);
+  v1::WorkerMessage ready;
+  ready.mutable_ready()->set_job_id(assign.job_id());
+  core::Payload init;
+  for (const v1::ShardAssignment& assignment : assign.shards()) {
+    absl::StatusOr<std::string> bytes = FetchShard(assign.job_id(), assignment.shard());
+    if (!bytes.ok()) return std::string(bytes.status().message());
+    proto::FromProto(assignment.init(), &init);
+    if (absl::Status status = job.app->AddShard(assignment.shard(), *bytes, init); !status.ok()) {
+      return absl::StrCat("shard ", assignment.shard(), ": ", status.message());
+    }
+    ready.mutable_ready()->add_shards(assignment.shard());
+    spdlog::info("event=shard_loaded worker={} job={} shard={} bytes={}", worker_id_,
+                 assign.job_id(), assignment.shard(), bytes->size());
+  }
+  stream->Write(ready);
+  return "";
+}
+
+std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
+  auto it = jobs_.find(task.job_id());
+  if (it == jobs_.end()) {
+    return absl::StrCat("task for job ", task.job_id(), " before its shards were assigned");
+  }
+  JobContext& job = it->second;
+  const auto start = std::chrono::steady_clock::now();
+  proto::FromProto(task.apply(), &job.apply);
+  if (!job.apply.empty()) {
+    if (absl::Status status = job.app->Apply(job.apply); !status.ok()) {
+      return std::string(status.message());
+    }
+  }
+  if (!task.reply()) return "";
+  proto::FromProto(task.push(), &job.push);
+  if (absl::Status status = job.app->Push(job.push, &job.partial); !status.ok()) {
+    return std::string(status.message());
+  }
+  if (options_.test_delay_ns_per_unit > 0) {
+    std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(
+        options_.test_delay_ns_per_unit * static_cast<double>(job.partial.work_units))));
+  }
+  const double busy =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  v1::PartialResult* partial = reply_.mutable_partial();
+  partial->set_job_id(task.job_id());
+  partial->set_round(task.round());
+  partial->mutable_values()->Clear();
+  partial->mutable_values()->Add(job.partial.values.begin(), job.partial.values.end());
+  partial->set_busy_seconds(busy);
+  partial->set_work_units(job.partial.work_units);
+  stream->Write(reply_);
+  return "";
+}
+
+absl::StatusOr<std::string> WorkerRuntime::FetchShard(const std::string& job_id, int shard) {
+  grpc::ClientContext context;
+  v1::ShardRequest request;
+  request.set_job_id(job_id);
+  request.set_shard(shard);
+  request.set_worker_id(worker_id_);
+  std::unique_ptr<grpc::ClientReader<v1::ShardChunk>> reader = stub_->FetchShard(&context, request);
+  std::string bytes;
+  v1::ShardChunk chunk;
+  while (reader->Read(&chunk)) {
+    if (bytes.empty()) bytes.reserve(static_cast<size_t>(chunk.total_bytes()));
+    bytes.append(chunk.data());
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    return absl::UnavailableError(absl::StrCat("fetching shard ", shard, " of job ", job_id,
+                                               " failed: ", status.error_message()));
+  }
+  return bytes;
+}
+
+}  // namespace strads::worker

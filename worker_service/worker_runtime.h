@@ -1,0 +1,68 @@
+// The stateless worker: registers with the scheduler, keeps one Session stream open, fetches the
+// shards it is assigned, and for every task applies the previous round's cache update, runs the
+// app's push over its shards and reports the partial. Everything it holds can be rebuilt from the
+// scheduler, so losing it costs time, never correctness. When the scheduler goes away it
+// reconnects and registers again.
+// Threading: Run() serves on the calling thread; Stop() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "core/app.h"
+#include "grpcpp/client_context.h"
+#include "strads/v1/strads.grpc.pb.h"
+
+namespace strads::worker {
+
+struct WorkerOptions {
+  std::string scheduler_address = "127.0.0.1:7070";
+  std::string name;  // shown in the scheduler's logs; defaults to the host name
+  bool reconnect = true;
+  absl::Duration reconnect_delay = absl::Seconds(1);
+  // Test-only: sleep this long per reported work unit, to model a slow machine.
+  double test_delay_ns_per_unit = 0;
+};
+
+class WorkerRuntime {
+ public:
+  explicit WorkerRuntime(WorkerOptions options);
+  ~WorkerRuntime();
+
+  // Serves until Stop(), or until the first session ends when reconnect is off.
+  absl::Status Run();
+  void Stop();
+
+ private:
+  struct JobContext {
+    std::unique_ptr<core::WorkerApp> app;
+    core::Payload apply;
+    core::Payload push;
+    core::Partial partial;
+  };
+  using Stream = grpc::ClientReaderWriter<v1::WorkerMessage, v1::SchedulerMessage>;
+
+  absl::Status ServeSession();
+  // Each returns an error message for the scheduler, or empty on success.
+  std::string HandleAssign(const v1::AssignShards& assign, Stream* stream);
+  std::string HandleTask(const v1::Task& task, Stream* stream);
+  absl::StatusOr<std::string> FetchShard(const std::string& job_id, int shard);
+
+  WorkerOptions options_;
+  std::string worker_id_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::WorkerService::Stub> stub_;
+  absl::flat_hash_map<std::string, JobContext> jobs_;  // only the Run thread touches it
+  v1::WorkerMessage reply_;                            // reused for every partial
+
+  std::atomic<bool> stopping_{false};
+  absl::Mutex mu_;
+  grpc::ClientContext* session_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+}  // namespace strads::worker
