@@ -12,6 +12,7 @@ struct AppFlag {
   const char* flag;   // command-line name
   const char* param;  // parameter name in the job spec
   const char* help;
+  const char* always = nullptr;  // sent even when not given, so summaries can name it
 };
 
 // Lasso parameters; defaults live in the app (apps/lasso/lasso_params.h).
@@ -19,7 +20,8 @@ constexpr AppFlag kLassoFlags[] = {
     {"--lambda", "lambda", "L1 penalty (default: 0.1 * lambda_max of the data)"},
     {"--scheduler", "scheduler",
      "dynamic (STRADS priority + dependency check), random (Shotgun), static (round-robin "
-     "blocks) or cyclic (sequential); default dynamic"},
+     "blocks) or cyclic (sequential); default dynamic",
+     "dynamic"},
     {"--batch", "batch", "coordinates updated per round (U); default 64, cyclic uses 1"},
     {"--rho", "rho", "dependency threshold: no two batch columns correlate above it; default 0.3"},
     {"--eta", "eta", "priority floor so every coordinate stays reachable"},
@@ -60,6 +62,7 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
   command->add_option("--max-seconds", flags->spec.max_seconds, "stop after this many seconds")
       ->check(CLI::NonNegativeNumber);
   for (const AppFlag& flag : FlagsOf(app)) {
+    if (flag.always != nullptr) flags->app_params[flag.param] = flag.always;
     command->add_option_function<std::string>(
         flag.flag, [flags, param = std::string(flag.param)](const std::string& value) {
           flags->app_params[param] = value;

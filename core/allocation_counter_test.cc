@@ -16,11 +16,32 @@ int64_t AllocationCount() { return allocations.load(std::memory_order_relaxed); 
 
 }  // namespace strads::core::testing_internal
 
-void* operator new(std::size_t size) {
+namespace {
+
+void* CountedAlloc(std::size_t size) noexcept {
   strads::core::testing_internal::allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
+  return std::malloc(size == 0 ? 1 : size);
 }
 
+}  // namespace
+
+// Every non-aligned form is replaced, so each allocation is paired with the matching release
+// (sanitizers check that pairing).
+void* operator new(std::size_t size) {
+  if (void* p = CountedAlloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  if (void* p = CountedAlloc(size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept { return CountedAlloc(size); }
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  return CountedAlloc(size);
+}
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }

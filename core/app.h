@@ -47,8 +47,8 @@ struct Partial {
 // A worker as the scheduler's app sees it when planning a round. Worker i of a round is always
 // tasks[i] and partials[i].
 struct WorkerView {
-  std::vector<int> shards;        // shards this worker holds
-  double last_busy_seconds = 0;   // from its previous partial
+  std::vector<int> shards;       // shards this worker holds
+  double last_busy_seconds = 0;  // from its previous partial
   int64_t last_work_units = 0;
 };
 

@@ -93,10 +93,11 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
   std::vector<int64_t> row_ptr{0};
   std::vector<int32_t> col_idx;
   std::vector<double> vals;
-  // A LIBSVM token is at least 4 bytes ("1:1 "), which bounds the reservation from above;
-  // a tenth of that is a cheap guess that avoids most regrowth.
-  col_idx.reserve(text.size() / 40);
-  vals.reserve(text.size() / 40);
+  // Every feature token holds one ':', so counting them sizes the arrays once: no regrowth
+  // copies, and no doubled peak memory on large files. (Comments and "qid:" overcount slightly.)
+  const size_t colons = static_cast<size_t>(std::count(text.begin(), text.end(), ':'));
+  col_idx.reserve(colons);
+  vals.reserve(colons);
   int64_t max_index = 0;
 
   const char* p = text.data();
@@ -133,7 +134,8 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
       if (tok.empty() || tok.front() == '#') break;  // end of line, or a trailing comment
       const size_t colon = tok.find(':');
       if (colon == std::string_view::npos) {
-        return error(line_no, absl::StrCat("token '", Av(tok), "' is not index:value (missing ':')"));
+        return error(line_no,
+                     absl::StrCat("token '", Av(tok), "' is not index:value (missing ':')"));
       }
       const std::string_view index_text = tok.substr(0, colon);
       const std::string_view value_text = tok.substr(colon + 1);
@@ -278,19 +280,26 @@ absl::Status WriteLibsvmFile(const std::string& path, const LabeledData& data) {
   }
   std::string buf;
   buf.reserve(1 << 20);
+  // std::to_chars writes the shortest text that reads back to the same double: exact like
+  // "%.17g", shorter, and several times faster.
   char num[64];
+  auto append_double = [&](double v) {
+    const auto r = std::to_chars(num, num + sizeof(num), v);
+    buf.append(num, r.ptr - num);
+  };
   bool ok = true;
   auto flush = [&] {
     if (!buf.empty() && std::fwrite(buf.data(), 1, buf.size(), f) != buf.size()) ok = false;
     buf.clear();
   };
   for (int64_t i = 0; i < x.rows && ok; ++i) {
-    int n = std::snprintf(num, sizeof(num), "%.17g", data.y[i]);
-    buf.append(num, n);
+    append_double(data.y[i]);
     for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; ++p) {
-      n = std::snprintf(num, sizeof(num), " %lld:%.17g", static_cast<long long>(cols[p] + 1),
-                        vals[p]);
-      buf.append(num, n);
+      buf.push_back(' ');
+      const auto r = std::to_chars(num, num + sizeof(num), cols[p] + 1);
+      buf.append(num, r.ptr - num);
+      buf.push_back(':');
+      append_double(vals[p]);
     }
     buf.push_back('\n');
     if (buf.size() > (1 << 20) - 4096) flush();

@@ -33,8 +33,7 @@ std::string RangeText(std::string_view name, double min, double max, absl::strin
   return absl::StrCat(Av(name), " must be <= ", max, ", got ", got);
 }
 
-std::string IntRangeText(std::string_view name, int64_t min, int64_t max,
-                         absl::string_view got) {
+std::string IntRangeText(std::string_view name, int64_t min, int64_t max, absl::string_view got) {
   const bool has_min = min > std::numeric_limits<int64_t>::min();
   const bool has_max = max < std::numeric_limits<int64_t>::max();
   if (has_min && has_max) {
@@ -66,7 +65,8 @@ absl::StatusOr<double> ParamReader::Double(std::string_view name, double default
   double v = 0;
   auto [ptr, ec] = std::from_chars(b, e, v);
   if (b == e || ec != std::errc() || ptr != e || std::isnan(v)) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(name), " must be a number, got '", text, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Av(name), " must be a number, got '", text, "'"));
   }
   if (v < min || v > max) return absl::InvalidArgumentError(RangeText(name, min, max, text));
   return v;
@@ -83,7 +83,8 @@ absl::StatusOr<int64_t> ParamReader::Int(std::string_view name, int64_t default_
   int64_t v = 0;
   auto [ptr, ec] = std::from_chars(b, e, v);
   if (b == e || ptr != e || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(name), " must be an integer, got '", text, "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Av(name), " must be an integer, got '", text, "'"));
   }
   if (ec == std::errc::result_out_of_range || v < min || v > max) {
     return absl::InvalidArgumentError(IntRangeText(name, min, max, text));

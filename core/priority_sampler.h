@@ -32,9 +32,9 @@ class PrioritySampler {
 
  private:
   int64_t size_;
-  int64_t leaves_;            // power of two >= size_
-  std::vector<double> tree_;  // 1-based heap layout, leaves at [leaves_, 2 * leaves_)
-  std::vector<double> saved_; // weights removed during SampleDistinct, restored before return
+  int64_t leaves_;             // power of two >= size_
+  std::vector<double> tree_;   // 1-based heap layout, leaves at [leaves_, 2 * leaves_)
+  std::vector<double> saved_;  // weights removed during SampleDistinct, restored before return
 };
 
 }  // namespace strads::core

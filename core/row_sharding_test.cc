@@ -1,8 +1,8 @@
 #include "core/row_sharding.h"
 
 #include <algorithm>
-#include <cstring>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -70,6 +70,21 @@ TEST(SplitRowsByNnz, RangesCoverAllRowsAndBalanceNnzWithinOneRow) {
       EXPECT_EQ(expected_begin, d.x.rows);
     }
   }
+}
+
+TEST(SplitRowsByNnz, CutsAtTheBoundaryNearestTheIdealSplit) {
+  // Row non-zeros 9, 10, 1: the ideal cut (10) is nearer the prefix after row 0 (9) than after
+  // row 1 (19), so the shards hold 9 and 11 rather than 19 and 1.
+  std::vector<Triplet> t;
+  const int row_nnz[] = {9, 10, 1};
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < row_nnz[i]; ++j) t.push_back({i, j, 1.0});
+  }
+  const auto ranges = SplitRowsByNnz(*CscFromTriplets(3, 10, t), 2);
+  ASSERT_EQ(ranges.size(), 2u);
+  EXPECT_EQ(ranges[0].end, 1);
+  EXPECT_EQ(ranges[1].begin, 1);
+  EXPECT_EQ(ranges[1].end, 3);
 }
 
 TEST(SplitRowsByNnz, EveryRangeNonEmptyEvenWhenNnzIsConcentrated) {

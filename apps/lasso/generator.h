@@ -12,13 +12,13 @@
 namespace strads::lasso {
 
 struct LassoProblemOptions {
-  int64_t samples = 0;                 // N
-  int64_t features = 0;                // M
-  double density = 0.1;               // fraction of rows in a group's support, (0, 1]
-  double correlation = 0;              // in-group correlation C, [0, 1)
-  int64_t group_size = 10;             // G: columns sharing one support
-  double true_nonzero_fraction = 0.05; // of the M coefficients of the planted beta
-  double noise = 0.1;                  // standard deviation of the label noise
+  int64_t samples = 0;                  // N
+  int64_t features = 0;                 // M
+  double density = 0.1;                 // fraction of rows in a group's support, (0, 1]
+  double correlation = 0;               // in-group correlation C, [0, 1)
+  int64_t group_size = 10;              // G: columns sharing one support
+  double true_nonzero_fraction = 0.05;  // of the M coefficients of the planted beta
+  double noise = 0.1;                   // standard deviation of the label noise
   uint64_t seed = 1;
 };
 

@@ -26,12 +26,14 @@ struct LassoParams {
   // "rho": the dependency threshold in (0, 1]; no two coordinates of one dynamic batch have
   // |corr| >= rho.
   double rho = 0.3;
-  // "eta" (> 0): the dynamic priority floor, relative to the squared size of a typical first
-  // step, (lambda_max / mean ||x_j||^2)^2, so that it means the same on any data scale. Every
-  // coordinate keeps probability >= eta-ish of being drawn, so none is starved.
+  // "eta" (> 0): the dynamic priority floor, relative: a coordinate's weight is
+  // (delta b_j)^2 + eta * mean_k (predicted delta b_k)^2, the mean taken at the last gap round
+  // (whose full gradient predicts every coordinate's change). Relative, so it neither swamps the
+  // changes as they shrink toward convergence nor depends on the units of X and y; every
+  // coordinate stays reachable, and gap rounds re-rank all of them exactly anyway.
   double eta = 1e-6;
-  // "gap_every": rounds between duality-gap rounds; 0 = ceil(features / batch), so checking costs
-  // about as much as the sweep of updates between checks.
+  // "gap_every": push rounds between duality-gap rounds; 0 = ceil(features / batch), so a check
+  // (one pass over the data) costs about as much as the sweep of updates between checks.
   int64_t gap_every = 0;
   // "seed": for the random draws of the dynamic and random schedules.
   uint64_t seed = 1;

@@ -21,9 +21,9 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   absl::StatusOr<core::LabeledData> data = core::ReadLibsvmFile(spec.data_path);
   if (!data.ok()) return data.status();
   if (data->x.rows == 0 || data->x.cols == 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        spec.data_path, ": no data (", data->x.rows, " samples, ", data->x.cols,
-        " features); the Lasso needs at least one sample with one feature"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(spec.data_path, ": no data (", data->x.rows, " samples, ", data->x.cols,
+                     " features); the Lasso needs at least one sample with one feature"));
   }
 
   params_ = *std::move(params);
@@ -40,8 +40,9 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   objective_ = start_objective_;
   gap_every_ = params_.gap_every > 0 ? params_.gap_every : (m + params_.batch - 1) / params_.batch;
 
-  // eta is relative to the size of a typical first step, lambda_max / mean ||x_j||^2, so the
-  // priority floor means the same whatever the units of X and y.
+  // Until the first gap round measures the changes, the dynamic priority floor is eta times the
+  // square of a typical first step, lambda_max / mean ||x_j||^2, so it means the same whatever
+  // the units of X and y.
   double norm_sum = 0;
   int64_t nonempty = 0;
   for (double sq : col_sqnorm_) {
@@ -51,8 +52,8 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
     }
   }
   const double step = nonempty > 0 && lambda_max_ > 0 ? lambda_max_ / (norm_sum / nonempty) : 1.0;
-  const double eta_abs = std::max(params_.eta * step * step, 1e-300);
-  schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, eta_abs);
+  const double initial_floor = std::max(params_.eta * step * step, 1e-300);
+  schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor);
   ranges_ = core::SplitRowsByNnz(data_.x, num_shards);
 
   b_.assign(m, 0.0);
@@ -93,11 +94,10 @@ void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
 }
 
 bool LassoSchedulerApp::IsGapRound(int64_t number) const {
-  return (number + 1) % gap_every_ == 0 || number + 1 == params_.max_rounds;
+  return (number + 1) % (gap_every_ + 1) == 0 || number + 1 == params_.max_rounds;
 }
 
-void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers,
-                                 core::RoundPlan* plan) {
+void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
   // Rows are partitioned, so every shard contributes to every coordinate: all workers get the
   // same task.
   const bool gap_round = IsGapRound(plan->number);
@@ -211,12 +211,13 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
 
   // The full gradient tells exactly how far every coordinate would move now: the best priority
   // the dynamic schedule can have, for O(M log M) once per gap round.
+  predicted_.resize(m);
   for (size_t j = 0; j < m; ++j) {
-    if (col_sqnorm_[j] == 0) continue;
-    schedule_->OnPredictedChange(
-        static_cast<int64_t>(j),
-        CoordinateMinimizer(xtr[j], b_[j], col_sqnorm_[j], lambda_) - b_[j]);
+    predicted_[j] = col_sqnorm_[j] == 0
+                        ? 0.0
+                        : CoordinateMinimizer(xtr[j], b_[j], col_sqnorm_[j], lambda_) - b_[j];
   }
+  schedule_->OnGradientPass(predicted_);
 
   cache_update->clear();
   cache_update->op = kApplyDeltas;

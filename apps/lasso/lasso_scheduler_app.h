@@ -40,8 +40,9 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // deltas before pushing round t+1, so every update still sees the exact current residual.
   bool schedule_ahead() const override { return true; }
   // Round `plan->number` is a duality-gap round (op kComputeGap) when (number + 1) is a multiple
-  // of gap_every, and the last round before max_rounds is one too, so a stopped job reports a
-  // fresh gap. Every other round pushes the next batch (op kPushCoordinates) to every worker.
+  // of gap_every + 1 (gap_every push rounds, then one gap round), and the last round before
+  // max_rounds is one too, so a stopped job reports a fresh gap. Every other round pushes the
+  // next batch (op kPushCoordinates) to every worker.
   void Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) override;
   absl::StatusOr<core::RoundOutcome> Pull(const core::RoundPlan& plan,
                                           std::span<const core::Partial> partials,
@@ -89,15 +90,16 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   double l1_ = 0;
   int64_t nnz_ = 0;
 
-  std::vector<int64_t> batch_;    // reused by Schedule
-  std::vector<double> sums_;      // reused by Pull: partials summed over workers
+  std::vector<int64_t> batch_;     // reused by Schedule
+  std::vector<double> sums_;       // reused by Pull: partials summed over workers
+  std::vector<double> predicted_;  // reused by gap rounds: every coordinate's would-be change
 
-  int64_t pulls_ = 0;             // also the model version sent with cache updates
-  int64_t updates_ = 0;           // coordinates processed by push rounds
-  int64_t moved_ = 0;             // of those, coordinates whose value changed
+  int64_t pulls_ = 0;    // also the model version sent with cache updates
+  int64_t updates_ = 0;  // coordinates processed by push rounds
+  int64_t moved_ = 0;    // of those, coordinates whose value changed
   int64_t gap_rounds_ = 0;
-  double objective_ = 0;          // last known; lags a push round by its own deltas
-  bool have_gap_ = false;         // duality-gap metrics are reported once one was computed
+  double objective_ = 0;   // last known; lags a push round by its own deltas
+  bool have_gap_ = false;  // duality-gap metrics are reported once one was computed
   double duality_gap_ = 0;
   double relative_gap_ = 0;
   bool converged_ = false;

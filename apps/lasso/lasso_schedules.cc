@@ -32,12 +32,14 @@ void BlockSchedule::Next(std::vector<int64_t>* batch) {
 }
 
 DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm,
-                                 int64_t batch, double rho, double eta_abs,
+                                 int64_t batch, double rho, double eta, double initial_floor,
                                  double candidates_factor, uint64_t seed)
     : batch_(std::min(batch, x->cols)),
       num_candidates_(std::min<int64_t>(
-          x->cols, static_cast<int64_t>(std::ceil(candidates_factor * static_cast<double>(batch))))),
-      eta_(eta_abs),
+          x->cols,
+          static_cast<int64_t>(std::ceil(candidates_factor * static_cast<double>(batch))))),
+      eta_(eta),
+      floor_(initial_floor),
       empty_column_(x->cols, 0),
       sampler_(x->cols, kUntriedWeight),
       correlation_(x),
@@ -62,12 +64,18 @@ void DynamicSchedule::Next(std::vector<int64_t>* batch) {
 
 void DynamicSchedule::OnUpdated(int64_t j, double delta) {
   if (empty_column_[j]) return;
-  sampler_.Set(j, delta * delta + eta_);
+  sampler_.Set(j, delta * delta + floor_);
 }
 
-void DynamicSchedule::OnPredictedChange(int64_t j, double delta) {
-  if (empty_column_[j]) return;
-  sampler_.Set(j, delta * delta + eta_);
+void DynamicSchedule::OnGradientPass(std::span<const double> predicted_delta) {
+  double sum_sq = 0;
+  for (double delta : predicted_delta) sum_sq += delta * delta;
+  // Kept positive so that every non-empty coordinate stays reachable even at the optimum.
+  floor_ = std::max(eta_ * sum_sq / static_cast<double>(predicted_delta.size()), 1e-300);
+  for (size_t j = 0; j < predicted_delta.size(); ++j) {
+    if (empty_column_[j]) continue;
+    sampler_.Set(static_cast<int64_t>(j), predicted_delta[j] * predicted_delta[j] + floor_);
+  }
 }
 
 double DynamicSchedule::candidates_per_round() const {
@@ -81,14 +89,14 @@ double DynamicSchedule::kept_per_round() const {
 std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
                                                  const core::CscMatrix* x,
                                                  std::span<const double> col_sqnorm,
-                                                 double eta_abs) {
+                                                 double initial_floor) {
   if (params.scheduler == "random") {
     return std::make_unique<RandomSchedule>(x->cols, params.batch, params.seed);
   }
   if (params.scheduler == "static") return std::make_unique<BlockSchedule>(x->cols, params.batch);
   if (params.scheduler == "cyclic") return std::make_unique<BlockSchedule>(x->cols, 1);
-  return std::make_unique<DynamicSchedule>(x, col_sqnorm, params.batch, params.rho, eta_abs,
-                                           params.candidates_factor, params.seed);
+  return std::make_unique<DynamicSchedule>(x, col_sqnorm, params.batch, params.rho, params.eta,
+                                           initial_floor, params.candidates_factor, params.seed);
 }
 
 }  // namespace strads::lasso

@@ -26,8 +26,9 @@ class LassoSchedule {
   virtual void Next(std::vector<int64_t>* batch) = 0;
   // Coordinate j was just updated by `delta` (0 when it did not move).
   virtual void OnUpdated(int64_t j, double delta) {}
-  // A full gradient pass says coordinate j would move by `delta` if updated now.
-  virtual void OnPredictedChange(int64_t j, double delta) {}
+  // A full gradient pass says coordinate j would move by predicted_delta[j] if updated now (all
+  // coordinates at once; O(M log M), so only on gap rounds).
+  virtual void OnGradientPass(std::span<const double> predicted_delta) {}
   // Average candidates drawn, and kept after the dependency check, per round (dynamic only; the
   // gap between them is what the check and the batch limit cost).
   virtual double candidates_per_round() const { return 0; }
@@ -61,18 +62,24 @@ class BlockSchedule final : public LassoSchedule {
 };
 
 // STRADS: draws ceil(candidates_factor * batch) distinct coordinates with probability
-// proportional to (delta b_j)^2 + eta, then keeps at most `batch` of them whose pairwise
+// proportional to (delta b_j)^2 + floor, then keeps at most `batch` of them whose pairwise
 // correlation is under rho. Coordinates never tried yet carry a huge weight, so the first
 // rounds sweep every coordinate once (in random order) before priorities take over. All-zero
 // columns get weight 0 (updating them can do nothing).
+// The floor is eta times the mean squared change the last gradient pass predicted: a fixed
+// floor would, as the changes shrink by orders of magnitude on the way to convergence, first
+// dominate them and turn the schedule into uniform sampling. Before the first pass the floor is
+// `initial_floor`.
 class DynamicSchedule final : public LassoSchedule {
  public:
-  // `x` must outlive this object. `eta_abs` is the absolute priority floor.
+  // `x` must outlive this object.
   DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm, int64_t batch,
-                  double rho, double eta_abs, double candidates_factor, uint64_t seed);
+                  double rho, double eta, double initial_floor, double candidates_factor,
+                  uint64_t seed);
   void Next(std::vector<int64_t>* batch) override;
   void OnUpdated(int64_t j, double delta) override;
-  void OnPredictedChange(int64_t j, double delta) override;
+  void OnGradientPass(std::span<const double> predicted_delta) override;
+  double floor() const { return floor_; }
   double candidates_per_round() const override;
   double kept_per_round() const override;
 
@@ -82,6 +89,7 @@ class DynamicSchedule final : public LassoSchedule {
   int64_t batch_;
   int64_t num_candidates_;
   double eta_;
+  double floor_;
   std::vector<uint8_t> empty_column_;
   core::PrioritySampler sampler_;
   core::ColumnCorrelation correlation_;
@@ -94,10 +102,10 @@ class DynamicSchedule final : public LassoSchedule {
 };
 
 // Builds the schedule `params.scheduler` names. `x` and `col_sqnorm` must outlive it.
-// `eta_abs` is params.eta already scaled to the data.
+// `initial_floor` is the dynamic priority floor until the first gradient pass.
 std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
                                                  const core::CscMatrix* x,
                                                  std::span<const double> col_sqnorm,
-                                                 double eta_abs);
+                                                 double initial_floor);
 
 }  // namespace strads::lasso

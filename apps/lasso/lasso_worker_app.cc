@@ -52,9 +52,9 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
   int64_t version = 0;
   if (!init.empty()) {
     if (init.op != kInitCoefficients || init.values.size() != init.keys.size() + 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("lasso shard ", shard, ": malformed init (op ", init.op, ", ",
-                       init.keys.size(), " keys, ", init.values.size(), " values)"));
+      return absl::InvalidArgumentError(absl::StrCat("lasso shard ", shard, ": malformed init (op ",
+                                                     init.op, ", ", init.keys.size(), " keys, ",
+                                                     init.values.size(), " values)"));
     }
     version = static_cast<int64_t>(init.values.back());
   }
@@ -85,17 +85,17 @@ void LassoWorkerApp::DropShard(int shard) {
 absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
   if (update.empty()) return absl::OkStatus();
   if (update.op != kApplyDeltas || update.values.size() != update.keys.size() + 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("lasso worker: malformed cache update (op ", update.op, ", ",
-                     update.keys.size(), " keys, ", update.values.size(), " values)"));
+    return absl::InvalidArgumentError(absl::StrCat("lasso worker: malformed cache update (op ",
+                                                   update.op, ", ", update.keys.size(), " keys, ",
+                                                   update.values.size(), " values)"));
   }
   const int64_t version = static_cast<int64_t>(update.values.back());
   for (auto& [shard, state] : shards_) {
     if (state.version >= version) continue;
     if (state.version != version - 1) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "lasso shard ", shard, " reflects model version ", state.version,
-          " but the update is for version ", version, "; the shard must be re-sent"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("lasso shard ", shard, " reflects model version ", state.version,
+                       " but the update is for version ", version, "; the shard must be re-sent"));
     }
     for (size_t i = 0; i < update.keys.size(); ++i) {
       const int64_t j = update.keys[i];

@@ -38,11 +38,10 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
                                              const InProcessOptions& options) {
   const int k = options.num_workers;
   if (k < 1 || options.shards_per_worker < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("need >= 1 worker and shard per worker, got ",
-                                                   k, " and ", options.shards_per_worker));
+    return absl::InvalidArgumentError(absl::StrCat("need >= 1 worker and shard per worker, got ", k,
+                                                   " and ", options.shards_per_worker));
   }
-  if (absl::Status status = scheduler.Prepare(spec, k * options.shards_per_worker);
-      !status.ok()) {
+  if (absl::Status status = scheduler.Prepare(spec, k * options.shards_per_worker); !status.ok()) {
     return status;
   }
   std::vector<core::WorkerView> views(k);

@@ -1,0 +1,215 @@
+#include "core/dependency_filter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <set>
+#include <vector>
+
+#include "core/csc_matrix.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace strads::core {
+namespace testing_internal {
+int64_t AllocationCount();  // allocation_counter_test.cc
+}  // namespace testing_internal
+namespace {
+
+using ::testing::ElementsAre;
+
+// `groups` groups of `group_size` columns: members share a sparse base column plus their own noise,
+// so pairs within a group are strongly correlated and pairs across groups weakly. The last
+// `zero_cols` columns are all zeros.
+struct TestMatrix {
+  CscMatrix x;
+  std::vector<std::vector<double>> dense;  // dense[j] = column j
+};
+
+TestMatrix CorrelatedGroups(uint64_t seed, int rows, int groups, int group_size, int zero_cols) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::bernoulli_distribution in_base(0.15), in_noise(0.05);
+  std::uniform_real_distribution<double> noise_scale(0.05, 1.5);
+  const int cols = groups * group_size + zero_cols;
+  TestMatrix m;
+  m.dense.assign(cols, std::vector<double>(rows, 0.0));
+  for (int g = 0; g < groups; ++g) {
+    std::vector<double> base(rows, 0.0);
+    for (int i = 0; i < rows; ++i) {
+      if (in_base(rng)) base[i] = normal(rng);
+    }
+    for (int t = 0; t < group_size; ++t) {
+      const double scale = noise_scale(rng);
+      auto& col = m.dense[g * group_size + t];
+      for (int i = 0; i < rows; ++i) {
+        col[i] = base[i];
+        if (in_noise(rng)) col[i] += scale * normal(rng);
+      }
+    }
+  }
+  std::vector<Triplet> triplets;
+  for (int j = 0; j < cols; ++j) {
+    for (int i = 0; i < rows; ++i) {
+      if (m.dense[j][i] != 0) triplets.push_back({i, j, m.dense[j][i]});
+    }
+  }
+  m.x = *CscFromTriplets(rows, cols, triplets);
+  return m;
+}
+
+double DenseCorrelation(const std::vector<double>& a, const std::vector<double>& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    ab += a[i] * b[i];
+    aa += a[i] * a[i];
+    bb += b[i] * b[i];
+  }
+  if (aa == 0 || bb == 0) return 0;
+  return std::abs(ab) / std::sqrt(aa * bb);
+}
+
+TEST(ColumnCorrelation, MatchesDenseBruteForce) {
+  const uint64_t seed = 31;
+  SCOPED_TRACE(testing::Message() << "seed=" << seed);
+  const TestMatrix m = CorrelatedGroups(seed, 200, 4, 5, 2);
+  ColumnCorrelation corr(&m.x);
+  const int cols = static_cast<int>(m.x.cols);
+  double max_within = 0;
+  for (int j = 0; j < cols; ++j) {
+    for (int k = 0; k < cols; ++k) {
+      const double expected = j == k && DenseCorrelation(m.dense[j], m.dense[j]) > 0
+                                  ? 1.0
+                                  : DenseCorrelation(m.dense[j], m.dense[k]);
+      EXPECT_NEAR(corr.Get(j, k), expected, 1e-6) << "j=" << j << " k=" << k;
+      if (j != k && j < 20 && k < 20 && j / 5 == k / 5) max_within = std::max(max_within, expected);
+    }
+  }
+  EXPECT_GT(max_within, 0.5);  // the generator really makes correlated groups
+}
+
+TEST(ColumnCorrelation, SelfIsOneAndZeroColumnsAreZero) {
+  const CscMatrix x = *CscFromTriplets(3, 3, {{0, 0, 2.0}, {1, 0, 1.0}, {2, 2, -4.0}});
+  ColumnCorrelation corr(&x);
+  EXPECT_EQ(corr.Get(0, 0), 1.0);
+  EXPECT_EQ(corr.Get(2, 2), 1.0);
+  EXPECT_EQ(corr.Get(1, 1), 0.0);
+  EXPECT_EQ(corr.Get(0, 1), 0.0);
+  EXPECT_EQ(corr.Get(0, 2), 0.0);
+  EXPECT_EQ(corr.computed(), 1);  // only (0, 2) needed a dot product
+}
+
+TEST(ColumnCorrelation, RepeatsAndSwappedPairsHitTheCache) {
+  const TestMatrix m = CorrelatedGroups(8, 100, 2, 3, 0);
+  ColumnCorrelation corr(&m.x);
+  const double first = corr.Get(1, 4);
+  EXPECT_EQ(corr.computed(), 1);
+  EXPECT_EQ(corr.cache_hits(), 0);
+  EXPECT_EQ(corr.Get(1, 4), first);
+  EXPECT_EQ(corr.Get(4, 1), first);
+  EXPECT_EQ(corr.computed(), 1);
+  EXPECT_EQ(corr.cache_hits(), 2);
+}
+
+TEST(ColumnCorrelation, FullCacheIsClearedAndStaysCorrect) {
+  const TestMatrix m = CorrelatedGroups(9, 100, 2, 3, 0);
+  ColumnCorrelation corr(&m.x, /*cache_capacity=*/2);
+  const double a = corr.Get(0, 1);
+  corr.Get(0, 2);
+  corr.Get(0, 3);  // clears the cache first
+  EXPECT_EQ(corr.Get(0, 1), a);
+  EXPECT_EQ(corr.computed(), 4);
+  EXPECT_NEAR(a, DenseCorrelation(m.dense[0], m.dense[1]), 1e-6);
+}
+
+TEST(DependencyFilter, NeverKeepsACorrelatedPairAndIsGreedyInOrder) {
+  for (uint64_t seed : {101u, 102u, 103u}) {
+    for (double rho : {0.05, 0.2, 0.5, 0.9}) {
+      SCOPED_TRACE(testing::Message() << "seed=" << seed << " rho=" << rho);
+      const TestMatrix m = CorrelatedGroups(seed, 150, 6, 6, 3);
+      ColumnCorrelation corr(&m.x);
+      DependencyFilter filter(&corr, rho);
+      std::mt19937_64 rng(seed);
+      std::uniform_int_distribution<int64_t> pick(0, m.x.cols - 1);
+      std::vector<int64_t> candidates(30);
+      for (auto& c : candidates) c = pick(rng);
+      std::vector<int64_t> kept;
+      filter.Filter(candidates, /*max_keep=*/1000, &kept);
+
+      for (size_t a = 0; a < kept.size(); ++a) {
+        for (size_t b = a + 1; b < kept.size(); ++b) {
+          EXPECT_NE(kept[a], kept[b]);
+          EXPECT_LT(DenseCorrelation(m.dense[kept[a]], m.dense[kept[b]]), rho)
+              << kept[a] << " and " << kept[b];
+        }
+      }
+      // Replay the greedy rule against the brute force: same set, same order.
+      std::vector<int64_t> expected;
+      for (int64_t c : candidates) {
+        bool ok = std::find(expected.begin(), expected.end(), c) == expected.end();
+        for (int64_t k : expected) {
+          if (ok && DenseCorrelation(m.dense[c], m.dense[k]) >= rho - 1e-6) ok = false;
+        }
+        if (ok) expected.push_back(c);
+      }
+      EXPECT_EQ(kept, expected);
+    }
+  }
+}
+
+TEST(DependencyFilter, HonoursMaxKeep) {
+  const TestMatrix m = CorrelatedGroups(5, 100, 10, 1, 0);  // one column per group
+  ColumnCorrelation corr(&m.x);
+  DependencyFilter filter(&corr, 1.0);
+  const std::vector<int64_t> candidates = {9, 8, 7, 6, 5, 4};
+  std::vector<int64_t> kept = {42};  // cleared first
+  filter.Filter(candidates, 3, &kept);
+  EXPECT_THAT(kept, ElementsAre(9, 8, 7));
+  filter.Filter(candidates, 0, &kept);
+  EXPECT_TRUE(kept.empty());
+}
+
+TEST(DependencyFilter, KeepsEveryUncorrelatedCandidateOnceInOrder) {
+  // Disjoint row supports: every pair has correlation exactly 0. Column 5 is all zeros.
+  std::vector<Triplet> t;
+  for (int j = 0; j < 5; ++j) {
+    t.push_back({2 * j, j, 1.0 + j});
+    t.push_back({2 * j + 1, j, -1.0});
+  }
+  const CscMatrix x = *CscFromTriplets(10, 6, t);
+  ColumnCorrelation corr(&x);
+  DependencyFilter filter(&corr, 0.01);
+  std::vector<int64_t> kept;
+  filter.Filter(std::vector<int64_t>{3, 1, 5, 3, 4, 5, 0, 2, 1}, 100, &kept);
+  EXPECT_THAT(kept, ElementsAre(3, 1, 5, 4, 0, 2));
+}
+
+TEST(DependencyFilter, RejectsIdenticalAndNegativelyCorrelatedColumns) {
+  const CscMatrix x =
+      *CscFromTriplets(3, 3, {{0, 0, 1}, {1, 0, 2}, {0, 1, -2}, {1, 1, -4}, {2, 2, 1}});
+  ColumnCorrelation corr(&x);
+  DependencyFilter filter(&corr, 0.99);
+  std::vector<int64_t> kept;
+  filter.Filter(std::vector<int64_t>{0, 1, 2}, 10, &kept);
+  EXPECT_THAT(kept, ElementsAre(0, 2));  // |corr(0, 1)| = 1
+}
+
+TEST(DependencyFilter, SteadyStateFilteringDoesNotAllocate) {
+  const TestMatrix m = CorrelatedGroups(6, 100, 5, 4, 0);
+  ColumnCorrelation corr(&m.x);
+  DependencyFilter filter(&corr, 0.3);
+  std::vector<int64_t> candidates(m.x.cols);
+  for (int64_t j = 0; j < m.x.cols; ++j) candidates[j] = j;
+  std::vector<int64_t> kept;
+  filter.Filter(candidates, 100, &kept);  // fills the cache and sizes `kept`
+  const int64_t computed = corr.computed();
+  const int64_t before = testing_internal::AllocationCount();
+  for (int t = 0; t < 10; ++t) filter.Filter(candidates, 100, &kept);
+  EXPECT_EQ(testing_internal::AllocationCount() - before, 0);
+  EXPECT_EQ(corr.computed(), computed);
+  EXPECT_GT(corr.cache_hits(), 0);
+}
+
+}  // namespace
+}  // namespace strads::core

@@ -1,0 +1,49 @@
+#include "tests/cluster_test_support.h"
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "core/labeled_data.h"
+#include "gtest/gtest.h"
+
+namespace strads::testing {
+
+std::string MakeTempDir(const std::string& name) {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
+                              absl::StrCat("strads-", info->test_suite_name(), "-", info->name(),
+                                           "-", name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+absl::StatusOr<lasso::LassoProblem> WriteLassoProblem(const lasso::LassoProblemOptions& options,
+                                                      const std::string& path) {
+  absl::StatusOr<lasso::LassoProblem> problem = lasso::GenerateLassoProblem(options);
+  if (!problem.ok()) return problem.status();
+  if (absl::Status status = core::WriteLibsvmFile(path, problem->data); !status.ok()) {
+    return status;
+  }
+  return problem;
+}
+
+absl::StatusOr<v1::JobStatus> RunToEnd(client::JobClient& client, const core::JobSpec& spec) {
+  absl::StatusOr<std::string> job_id = client.Submit(spec);
+  if (!job_id.ok()) return job_id.status();
+  return client.Watch(*job_id, 50, [](const v1::JobStatus&) {});
+}
+
+bool WaitForState(client::JobClient& client, const std::string& job_id, v1::JobState state,
+                  double seconds) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<v1::JobStatus> status = client.Get(job_id);
+    if (status.ok() && status->state() == state) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace strads::testing

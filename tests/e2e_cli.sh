@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# End to end: a scheduler and two workers as separate processes, driven by the strads CLI the way
+# a user would: generate, submit, watch, status, jobs, result, cancel, and bad input.
+set -euo pipefail
+bin=${1:?usage: e2e_cli.sh BUILD_BIN_DIR}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "e2e: FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done >&2; exit 1; }
+
+"$bin/strads" generate lasso --samples 400 --features 300 --density 0.05 --correlation 0.9 \
+  --seed 5 --out "$work/train.libsvm" > /dev/null
+
+"$bin/strads-scheduler" --listen 127.0.0.1:0 --data-dir "$work/data" > "$work/scheduler.log" 2>&1 &
+pids+=($!)
+address=""
+for _ in $(seq 100); do
+  address=$(grep -o 'address=[0-9.]*:[0-9]*' "$work/scheduler.log" | head -1 | cut -d= -f2 || true)
+  [ -n "$address" ] && break
+  sleep 0.1
+done
+[ -n "$address" ] || fail "scheduler did not report its address"
+export STRADS_SERVER=$address
+
+# A job submitted before any worker exists waits and says so.
+job=$("$bin/strads" submit lasso --data "$work/train.libsvm" --lambda 0.5 --workers 2)
+sleep 0.5
+"$bin/strads" status "$job" | grep -q "waiting for workers" || fail "job did not say it waits"
+
+for i in 1 2; do
+  "$bin/strads-worker" --scheduler "$address" --name "e2e-$i" > "$work/worker$i.log" 2>&1 &
+  pids+=($!)
+done
+
+"$bin/strads" watch "$job" > "$work/watch.txt" || fail "watch exited non-zero"
+grep -q "succeeded" "$work/watch.txt" || fail "watch did not report success"
+grep -q "objective" "$work/watch.txt" || fail "watch showed no progress"
+"$bin/strads" result "$job" --model-out "$work/model.txt" --summary-json "$work/summary.json" \
+  > /dev/null || fail "result failed"
+grep -q "^# strads lasso model" "$work/model.txt" || fail "model file has no header"
+python3 - "$work/summary.json" <<'PY' || fail "summary JSON lacks keys"
+import json, sys
+summary = json.load(open(sys.argv[1]))
+for key in ["objective", "duality_gap", "rounds", "updates", "seconds", "nnz", "scheduler", "workers"]:
+    assert key in summary, key
+assert summary["state"] == "succeeded"
+PY
+"$bin/strads" jobs | grep -q "$job" || fail "jobs does not list $job"
+"$bin/strads" status "$job" --json | grep -q '"state": "succeeded"' || fail "status --json"
+
+# Bad input: clear message, non-zero exit, and the scheduler keeps serving.
+if "$bin/strads" submit lasso --data "$work/missing.libsvm" 2> "$work/err.txt"; then
+  fail "missing file accepted"
+fi
+grep -q "missing.libsvm" "$work/err.txt" || fail "missing-file message does not name the file"
+if "$bin/strads" submit lasso --data "$work/train.libsvm" --lambda -1 2> "$work/err.txt"; then
+  fail "negative lambda accepted"
+fi
+grep -q "lambda" "$work/err.txt" || fail "negative-lambda message does not name lambda"
+if "$bin/strads" status job-999 2> "$work/err.txt"; then fail "unknown job accepted"; fi
+grep -q "job-999" "$work/err.txt" || fail "unknown-job message"
+
+# Cancel a long job.
+long=$("$bin/strads" submit lasso --data "$work/train.libsvm" --lambda 0.01 --scheduler cyclic \
+  --tol 1e-15 --max-rounds 100000000)
+for _ in $(seq 100); do
+  "$bin/strads" status "$long" | grep -q running && break
+  sleep 0.1
+done
+"$bin/strads" cancel "$long" > /dev/null
+set +e
+"$bin/strads" watch "$long" -q > /dev/null
+code=$?
+set -e
+[ "$code" -eq 3 ] || fail "watch of a cancelled job should exit 3, got $code"
+
+# The embedded local cluster.
+(cd "$work" && "$bin/strads" run lasso --data train.libsvm --lambda 0.5 --workers 2 -q \
+  --summary-json run.json > run.txt) || fail "strads run failed"
+grep -q '"nnz"' "$work/run.json" || fail "run summary"
+[ -s "$work/lasso-model.txt" ] || fail "run wrote no model"
+echo "e2e: ok"

@@ -1,0 +1,214 @@
+// What users see when things go wrong or take time: bad input is refused with a clear message
+// while the scheduler keeps serving; a job waits (and says so) for workers; a job can be
+// cancelled; a worker lost mid-job costs time but not the answer.
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "client/job_client.h"
+#include "client/local_cluster.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/cluster_test_support.h"
+
+namespace strads {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::MakeTempDir;
+using testing::RunToEnd;
+using testing::WaitForState;
+using testing::WriteLassoProblem;
+
+void WriteText(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+core::JobSpec LassoSpec(const std::string& data_path) {
+  core::JobSpec spec;
+  spec.app = "lasso";
+  spec.data_path = data_path;
+  spec.workers = 2;
+  spec.params = {{"lambda", "0.1"}};
+  return spec;
+}
+
+lasso::LassoProblemOptions SmallProblem() {
+  lasso::LassoProblemOptions options;
+  options.samples = 200;
+  options.features = 80;
+  options.density = 0.2;
+  options.correlation = 0.5;
+  options.seed = 3;
+  return options;
+}
+
+class JobLifecycleTest : public ::testing::Test {
+ protected:
+  void StartCluster(int workers) {
+    client::LocalClusterOptions options;
+    options.workers = workers;
+    cluster_ = std::make_unique<client::LocalCluster>(options);
+    ASSERT_TRUE(cluster_->Start().ok());
+    client_ = std::make_unique<client::JobClient>(cluster_->address());
+  }
+  void TearDown() override {
+    if (cluster_) cluster_->Stop();
+  }
+
+  std::unique_ptr<client::LocalCluster> cluster_;
+  std::unique_ptr<client::JobClient> client_;
+};
+
+TEST_F(JobLifecycleTest, BadInputIsRefusedClearlyAndTheSchedulerKeepsServing) {
+  StartCluster(2);
+  const std::string dir = MakeTempDir("bad");
+
+  // Refused at submission.
+  absl::StatusOr<std::string> missing = client_->Submit(LassoSpec(dir + "/nope.libsvm"));
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("nope.libsvm"));
+
+  WriteText(dir + "/good.libsvm", "1 1:1 2:0.5\n-1 1:0.2 3:1\n0.5 2:1 3:-1\n");
+  core::JobSpec negative = LassoSpec(dir + "/good.libsvm");
+  negative.params["lambda"] = "-1";
+  absl::StatusOr<std::string> refused = client_->Submit(negative);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("lambda"));
+
+  core::JobSpec unknown = LassoSpec(dir + "/good.libsvm");
+  unknown.params["scheduler"] = "fastest";
+  refused = client_->Submit(unknown);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("scheduler"));
+
+  core::JobSpec no_app = LassoSpec(dir + "/good.libsvm");
+  no_app.app = "svm";
+  refused = client_->Submit(no_app);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("unknown app 'svm'"));
+
+  // Refused when the data is read: the job fails with the file and line.
+  struct BadFile {
+    std::string name;
+    std::string text;
+    std::string expected;
+  };
+  const BadFile bad_files[] = {
+      {"malformed.libsvm", "1 1:1\n1 2:x\n", "line 2"},
+      {"zero.libsvm", "1 1:1\n1 0:1\n", "index 0"},
+      {"nan.libsvm", "1 1:1\nnan 2:1\n", "line 2"},
+  };
+  for (const BadFile& bad : bad_files) {
+    WriteText(dir + "/" + bad.name, bad.text);
+    absl::StatusOr<v1::JobStatus> status = RunToEnd(*client_, LassoSpec(dir + "/" + bad.name));
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_EQ(status->state(), v1::JOB_STATE_FAILED) << bad.name;
+    EXPECT_THAT(status->message(), HasSubstr(bad.name));
+    EXPECT_THAT(status->message(), HasSubstr(bad.expected));
+  }
+
+  // Still serving: a good job runs to the end.
+  ASSERT_TRUE(WriteLassoProblem(SmallProblem(), dir + "/ok.libsvm").ok());
+  absl::StatusOr<v1::JobStatus> good = RunToEnd(*client_, LassoSpec(dir + "/ok.libsvm"));
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->state(), v1::JOB_STATE_SUCCEEDED) << good->message();
+}
+
+TEST_F(JobLifecycleTest, AJobWithoutWorkersWaitsAndSaysSoThenRuns) {
+  StartCluster(0);
+  const std::string dir = MakeTempDir("wait");
+  ASSERT_TRUE(WriteLassoProblem(SmallProblem(), dir + "/train.libsvm").ok());
+  absl::StatusOr<std::string> job_id = client_->Submit(LassoSpec(dir + "/train.libsvm"));
+  ASSERT_TRUE(job_id.ok()) << job_id.status();
+  ASSERT_TRUE(WaitForState(*client_, *job_id, v1::JOB_STATE_WAITING_FOR_WORKERS, 10));
+  absl::StatusOr<v1::JobStatus> waiting = client_->Get(*job_id);
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_THAT(waiting->message(), HasSubstr("waiting for workers: 0 of 2"));
+
+  cluster_->AddWorker();
+  cluster_->AddWorker();
+  absl::StatusOr<v1::JobStatus> done = client_->Watch(*job_id, 50, [](const v1::JobStatus&) {});
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+}
+
+TEST_F(JobLifecycleTest, CancelStopsARunningJob) {
+  StartCluster(2);
+  const std::string dir = MakeTempDir("cancel");
+  lasso::LassoProblemOptions options = SmallProblem();
+  options.samples = 2000;
+  options.features = 3000;
+  options.density = 0.02;
+  ASSERT_TRUE(WriteLassoProblem(options, dir + "/train.libsvm").ok());
+  core::JobSpec spec = LassoSpec(dir + "/train.libsvm");
+  spec.params["scheduler"] = "cyclic";
+  spec.tolerance = 1e-14;
+  absl::StatusOr<std::string> job_id = client_->Submit(spec);
+  ASSERT_TRUE(job_id.ok());
+  ASSERT_TRUE(WaitForState(*client_, *job_id, v1::JOB_STATE_RUNNING, 20));
+  ASSERT_TRUE(client_->Cancel(*job_id).ok());
+  absl::StatusOr<v1::JobStatus> done = client_->Watch(*job_id, 50, [](const v1::JobStatus&) {});
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state(), v1::JOB_STATE_CANCELLED);
+  absl::StatusOr<std::vector<v1::JobStatus>> jobs = client_->List();
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(jobs->size(), 1u);
+}
+
+// Kills a worker once the job is under way and checks the job still converges to the same
+// objective as an undisturbed run.
+void LoseAWorkerMidJob(client::LocalCluster& cluster, client::JobClient& client,
+                       const std::string& data_path, int workers_in_job) {
+  core::JobSpec spec = LassoSpec(data_path);
+  spec.workers = workers_in_job;
+  spec.params["scheduler"] = "cyclic";
+  spec.tolerance = 1e-10;
+  absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(client, spec);
+  ASSERT_TRUE(undisturbed.ok());
+  ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
+
+  absl::StatusOr<std::string> job_id = client.Submit(spec);
+  ASSERT_TRUE(job_id.ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    absl::StatusOr<v1::JobStatus> status = client.Get(*job_id);
+    ASSERT_TRUE(status.ok());
+    if (status->state() == v1::JOB_STATE_RUNNING && status->round() >= 50) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  cluster.StopWorker(0);
+  absl::StatusOr<v1::JobStatus> done = client.Watch(*job_id, 50, [](const v1::JobStatus&) {});
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+  EXPECT_GT(done->round(), 50);
+  const double expected = undisturbed->metrics().at("objective");
+  EXPECT_NEAR(done->metrics().at("objective"), expected, 1e-8 * expected);
+}
+
+lasso::LassoProblemOptions FaultProblem() {
+  lasso::LassoProblemOptions options = SmallProblem();
+  options.samples = 400;
+  options.features = 500;
+  options.density = 0.03;
+  return options;
+}
+
+TEST_F(JobLifecycleTest, ASpareWorkerTakesOverTheShardsOfALostOne) {
+  StartCluster(3);
+  const std::string dir = MakeTempDir("spare");
+  ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
+  LoseAWorkerMidJob(*cluster_, *client_, dir + "/train.libsvm", 2);
+}
+
+TEST_F(JobLifecycleTest, WithoutASpareTheSurvivorTakesTheLostShards) {
+  StartCluster(2);
+  const std::string dir = MakeTempDir("survivor");
+  ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
+  LoseAWorkerMidJob(*cluster_, *client_, dir + "/train.libsvm", 2);
+}
+
+}  // namespace
+}  // namespace strads
