@@ -79,7 +79,8 @@ int Conclude(JobClient& client, const v1::JobStatus& final_status, const ResultF
     std::cout << summary.dump(2) << "\n";
   } else {
     std::cout << FinalReport(final_status, model_path);
-    if (!files.summary_json.empty()) std::cout << "  summary              " << files.summary_json << "\n";
+    if (!files.summary_json.empty())
+      std::cout << "  summary              " << files.summary_json << "\n";
   }
   if (final_status.state() == v1::JOB_STATE_FAILED) {
     std::cerr << "strads: job " << final_status.job_id() << " failed: " << final_status.message()
@@ -146,8 +147,7 @@ int ListJobs(const std::string& server, const OutputOptions& output) {
   return 0;
 }
 
-int ShowStatus(const std::string& server, const std::string& job_id,
-               const OutputOptions& output) {
+int ShowStatus(const std::string& server, const std::string& job_id, const OutputOptions& output) {
   JobClient client(server);
   absl::StatusOr<v1::JobStatus> status = client.Get(job_id);
   if (!status.ok()) return Fail(status.status());

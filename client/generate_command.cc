@@ -29,15 +29,16 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       ->check(CLI::PositiveNumber);
   lasso->add_option("--density", lasso_options->density, "fraction of non-zeros per column")
       ->capture_default_str();
-  lasso->add_option("--correlation", lasso_options->correlation,
-                    "correlation C of columns within a group, in [0, 1)")
+  lasso
+      ->add_option("--correlation", lasso_options->correlation,
+                   "correlation C of columns within a group, in [0, 1)")
       ->capture_default_str();
-  lasso->add_option("--group-size", lasso_options->group_size,
-                    "columns per correlated group")
+  lasso->add_option("--group-size", lasso_options->group_size, "columns per correlated group")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  lasso->add_option("--true-nonzeros", lasso_options->true_nonzero_fraction,
-                    "fraction of non-zero coefficients in the planted model")
+  lasso
+      ->add_option("--true-nonzeros", lasso_options->true_nonzero_fraction,
+                   "fraction of non-zero coefficients in the planted model")
       ->capture_default_str();
   lasso->add_option("--noise", lasso_options->noise, "standard deviation of label noise")
       ->capture_default_str();
@@ -57,8 +58,8 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       return;
     }
     std::cout << "wrote " << *lasso_out << ": " << problem->data.x.rows << " samples, "
-              << problem->data.x.cols << " features, " << problem->data.x.nnz()
-              << " non-zeros (" << absl::ToDoubleSeconds(absl::Now() - start) << " s)\n";
+              << problem->data.x.cols << " features, " << problem->data.x.nnz() << " non-zeros ("
+              << absl::ToDoubleSeconds(absl::Now() - start) << " s)\n";
     *exit_code = 0;
   });
 }

@@ -49,8 +49,7 @@ absl::Status JobClient::FromGrpc(const grpc::Status& status) const {
                                                status.error_message(),
                                                " (is strads-scheduler running? see --server)"));
   }
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 absl::StatusOr<std::string> JobClient::Submit(const core::JobSpec& spec) {
@@ -130,8 +129,7 @@ absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_i
   grpc::ClientContext context;
   v1::JobRef request;
   request.set_job_id(job_id);
-  std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader =
-      stub_->GetResult(&context, request);
+  std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader = stub_->GetResult(&context, request);
   const std::string temporary = model_path + ".part";
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
   if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write '", temporary, "'"));

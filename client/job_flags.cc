@@ -54,8 +54,9 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
   command->add_option("--workers", flags->spec.workers, "workers (and data shards) for the job")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
-  command->add_option("--tol", flags->spec.tolerance,
-                      "stop when the convergence measure falls below this (app default if 0)")
+  command
+      ->add_option("--tol", flags->spec.tolerance,
+                   "stop when the convergence measure falls below this (app default if 0)")
       ->check(CLI::NonNegativeNumber);
   command->add_option("--max-rounds", flags->spec.max_rounds, "stop after this many rounds")
       ->check(CLI::NonNegativeNumber);
@@ -64,7 +65,8 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
   for (const AppFlag& flag : FlagsOf(app)) {
     if (flag.always != nullptr) flags->app_params[flag.param] = flag.always;
     command->add_option_function<std::string>(
-        flag.flag, [flags, param = std::string(flag.param)](const std::string& value) {
+        flag.flag,
+        [flags, param = std::string(flag.param)](const std::string& value) {
           flags->app_params[param] = value;
         },
         flag.help);
@@ -79,8 +81,7 @@ absl::StatusOr<core::JobSpec> BuildSpec(const CLI::App& command, JobFlags& flags
   for (const std::string& pair : flags.extra_params) {
     size_t equals = pair.find('=');
     if (equals == std::string::npos || equals == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--param takes key=value, got '", pair, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("--param takes key=value, got '", pair, "'"));
     }
     spec.params[pair.substr(0, equals)] = pair.substr(equals + 1);
   }

@@ -16,7 +16,7 @@ namespace strads::client {
 struct JobFlags {
   core::JobSpec spec;
   std::map<std::string, std::string> app_params;  // flag name -> value, only flags that were given
-  std::vector<std::string> extra_params;           // --param key=value
+  std::vector<std::string> extra_params;          // --param key=value
 };
 
 // Adds the flags common to every app (--data, --workers, --tol, --max-rounds, --max-seconds,

@@ -11,8 +11,8 @@ namespace strads::client {
 namespace {
 
 // Metrics shown on a progress line, in this order, when the app reports them.
-constexpr const char* kProgressMetrics[] = {"objective", "relative_gap", "duality_gap", "nnz",
-                                            "train_rmse", "test_rmse"};
+constexpr const char* kProgressMetrics[] = {"objective", "relative_gap", "duality_gap",
+                                            "nnz",       "train_rmse",   "test_rmse"};
 
 std::string FormatValue(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
@@ -69,9 +69,9 @@ std::string JobsTable(const std::vector<v1::JobStatus>& jobs) {
   std::string out = absl::StrFormat("%-10s %-6s %-20s %8s %9s  %s\n", "JOB", "APP", "STATE",
                                     "ROUNDS", "SECONDS", "MESSAGE");
   for (const v1::JobStatus& job : jobs) {
-    absl::StrAppend(&out, absl::StrFormat("%-10s %-6s %-20s %8d %9.2f  %s\n", job.job_id(),
-                                          job.spec().app(), StateName(job.state()), job.round(),
-                                          job.seconds(), job.message()));
+    absl::StrAppend(
+        &out, absl::StrFormat("%-10s %-6s %-20s %8d %9.2f  %s\n", job.job_id(), job.spec().app(),
+                              StateName(job.state()), job.round(), job.seconds(), job.message()));
   }
   return out;
 }

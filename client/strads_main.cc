@@ -35,8 +35,9 @@ void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files, bool 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"strads: run and watch STRADS jobs (structure-aware dynamic scheduling for "
-               "parallel machine learning)"};
+  CLI::App cli{
+      "strads: run and watch STRADS jobs (structure-aware dynamic scheduling for "
+      "parallel machine learning)"};
   cli.require_subcommand(1);
   cli.set_version_flag("--version", "strads 0.1.0");
   std::string server = DefaultServer();
@@ -59,18 +60,19 @@ int main(int argc, char** argv) {
     strads::client::AddJobFlags(command, app, flags);
     AddOutputFlags(command, &output);
     AddResultFlags(command, &files, false);
-    command->callback([command, flags = flags, &files, &output, &exit_code, app = std::string(app)] {
-      absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
-      if (!spec.ok()) {
-        std::cerr << "strads: " << spec.status().message() << "\n";
-        exit_code = 1;
-        return;
-      }
-      strads::client::ResultFiles run_files = files;
-      if (run_files.model_out.empty()) run_files.model_out = app + "-model.txt";
-      if (run_files.summary_json.empty()) run_files.summary_json = app + "-summary.json";
-      exit_code = strads::client::RunLocal(*spec, run_files, output);
-    });
+    command->callback(
+        [command, flags = flags, &files, &output, &exit_code, app = std::string(app)] {
+          absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
+          if (!spec.ok()) {
+            std::cerr << "strads: " << spec.status().message() << "\n";
+            exit_code = 1;
+            return;
+          }
+          strads::client::ResultFiles run_files = files;
+          if (run_files.model_out.empty()) run_files.model_out = app + "-model.txt";
+          if (run_files.summary_json.empty()) run_files.summary_json = app + "-summary.json";
+          exit_code = strads::client::RunLocal(*spec, run_files, output);
+        });
   }
 
   // submit APP: long-running cluster.
@@ -86,16 +88,16 @@ int main(int argc, char** argv) {
     command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
     AddOutputFlags(command, &output);
     AddResultFlags(command, &files, false);
-    command->callback([command, flags = flags, &server, &files, &output, &exit_code,
-                       &watch_after_submit] {
-      absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
-      if (!spec.ok()) {
-        std::cerr << "strads: " << spec.status().message() << "\n";
-        exit_code = 1;
-        return;
-      }
-      exit_code = strads::client::Submit(server, *spec, watch_after_submit, files, output);
-    });
+    command->callback(
+        [command, flags = flags, &server, &files, &output, &exit_code, &watch_after_submit] {
+          absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
+          if (!spec.ok()) {
+            std::cerr << "strads: " << spec.status().message() << "\n";
+            exit_code = 1;
+            return;
+          }
+          exit_code = strads::client::Submit(server, *spec, watch_after_submit, files, output);
+        });
   }
 
   std::string job_id;

@@ -57,7 +57,9 @@ struct RoundPlan {
   std::vector<Payload> tasks;  // one per worker, in WorkerView order
 };
 
-enum class RoundOutcome { kContinue, kConverged };
+// kStopped: the app ended the job at a limit of its own (e.g. its default round budget) without
+// meeting its convergence test; the job still succeeds, and says so.
+enum class RoundOutcome { kContinue, kConverged, kStopped };
 
 struct Metric {
   std::string name;

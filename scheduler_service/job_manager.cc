@@ -76,8 +76,8 @@ absl::Status JobManager::Start() {
   std::error_code error;
   fs::create_directories(fs::path(options_.data_dir) / "jobs", error);
   if (error) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create data directory '", options_.data_dir, "': ", error.message()));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create data directory '", options_.data_dir, "': ", error.message()));
   }
   if (absl::Status status = LoadFinishedJobs(); !status.ok()) return status;
   runner_ = std::thread([this] { RunnerLoop(); });
@@ -124,8 +124,8 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   job->snapshot.message = "queued";
   job->snapshot.version = 1;
   std::string id = job->snapshot.job_id;
-  spdlog::info("event=job_submitted job={} app={} data={} workers={}", id, spec.app,
-               spec.data_path, spec.workers);
+  spdlog::info("event=job_submitted job={} app={} data={} workers={}", id, spec.app, spec.data_path,
+               spec.workers);
   queue_.push_back(job.get());
   jobs_.push_back(std::move(job));
   return id;
@@ -182,9 +182,8 @@ void JobManager::RunnerLoop() {
     Job* job = nullptr;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !queue_.empty();
-      };
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
       mu_.Await(absl::Condition(&ready));
       if (stopping_) return;
       job = queue_.front();
@@ -211,15 +210,15 @@ void JobManager::RunJob(Job* job) {
     });
     JobSnapshot snapshot = *Get(id);
     spdlog::info("event=job_finished job={} state={} rounds={} seconds={:.3f} message=\"{}\"", id,
-                 JobStateName(snapshot.state), snapshot.round, snapshot.seconds,
-                 snapshot.message);
+                 JobStateName(snapshot.state), snapshot.round, snapshot.seconds, snapshot.message);
     absl::StatusOr<std::string> saved = SaveResult(snapshot, app.get());
     if (saved.ok()) {
       Update(job, [&](JobSnapshot& s) { s.model_path = *saved; });
       // The summary on disk names the model too.
       SaveResult(*Get(id), nullptr).IgnoreError();
     } else {
-      spdlog::error("event=job_save_failed job={} error=\"{}\"", id, std::string(saved.status().message()));
+      spdlog::error("event=job_save_failed job={} error=\"{}\"", id,
+                    std::string(saved.status().message()));
     }
   };
 
@@ -307,9 +306,9 @@ absl::Status JobManager::LoadFinishedJobs() {
     absl::StatusOr<JobSnapshot> snapshot =
         json.is_discarded() ? absl::DataLossError("not JSON") : SnapshotFromJson(json);
     if (!snapshot.ok() || !IsTerminal(snapshot->state)) {
-      spdlog::warn("event=job_record_skipped dir={} reason=\"{}\"", entry.path().string(),
-                   snapshot.ok() ? std::string("not finished")
-                                 : std::string(snapshot.status().message()));
+      spdlog::warn(
+          "event=job_record_skipped dir={} reason=\"{}\"", entry.path().string(),
+          snapshot.ok() ? std::string("not finished") : std::string(snapshot.status().message()));
       continue;
     }
     found.emplace_back(number, *std::move(snapshot));

@@ -5,10 +5,9 @@
 namespace strads::scheduler {
 namespace {
 
-constexpr JobState kAllStates[] = {JobState::kQueued,    JobState::kLoading,
-                                   JobState::kWaitingForWorkers, JobState::kRunning,
-                                   JobState::kSucceeded, JobState::kFailed,
-                                   JobState::kCancelled};
+constexpr JobState kAllStates[] = {
+    JobState::kQueued,    JobState::kLoading, JobState::kWaitingForWorkers, JobState::kRunning,
+    JobState::kSucceeded, JobState::kFailed,  JobState::kCancelled};
 
 }  // namespace
 

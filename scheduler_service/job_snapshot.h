@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <map>
 #include <string>
-
 #include <vector>
 
 #include "core/app.h"
@@ -12,8 +11,15 @@
 
 namespace strads::scheduler {
 
-enum class JobState { kQueued, kLoading, kWaitingForWorkers, kRunning, kSucceeded, kFailed,
-                      kCancelled };
+enum class JobState {
+  kQueued,
+  kLoading,
+  kWaitingForWorkers,
+  kRunning,
+  kSucceeded,
+  kFailed,
+  kCancelled
+};
 
 inline bool IsTerminal(JobState state) {
   return state == JobState::kSucceeded || state == JobState::kFailed ||

@@ -103,6 +103,10 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "converged";
       break;
     }
+    if (*pulled == core::RoundOutcome::kStopped) {
+      result.stop_reason = "the app's round limit";
+      break;
+    }
     if (spec_.max_rounds > 0 && round >= spec_.max_rounds) {
       result.stop_reason = "max_rounds";
       break;
@@ -117,11 +121,11 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
   result.rounds = round;
   result.seconds = Elapsed();
   Publish(round, /*force=*/true);
-  spdlog::info("event=job_rounds_done job={} rounds={} seconds={:.3f} rounds_per_second={:.1f} "
-               "stop={}",
-               job_id_, round, result.seconds,
-               result.seconds > 0 ? static_cast<double>(round) / result.seconds : 0.0,
-               result.stop_reason);
+  spdlog::info(
+      "event=job_rounds_done job={} rounds={} seconds={:.3f} rounds_per_second={:.1f} "
+      "stop={}",
+      job_id_, round, result.seconds,
+      result.seconds > 0 ? static_cast<double>(round) / result.seconds : 0.0, result.stop_reason);
   return result;
 }
 
@@ -135,8 +139,8 @@ absl::Status RoundEngine::AcquireWorkers(int count) {
     }
     if (static_cast<int>(workers_.size()) >= count) break;
     std::string message =
-        absl::StrCat("waiting for workers: ", workers_.size(), " of ", count,
-                     " claimed; ", pool_->ConnectedCount(), " connected to this scheduler");
+        absl::StrCat("waiting for workers: ", workers_.size(), " of ", count, " claimed; ",
+                     pool_->ConnectedCount(), " connected to this scheduler");
     sink_->OnState(JobState::kWaitingForWorkers, message);
     if (!announced) {
       spdlog::info("event=job_waiting job={} {}", job_id_, message);
@@ -179,8 +183,8 @@ absl::Status RoundEngine::PlaceShards() {
     }
     WorkerPool::WaitOutcome outcome;
     if (lost.empty()) {
-      outcome = pool_->AwaitReady(job_id_, workers_, expected,
-                                  absl::Now() + options_.shard_timeout, cancel_);
+      outcome = pool_->AwaitReady(job_id_, workers_, expected, absl::Now() + options_.shard_timeout,
+                                  cancel_);
     } else {
       outcome.result = WorkerPool::WaitResult::kWorkerLost;
       outcome.worker_id = lost;

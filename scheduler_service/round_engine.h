@@ -21,8 +21,8 @@
 namespace strads::scheduler {
 
 struct EngineOptions {
-  absl::Duration round_timeout = absl::Seconds(120);   // a worker this late counts as lost
-  absl::Duration shard_timeout = absl::Seconds(300);   // fetching and decoding shards
+  absl::Duration round_timeout = absl::Seconds(120);  // a worker this late counts as lost
+  absl::Duration shard_timeout = absl::Seconds(300);  // fetching and decoding shards
   absl::Duration publish_interval = absl::Milliseconds(100);
 };
 
@@ -31,7 +31,8 @@ struct EngineResult {
   double seconds = 0;
   bool cancelled = false;
   bool converged = false;
-  std::string stop_reason;  // "converged", "max_rounds", "max_seconds", "cancelled"
+  // "converged", "max_rounds", "max_seconds", "cancelled", "the app's round limit"
+  std::string stop_reason;
 };
 
 class RoundEngine {
@@ -65,12 +66,12 @@ class RoundEngine {
   ProgressSink* sink_;
   EngineOptions options_;
 
-  std::vector<std::string> workers_;       // this job's workers, in task order
-  std::vector<std::vector<int>> placed_;   // shards each worker holds
-  std::vector<int> unplaced_;              // shards nobody holds
+  std::vector<std::string> workers_;      // this job's workers, in task order
+  std::vector<std::vector<int>> placed_;  // shards each worker holds
+  std::vector<int> unplaced_;             // shards nobody holds
   std::vector<core::WorkerView> views_;
   std::vector<core::Partial> partials_;
-  core::Payload pending_update_;           // from the last Pull, not yet sent
+  core::Payload pending_update_;  // from the last Pull, not yet sent
   std::vector<core::Metric> metrics_;
   absl::Time start_;
   absl::Time last_publish_ = absl::InfinitePast();

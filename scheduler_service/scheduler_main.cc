@@ -23,8 +23,7 @@ int main(int argc, char** argv) {
   double round_timeout = 120;
   cli.add_option("--listen", options.listen_address, "address to serve on (HOST:PORT)")
       ->capture_default_str();
-  cli.add_option("--data-dir", options.jobs.data_dir,
-                 "directory for job results and summaries")
+  cli.add_option("--data-dir", options.jobs.data_dir, "directory for job results and summaries")
       ->capture_default_str();
   cli.add_option("--round-timeout", round_timeout,
                  "seconds a worker may take for one round before it is dropped")

@@ -56,8 +56,8 @@ void WorkerPool::OnShardsReady(const std::string& worker_id, const std::string& 
   worker->ready_shards += static_cast<int>(shards.size());
 }
 
-void WorkerPool::OnPartial(const std::string& worker_id, const std::string& job_id,
-                           int64_t round, std::span<const double> values, double busy_seconds,
+void WorkerPool::OnPartial(const std::string& worker_id, const std::string& job_id, int64_t round,
+                           std::span<const double> values, double busy_seconds,
                            int64_t work_units) {
   absl::MutexLock lock(&mu_);
   Worker* worker = Find(worker_id);
@@ -155,8 +155,7 @@ WorkerPool::WaitOutcome Classify(bool connected, const std::string& error, IsDon
 
 WorkerPool::WaitOutcome WorkerPool::AwaitReady(const std::string& job_id,
                                                std::span<const std::string> worker_ids,
-                                               std::span<const int> expected,
-                                               absl::Time deadline,
+                                               std::span<const int> expected, absl::Time deadline,
                                                const std::atomic<bool>* interrupt) {
   absl::MutexLock lock(&mu_);
   auto settled = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -201,9 +200,9 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
   for (const std::string& id : worker_ids) {
     Worker* worker = Find(id);
     bool connected = worker != nullptr && worker->connected;
-    WaitOutcome outcome =
-        Classify(connected, worker ? worker->error : std::string(),
-                 [&] { return worker->partial_round == round; }, id);
+    WaitOutcome outcome = Classify(
+        connected, worker ? worker->error : std::string(),
+        [&] { return worker->partial_round == round; }, id);
     if (outcome.result != WaitResult::kDone) return outcome;
   }
   for (size_t i = 0; i < worker_ids.size(); ++i) {

@@ -11,9 +11,9 @@ namespace strads::testing {
 
 std::string MakeTempDir(const std::string& name) {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) /
-                              absl::StrCat("strads-", info->test_suite_name(), "-", info->name(),
-                                           "-", name);
+  std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("strads-", info->test_suite_name(), "-", info->name(), "-", name);
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir.string();

@@ -163,6 +163,7 @@ TEST_F(JobLifecycleTest, CancelStopsARunningJob) {
 void LoseAWorkerMidJob(client::LocalCluster& cluster, client::JobClient& client,
                        const std::string& data_path, int workers_in_job) {
   core::JobSpec spec = LassoSpec(data_path);
+  spec.params.erase("lambda");  // 0.1 * lambda_max: converges in a few hundred rounds
   spec.workers = workers_in_job;
   spec.params["scheduler"] = "cyclic";
   spec.tolerance = 1e-10;
@@ -190,8 +191,8 @@ void LoseAWorkerMidJob(client::LocalCluster& cluster, client::JobClient& client,
 
 lasso::LassoProblemOptions FaultProblem() {
   lasso::LassoProblemOptions options = SmallProblem();
-  options.samples = 400;
-  options.features = 500;
+  options.samples = 300;
+  options.features = 200;
   options.density = 0.03;
   return options;
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "apps/lasso/lasso_math.h"
 #include "apps/lasso/reference_solver.h"
 #include "client/job_client.h"
@@ -63,8 +64,7 @@ TEST_P(LassoClusterTest, ReachesTheReferenceObjective) {
   options.correlation = 0.8;
   options.group_size = 6;
   options.seed = 7;
-  absl::StatusOr<lasso::LassoProblem> problem =
-      WriteLassoProblem(options, dir + "/train.libsvm");
+  absl::StatusOr<lasso::LassoProblem> problem = WriteLassoProblem(options, dir + "/train.libsvm");
   ASSERT_TRUE(problem.ok()) << problem.status();
   const double lambda = 0.05 * lasso::LambdaMax(problem->data.x, problem->data.y);
 
@@ -88,7 +88,7 @@ TEST_P(LassoClusterTest, ReachesTheReferenceObjective) {
   spec.workers = 2;
   spec.tolerance = 1e-12;
   spec.max_rounds = 2'000'000;
-  spec.params = {{"lambda", absl::StrCat(lambda)},
+  spec.params = {{"lambda", absl::StrFormat("%.17g", lambda)},
                  {"scheduler", scheduler},
                  {"batch", absl::StrCat(batch)}};
   absl::StatusOr<v1::JobStatus> status = RunToEnd(client, spec);
@@ -102,18 +102,16 @@ TEST_P(LassoClusterTest, ReachesTheReferenceObjective) {
   const double objective = ObjectiveOf(problem->data, beta, lambda);
   EXPECT_NEAR(objective, reference->objective, 1e-8 * reference->objective)
       << "scheduler=" << scheduler;
-  EXPECT_NEAR(status->metrics().at("objective"), reference->objective,
-              1e-8 * reference->objective);
+  EXPECT_NEAR(status->metrics().at("objective"), reference->objective, 1e-8 * reference->objective);
   cluster.Stop();
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    EverySchedule, LassoClusterTest,
-    ::testing::Values(std::pair<std::string, int>{"dynamic", 16},
-                      std::pair<std::string, int>{"static", 4},
-                      std::pair<std::string, int>{"cyclic", 1},
-                      std::pair<std::string, int>{"random", 4}),
-    [](const auto& info) { return info.param.first; });
+INSTANTIATE_TEST_SUITE_P(EverySchedule, LassoClusterTest,
+                         ::testing::Values(std::pair<std::string, int>{"dynamic", 16},
+                                           std::pair<std::string, int>{"static", 4},
+                                           std::pair<std::string, int>{"cyclic", 1},
+                                           std::pair<std::string, int>{"random", 4}),
+                         [](const auto& info) { return info.param.first; });
 
 }  // namespace
 }  // namespace strads

@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   // Stop() takes a lock, which a signal handler must not; a watcher thread calls it instead.
   std::atomic<bool> done{false};
   std::thread watcher([&] {
-    while (!g_stop.load() && !done.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!g_stop.load() && !done.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     runtime.Stop();
   });
   absl::Status status = runtime.Run();

@@ -110,8 +110,7 @@ absl::Status WorkerRuntime::ServeSession() {
         break;
       case v1::SchedulerMessage::kRelease:
         jobs_.erase(message.release().job_id());
-        spdlog::info("event=job_released worker={} job={}", worker_id_,
-                     message.release().job_id());
+        spdlog::info("event=job_released worker={} job={}", worker_id_, message.release().job_id());
         break;
       case v1::SchedulerMessage::KIND_NOT_SET:
         break;

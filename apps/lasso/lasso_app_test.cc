@@ -228,6 +228,26 @@ TEST(LassoApp, StopsAtMaxRoundsWithAFreshGapAndNotConverged) {
   EXPECT_EQ(result->Metric("rounds"), 25.0);
 }
 
+TEST(LassoApp, StopsOnceTheTargetObjectiveIsReached) {
+  const WrittenProblem& written = SmallCorrelatedProblem();
+  absl::StatusOr<ReferenceSolution> reference =
+      SolveLassoReference(written.problem.data, {.lambda = written.lambda, .tolerance = 1e-12});
+  ASSERT_TRUE(reference.ok()) << reference.status();
+  LassoSchedulerApp full_app;
+  absl::StatusOr<InProcessResult> full = Solve(full_app, SpecFor(written, "dynamic", 8, 1e-12));
+  ASSERT_TRUE(full.ok()) << full.status();
+
+  const double target = reference->objective * (1 + 1e-3);
+  core::JobSpec spec = SpecFor(written, "dynamic", 8, 1e-12);
+  spec.params["target_objective"] = absl::StrFormat("%.17g", target);
+  LassoSchedulerApp app;
+  absl::StatusOr<InProcessResult> result = Solve(app, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, core::RoundOutcome::kConverged);
+  EXPECT_LE(*result->Metric("objective"), target);
+  EXPECT_LT(result->rounds, full->rounds);
+}
+
 TEST(LassoApp, ReportsTheDocumentedMetrics) {
   LassoSchedulerApp app;
   absl::StatusOr<InProcessResult> result =

@@ -61,6 +61,10 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   if (!candidates.ok()) return candidates.status();
   params.candidates_factor = *candidates;
 
+  absl::StatusOr<double> target = reader.Double("target_objective", 0, 0, 1e300);
+  if (!target.ok()) return target.status();
+  params.target_objective = *target;
+
   if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
 
   if (spec.max_rounds < 0) {

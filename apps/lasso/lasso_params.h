@@ -40,6 +40,9 @@ struct LassoParams {
   // "candidates": dynamic draws ceil(candidates * batch) coordinates by priority before the
   // dependency filter keeps at most batch of them (>= 1).
   double candidates_factor = 2.0;
+  // "target_objective": when > 0, the job stops as soon as a round reports an objective at or
+  // below it (benchmarks measure time to a known suboptimality this way).
+  double target_objective = 0;
   // From JobSpec (0 there means these defaults).
   int64_t max_rounds = kDefaultMaxRounds;
   double tolerance = kDefaultTolerance;

@@ -103,6 +103,7 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   double duality_gap_ = 0;
   double relative_gap_ = 0;
   bool converged_ = false;
+  bool reached_target_ = false;
 };
 
 }  // namespace strads::lasso

@@ -103,8 +103,8 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
     }
     if (options.on_round) options.on_round(plan, partials);
     ++round;
-    if (*outcome == core::RoundOutcome::kConverged) {
-      result.outcome = core::RoundOutcome::kConverged;
+    if (*outcome != core::RoundOutcome::kContinue) {
+      result.outcome = *outcome;
       break;
     }
     if ((spec.max_rounds > 0 && round >= spec.max_rounds) ||

@@ -1,0 +1,135 @@
+#include "apps/mf/mf_generator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <numbers>
+#include <random>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace strads::mf {
+namespace {
+
+class Draws {
+ public:
+  explicit Draws(uint64_t seed) : rng_(seed) {}
+  double Uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+  double Normal() {
+    // Box-Muller; 1 - U avoids log(0).
+    const double u = 1.0 - Uniform();
+    const double v = Uniform();
+    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * v);
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// Cumulative weights of i^-alpha, i = 1..n, for inverse-CDF draws.
+std::vector<double> PowerLawCdf(int64_t n, double alpha) {
+  std::vector<double> cdf(n);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    sum += std::pow(static_cast<double>(i + 1), -alpha);
+    cdf[i] = sum;
+  }
+  return cdf;
+}
+
+int64_t DrawIndex(const std::vector<double>& cdf, Draws& draws) {
+  const double target = draws.Uniform() * cdf.back();
+  auto it = std::upper_bound(cdf.begin(), cdf.end(), target);
+  return std::min<int64_t>(it - cdf.begin(), static_cast<int64_t>(cdf.size()) - 1);
+}
+
+}  // namespace
+
+absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
+  if (o.users < 1 || o.items < 1 || o.ratings < 1 || o.rank < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "users, items, ratings and rank must be >= 1, got ", o.users, ", ", o.items, ", ",
+        o.ratings, ", ", o.rank));
+  }
+  if (static_cast<double>(o.ratings) > 0.5 * static_cast<double>(o.users) * o.items) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ratings (", o.ratings, ") must be at most half of users x items (", o.users * o.items,
+        ") so that distinct pairs can be drawn"));
+  }
+  if (!(o.power_law >= 0 && o.power_law <= 5)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("power law exponent must be in [0, 5], got ", o.power_law));
+  }
+  if (!(o.noise >= 0) || !std::isfinite(o.noise)) {
+    return absl::InvalidArgumentError(absl::StrCat("noise must be >= 0, got ", o.noise));
+  }
+  if (!(o.test_fraction >= 0 && o.test_fraction < 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("test fraction must be in [0, 1), got ", o.test_fraction));
+  }
+  Draws draws(o.seed);
+  const double scale = std::pow(static_cast<double>(o.rank), -0.25);
+  std::vector<double> w(o.users * o.rank);
+  std::vector<double> h(o.items * o.rank);
+  for (double& v : w) v = scale * draws.Normal();
+  for (double& v : h) v = scale * draws.Normal();
+
+  const std::vector<double> user_cdf = PowerLawCdf(o.users, o.power_law);
+  const std::vector<double> item_cdf = PowerLawCdf(o.items, o.power_law);
+  absl::flat_hash_set<int64_t> seen;
+  seen.reserve(o.ratings);
+  MfProblem problem;
+  // A steep power law concentrates draws on a few pairs; give up rather than loop forever.
+  const int64_t max_attempts = 50 * o.ratings + 1000;
+  int64_t attempts = 0;
+  while (static_cast<int64_t>(seen.size()) < o.ratings) {
+    if (++attempts > max_attempts) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "could draw only ", seen.size(), " distinct (user, item) pairs of ", o.ratings,
+          " with power law ", o.power_law, "; use fewer ratings, more users/items or a smaller "
+          "exponent"));
+    }
+    const int64_t u = DrawIndex(user_cdf, draws);
+    const int64_t i = DrawIndex(item_cdf, draws);
+    if (!seen.insert(u * o.items + i).second) continue;
+    double value = 0;
+    for (int64_t f = 0; f < o.rank; ++f) value += w[u * o.rank + f] * h[i * o.rank + f];
+    value += o.noise * draws.Normal();
+    const Rating rating{u + 1, i + 1, value};
+    if (draws.Uniform() < o.test_fraction) {
+      problem.test.push_back(rating);
+    } else {
+      problem.train.push_back(rating);
+    }
+  }
+  auto by_user_item = [](const Rating& a, const Rating& b) {
+    return a.user != b.user ? a.user < b.user : a.item < b.item;
+  };
+  std::sort(problem.train.begin(), problem.train.end(), by_user_item);
+  std::sort(problem.test.begin(), problem.test.end(), by_user_item);
+  return problem;
+}
+
+absl::Status WriteRatingsText(const std::string& path, std::span<const Rating> ratings) {
+  std::ofstream out(path);
+  if (!out.is_open()) {
+    return absl::PermissionDeniedError(absl::StrCat(path, ": cannot open for writing"));
+  }
+  std::string buffer;
+  for (const Rating& r : ratings) {
+    absl::StrAppend(&buffer, r.user, "\t", r.item, "\t", absl::StrFormat("%.17g", r.value), "\n");
+    if (buffer.size() > (1 << 20)) {
+      out << buffer;
+      buffer.clear();
+    }
+  }
+  out << buffer;
+  out.close();
+  if (!out) return absl::DataLossError(absl::StrCat(path, ": write failed"));
+  return absl::OkStatus();
+}
+
+}  // namespace strads::mf

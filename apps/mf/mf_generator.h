@@ -1,0 +1,46 @@
+// Synthetic rating data for matrix factorization: a planted rank-K model plus noise, observed on
+// (user, item) pairs whose popularity follows a power law, so rows have very uneven numbers of
+// ratings. Low ids are the popular ones, so equal-count contiguous splits are badly unbalanced.
+// Used by `strads generate mf`, tests and benchmarks.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace strads::mf {
+
+struct MfProblemOptions {
+  int64_t users = 1000;
+  int64_t items = 500;
+  int64_t ratings = 20000;    // distinct (user, item) pairs, train + test
+  int64_t rank = 8;           // of the planted model
+  double power_law = 1.0;     // alpha: P(user u) ~ u^-alpha (same for items); 0 = uniform
+  double noise = 0.1;         // standard deviation of the rating noise
+  double test_fraction = 0.1; // of the ratings held out
+  uint64_t seed = 1;
+};
+
+struct Rating {
+  int64_t user;  // 1-based
+  int64_t item;  // 1-based
+  double value;
+};
+
+struct MfProblem {
+  std::vector<Rating> train;  // sorted by user, then item
+  std::vector<Rating> test;
+};
+
+// Deterministic for a given seed on every platform (own uniform and Box-Muller normal draws on
+// std::mt19937_64). The planted factors have N(0, K^-1/2) entries, so ratings have unit scale.
+absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& options);
+
+// "user item rating" lines, tab-separated, %.17g ratings.
+absl::Status WriteRatingsText(const std::string& path, std::span<const Rating> ratings);
+
+}  // namespace strads::mf

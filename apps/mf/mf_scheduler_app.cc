@@ -1,0 +1,315 @@
+#include "apps/mf/mf_scheduler_app.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "apps/mf/mf_math.h"
+#include "apps/mf/mf_protocol.h"
+
+namespace strads::mf {
+namespace {
+
+std::vector<int64_t> RowWork(const RatingsCsr& m) {
+  std::vector<int64_t> work(m.rows);
+  for (int64_t r = 0; r < m.rows; ++r) work[r] = m.RowNnz(r);
+  return work;
+}
+
+// Rows in a task's [begin, end) pairs.
+int64_t TaskRows(const core::Payload& task) {
+  int64_t rows = 0;
+  for (size_t k = 0; k + 1 < task.keys.size(); k += 2) rows += task.keys[k + 1] - task.keys[k];
+  return rows;
+}
+
+}  // namespace
+
+absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) {
+  absl::StatusOr<MfParams> params = ParseMfParams(spec);
+  if (!params.ok()) return params.status();
+  if (num_shards < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("num_shards must be >= 1, got ", num_shards));
+  }
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(spec.data_path);
+  if (!train.ok()) return train.status();
+  TestRatings test;
+  if (!spec.test_path.empty()) {
+    absl::StatusOr<TestRatings> read = ReadTestRatings(spec.test_path, *train);
+    if (!read.ok()) return read.status();
+    test = *std::move(read);
+  }
+
+  params_ = *std::move(params);
+  stop_at_max_rounds_ = spec.max_rounds == 0;
+  data_path_ = spec.data_path;
+  test_path_ = spec.test_path;
+  num_shards_ = num_shards;
+  train_ = *std::move(train);
+  test_ = std::move(test);
+  user_work_ = RowWork(train_.by_user);
+  item_work_ = RowWork(train_.by_item);
+  InitFactors(train_.by_user.rows, train_.by_item.rows, params_.rank, params_.seed, &w_, &h_);
+
+  // The starting point's error, so progress before the first round is meaningful.
+  const int64_t k = params_.rank;
+  double squared_error = 0;
+  for (int64_t u = 0; u < train_.by_user.rows; ++u) {
+    std::span<const int32_t> items = train_.by_user.RowIdx(u);
+    std::span<const double> ratings = train_.by_user.RowValues(u);
+    for (size_t e = 0; e < items.size(); ++e) {
+      double prediction = 0;
+      for (int64_t f = 0; f < k; ++f) prediction += w_[u * k + f] * h_[items[e] * k + f];
+      squared_error += (ratings[e] - prediction) * (ratings[e] - prediction);
+    }
+  }
+  const double nnz = static_cast<double>(train_.by_user.nnz());
+  train_rmse_ = std::sqrt(squared_error / nnz);
+  test_rmse_ = test_.size() > 0
+                   ? std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()))
+                   : 0;
+  objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
+
+  const core::LoadBalancerOptions balance{.mode = params_.balance};
+  user_balancer_ = core::LoadBalancer(balance);
+  item_balancer_ = core::LoadBalancer(balance);
+  speeds_ = core::WorkerSpeeds();
+  seconds_per_unit_.clear();
+  can_work_.clear();
+  pulls_ = 0;
+  previous_objective_ = {-1.0, -1.0};
+  converged_ = false;
+  rows_moved_ = 0;
+  busy_.clear();
+  busy_rounds_ = 0;
+  have_started_ = false;
+  elapsed_seconds_ = 0;
+  last_round_seconds_ = 0;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> MfSchedulerApp::ShardBytes(int shard) const {
+  if (shard < 0 || shard >= num_shards_) {
+    return absl::OutOfRangeError(
+        absl::StrCat("mf shard ", shard, " does not exist; the job has ", num_shards_));
+  }
+  return EncodeRatings(train_.by_user);
+}
+
+void MfSchedulerApp::ShardInit(int shard, core::Payload* init) const {
+  init->clear();
+  init->op = kInitFactors;
+  init->keys = {train_.by_user.rows, train_.by_item.rows, params_.rank};
+  init->values.reserve(w_.size() + h_.size() + 1);
+  init->values.insert(init->values.end(), w_.begin(), w_.end());
+  init->values.insert(init->values.end(), h_.begin(), h_.end());
+  init->values.push_back(static_cast<double>(pulls_));
+}
+
+void MfSchedulerApp::ResetBalancers() {
+  user_balancer_.Reset(user_work_, seconds_per_unit_);
+  item_balancer_.Reset(item_work_, seconds_per_unit_);
+}
+
+void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
+  if (!have_started_) {
+    have_started_ = true;
+    started_ = std::chrono::steady_clock::now();
+    last_pull_ = started_;
+  }
+  const bool users = plan->number % 2 == 0;
+  const size_t n = workers.size();
+  speeds_.Observe(workers);
+  seconds_per_unit_.assign(speeds_.seconds_per_unit().begin(), speeds_.seconds_per_unit().end());
+  bool changed = can_work_.size() != n;
+  can_work_.resize(n);
+  for (size_t w = 0; w < n; ++w) {
+    // A worker without the matrix cannot solve rows: it gets none.
+    const bool can = !workers[w].shards.empty();
+    if (!can) seconds_per_unit_[w] = std::numeric_limits<double>::infinity();
+    changed |= can_work_[w] != can;
+    can_work_[w] = can;
+  }
+  core::LoadBalancer& balancer = users ? user_balancer_ : item_balancer_;
+  if (changed || balancer.num_workers() != static_cast<int>(n)) {
+    // New or lost workers: split afresh (by cost and what is known of the speeds); incremental
+    // moves are for drifting speeds, not for a changed worker set.
+    ResetBalancers();
+    rows_moved_ = 0;
+  } else {
+    rows_moved_ = balancer.Rebalance(seconds_per_unit_);
+  }
+  const std::span<const int64_t> bounds = balancer.boundaries();
+  for (size_t w = 0; w < n; ++w) {
+    core::Payload& task = plan->tasks[w];
+    task.clear();
+    task.op = users ? kUpdateUsers : kUpdateItems;
+    if (bounds[w] < bounds[w + 1]) {
+      task.keys.push_back(bounds[w]);
+      task.keys.push_back(bounds[w + 1]);
+    }
+  }
+}
+
+absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& plan,
+                                                        std::span<const core::Partial> partials,
+                                                        core::Payload* cache_update) {
+  if (plan.tasks.empty() || partials.size() != plan.tasks.size()) {
+    return absl::InternalError(absl::StrCat("mf pull: ", partials.size(), " partials for ",
+                                            plan.tasks.size(), " tasks"));
+  }
+  const int32_t op = plan.tasks[0].op;
+  if (op != kUpdateUsers && op != kUpdateItems) {
+    return absl::InternalError(absl::StrCat("mf pull: unknown task op ", op));
+  }
+  const bool users = op == kUpdateUsers;
+  const int64_t k = params_.rank;
+  std::vector<double>& target = users ? w_ : h_;
+  const int64_t total_rows = users ? train_.by_user.rows : train_.by_item.rows;
+
+  cache_update->clear();
+  cache_update->op = users ? kSetUserRows : kSetItemRows;
+  double squared_error = 0;
+  double ratings = 0;
+  int64_t rows_done = 0;
+  for (size_t w = 0; w < partials.size(); ++w) {
+    const core::Payload& task = plan.tasks[w];
+    const std::vector<double>& values = partials[w].values;
+    const int64_t rows = TaskRows(task);
+    const size_t expected = static_cast<size_t>(rows * k + 2);
+    if (rows == 0 && values.empty()) continue;  // a worker without rows (or data) sends nothing
+    if (values.size() != expected) {
+      return absl::InternalError(absl::StrCat("mf pull: worker ", w, " sent ", values.size(),
+                                              " values for ", rows, " rows, expected ", expected));
+    }
+    size_t offset = 0;
+    for (size_t p = 0; p + 1 < task.keys.size(); p += 2) {
+      const int64_t begin = task.keys[p];
+      const int64_t end = task.keys[p + 1];
+      const size_t count = static_cast<size_t>((end - begin) * k);
+      std::copy_n(values.begin() + offset, count, target.begin() + begin * k);
+      cache_update->keys.push_back(begin);
+      cache_update->keys.push_back(end);
+      cache_update->values.insert(cache_update->values.end(), values.begin() + offset,
+                                  values.begin() + offset + count);
+      offset += count;
+    }
+    squared_error += values[rows * k];
+    ratings += values[rows * k + 1];
+    rows_done += rows;
+  }
+  const int64_t nnz = train_.by_user.nnz();
+  if (rows_done != total_rows || ratings != static_cast<double>(nnz)) {
+    return absl::InternalError(absl::StrCat("mf pull: round covered ", rows_done, " of ",
+                                            total_rows, " rows and ", ratings, " of ", nnz,
+                                            " ratings"));
+  }
+  ++pulls_;
+  cache_update->values.push_back(static_cast<double>(pulls_));
+
+  train_rmse_ = std::sqrt(squared_error / static_cast<double>(nnz));
+  objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
+  if (!std::isfinite(objective_)) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "diverged at round %d: objective %g; check the ratings' scale or use a larger --lambda",
+        pulls_, objective_));
+  }
+  if (test_.size() > 0) {
+    test_rmse_ =
+        std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()));
+  }
+  RecordBusy(partials);
+
+  // Each round minimises the objective exactly over one factor, so it never rises; compare with
+  // the last round of the same phase, as alternate rounds move different halves of the model.
+  double& previous = previous_objective_[users ? 0 : 1];
+  const bool settled =
+      previous >= 0 && std::abs(previous - objective_) <=
+                           params_.tolerance * std::max(std::abs(objective_), 1e-300);
+  previous = objective_;
+  if (settled) {
+    converged_ = true;
+    return core::RoundOutcome::kConverged;
+  }
+  if (stop_at_max_rounds_ && pulls_ >= params_.max_rounds) return core::RoundOutcome::kConverged;
+  return core::RoundOutcome::kContinue;
+}
+
+void MfSchedulerApp::RecordBusy(std::span<const core::Partial> partials) {
+  const auto now = std::chrono::steady_clock::now();
+  last_round_seconds_ = std::chrono::duration<double>(now - last_pull_).count();
+  elapsed_seconds_ = std::chrono::duration<double>(now - started_).count();
+  last_pull_ = now;
+  busy_.resize(partials.size());
+  for (size_t w = 0; w < partials.size(); ++w) busy_[w] = partials[w].busy_seconds;
+  spreads_[busy_rounds_ % kBusyWindow] = core::Spread(busy_);
+  ++busy_rounds_;
+}
+
+std::optional<double> MfSchedulerApp::test_rmse() const {
+  if (test_.size() == 0) return std::nullopt;
+  return test_rmse_;
+}
+
+void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
+  out->push_back({"train_rmse", train_rmse_});
+  if (test_.size() > 0) out->push_back({"test_rmse", test_rmse_});
+  out->push_back({"objective", objective_});
+  out->push_back({"rounds", static_cast<double>(pulls_)});
+  out->push_back({"converged", converged_ ? 1.0 : 0.0});
+  out->push_back({"users", static_cast<double>(train_.by_user.rows)});
+  out->push_back({"items", static_cast<double>(train_.by_item.rows)});
+  out->push_back({"train_ratings", static_cast<double>(train_.by_user.nnz())});
+  out->push_back({"test_ratings", static_cast<double>(test_.size())});
+  out->push_back({"test_unknown_entries", static_cast<double>(test_.unknown)});
+  out->push_back({"rows_moved", static_cast<double>(rows_moved_)});
+  if (pulls_ > 0) {
+    out->push_back({"seconds_per_round", elapsed_seconds_ / static_cast<double>(pulls_)});
+    out->push_back({"round_seconds", last_round_seconds_});
+  }
+  if (busy_rounds_ > 0) {
+    for (size_t w = 0; w < busy_.size(); ++w) {
+      out->push_back({absl::StrCat("busy_seconds_worker_", w), busy_[w]});
+    }
+    out->push_back({"busy_spread", core::Spread(busy_)});
+    const int64_t window = std::min<int64_t>(busy_rounds_, kBusyWindow);
+    double sum = 0;
+    for (int64_t i = 0; i < window; ++i) sum += spreads_[i];
+    out->push_back({"busy_spread_avg", sum / static_cast<double>(window)});
+  }
+}
+
+absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {
+  const int64_t k = params_.rank;
+  out << "# strads mf model\n";
+  out << absl::StrFormat("# data %s\n", data_path_);
+  if (!test_path_.empty()) out << absl::StrFormat("# test %s\n", test_path_);
+  out << absl::StrFormat("# rank %d\n", k);
+  out << absl::StrFormat("# lambda %.17g\n", params_.lambda);
+  out << absl::StrFormat("# users %d\n# items %d\n# ratings %d\n", train_.by_user.rows,
+                         train_.by_item.rows, train_.by_user.nnz());
+  out << absl::StrFormat("# rounds %d\n", pulls_);
+  out << absl::StrFormat("# train_rmse %.17g\n", train_rmse_);
+  if (test_.size() > 0) out << absl::StrFormat("# test_rmse %.17g\n", test_rmse_);
+  out << absl::StrFormat("# objective %.17g\n", objective_);
+  out << "# format: 'W <user id> f1 ... fK' and 'H <item id> f1 ... fK'; the predicted rating of "
+         "(user, item) is the dot product of their rows\n";
+  auto write_rows = [&](char tag, const IdMap& ids, const std::vector<double>& factor) {
+    std::string line;
+    for (int64_t r = 0; r < ids.size(); ++r) {
+      line.clear();
+      absl::StrAppend(&line, std::string(1, tag), " ", ids.names[r]);
+      for (int64_t f = 0; f < k; ++f) absl::StrAppend(&line, absl::StrFormat(" %.17g", factor[r * k + f]));
+      line.push_back('\n');
+      out << line;
+    }
+  };
+  write_rows('W', train_.users, w_);
+  write_rows('H', train_.items, h_);
+  if (!out) return absl::DataLossError("writing the mf model failed");
+  return absl::OkStatus();
+}
+
+}  // namespace strads::mf

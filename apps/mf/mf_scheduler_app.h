@@ -1,0 +1,105 @@
+// The scheduler half of the MF app: owns the ratings (for row costs, shards and test RMSE), the
+// factors W and H (the truth), and the load balancing. Each round updates every row of one
+// factor (W on even rounds, H on odd), split into one contiguous row range per worker by
+// core::LoadBalancer; Pull writes the workers' new rows into the model and broadcasts them.
+// Protocol: apps/mf/mf_protocol.h. Not thread-safe: every call comes from the job's runner thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "apps/mf/mf_params.h"
+#include "apps/mf/ratings.h"
+#include "core/app.h"
+#include "core/load_balancer.h"
+
+namespace strads::mf {
+
+// Busy-time spread is averaged over this many recent rounds ("busy_spread_avg").
+inline constexpr int kBusyWindow = 10;
+
+class MfSchedulerApp final : public core::SchedulerApp {
+ public:
+  MfSchedulerApp() = default;
+  MfSchedulerApp(const MfSchedulerApp&) = delete;
+  MfSchedulerApp& operator=(const MfSchedulerApp&) = delete;
+
+  absl::Status Prepare(const core::JobSpec& spec, int num_shards) override;
+  int num_shards() const override { return num_shards_; }
+  // Every shard is the whole training matrix (see mf_protocol.h), encoded on demand.
+  absl::StatusOr<std::string> ShardBytes(int shard) const override;
+  void ShardInit(int shard, core::Payload* init) const override;
+  // Round t+1 (the other factor) needs round t's rows: nothing to overlap.
+  bool schedule_ahead() const override { return false; }
+  void Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) override;
+  absl::StatusOr<core::RoundOutcome> Pull(const core::RoundPlan& plan,
+                                          std::span<const core::Partial> partials,
+                                          core::Payload* cache_update) override;
+  void Metrics(std::vector<core::Metric>* out) const override;
+  // Text: "# " header lines, then "W <user id> f1 ... fK" for every user and "H <item id> f1 ...
+  // fK" for every item, with the ids as written in the training file; %.17g round-trips.
+  absl::Status WriteModel(std::ostream& out) const override;
+
+  const MfParams& params() const { return params_; }
+  const TrainingRatings& train() const { return train_; }
+  const std::vector<double>& w() const { return w_; }
+  const std::vector<double>& h() const { return h_; }
+  double train_rmse() const { return train_rmse_; }
+  std::optional<double> test_rmse() const;
+  double objective() const { return objective_; }
+  bool converged() const { return converged_; }
+  const core::LoadBalancer& user_balancer() const { return user_balancer_; }
+  const core::LoadBalancer& item_balancer() const { return item_balancer_; }
+
+ private:
+  void ResetBalancers();
+  void RecordBusy(std::span<const core::Partial> partials);
+
+  MfParams params_;
+  // True when the job left max_rounds to the app's default: the app then stops the job itself.
+  bool stop_at_max_rounds_ = true;
+  std::string data_path_;
+  std::string test_path_;
+  int num_shards_ = 0;
+  TrainingRatings train_;
+  TestRatings test_;
+  std::vector<int64_t> user_work_;  // ratings per user: the balancer's row work
+  std::vector<int64_t> item_work_;
+
+  // The model.
+  std::vector<double> w_;
+  std::vector<double> h_;
+
+  core::LoadBalancer user_balancer_;
+  core::LoadBalancer item_balancer_;
+  core::WorkerSpeeds speeds_;
+  std::vector<double> seconds_per_unit_;  // speeds_, infinite for a worker holding no shard
+  std::vector<bool> can_work_;            // at the last Schedule; a change re-splits from scratch
+
+  int64_t pulls_ = 0;  // also the model version sent with cache updates
+  double train_rmse_ = 0;
+  double test_rmse_ = 0;
+  double objective_ = 0;
+  std::array<double, 2> previous_objective_{};  // per phase (users, items); < 0: none yet
+  bool converged_ = false;
+  int64_t rows_moved_ = 0;
+
+  std::vector<double> busy_;  // last round, per worker
+  std::array<double, kBusyWindow> spreads_{};
+  int64_t busy_rounds_ = 0;
+  std::chrono::steady_clock::time_point started_{};
+  bool have_started_ = false;
+  double elapsed_seconds_ = 0;
+  double last_round_seconds_ = 0;
+  std::chrono::steady_clock::time_point last_pull_{};
+};
+
+}  // namespace strads::mf

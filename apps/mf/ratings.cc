@@ -1,0 +1,383 @@
+#include "apps/mf/ratings.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "apps/mf/mf_protocol.h"
+
+namespace strads::mf {
+namespace {
+
+// Called once per rating with the ids' text as written and the rating.
+using EntrySink = std::function<absl::Status(absl::string_view user, absl::string_view item,
+                                             double rating, int64_t line)>;
+
+bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == ',' || c == ':' || c == '\r'; }
+
+// Splits `line` at runs of separators into at most `max` fields; returns the number of fields
+// found (max + 1 when there are more). Allocation-free.
+int SplitFields(absl::string_view line, absl::string_view* fields, int max) {
+  int count = 0;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && IsSeparator(line[i])) ++i;
+    if (i == line.size()) break;
+    const size_t start = i;
+    while (i < line.size() && !IsSeparator(line[i])) ++i;
+    if (count == max) return max + 1;
+    fields[count++] = line.substr(start, i - start);
+  }
+  return count;
+}
+
+std::string Where(const std::string& path, int64_t line) {
+  return absl::StrCat(path, " line ", line, ": ");
+}
+
+absl::Status ParseRating(absl::string_view text, const std::string& path, int64_t line,
+                         double* rating) {
+  if (!absl::SimpleAtod(text, rating)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Where(path, line), "rating '", text, "' is not a number"));
+  }
+  if (!std::isfinite(*rating)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, line), "rating '", text, "' is not finite; NaN and infinity are refused"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path,
+                               absl::string_view header, const EntrySink& sink) {
+  absl::string_view fields[6];
+  std::string lowered = absl::AsciiStrToLower(header);
+  const int n = SplitFields(lowered, fields, 5);
+  if (n != 5 || fields[1] != "matrix" || fields[2] != "coordinate" ||
+      (fields[3] != "real" && fields[3] != "integer" && fields[3] != "double") ||
+      fields[4] != "general") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Where(path, 1), "unsupported MatrixMarket header '", header,
+        "'; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
+  }
+  std::string text;
+  int64_t line = 1;
+  int64_t rows = -1;
+  int64_t cols = -1;
+  int64_t declared = -1;
+  int64_t entries = 0;
+  while (std::getline(in, text)) {
+    ++line;
+    absl::string_view view = absl::StripAsciiWhitespace(text);
+    if (view.empty() || view[0] == '%') continue;
+    const int count = SplitFields(view, fields, 3);
+    if (declared < 0) {
+      if (count != 3 || !absl::SimpleAtoi(fields[0], &rows) || !absl::SimpleAtoi(fields[1], &cols) ||
+          !absl::SimpleAtoi(fields[2], &declared) || rows < 0 || cols < 0 || declared < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            Where(path, line), "expected the size line 'rows cols entries', got '", view, "'"));
+      }
+      continue;
+    }
+    if (count != 3) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, line), "expected 'row column value' (3 fields), got '", view, "'"));
+    }
+    int64_t i = 0;
+    int64_t j = 0;
+    if (!absl::SimpleAtoi(fields[0], &i) || i < 1 || i > rows) {
+      return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "row '", fields[0],
+                                                     "' is not in [1, ", rows, "]"));
+    }
+    if (!absl::SimpleAtoi(fields[1], &j) || j < 1 || j > cols) {
+      return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "column '", fields[1],
+                                                     "' is not in [1, ", cols, "]"));
+    }
+    double rating = 0;
+    if (absl::Status status = ParseRating(fields[2], path, line, &rating); !status.ok()) {
+      return status;
+    }
+    if (++entries > declared) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, line), "more entries than the ", declared, " the size line declares"));
+    }
+    if (absl::Status status = sink(fields[0], fields[1], rating, line); !status.ok()) {
+      return status;
+    }
+  }
+  if (declared < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": MatrixMarket file has no size line 'rows cols entries'"));
+  }
+  if (entries != declared) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the size line declares ", declared,
+                                                   " entries but the file has ", entries,
+                                                   " (truncated?)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseText(std::ifstream& in, const std::string& path, std::string first_line,
+                       const EntrySink& sink) {
+  std::string text = std::move(first_line);
+  int64_t line = 1;
+  bool first_data_line = true;
+  absl::string_view fields[5];
+  do {
+    absl::string_view view = absl::StripAsciiWhitespace(text);
+    if (view.empty() || view[0] == '#' || view[0] == '%') continue;
+    const int count = SplitFields(view, fields, 4);
+    if (count < 3 || count > 4) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          Where(path, line), "expected 'user item rating [timestamp]' separated by tabs, "
+          "commas, '::' or spaces, got '", view, "'"));
+    }
+    double rating = 0;
+    if (first_data_line && !absl::SimpleAtod(fields[2], &rating)) {
+      first_data_line = false;  // a CSV header such as "userId,movieId,rating,timestamp"
+      continue;
+    }
+    first_data_line = false;
+    if (absl::Status status = ParseRating(fields[2], path, line, &rating); !status.ok()) {
+      return status;
+    }
+    if (absl::Status status = sink(fields[0], fields[1], rating, line); !status.ok()) {
+      return status;
+    }
+  } while ((++line, std::getline(in, text)));
+  return absl::OkStatus();
+}
+
+absl::Status ParseRatingsFile(const std::string& path, const EntrySink& sink) {
+  std::ifstream in(path);
+  if (!in.is_open()) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open the ratings file (missing or unreadable)"));
+  }
+  std::string first;
+  if (!std::getline(in, first)) return absl::OkStatus();  // empty file
+  absl::Status status;
+  if (absl::StartsWithIgnoreCase(first, "%%MatrixMarket")) {
+    status = ParseMatrixMarket(in, path, absl::StripAsciiWhitespace(first), sink);
+  } else {
+    status = ParseText(in, path, std::move(first), sink);
+  }
+  if (status.ok() && in.bad()) {
+    return absl::DataLossError(absl::StrCat(path, ": read error"));
+  }
+  return status;
+}
+
+// Dense index of `name`, adding it when new.
+absl::StatusOr<int32_t> Intern(IdMap& map, absl::string_view name, const char* what,
+                               const std::string& path, int64_t line) {
+  auto it = map.index.find(name);
+  if (it != map.index.end()) return it->second;
+  if (map.size() >= std::numeric_limits<int32_t>::max()) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(Where(path, line), "more than 2^31 - 1 distinct ", what, "s"));
+  }
+  const int32_t index = static_cast<int32_t>(map.size());
+  map.names.emplace_back(name);
+  map.index.emplace(map.names.back(), index);
+  return index;
+}
+
+// Re-numbers `map` by numeric id when every id is an integer; fills old -> new in `renumber`
+// (identity otherwise).
+void OrderIds(IdMap& map, std::vector<int32_t>* renumber) {
+  const int64_t n = map.size();
+  std::vector<int64_t> numeric(n);
+  bool all_numeric = true;
+  for (int64_t i = 0; i < n && all_numeric; ++i) {
+    all_numeric = absl::SimpleAtoi(map.names[i], &numeric[i]);
+  }
+  renumber->resize(n);
+  std::iota(renumber->begin(), renumber->end(), 0);
+  if (!all_numeric) return;
+  std::vector<int32_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return numeric[a] < numeric[b]; });
+  std::vector<std::string> names(n);
+  for (int64_t k = 0; k < n; ++k) {
+    (*renumber)[order[k]] = static_cast<int32_t>(k);
+    names[k] = std::move(map.names[order[k]]);
+  }
+  map.names = std::move(names);
+  map.index.clear();
+  for (int64_t k = 0; k < n; ++k) map.index.emplace(map.names[k], static_cast<int32_t>(k));
+}
+
+template <typename T>
+void AppendRaw(std::string* out, const T* data, size_t count) {
+  out->append(reinterpret_cast<const char*>(data), count * sizeof(T));
+}
+
+template <typename T>
+bool ReadRaw(std::string_view* in, T* data, size_t count) {
+  const size_t bytes = count * sizeof(T);
+  if (in->size() < bytes) return false;
+  if (bytes > 0) std::memcpy(data, in->data(), bytes);
+  in->remove_prefix(bytes);
+  return true;
+}
+
+}  // namespace
+
+int32_t IdMap::Find(absl::string_view name) const {
+  auto it = index.find(name);
+  return it == index.end() ? -1 : it->second;
+}
+
+RatingsCsr Transpose(const RatingsCsr& m) {
+  RatingsCsr t;
+  t.rows = m.cols;
+  t.cols = m.rows;
+  t.ptr.assign(t.rows + 1, 0);
+  for (int32_t c : m.idx) ++t.ptr[c + 1];
+  for (int64_t r = 0; r < t.rows; ++r) t.ptr[r + 1] += t.ptr[r];
+  t.idx.resize(m.idx.size());
+  t.values.resize(m.values.size());
+  std::vector<int64_t> next(t.ptr.begin(), t.ptr.end() - 1);
+  for (int64_t r = 0; r < m.rows; ++r) {
+    for (int64_t k = m.ptr[r]; k < m.ptr[r + 1]; ++k) {
+      const int64_t slot = next[m.idx[k]]++;
+      t.idx[slot] = static_cast<int32_t>(r);
+      t.values[slot] = m.values[k];
+    }
+  }
+  return t;
+}
+
+absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
+  TrainingRatings train;
+  std::vector<int32_t> users;
+  std::vector<int32_t> items;
+  std::vector<double> values;
+  absl::Status status = ParseRatingsFile(
+      path, [&](absl::string_view user, absl::string_view item, double rating,
+                int64_t line) -> absl::Status {
+        absl::StatusOr<int32_t> u = Intern(train.users, user, "user", path, line);
+        if (!u.ok()) return u.status();
+        absl::StatusOr<int32_t> i = Intern(train.items, item, "item", path, line);
+        if (!i.ok()) return i.status();
+        users.push_back(*u);
+        items.push_back(*i);
+        values.push_back(rating);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  if (values.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": no ratings; expected 'user item rating' lines or a MatrixMarket "
+                           "coordinate file"));
+  }
+  std::vector<int32_t> user_order;
+  std::vector<int32_t> item_order;
+  OrderIds(train.users, &user_order);
+  OrderIds(train.items, &item_order);
+
+  // Bucket by item first (keeping file order), then transpose twice: every row of both matrices
+  // ends up sorted by column, whatever the file's order.
+  RatingsCsr by_item;
+  by_item.rows = train.items.size();
+  by_item.cols = train.users.size();
+  by_item.ptr.assign(by_item.rows + 1, 0);
+  for (int32_t i : items) ++by_item.ptr[item_order[i] + 1];
+  for (int64_t r = 0; r < by_item.rows; ++r) by_item.ptr[r + 1] += by_item.ptr[r];
+  by_item.idx.resize(values.size());
+  by_item.values.resize(values.size());
+  {
+    std::vector<int64_t> next(by_item.ptr.begin(), by_item.ptr.end() - 1);
+    for (size_t k = 0; k < values.size(); ++k) {
+      const int64_t slot = next[item_order[items[k]]]++;
+      by_item.idx[slot] = user_order[users[k]];
+      by_item.values[slot] = values[k];
+    }
+  }
+  train.by_user = Transpose(by_item);
+  train.by_item = Transpose(train.by_user);
+  return train;
+}
+
+absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path,
+                                            const TrainingRatings& train) {
+  TestRatings test;
+  absl::Status status = ParseRatingsFile(
+      path, [&](absl::string_view user, absl::string_view item, double rating,
+                int64_t line) -> absl::Status {
+        const int32_t u = train.users.Find(user);
+        const int32_t i = train.items.Find(item);
+        if (u < 0 || i < 0) {
+          ++test.unknown;
+          return absl::OkStatus();
+        }
+        test.users.push_back(u);
+        test.items.push_back(i);
+        test.values.push_back(rating);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return test;
+}
+
+std::string EncodeRatings(const RatingsCsr& m) {
+  std::string out;
+  out.reserve(sizeof(kShardMagic) + 3 * sizeof(int64_t) + m.ptr.size() * sizeof(int64_t) +
+              m.idx.size() * (sizeof(int32_t) + sizeof(double)));
+  out.append(kShardMagic, sizeof(kShardMagic));
+  const int64_t header[3] = {m.rows, m.cols, m.nnz()};
+  AppendRaw(&out, header, 3);
+  AppendRaw(&out, m.ptr.data(), m.ptr.size());
+  AppendRaw(&out, m.idx.data(), m.idx.size());
+  AppendRaw(&out, m.values.data(), m.values.size());
+  return out;
+}
+
+absl::StatusOr<RatingsCsr> DecodeRatings(std::string_view bytes) {
+  auto corrupt = [](const std::string& why) {
+    return absl::DataLossError(absl::StrCat("mf shard is corrupt: ", why));
+  };
+  if (bytes.size() < sizeof(kShardMagic) ||
+      std::memcmp(bytes.data(), kShardMagic, sizeof(kShardMagic)) != 0) {
+    return corrupt("not an mf ratings shard (bad magic)");
+  }
+  bytes.remove_prefix(sizeof(kShardMagic));
+  int64_t header[3];
+  if (!ReadRaw(&bytes, header, 3)) return corrupt("truncated header");
+  RatingsCsr m;
+  m.rows = header[0];
+  m.cols = header[1];
+  const int64_t nnz = header[2];
+  if (m.rows < 0 || m.cols < 0 || m.cols > std::numeric_limits<int32_t>::max() || nnz < 0 ||
+      static_cast<uint64_t>(bytes.size()) !=
+          (m.rows + 1) * sizeof(int64_t) + nnz * (sizeof(int32_t) + sizeof(double))) {
+    return corrupt("sizes do not match the payload");
+  }
+  m.ptr.resize(m.rows + 1);
+  m.idx.resize(nnz);
+  m.values.resize(nnz);
+  ReadRaw(&bytes, m.ptr.data(), m.ptr.size());
+  ReadRaw(&bytes, m.idx.data(), m.idx.size());
+  ReadRaw(&bytes, m.values.data(), m.values.size());
+  if (m.ptr[0] != 0 || m.ptr[m.rows] != nnz) return corrupt("row pointers out of range");
+  for (int64_t r = 0; r < m.rows; ++r) {
+    if (m.ptr[r + 1] < m.ptr[r]) return corrupt("row pointers decrease");
+  }
+  for (int32_t c : m.idx) {
+    if (c < 0 || c >= m.cols) return corrupt("column index out of range");
+  }
+  return m;
+}
+
+}  // namespace strads::mf

@@ -1,0 +1,87 @@
+// Rating matrices for matrix factorization: reading MatrixMarket coordinate files and
+// MovieLens-style "user item rating [timestamp]" text, mapping the user's ids to dense row
+// indices (and back, for the model file), CSR by user and by item, and the shard encoding.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace strads::mf {
+
+// Compressed sparse rows: row r's entries are [ptr[r], ptr[r + 1]) of idx (column) and values.
+struct RatingsCsr {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  std::vector<int64_t> ptr;  // rows + 1
+  std::vector<int32_t> idx;
+  std::vector<double> values;
+
+  int64_t nnz() const { return static_cast<int64_t>(idx.size()); }
+  int64_t RowNnz(int64_t r) const { return ptr[r + 1] - ptr[r]; }
+  std::span<const int32_t> RowIdx(int64_t r) const {
+    return {idx.data() + ptr[r], static_cast<size_t>(RowNnz(r))};
+  }
+  std::span<const double> RowValues(int64_t r) const {
+    return {values.data() + ptr[r], static_cast<size_t>(RowNnz(r))};
+  }
+};
+
+// The transpose (CSR by column), entries of each column in increasing row order. The scheduler,
+// the workers and the reference solver all build the by-item matrix with this, so they sum in
+// the same order and get bit-identical updates.
+RatingsCsr Transpose(const RatingsCsr& m);
+
+// One user's id text <-> dense index, for users or for items.
+struct IdMap {
+  std::vector<std::string> names;  // dense index -> id as written in the file
+  absl::flat_hash_map<std::string, int32_t> index;
+
+  int64_t size() const { return static_cast<int64_t>(names.size()); }
+  // -1 when unknown.
+  int32_t Find(absl::string_view name) const;
+};
+
+// The training matrix as the scheduler holds it.
+struct TrainingRatings {
+  RatingsCsr by_user;  // users x items
+  RatingsCsr by_item;  // items x users, Transpose(by_user)
+  IdMap users;
+  IdMap items;
+};
+
+// Held-out ratings, in dense indices of the training matrix.
+struct TestRatings {
+  std::vector<int32_t> users;
+  std::vector<int32_t> items;
+  std::vector<double> values;
+  // Entries whose user or item never appears in training: counted and skipped (no factor row to
+  // predict them from).
+  int64_t unknown = 0;
+
+  int64_t size() const { return static_cast<int64_t>(values.size()); }
+};
+
+// Reads `path`: MatrixMarket when its first line starts with "%%MatrixMarket" (coordinate,
+// real or integer, general; 1-based), otherwise "user item rating [timestamp]" lines separated
+// by tabs, commas, "::" or spaces ('#' and '%' comment lines, blank lines and a CSV header line
+// are skipped). Dense indices follow the ids' numeric order when every id is an integer (so a
+// file ordered by popularity keeps that order), else their first appearance. Errors name the
+// file and line; NaN or infinite ratings are refused; a missing file is NotFound.
+absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path);
+
+// Reads held-out ratings in either format and maps them through `train`'s ids. An empty file is
+// an empty test set.
+absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const TrainingRatings& train);
+
+// The shard: the whole training matrix by user (dense indices), self-describing and checked.
+std::string EncodeRatings(const RatingsCsr& by_user);
+absl::StatusOr<RatingsCsr> DecodeRatings(std::string_view bytes);
+
+}  // namespace strads::mf
