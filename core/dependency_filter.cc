@@ -61,25 +61,63 @@ DependencyFilter::DependencyFilter(ColumnCorrelation* correlation, double rho)
 void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_keep,
                               std::vector<int64_t>* kept) {
   kept->clear();
+  const CscMatrix& x = correlation_->matrix();
+  if (row_head_.size() != static_cast<size_t>(x.rows)) row_head_.assign(x.rows, -1);
+  if (is_kept_.size() != static_cast<size_t>(x.cols)) is_kept_.assign(x.cols, 0);
   for (const int64_t c : candidates) {
     if (static_cast<int64_t>(kept->size()) >= max_keep) break;
+    if (is_kept_[c]) continue;
+    const std::span<const int32_t> rows = x.ColRows(c);
+    const std::span<const double> values = x.ColValues(c);
+    const double inv_c = correlation_->inv_norm(c);
     bool keep = true;
-    // Duplicates first: an all-zero column has correlation 0 even with itself.
-    for (const int64_t k : *kept) {
-      if (k == c) {
-        keep = false;
-        break;
+    if (inv_c > 0) {
+      ++stamp_;
+      for (size_t a = 0; a < rows.size(); ++a) {
+        for (int32_t e = row_head_[rows[a]]; e != -1; e = entries_[e].next) {
+          const int32_t slot = entries_[e].slot;
+          if (slot_stamp_[slot] != stamp_) {
+            slot_stamp_[slot] = stamp_;
+            dot_[slot] = 0;
+            touched_slots_.push_back(slot);
+          }
+          dot_[slot] += values[a] * entries_[e].value;
+        }
       }
+      for (const int32_t slot : touched_slots_) {
+        const double correlation =
+            std::min(std::abs(dot_[slot]) * inv_c * correlation_->inv_norm((*kept)[slot]), 1.0);
+        if (correlation >= rho_) {
+          keep = false;
+          break;
+        }
+      }
+      touched_slots_.clear();
     }
     if (!keep) continue;
-    for (const int64_t k : *kept) {
-      if (correlation_->Get(c, k) >= rho_) {
-        keep = false;
-        break;
-      }
+    const int32_t slot = static_cast<int32_t>(kept->size());
+    kept->push_back(c);
+    is_kept_[c] = 1;
+    if (dot_.size() < kept->size()) {
+      dot_.resize(kept->size());
+      slot_stamp_.resize(kept->size(), 0);
     }
-    if (keep) kept->push_back(c);
+    for (size_t a = 0; a < rows.size(); ++a) {
+      int32_t& head = row_head_[rows[a]];
+      if (head == -1) touched_rows_.push_back(rows[a]);
+      entries_.push_back({slot, head, values[a]});
+      head = static_cast<int32_t>(entries_.size()) - 1;
+    }
   }
+  Reset(*kept);
+}
+
+void DependencyFilter::Reset(const std::vector<int64_t>& kept) {
+  for (const int32_t row : touched_rows_) row_head_[row] = -1;
+  touched_rows_.clear();
+  entries_.clear();
+  for (const int64_t k : kept) is_kept_[k] = 0;
+  // Stamps stay: they only grow, so a stale slot never looks touched.
 }
 
 }  // namespace strads::core

@@ -24,6 +24,9 @@ class ColumnCorrelation {
   double Get(int64_t j, int64_t k);
 
   int64_t computed() const { return computed_; }
+  const CscMatrix& matrix() const { return *x_; }
+  // 1 / ||x_j||, or 0 for an all-zero column.
+  double inv_norm(int64_t j) const { return inv_norm_[j]; }
   int64_t cache_hits() const { return cache_hits_; }
 
  private:
@@ -45,13 +48,35 @@ class DependencyFilter {
   // Walks `candidates` in order and keeps each one whose correlation with every already kept one
   // is below rho, until `max_keep` are kept. Duplicated candidates are kept once. `kept` is
   // cleared first. Never returns a pair with correlation >= rho.
+  //
+  // Rather than comparing a candidate with every kept column pair by pair (O(kept) sparse dot
+  // products each), the kept columns are indexed by row as they are kept, and a candidate's dot
+  // products with all of them are accumulated in one walk over its rows: the cost is the
+  // candidate's non-zeros plus the non-zeros it actually shares with kept columns. Allocation-free
+  // once the scratch space has grown.
   void Filter(std::span<const int64_t> candidates, int64_t max_keep, std::vector<int64_t>* kept);
 
   double rho() const { return rho_; }
 
  private:
+  struct RowEntry {
+    int32_t slot;  // index into the kept list
+    int32_t next;  // next entry of the same row, or -1
+    double value;
+  };
+
+  void Reset(const std::vector<int64_t>& kept);
+
   ColumnCorrelation* correlation_;
   double rho_;
+  std::vector<int32_t> row_head_;       // per row: first entry, or -1
+  std::vector<RowEntry> entries_;       // the kept columns, by row
+  std::vector<int32_t> touched_rows_;   // rows whose head is set, to reset
+  std::vector<double> dot_;             // per kept slot: dot product with the candidate
+  std::vector<int64_t> slot_stamp_;     // per kept slot: the candidate that last touched it
+  std::vector<int32_t> touched_slots_;  // slots touched by the current candidate
+  std::vector<uint8_t> is_kept_;        // per column
+  int64_t stamp_ = 0;
 };
 
 }  // namespace strads::core
