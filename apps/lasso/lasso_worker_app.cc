@@ -26,11 +26,24 @@ void SubtractColumn(const core::CscMatrix& x, int64_t j, double delta, std::vect
   *residual_sq += change;
 }
 
+// Four independent sums break the add dependency chain, so the gathers from r overlap instead
+// of waiting on each other (measured: bench/lasso_pass_bandwidth).
 double ColumnDot(const core::CscMatrix& x, int64_t j, const std::vector<double>& r) {
+  const int64_t begin = x.col_ptr[j];
   const int64_t end = x.col_ptr[j + 1];
-  double sum = 0;
-  for (int64_t k = x.col_ptr[j]; k < end; ++k) sum += x.values[k] * r[x.row_idx[k]];
-  return sum;
+  const double* values = x.values.data();
+  const int32_t* rows = x.row_idx.data();
+  const double* residual = r.data();
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = begin;
+  for (; k + 4 <= end; k += 4) {
+    s0 += values[k] * residual[rows[k]];
+    s1 += values[k + 1] * residual[rows[k + 1]];
+    s2 += values[k + 2] * residual[rows[k + 2]];
+    s3 += values[k + 3] * residual[rows[k + 3]];
+  }
+  for (; k < end; ++k) s0 += values[k] * residual[rows[k]];
+  return (s0 + s1) + (s2 + s3);
 }
 
 }  // namespace
