@@ -47,7 +47,7 @@ Outcome RunOne(strads::client::JobClient& client, const std::string& data_path,
   spec.workers = workers;
   spec.max_seconds = max_seconds;
   spec.max_rounds = int64_t{1} << 40;  // the time limit ends runs that do not get there
-  spec.tolerance = 1e-12;  // the target objective, not the gap, ends these runs
+  spec.tolerance = 1e-12;              // the target objective, not the gap, ends these runs
   spec.params = {{"lambda", absl::StrFormat("%.17g", lambda)},
                  {"scheduler", scheduler},
                  {"batch", absl::StrCat(batch)},

@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 #include "apps/lasso/generator.h"
+#include "apps/mf/mf_generator.h"
 #include "core/labeled_data.h"
 
 namespace strads::client {
@@ -59,6 +60,63 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
     }
     std::cout << "wrote " << *lasso_out << ": " << problem->data.x.rows << " samples, "
               << problem->data.x.cols << " features, " << problem->data.x.nnz() << " non-zeros ("
+              << absl::ToDoubleSeconds(absl::Now() - start) << " s)\n";
+    *exit_code = 0;
+  });
+  auto mf_options = std::make_shared<mf::MfProblemOptions>();
+  auto mf_out = std::make_shared<std::string>();
+  auto mf_test_out = std::make_shared<std::string>();
+  CLI::App* mf = generate->add_subcommand(
+      "mf",
+      "ratings from a planted low-rank model; power-law popularity, low ids most popular "
+      "(tab-separated 'user item rating')");
+  mf->add_option("--users", mf_options->users, "users (rows)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  mf->add_option("--items", mf_options->items, "items (columns)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  mf->add_option("--ratings", mf_options->ratings,
+                 "distinct (user, item) ratings, train and test together")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  mf->add_option("--rank", mf_options->rank, "rank of the planted model")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  mf->add_option("--power-law", mf_options->power_law,
+                 "popularity exponent alpha: P(id i) ~ i^-alpha, 0 = uniform")
+      ->capture_default_str();
+  mf->add_option("--noise", mf_options->noise, "standard deviation of rating noise")
+      ->capture_default_str();
+  mf->add_option("--test-fraction", mf_options->test_fraction,
+                 "fraction of ratings held out for --test-out")
+      ->capture_default_str();
+  mf->add_option("--seed", mf_options->seed, "random seed")->capture_default_str();
+  mf->add_option("--out", *mf_out, "output training ratings file")->required();
+  mf->add_option("--test-out", *mf_test_out,
+                 "output held-out ratings file (without it, held-out ratings are dropped)");
+  mf->callback([mf_options, mf_out, mf_test_out, exit_code] {
+    absl::Time start = absl::Now();
+    absl::StatusOr<mf::MfProblem> problem = mf::GenerateMfProblem(*mf_options);
+    if (!problem.ok()) {
+      std::cerr << "strads: " << problem.status().message() << "\n";
+      *exit_code = 1;
+      return;
+    }
+    absl::Status status = mf::WriteRatingsText(*mf_out, problem->train);
+    if (status.ok() && !mf_test_out->empty()) {
+      status = mf::WriteRatingsText(*mf_test_out, problem->test);
+    }
+    if (!status.ok()) {
+      std::cerr << "strads: " << status.message() << "\n";
+      *exit_code = 1;
+      return;
+    }
+    std::cout << "wrote " << *mf_out << ": " << problem->train.size() << " ratings";
+    if (!mf_test_out->empty()) {
+      std::cout << "; " << *mf_test_out << ": " << problem->test.size() << " ratings";
+    }
+    std::cout << " (" << mf_options->users << " users, " << mf_options->items << " items, "
               << absl::ToDoubleSeconds(absl::Now() - start) << " s)\n";
     *exit_code = 0;
   });

@@ -114,7 +114,8 @@ int64_t LoadBalancer::Rebalance(std::span<const double> seconds_per_unit) {
     sum += time;
     ++counted;
   }
-  if (!stranded && (counted == 0 || sum == 0 || (high - low) / (sum / counted) < options_.dead_band)) {
+  if (!stranded &&
+      (counted == 0 || sum == 0 || (high - low) / (sum / counted) < options_.dead_band)) {
     return 0;
   }
 
@@ -147,14 +148,16 @@ void WorkerSpeeds::Reset(int num_workers) {
   estimate_.assign(num_workers, 1.0);
 }
 
-void WorkerSpeeds::Observe(std::span<const WorkerView> workers) {
+void WorkerSpeeds::Observe(std::span<const WorkerView> workers, std::span<const double> units) {
   if (workers.size() != measured_.size()) Reset(static_cast<int>(workers.size()));
   double sum = 0;
   int known = 0;
   for (size_t w = 0; w < workers.size(); ++w) {
     const WorkerView& view = workers[w];
-    if (view.last_work_units > 0 && view.last_busy_seconds > 0) {
-      const double sample = view.last_busy_seconds / static_cast<double>(view.last_work_units);
+    const double work =
+        units.size() == workers.size() ? units[w] : static_cast<double>(view.last_work_units);
+    if (work > 0 && view.last_busy_seconds > 0) {
+      const double sample = view.last_busy_seconds / work;
       measured_[w] =
           measured_[w] < 0 ? sample : (1 - smoothing_) * measured_[w] + smoothing_ * sample;
     }

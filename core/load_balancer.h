@@ -45,10 +45,10 @@ class LoadBalancer {
   void Reset(std::span<const int64_t> row_work, std::span<const double> seconds_per_unit);
 
   // Dynamic: moves every boundary `damping` of the way toward the split that equalises predicted
-  // finish times under `seconds_per_unit` (one per worker, same count as at Reset; infinite = cannot
-  // work), at most `max_move_fraction` of the rows in all. Returns how far the boundaries moved in
-  // rows (the rows that changed worker when no boundary crosses a neighbour's old position).
-  // Static: returns 0. O(workers * log rows), allocation-free.
+  // finish times under `seconds_per_unit` (one per worker, same count as at Reset; infinite =
+  // cannot work), at most `max_move_fraction` of the rows in all. Returns how far the boundaries
+  // moved in rows (the rows that changed worker when no boundary crosses a neighbour's old
+  // position). Static: returns 0. O(workers * log rows), allocation-free.
   int64_t Rebalance(std::span<const double> seconds_per_unit);
 
   int num_workers() const { return static_cast<int>(boundaries_.size()) - 1; }
@@ -85,7 +85,11 @@ class WorkerSpeeds {
   void Reset(int num_workers);
   // Takes one measurement per worker that did work last round (last_work_units > 0).
   // Allocation-free when the worker count is unchanged.
-  void Observe(std::span<const WorkerView> workers);
+  void Observe(std::span<const WorkerView> workers) { Observe(workers, {}); }
+  // The same, with the work of each worker's last round given in the caller's own cost units
+  // (e.g. LoadBalancer::Cost of its last range, which counts per-row overhead that the workers'
+  // work_units do not); a worker with units <= 0 is not measured.
+  void Observe(std::span<const WorkerView> workers, std::span<const double> units);
   // Seconds per work unit, one per worker.
   std::span<const double> seconds_per_unit() const { return estimate_; }
 

@@ -33,7 +33,7 @@ std::vector<double> PredictedTimes(const LoadBalancer& balancer, std::span<const
 
 // What each worker would report after running its range: busy = seconds per unit * work units.
 std::vector<WorkerView> MeasureRound(const LoadBalancer& balancer, std::span<const int64_t> work,
-                            std::span<const double> true_speeds) {
+                                     std::span<const double> true_speeds) {
   std::vector<WorkerView> views(balancer.num_workers());
   for (int w = 0; w < balancer.num_workers(); ++w) {
     int64_t units = 0;

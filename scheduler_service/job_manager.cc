@@ -203,23 +203,25 @@ void JobManager::RunJob(Job* job) {
   const apps::AppDefinition* definition = apps::FindApp(spec.app);
   std::unique_ptr<core::SchedulerApp> app = definition->make_scheduler_app();
 
+  // The model and summary are on disk before the terminal state is published, so a client that
+  // sees "succeeded" can always download the result.
   auto finish = [&](JobState state, std::string message) {
-    Update(job, [&](JobSnapshot& s) {
-      s.state = state;
-      s.message = std::move(message);
-    });
-    JobSnapshot snapshot = *Get(id);
-    spdlog::info("event=job_finished job={} state={} rounds={} seconds={:.3f} message=\"{}\"", id,
-                 JobStateName(snapshot.state), snapshot.round, snapshot.seconds, snapshot.message);
+    absl::StatusOr<JobSnapshot> current = Get(id);
+    JobSnapshot snapshot = current.ok() ? *current : job->snapshot;
+    snapshot.state = state;
+    snapshot.message = message;
     absl::StatusOr<std::string> saved = SaveResult(snapshot, app.get());
-    if (saved.ok()) {
-      Update(job, [&](JobSnapshot& s) { s.model_path = *saved; });
-      // The summary on disk names the model too.
-      SaveResult(*Get(id), nullptr).IgnoreError();
-    } else {
+    if (!saved.ok()) {
       spdlog::error("event=job_save_failed job={} error=\"{}\"", id,
                     std::string(saved.status().message()));
     }
+    Update(job, [&](JobSnapshot& s) {
+      s.state = state;
+      s.message = std::move(message);
+      if (saved.ok()) s.model_path = *saved;
+    });
+    spdlog::info("event=job_finished job={} state={} rounds={} seconds={:.3f} message=\"{}\"", id,
+                 JobStateName(state), snapshot.round, snapshot.seconds, snapshot.message);
   };
 
   const int num_shards = std::max(1, spec.workers);

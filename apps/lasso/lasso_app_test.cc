@@ -19,6 +19,7 @@
 #include "apps/testing/in_process_driver.h"
 #include "core/dependency_filter.h"
 #include "core/labeled_data.h"
+#include "core/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace strads::lasso {
@@ -39,7 +40,7 @@ WrittenProblem WriteProblem(const LassoProblemOptions& options, const std::strin
   absl::StatusOr<LassoProblem> problem = GenerateLassoProblem(options);
   EXPECT_TRUE(problem.ok()) << problem.status();
   written.problem = *std::move(problem);
-  written.path = ::testing::TempDir() + "/" + name + ".libsvm";
+  written.path = ::strads::TestTempDir() + "/" + name + ".libsvm";
   absl::Status status = core::WriteLibsvmFile(written.path, written.problem.data);
   EXPECT_TRUE(status.ok()) << status;
   written.lambda = 0.1 * LambdaMax(written.problem.data.x, written.problem.data.y);
@@ -76,12 +77,12 @@ absl::StatusOr<InProcessResult> Solve(LassoSchedulerApp& app, const core::JobSpe
 TEST(LassoSchedulerApp, PrepareReportsTheReadersMessage) {
   LassoSchedulerApp app;
   core::JobSpec spec;
-  spec.data_path = ::testing::TempDir() + "/does_not_exist.libsvm";
+  spec.data_path = ::strads::TestTempDir() + "/does_not_exist.libsvm";
   absl::Status missing = app.Prepare(spec, 2);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.message().find("does_not_exist.libsvm"), std::string::npos) << missing;
 
-  spec.data_path = ::testing::TempDir() + "/bad_index.libsvm";
+  spec.data_path = ::strads::TestTempDir() + "/bad_index.libsvm";
   std::ofstream(spec.data_path) << "1 1:0.5\n2 0:1.0\n";
   absl::Status bad = app.Prepare(spec, 2);
   ASSERT_FALSE(bad.ok());

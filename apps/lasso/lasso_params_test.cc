@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "apps/lasso/lasso_app.h"
+#include "core/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace strads::lasso {
@@ -91,7 +92,7 @@ TEST(ParseLassoParams, RefusesBadSpecLimits) {
 }
 
 TEST(ValidateLassoSpec, ChecksTheDataFileAndWorkersCheaply) {
-  const std::string path = ::testing::TempDir() + "/validate_lasso.libsvm";
+  const std::string path = ::strads::TestTempDir() + "/validate_lasso.libsvm";
   std::ofstream(path) << "1 1:0.5\n";
   core::JobSpec spec = SpecWith({{"lambda", "0.1"}});
   spec.data_path = path;

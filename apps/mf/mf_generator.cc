@@ -50,14 +50,14 @@ int64_t DrawIndex(const std::vector<double>& cdf, Draws& draws) {
 
 absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
   if (o.users < 1 || o.items < 1 || o.ratings < 1 || o.rank < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "users, items, ratings and rank must be >= 1, got ", o.users, ", ", o.items, ", ",
-        o.ratings, ", ", o.rank));
+    return absl::InvalidArgumentError(
+        absl::StrCat("users, items, ratings and rank must be >= 1, got ", o.users, ", ", o.items,
+                     ", ", o.ratings, ", ", o.rank));
   }
   if (static_cast<double>(o.ratings) > 0.5 * static_cast<double>(o.users) * o.items) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "ratings (", o.ratings, ") must be at most half of users x items (", o.users * o.items,
-        ") so that distinct pairs can be drawn"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ratings (", o.ratings, ") must be at most half of users x items (",
+                     o.users * o.items, ") so that distinct pairs can be drawn"));
   }
   if (!(o.power_law >= 0 && o.power_law <= 5)) {
     return absl::InvalidArgumentError(
@@ -87,10 +87,11 @@ absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
   int64_t attempts = 0;
   while (static_cast<int64_t>(seen.size()) < o.ratings) {
     if (++attempts > max_attempts) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "could draw only ", seen.size(), " distinct (user, item) pairs of ", o.ratings,
-          " with power law ", o.power_law, "; use fewer ratings, more users/items or a smaller "
-          "exponent"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("could draw only ", seen.size(), " distinct (user, item) pairs of ",
+                       o.ratings, " with power law ", o.power_law,
+                       "; use fewer ratings, more users/items or a smaller "
+                       "exponent"));
     }
     const int64_t u = DrawIndex(user_cdf, draws);
     const int64_t i = DrawIndex(item_cdf, draws);

@@ -17,11 +17,11 @@ namespace strads::mf {
 struct MfProblemOptions {
   int64_t users = 1000;
   int64_t items = 500;
-  int64_t ratings = 20000;    // distinct (user, item) pairs, train + test
-  int64_t rank = 8;           // of the planted model
-  double power_law = 1.0;     // alpha: P(user u) ~ u^-alpha (same for items); 0 = uniform
-  double noise = 0.1;         // standard deviation of the rating noise
-  double test_fraction = 0.1; // of the ratings held out
+  int64_t ratings = 20000;     // distinct (user, item) pairs, train + test
+  int64_t rank = 8;            // of the planted model
+  double power_law = 1.0;      // alpha: P(user u) ~ u^-alpha (same for items); 0 = uniform
+  double noise = 0.1;          // standard deviation of the rating noise
+  double test_fraction = 0.1;  // of the ratings held out
   uint64_t seed = 1;
 };
 

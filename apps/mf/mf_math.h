@@ -23,8 +23,8 @@ class RowSolver {
   // `factor` is the other factor, row-major (row c at factor[c * rank]). Writes the new row to
   // `out` (rank values) and returns the squared error of the row's ratings under it. A row with
   // no ratings becomes 0.
-  double Solve(std::span<const int32_t> cols, std::span<const double> ratings,
-               const double* factor, double* out);
+  double Solve(std::span<const int32_t> cols, std::span<const double> ratings, const double* factor,
+               double* out);
 
  private:
   int64_t rank_;

@@ -18,10 +18,10 @@ inline constexpr int64_t kDefaultMaxRounds = 40;
 inline constexpr double kDefaultTolerance = 1e-4;
 
 struct MfParams {
-  int64_t rank = kDefaultRank;      // "rank": K, in [1, 1000]
-  double lambda = kDefaultLambda;   // "lambda": L2 penalty on W and H, >= 0
+  int64_t rank = kDefaultRank;                              // "rank": K, in [1, 1000]
+  double lambda = kDefaultLambda;                           // "lambda": L2 penalty on W and H, >= 0
   core::BalanceMode balance = core::BalanceMode::kDynamic;  // "balance": dynamic | static
-  uint64_t seed = 1;                // "seed": of the initial factors
+  uint64_t seed = 1;                                        // "seed": of the initial factors
   // From JobSpec (0 there means these defaults).
   int64_t max_rounds = kDefaultMaxRounds;
   double tolerance = kDefaultTolerance;

@@ -1,6 +1,7 @@
 #include "apps/mf/mf_scheduler_app.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -67,15 +68,19 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   }
   const double nnz = static_cast<double>(train_.by_user.nnz());
   train_rmse_ = std::sqrt(squared_error / nnz);
-  test_rmse_ = test_.size() > 0
-                   ? std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()))
-                   : 0;
+  test_rmse_ =
+      test_.size() > 0
+          ? std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()))
+          : 0;
   objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
 
-  const core::LoadBalancerOptions balance{.mode = params_.balance};
+  // A row's solve (K x K Cholesky, ~K^3/6 flops) costs about K/3 + 2 ratings (~K^2/2 + 2K flops
+  // each) on top of its ratings.
+  const core::LoadBalancerOptions balance{
+      .mode = params_.balance, .row_overhead = static_cast<double>(params_.rank) / 3 + 2};
   user_balancer_ = core::LoadBalancer(balance);
   item_balancer_ = core::LoadBalancer(balance);
-  speeds_ = core::WorkerSpeeds();
+  speeds_ = {core::WorkerSpeeds(), core::WorkerSpeeds()};
   seconds_per_unit_.clear();
   can_work_.clear();
   pulls_ = 0;
@@ -120,9 +125,19 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
     last_pull_ = started_;
   }
   const bool users = plan->number % 2 == 0;
+  const int phase = users ? 0 : 1;
   const size_t n = workers.size();
-  speeds_.Observe(workers);
-  seconds_per_unit_.assign(speeds_.seconds_per_unit().begin(), speeds_.seconds_per_unit().end());
+  // The views describe the previous round, of the other phase: credit its speeds with the busy
+  // time per unit of the cost that phase's balancer gave each worker.
+  const core::LoadBalancer& previous = users ? item_balancer_ : user_balancer_;
+  if (plan->number > 0 && previous.num_workers() == static_cast<int>(n)) {
+    last_costs_.resize(n);
+    for (size_t w = 0; w < n; ++w) last_costs_[w] = previous.Cost(static_cast<int>(w));
+    speeds_[1 - phase].Observe(workers, last_costs_);
+  }
+  if (speeds_[phase].seconds_per_unit().size() != n) speeds_[phase].Reset(static_cast<int>(n));
+  seconds_per_unit_.assign(speeds_[phase].seconds_per_unit().begin(),
+                           speeds_[phase].seconds_per_unit().end());
   bool changed = can_work_.size() != n;
   can_work_.resize(n);
   for (size_t w = 0; w < n; ++w) {
@@ -157,8 +172,8 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
                                                         std::span<const core::Partial> partials,
                                                         core::Payload* cache_update) {
   if (plan.tasks.empty() || partials.size() != plan.tasks.size()) {
-    return absl::InternalError(absl::StrCat("mf pull: ", partials.size(), " partials for ",
-                                            plan.tasks.size(), " tasks"));
+    return absl::InternalError(
+        absl::StrCat("mf pull: ", partials.size(), " partials for ", plan.tasks.size(), " tasks"));
   }
   const int32_t op = plan.tasks[0].op;
   if (op != kUpdateUsers && op != kUpdateItems) {
@@ -217,8 +232,7 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
         pulls_, objective_));
   }
   if (test_.size() > 0) {
-    test_rmse_ =
-        std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()));
+    test_rmse_ = std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()));
   }
   RecordBusy(partials);
 
@@ -226,14 +240,14 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
   // the last round of the same phase, as alternate rounds move different halves of the model.
   double& previous = previous_objective_[users ? 0 : 1];
   const bool settled =
-      previous >= 0 && std::abs(previous - objective_) <=
-                           params_.tolerance * std::max(std::abs(objective_), 1e-300);
+      previous >= 0 &&
+      std::abs(previous - objective_) <= params_.tolerance * std::max(std::abs(objective_), 1e-300);
   previous = objective_;
   if (settled) {
     converged_ = true;
     return core::RoundOutcome::kConverged;
   }
-  if (stop_at_max_rounds_ && pulls_ >= params_.max_rounds) return core::RoundOutcome::kConverged;
+  if (stop_at_max_rounds_ && pulls_ >= params_.max_rounds) return core::RoundOutcome::kStopped;
   return core::RoundOutcome::kContinue;
 }
 
@@ -296,12 +310,22 @@ absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {
   out << absl::StrFormat("# objective %.17g\n", objective_);
   out << "# format: 'W <user id> f1 ... fK' and 'H <item id> f1 ... fK'; the predicted rating of "
          "(user, item) is the dot product of their rows\n";
+  // std::to_chars writes the shortest text that reads back to the same double, and is fast:
+  // models have (users + items) * K values.
   auto write_rows = [&](char tag, const IdMap& ids, const std::vector<double>& factor) {
     std::string line;
+    char number[32];
     for (int64_t r = 0; r < ids.size(); ++r) {
       line.clear();
-      absl::StrAppend(&line, std::string(1, tag), " ", ids.names[r]);
-      for (int64_t f = 0; f < k; ++f) absl::StrAppend(&line, absl::StrFormat(" %.17g", factor[r * k + f]));
+      line.push_back(tag);
+      line.push_back(' ');
+      line.append(ids.names[r]);
+      for (int64_t f = 0; f < k; ++f) {
+        line.push_back(' ');
+        const std::to_chars_result end =
+            std::to_chars(number, number + sizeof(number), factor[r * k + f]);
+        line.append(number, end.ptr);
+      }
       line.push_back('\n');
       out << line;
     }

@@ -45,7 +45,8 @@ class MfSchedulerApp final : public core::SchedulerApp {
                                           core::Payload* cache_update) override;
   void Metrics(std::vector<core::Metric>* out) const override;
   // Text: "# " header lines, then "W <user id> f1 ... fK" for every user and "H <item id> f1 ...
-  // fK" for every item, with the ids as written in the training file; %.17g round-trips.
+  // fK" for every item, with the ids as written in the training file; values in the shortest
+  // form that reads back exactly.
   absl::Status WriteModel(std::ostream& out) const override;
 
   const MfParams& params() const { return params_; }
@@ -80,8 +81,11 @@ class MfSchedulerApp final : public core::SchedulerApp {
 
   core::LoadBalancer user_balancer_;
   core::LoadBalancer item_balancer_;
-  core::WorkerSpeeds speeds_;
-  std::vector<double> seconds_per_unit_;  // speeds_, infinite for a worker holding no shard
+  // Seconds per unit of balancer cost, per phase (users, items): a user round and an item round
+  // do different work per rating, so each phase is balanced with its own measurements.
+  std::array<core::WorkerSpeeds, 2> speeds_;
+  std::vector<double> last_costs_;        // scratch: each worker's cost in the previous round
+  std::vector<double> seconds_per_unit_;  // of this phase; infinite for a worker holding no shard
   std::vector<bool> can_work_;            // at the last Schedule; a change re-splits from scratch
 
   int64_t pulls_ = 0;  // also the model version sent with cache updates

@@ -70,9 +70,9 @@ absl::Status MfWorkerApp::Apply(const core::Payload& update) {
   const int64_t version = static_cast<int64_t>(update.values.back());
   if (version <= version_) return absl::OkStatus();
   if (version != version_ + 1) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("mf worker: factors reflect model version ", version_,
-                     " but the update is for version ", version, "; the shard must be re-sent"));
+    return absl::FailedPreconditionError(absl::StrCat("mf worker: factors reflect model version ",
+                                                      version_, " but the update is for version ",
+                                                      version, "; the shard must be re-sent"));
   }
   std::vector<double>& target = users ? w_ : h_;
   const int64_t rows = users ? by_user_.rows : by_item_.rows;
@@ -82,8 +82,8 @@ absl::Status MfWorkerApp::Apply(const core::Payload& update) {
     const int64_t end = update.keys[p + 1];
     const size_t count = static_cast<size_t>((end - begin) * rank_);
     if (begin < 0 || end < begin || end > rows || offset + count + 1 > update.values.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("mf worker: update range [", begin, ", ",
-                                                     end, ") does not fit ", rows, " rows"));
+      return absl::InvalidArgumentError(absl::StrCat("mf worker: update range [", begin, ", ", end,
+                                                     ") does not fit ", rows, " rows"));
     }
     std::copy_n(update.values.begin() + offset, count, target.begin() + begin * rank_);
     offset += count;

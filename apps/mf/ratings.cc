@@ -57,8 +57,8 @@ absl::Status ParseRating(absl::string_view text, const std::string& path, int64_
   return absl::OkStatus();
 }
 
-absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path,
-                               absl::string_view header, const EntrySink& sink) {
+absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl::string_view header,
+                               const EntrySink& sink) {
   absl::string_view fields[6];
   std::string lowered = absl::AsciiStrToLower(header);
   const int n = SplitFields(lowered, fields, 5);
@@ -81,8 +81,9 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path,
     if (view.empty() || view[0] == '%') continue;
     const int count = SplitFields(view, fields, 3);
     if (declared < 0) {
-      if (count != 3 || !absl::SimpleAtoi(fields[0], &rows) || !absl::SimpleAtoi(fields[1], &cols) ||
-          !absl::SimpleAtoi(fields[2], &declared) || rows < 0 || cols < 0 || declared < 0) {
+      if (count != 3 || !absl::SimpleAtoi(fields[0], &rows) ||
+          !absl::SimpleAtoi(fields[1], &cols) || !absl::SimpleAtoi(fields[2], &declared) ||
+          rows < 0 || cols < 0 || declared < 0) {
         return absl::InvalidArgumentError(absl::StrCat(
             Where(path, line), "expected the size line 'rows cols entries', got '", view, "'"));
       }
@@ -95,20 +96,20 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path,
     int64_t i = 0;
     int64_t j = 0;
     if (!absl::SimpleAtoi(fields[0], &i) || i < 1 || i > rows) {
-      return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "row '", fields[0],
-                                                     "' is not in [1, ", rows, "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(path, line), "row '", fields[0], "' is not in [1, ", rows, "]"));
     }
     if (!absl::SimpleAtoi(fields[1], &j) || j < 1 || j > cols) {
-      return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "column '", fields[1],
-                                                     "' is not in [1, ", cols, "]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(path, line), "column '", fields[1], "' is not in [1, ", cols, "]"));
     }
     double rating = 0;
     if (absl::Status status = ParseRating(fields[2], path, line, &rating); !status.ok()) {
       return status;
     }
     if (++entries > declared) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, line), "more entries than the ", declared, " the size line declares"));
+      return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "more entries than the ",
+                                                     declared, " the size line declares"));
     }
     if (absl::Status status = sink(fields[0], fields[1], rating, line); !status.ok()) {
       return status;
@@ -137,13 +138,16 @@ absl::Status ParseText(std::ifstream& in, const std::string& path, std::string f
     if (view.empty() || view[0] == '#' || view[0] == '%') continue;
     const int count = SplitFields(view, fields, 4);
     if (count < 3 || count > 4) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, line), "expected 'user item rating [timestamp]' separated by tabs, "
-          "commas, '::' or spaces, got '", view, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(Where(path, line),
+                       "expected 'user item rating [timestamp]' separated by tabs, "
+                       "commas, '::' or spaces, got '",
+                       view, "'"));
     }
     double rating = 0;
-    if (first_data_line && !absl::SimpleAtod(fields[2], &rating)) {
-      first_data_line = false;  // a CSV header such as "userId,movieId,rating,timestamp"
+    if (first_data_line && !absl::SimpleAtod(fields[2], &rating) &&
+        !absl::SimpleAtod(fields[0], &rating)) {
+      first_data_line = false;  // a header such as "userId,movieId,rating,timestamp"
       continue;
     }
     first_data_line = false;
@@ -264,23 +268,25 @@ absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
   std::vector<int32_t> users;
   std::vector<int32_t> items;
   std::vector<double> values;
-  absl::Status status = ParseRatingsFile(
-      path, [&](absl::string_view user, absl::string_view item, double rating,
-                int64_t line) -> absl::Status {
-        absl::StatusOr<int32_t> u = Intern(train.users, user, "user", path, line);
-        if (!u.ok()) return u.status();
-        absl::StatusOr<int32_t> i = Intern(train.items, item, "item", path, line);
-        if (!i.ok()) return i.status();
-        users.push_back(*u);
-        items.push_back(*i);
-        values.push_back(rating);
-        return absl::OkStatus();
-      });
+  absl::Status status =
+      ParseRatingsFile(path,
+                       [&](absl::string_view user, absl::string_view item, double rating,
+                           int64_t line) -> absl::Status {
+                         absl::StatusOr<int32_t> u = Intern(train.users, user, "user", path, line);
+                         if (!u.ok()) return u.status();
+                         absl::StatusOr<int32_t> i = Intern(train.items, item, "item", path, line);
+                         if (!i.ok()) return i.status();
+                         users.push_back(*u);
+                         items.push_back(*i);
+                         values.push_back(rating);
+                         return absl::OkStatus();
+                       });
   if (!status.ok()) return status;
   if (values.empty()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(path, ": no ratings; expected 'user item rating' lines or a MatrixMarket "
-                           "coordinate file"));
+        absl::StrCat(path,
+                     ": no ratings; expected 'user item rating' lines or a MatrixMarket "
+                     "coordinate file"));
   }
   std::vector<int32_t> user_order;
   std::vector<int32_t> item_order;
@@ -310,23 +316,22 @@ absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
   return train;
 }
 
-absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path,
-                                            const TrainingRatings& train) {
+absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const TrainingRatings& train) {
   TestRatings test;
-  absl::Status status = ParseRatingsFile(
-      path, [&](absl::string_view user, absl::string_view item, double rating,
-                int64_t line) -> absl::Status {
-        const int32_t u = train.users.Find(user);
-        const int32_t i = train.items.Find(item);
-        if (u < 0 || i < 0) {
-          ++test.unknown;
-          return absl::OkStatus();
-        }
-        test.users.push_back(u);
-        test.items.push_back(i);
-        test.values.push_back(rating);
-        return absl::OkStatus();
-      });
+  absl::Status status = ParseRatingsFile(path,
+                                         [&](absl::string_view user, absl::string_view item,
+                                             double rating, int64_t line) -> absl::Status {
+                                           const int32_t u = train.users.Find(user);
+                                           const int32_t i = train.items.Find(item);
+                                           if (u < 0 || i < 0) {
+                                             ++test.unknown;
+                                             return absl::OkStatus();
+                                           }
+                                           test.users.push_back(u);
+                                           test.items.push_back(i);
+                                           test.values.push_back(rating);
+                                           return absl::OkStatus();
+                                         });
   if (!status.ok()) return status;
   return test;
 }

@@ -70,10 +70,11 @@ struct TestRatings {
 
 // Reads `path`: MatrixMarket when its first line starts with "%%MatrixMarket" (coordinate,
 // real or integer, general; 1-based), otherwise "user item rating [timestamp]" lines separated
-// by tabs, commas, "::" or spaces ('#' and '%' comment lines, blank lines and a CSV header line
-// are skipped). Dense indices follow the ids' numeric order when every id is an integer (so a
-// file ordered by popularity keeps that order), else their first appearance. Errors name the
-// file and line; NaN or infinite ratings are refused; a missing file is NotFound.
+// by tabs, commas, "::" or spaces. Skipped: '#' and '%' comment lines, blank lines, and a header
+// (a first line whose user and rating fields are both not numbers, e.g. "userId,movieId,rating").
+// Dense indices follow the ids' numeric order when every id is an integer (so a file ordered by
+// popularity keeps that order), else their first appearance. Errors name the file and line; NaN or
+// infinite ratings are refused; a missing file is NotFound.
 absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path);
 
 // Reads held-out ratings in either format and maps them through `train`'s ids. An empty file is

@@ -4,13 +4,14 @@
 #include <string>
 
 #include "apps/mf/mf_generator.h"
+#include "core/test_temp_dir.h"
 #include "gtest/gtest.h"
 
 namespace strads::mf {
 namespace {
 
 std::string WriteFile(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = ::strads::TestTempDir() + "/" + name;
   std::ofstream(path) << text;
   return path;
 }
@@ -115,8 +116,7 @@ TEST(ReadTrainingRatings, MatrixMarketErrorsNameFileAndLine) {
 }
 
 TEST(ReadTrainingRatings, MalformedLineNamesFileAndLine) {
-  const std::string path =
-      WriteFile("ratings.txt", "1 1 5\n1 2 4\n# fine\n2 1 abc\n");
+  const std::string path = WriteFile("ratings.txt", "1 1 5\n1 2 4\n# fine\n2 1 abc\n");
   absl::Status status = ReadTrainingRatings(path).status();
   ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
   EXPECT_NE(status.message().find("ratings.txt line 4: rating 'abc' is not a number"),
@@ -141,7 +141,7 @@ TEST(ReadTrainingRatings, RefusesNanAndInfiniteRatings) {
 }
 
 TEST(ReadTrainingRatings, MissingFileIsNotFoundAndEmptyFileHasNoRatings) {
-  absl::Status missing = ReadTrainingRatings(::testing::TempDir() + "/nope.txt").status();
+  absl::Status missing = ReadTrainingRatings(::strads::TestTempDir() + "/nope.txt").status();
   EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
   EXPECT_NE(missing.message().find("nope.txt"), std::string::npos) << missing;
 
@@ -189,8 +189,14 @@ TEST(RatingsShard, RoundTripsAndRefusesCorruptBytes) {
 }
 
 TEST(MfGenerator, IsSeededSkewedAndReadsBack) {
-  MfProblemOptions options{.users = 300, .items = 200, .ratings = 6000, .rank = 4,
-                           .power_law = 1.0, .noise = 0.1, .test_fraction = 0.2, .seed = 5};
+  MfProblemOptions options{.users = 300,
+                           .items = 200,
+                           .ratings = 6000,
+                           .rank = 4,
+                           .power_law = 1.0,
+                           .noise = 0.1,
+                           .test_fraction = 0.2,
+                           .seed = 5};
   absl::StatusOr<MfProblem> a = GenerateMfProblem(options);
   absl::StatusOr<MfProblem> b = GenerateMfProblem(options);
   ASSERT_TRUE(a.ok()) << a.status();
@@ -201,7 +207,7 @@ TEST(MfGenerator, IsSeededSkewedAndReadsBack) {
   EXPECT_EQ(total, 6000);
   EXPECT_NEAR(a->test.size() / total, 0.2, 0.03);
 
-  const std::string path = ::testing::TempDir() + "/generated.txt";
+  const std::string path = ::strads::TestTempDir() + "/generated.txt";
   ASSERT_TRUE(WriteRatingsText(path, a->train).ok());
   absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(path);
   ASSERT_TRUE(train.ok()) << train.status();

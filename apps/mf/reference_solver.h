@@ -24,7 +24,6 @@ struct MfReferenceResult {
   std::vector<double> objective;
 };
 
-MfReferenceResult SolveMfReference(const TrainingRatings& train,
-                                   const MfReferenceOptions& options);
+MfReferenceResult SolveMfReference(const TrainingRatings& train, const MfReferenceOptions& options);
 
 }  // namespace strads::mf

@@ -1,0 +1,416 @@
+#include "apps/mf/mf_app.h"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "apps/mf/mf_generator.h"
+#include "apps/mf/mf_protocol.h"
+#include "apps/mf/mf_scheduler_app.h"
+#include "apps/mf/mf_worker_app.h"
+#include "apps/mf/reference_solver.h"
+#include "apps/testing/in_process_driver.h"
+#include "core/load_balancer.h"
+#include "core/test_temp_dir.h"
+#include "gtest/gtest.h"
+
+namespace strads::mf {
+namespace {
+
+using apps::testing::InProcessOptions;
+using apps::testing::InProcessResult;
+using apps::testing::RunInProcess;
+
+struct WrittenProblem {
+  std::string train_path;
+  std::string test_path;
+};
+
+WrittenProblem WriteProblem(const MfProblemOptions& options, const std::string& name) {
+  absl::StatusOr<MfProblem> problem = GenerateMfProblem(options);
+  EXPECT_TRUE(problem.ok()) << problem.status();
+  WrittenProblem written;
+  written.train_path = ::strads::TestTempDir() + "/" + name + "_train.txt";
+  written.test_path = ::strads::TestTempDir() + "/" + name + "_test.txt";
+  EXPECT_TRUE(WriteRatingsText(written.train_path, problem->train).ok());
+  EXPECT_TRUE(WriteRatingsText(written.test_path, problem->test).ok());
+  return written;
+}
+
+// Power-law popularity: user 1 rates far more than user 300.
+const WrittenProblem& SkewedProblem() {
+  static const WrittenProblem* problem = new WrittenProblem(WriteProblem({.users = 400,
+                                                                          .items = 300,
+                                                                          .ratings = 12000,
+                                                                          .rank = 4,
+                                                                          .power_law = 0.9,
+                                                                          .noise = 0.1,
+                                                                          .test_fraction = 0.1,
+                                                                          .seed = 3},
+                                                                         "skewed"));
+  return *problem;
+}
+
+core::JobSpec SpecFor(const WrittenProblem& written, const std::string& balance = "dynamic") {
+  core::JobSpec spec;
+  spec.app = "mf";
+  spec.data_path = written.train_path;
+  spec.test_path = written.test_path;
+  spec.workers = 2;
+  spec.params = {{"rank", "4"}, {"lambda", "0.1"}, {"balance", balance}, {"seed", "7"}};
+  return spec;
+}
+
+std::string WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = ::strads::TestTempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+// The distributed rounds make exactly the reference's updates: the same seeded start
+// (InitFactors), the same RowSolver on the same rows in the same rating order (both build the
+// by-item matrix with Transpose), only split among workers. So after the same number of rounds
+// the factors agree to the last bit and the RMSEs to rounding of the SSE sums (summed per
+// worker, then across workers).
+TEST(MfApp, MatchesTheReferenceSolverRoundForRound) {
+  const WrittenProblem& written = SkewedProblem();
+  constexpr int64_t kRounds = 9;  // ends on a W round, so both factors have moved
+  for (int workers : {2, 3}) {
+    for (const char* balance : {"dynamic", "static"}) {
+      MfSchedulerApp app;
+      core::JobSpec spec = SpecFor(written, balance);
+      spec.max_rounds = kRounds;
+      spec.tolerance = 1e-15;  // never converged early
+      std::vector<double> rmse_per_round;
+      InProcessOptions options;
+      options.num_workers = workers;
+      options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+        rmse_per_round.push_back(app.train_rmse());
+      };
+      absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec, options);
+      ASSERT_TRUE(result.ok()) << result.status();
+      ASSERT_EQ(result->rounds, kRounds);
+
+      MfReferenceResult reference =
+          SolveMfReference(app.train(), {.rank = 4, .lambda = 0.1, .seed = 7, .rounds = kRounds});
+      ASSERT_EQ(rmse_per_round.size(), reference.train_rmse.size());
+      for (int64_t r = 0; r < kRounds; ++r) {
+        EXPECT_NEAR(rmse_per_round[r], reference.train_rmse[r], 1e-6)
+            << "round " << r << " workers=" << workers << " balance=" << balance;
+      }
+      EXPECT_NEAR(*result->Metric("train_rmse"), reference.train_rmse.back(), 1e-6);
+      EXPECT_NEAR(*result->Metric("objective"), reference.objective.back(),
+                  1e-9 * reference.objective.back());
+      double max_diff = 0;
+      for (size_t i = 0; i < reference.w.size(); ++i) {
+        max_diff = std::max(max_diff, std::abs(app.w()[i] - reference.w[i]));
+      }
+      for (size_t i = 0; i < reference.h.size(); ++i) {
+        max_diff = std::max(max_diff, std::abs(app.h()[i] - reference.h[i]));
+      }
+      EXPECT_LT(max_diff, 1e-12) << "workers=" << workers << " balance=" << balance;
+    }
+  }
+}
+
+TEST(MfApp, ObjectiveNeverRisesAndTheModelFitsThePlantedRatings) {
+  MfSchedulerApp app;
+  core::JobSpec spec = SpecFor(SkewedProblem());
+  spec.max_rounds = 30;
+  std::vector<double> objectives;
+  InProcessOptions options;
+  options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+    objectives.push_back(app.objective());
+  };
+  absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  for (size_t r = 1; r < objectives.size(); ++r) {
+    EXPECT_LE(objectives[r], objectives[r - 1] * (1 + 1e-12)) << "round " << r;
+  }
+  // Noise is 0.1 on ratings of unit scale: a rank-4 fit gets close on train, and generalises.
+  EXPECT_LT(*result->Metric("train_rmse"), 0.2);
+  EXPECT_LT(*result->Metric("test_rmse"), 0.6);
+  std::printf("rounds=%lld train_rmse=%.4f test_rmse=%.4f converged=%.0f\n",
+              static_cast<long long>(result->rounds), *result->Metric("train_rmse"),
+              *result->Metric("test_rmse"), *result->Metric("converged"));
+}
+
+TEST(MfApp, StopsWhenTheObjectiveSettles) {
+  MfSchedulerApp app;
+  core::JobSpec spec = SpecFor(SkewedProblem());
+  spec.tolerance = 2e-2;  // ALS has a slow tail: about 1.5% per sweep after 25 rounds here
+  absl::StatusOr<InProcessResult> result =
+      RunInProcess(app, NewMfWorkerApp, spec, {.max_rounds = 200});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, core::RoundOutcome::kConverged);
+  EXPECT_EQ(result->Metric("converged"), 1.0);
+  EXPECT_LT(result->rounds, kDefaultMaxRounds);
+  EXPECT_GE(result->rounds, 3);
+
+  // Without a tolerance reachable in time, the app's default max_rounds stops it, unconverged.
+  MfSchedulerApp capped;
+  core::JobSpec strict = SpecFor(SkewedProblem());
+  strict.tolerance = 1e-15;
+  absl::StatusOr<InProcessResult> stopped =
+      RunInProcess(capped, NewMfWorkerApp, strict, {.max_rounds = 200});
+  ASSERT_TRUE(stopped.ok()) << stopped.status();
+  EXPECT_EQ(stopped->rounds, kDefaultMaxRounds);
+  EXPECT_EQ(stopped->outcome, core::RoundOutcome::kStopped);
+  EXPECT_EQ(stopped->Metric("converged"), 0.0);
+}
+
+TEST(MfApp, DynamicBalanceSplitsRatingsEvenlyWhereStaticDoesNot) {
+  for (const char* balance : {"dynamic", "static"}) {
+    MfSchedulerApp app;
+    core::JobSpec spec = SpecFor(SkewedProblem(), balance);
+    spec.max_rounds = 2;
+    absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec);
+    ASSERT_TRUE(result.ok()) << result.status();
+    const core::LoadBalancer& users = app.user_balancer();
+    std::vector<double> costs = {users.Cost(0), users.Cost(1)};
+    const double spread = core::Spread(costs);
+    if (std::string(balance) == "dynamic") {
+      EXPECT_LT(spread, 0.15) << balance;
+    } else {
+      EXPECT_GT(spread, 0.5) << balance;
+    }
+  }
+}
+
+// Wraps a worker so it takes `ns_per_unit` extra per unit of work, like the cluster's
+// test_delay_ns_per_unit knob.
+class SlowWorkerApp final : public core::WorkerApp {
+ public:
+  explicit SlowWorkerApp(double ns_per_unit) : ns_per_unit_(ns_per_unit) {}
+  absl::Status Configure(const core::JobSpec& spec) override { return inner_.Configure(spec); }
+  absl::Status AddShard(int shard, std::string_view bytes, const core::Payload& init) override {
+    return inner_.AddShard(shard, bytes, init);
+  }
+  void DropShard(int shard) override { inner_.DropShard(shard); }
+  absl::Status Apply(const core::Payload& update) override { return inner_.Apply(update); }
+  absl::Status Push(const core::Payload& task, core::Partial* out) override {
+    absl::Status status = inner_.Push(task, out);
+    std::this_thread::sleep_for(std::chrono::nanoseconds(
+        static_cast<int64_t>(ns_per_unit_ * static_cast<double>(out->work_units))));
+    return status;
+  }
+
+ private:
+  double ns_per_unit_;
+  MfWorkerApp inner_;
+};
+
+TEST(MfApp, DynamicBalanceMovesRowsOffASlowWorker) {
+  // Worker 1 is three times slower per rating; both are slowed so that timing noise of the real
+  // compute does not matter.
+  MfSchedulerApp app;
+  core::JobSpec spec = SpecFor(SkewedProblem(), "dynamic");
+  spec.max_rounds = 16;
+  spec.tolerance = 1e-15;
+  int made = 0;
+  std::vector<double> moved;
+  InProcessOptions options;
+  options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+    std::vector<core::Metric> metrics;
+    app.Metrics(&metrics);
+    for (const core::Metric& m : metrics) {
+      if (m.name == "rows_moved") moved.push_back(m.value);
+    }
+  };
+  absl::StatusOr<InProcessResult> result = RunInProcess(
+      app,
+      [&]() -> std::unique_ptr<core::WorkerApp> {
+        return std::make_unique<SlowWorkerApp>(made++ == 1 ? 1500.0 : 500.0);
+      },
+      spec, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  for (const core::LoadBalancer* balancer : {&app.user_balancer(), &app.item_balancer()}) {
+    const double ratio = balancer->Cost(1) / balancer->Cost(0);
+    EXPECT_LT(ratio, 0.6) << "the slow worker kept too much: cost ratio " << ratio;
+    EXPECT_GT(ratio, 0.15) << "cost ratio " << ratio;
+  }
+  // Incremental: some rounds moved rows, none moved a large part of the rows.
+  double total = 0;
+  for (double m : moved) {
+    total += m;
+    EXPECT_LE(m, 0.1 * 400 + 2);
+  }
+  EXPECT_GT(total, 0);
+  EXPECT_LT(*result->Metric("busy_spread"), 0.5);
+  std::printf("user cost ratio %.3f item cost ratio %.3f busy_spread %.3f busy_spread_avg %.3f\n",
+              app.user_balancer().Cost(1) / app.user_balancer().Cost(0),
+              app.item_balancer().Cost(1) / app.item_balancer().Cost(0),
+              *result->Metric("busy_spread"), *result->Metric("busy_spread_avg"));
+}
+
+TEST(MfApp, ReportsTheDocumentedMetrics) {
+  MfSchedulerApp app;
+  core::JobSpec spec = SpecFor(SkewedProblem());
+  spec.max_rounds = 4;
+  absl::StatusOr<InProcessResult> result =
+      RunInProcess(app, NewMfWorkerApp, spec, {.num_workers = 3});
+  ASSERT_TRUE(result.ok()) << result.status();
+  for (const char* name :
+       {"train_rmse", "test_rmse", "objective", "rounds", "busy_seconds_worker_0",
+        "busy_seconds_worker_1", "busy_seconds_worker_2", "busy_spread", "busy_spread_avg",
+        "rows_moved", "test_unknown_entries", "seconds_per_round", "converged"}) {
+    EXPECT_TRUE(result->Metric(name).has_value()) << name;
+  }
+  EXPECT_FALSE(result->Metric("busy_seconds_worker_3").has_value());
+  EXPECT_EQ(result->Metric("rounds"), 4.0);
+}
+
+TEST(MfApp, EmptyTestSetHasNoTestRmseAndUnknownEntriesAreCounted) {
+  const std::string train = WriteFile("tiny_train.txt", "1 1 5\n1 2 4\n2 1 3\n2 2 1\n3 2 2\n");
+  MfSchedulerApp app;
+  core::JobSpec spec;
+  spec.data_path = train;
+  spec.test_path = WriteFile("tiny_empty_test.txt", "");
+  spec.params = {{"rank", "2"}};
+  spec.max_rounds = 3;
+  absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_FALSE(result->Metric("test_rmse").has_value());
+  EXPECT_TRUE(result->Metric("train_rmse").has_value());
+
+  MfSchedulerApp unknown;
+  spec.test_path = WriteFile("tiny_unknown_test.txt", "1 9 3\n8 1 2\n3 1 4\n");
+  result = RunInProcess(unknown, NewMfWorkerApp, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->Metric("test_unknown_entries"), 2.0);
+  EXPECT_EQ(result->Metric("test_ratings"), 1.0);
+  EXPECT_TRUE(result->Metric("test_rmse").has_value());
+}
+
+TEST(MfApp, MoreWorkersThanRowsStillCoversEveryRow) {
+  const std::string train = WriteFile("two_users.txt", "1 1 5\n2 1 3\n");
+  MfSchedulerApp app;
+  core::JobSpec spec;
+  spec.data_path = train;
+  spec.params = {{"rank", "3"}};
+  spec.max_rounds = 4;
+  absl::StatusOr<InProcessResult> result =
+      RunInProcess(app, NewMfWorkerApp, spec, {.num_workers = 3});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->rounds, 4);
+}
+
+TEST(MfApp, SurvivesAWorkerReplacedMidJob) {
+  core::JobSpec spec = SpecFor(SkewedProblem());
+  spec.max_rounds = 7;
+  spec.tolerance = 1e-15;
+  MfSchedulerApp straight;
+  absl::StatusOr<InProcessResult> baseline = RunInProcess(straight, NewMfWorkerApp, spec);
+  ASSERT_TRUE(baseline.ok()) << baseline.status();
+  MfSchedulerApp app;
+  absl::StatusOr<InProcessResult> result =
+      RunInProcess(app, NewMfWorkerApp, spec,
+                   {.num_workers = 3, .shards_per_worker = 2, .replace_worker_at_round = 4});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_NEAR(*result->Metric("train_rmse"), *baseline->Metric("train_rmse"), 1e-9);
+}
+
+TEST(MfWorkerApp, RefusesAnUpdateThatSkipsAVersion) {
+  const std::string train = WriteFile("version.txt", "1 1 5\n2 1 3\n");
+  MfSchedulerApp scheduler;
+  core::JobSpec spec;
+  spec.data_path = train;
+  spec.params = {{"rank", "2"}};
+  ASSERT_TRUE(scheduler.Prepare(spec, 1).ok());
+  MfWorkerApp worker;
+  ASSERT_TRUE(worker.Configure(spec).ok());
+  core::Payload init;
+  scheduler.ShardInit(0, &init);
+  ASSERT_TRUE(worker.AddShard(0, *scheduler.ShardBytes(0), init).ok());
+  core::Payload update;
+  update.op = kSetUserRows;
+  update.keys = {0, 1};
+  update.values = {0.5, 0.5, 2.0};  // version 2, but the worker is at 0
+  absl::Status status = worker.Apply(update);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  update.values.back() = 1.0;
+  EXPECT_TRUE(worker.Apply(update).ok());
+  EXPECT_TRUE(worker.Apply(update).ok());  // already applied: skipped
+
+  core::Payload task;
+  task.op = kUpdateUsers;
+  task.keys = {0, 5};
+  core::Partial partial;
+  EXPECT_EQ(worker.Push(task, &partial).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(MfApp, WritesTheModelWithTheUsersOwnIds) {
+  const std::string train =
+      WriteFile("named.txt", "alice::dune::5\nbob::dune::3\nbob::alien::2\ncarol::alien::4\n");
+  MfSchedulerApp app;
+  core::JobSpec spec;
+  spec.data_path = train;
+  spec.params = {{"rank", "2"}, {"lambda", "0.01"}};
+  spec.max_rounds = 6;
+  absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  std::ostringstream out;
+  ASSERT_TRUE(app.WriteModel(out).ok());
+  std::istringstream in(out.str());
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "# strads mf model");
+  std::map<std::string, std::vector<double>> rows;
+  while (std::getline(in, line)) {
+    if (line.starts_with("#")) continue;
+    std::istringstream fields(line);
+    std::string tag;
+    std::string id;
+    fields >> tag >> id;
+    std::vector<double> values;
+    double v = 0;
+    while (fields >> v) values.push_back(v);
+    EXPECT_EQ(values.size(), 2u) << line;
+    rows[tag + " " + id] = values;
+  }
+  EXPECT_EQ(rows.size(), 5u);
+  ASSERT_TRUE(rows.contains("W alice"));
+  ASSERT_TRUE(rows.contains("H alien"));
+  // Reads back exactly and predicts like the model in memory.
+  const int32_t bob = app.train().users.Find("bob");
+  EXPECT_EQ(rows["W bob"][0], app.w()[bob * 2]);
+  EXPECT_EQ(rows["W bob"][1], app.w()[bob * 2 + 1]);
+}
+
+TEST(ValidateMfSpec, RefusesBadParametersAndMissingFiles) {
+  core::JobSpec spec = SpecFor(SkewedProblem());
+  EXPECT_TRUE(ValidateMfSpec(spec).ok());
+  struct Case {
+    const char* name;
+    const char* value;
+  };
+  for (const Case& c : {Case{"rank", "0"}, Case{"rank", "1001"}, Case{"lambda", "-1"},
+                        Case{"balance", "random"}, Case{"rnak", "4"}}) {
+    core::JobSpec bad = spec;
+    bad.params[c.name] = c.value;
+    absl::Status status = ValidateMfSpec(bad);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.name << "=" << c.value;
+    EXPECT_NE(status.message().find(c.name), std::string::npos) << status;
+  }
+  core::JobSpec missing = spec;
+  missing.data_path = ::strads::TestTempDir() + "/no_such_ratings.txt";
+  absl::Status status = ValidateMfSpec(missing);
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_NE(status.message().find("no_such_ratings.txt"), std::string::npos) << status;
+  missing = spec;
+  missing.test_path = ::strads::TestTempDir() + "/no_such_test.txt";
+  EXPECT_EQ(ValidateMfSpec(missing).code(), absl::StatusCode::kNotFound);
+
+  MfSchedulerApp app;
+  missing.test_path.clear();
+  missing.data_path = ::strads::TestTempDir() + "/no_such_ratings.txt";
+  EXPECT_EQ(app.Prepare(missing, 2).code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace strads::mf
