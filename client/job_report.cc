@@ -11,8 +11,8 @@ namespace strads::client {
 namespace {
 
 // Metrics shown on a progress line, in this order, when the app reports them.
-constexpr const char* kProgressMetrics[] = {"objective", "relative_gap", "duality_gap",
-                                            "nnz",       "train_rmse",   "test_rmse"};
+constexpr const char* kProgressMetrics[] = {"objective",  "relative_gap", "duality_gap",  "nnz",
+                                            "train_rmse", "test_rmse",    "round_seconds"};
 
 std::string FormatValue(double value) {
   if (std::isfinite(value) && value == std::floor(value) && std::fabs(value) < 1e15) {
