@@ -4,10 +4,12 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "client/job_client.h"
 #include "client/job_report.h"
 #include "client/local_cluster.h"
+#include "client/model_files.h"
 
 namespace strads::client {
 namespace {
@@ -61,15 +63,20 @@ absl::StatusOr<v1::JobStatus> FollowJob(JobClient& client, const std::string& jo
 // Downloads what was asked for, prints the final report (or JSON), and returns the exit code.
 int Conclude(JobClient& client, const v1::JobStatus& final_status, const ResultFiles& files,
              const OutputOptions& output) {
-  std::string model_path;
+  std::vector<std::string> model_files;
   bool has_model = final_status.state() != v1::JOB_STATE_FAILED;
   if (!files.model_out.empty() && has_model) {
-    absl::StatusOr<v1::JobStatus> downloaded =
-        client.DownloadResult(final_status.job_id(), files.model_out);
-    if (!downloaded.ok()) return Fail(downloaded.status());
-    model_path = files.model_out;
+    const std::string downloaded = files.model_out + ".download";
+    absl::StatusOr<v1::JobStatus> status = client.DownloadResult(final_status.job_id(), downloaded);
+    if (!status.ok()) return Fail(status.status());
+    absl::StatusOr<std::vector<std::string>> placed =
+        PlaceModelFiles(final_status.spec().app(), downloaded, files.model_out);
+    if (!placed.ok()) return Fail(placed.status());
+    model_files = *std::move(placed);
   }
+  const std::string model_path = absl::StrJoin(model_files, " ");
   nlohmann::json summary = SummaryJson(final_status, model_path);
+  if (!model_files.empty()) summary["model_files"] = model_files;
   if (!files.summary_json.empty()) {
     if (absl::Status status = WriteSummary(files.summary_json, summary); !status.ok()) {
       return Fail(status);
@@ -103,6 +110,10 @@ int SubmitAndFollow(JobClient& client, const core::JobSpec& spec, const ResultFi
 }
 
 }  // namespace
+
+std::string DefaultModelOut(const std::string& app, const std::string& stem) {
+  return app == "mf" ? stem + "-model" : stem + "-model.txt";
+}
 
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output) {
   LocalClusterOptions options;
@@ -190,7 +201,11 @@ int Result(const std::string& server, const std::string& job_id, const ResultFil
         absl::StrCat("job ", job_id, " is ", StateName(status->state()),
                      "; its result is available once it ends (strads watch ", job_id, ")")));
   }
-  return Conclude(client, *status, files, output);
+  ResultFiles result_files = files;
+  if (result_files.model_out.empty()) {
+    result_files.model_out = DefaultModelOut(status->spec().app(), job_id);
+  }
+  return Conclude(client, *status, result_files, output);
 }
 
 }  // namespace strads::client

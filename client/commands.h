@@ -19,6 +19,10 @@ struct ResultFiles {
   std::string summary_json;  // where to write the summary JSON; empty = do not write
 };
 
+// Where a model goes when --model-out is not given: "<stem>-model.txt", or for matrix
+// factorization (whose --model-out is a prefix) "<stem>-model".
+std::string DefaultModelOut(const std::string& app, const std::string& stem);
+
 // Starts an in-process cluster (scheduler + `spec.workers` workers on loopback), runs the job to
 // the end with progress, writes the result files, and stops the cluster.
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output);

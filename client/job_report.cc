@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -79,6 +80,20 @@ std::string JobsTable(const std::vector<v1::JobStatus>& jobs) {
 nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path) {
   nlohmann::json json;
   for (const auto& [name, value] : status.metrics()) json[name] = value;
+  // Per-worker metrics ("busy_seconds_worker_<i>") also as one array, in worker order.
+  constexpr std::string_view kBusyPrefix = "busy_seconds_worker_";
+  std::vector<std::pair<int, double>> busy;
+  for (const auto& [name, value] : status.metrics()) {
+    if (name.rfind(kBusyPrefix, 0) == 0) {
+      busy.emplace_back(std::atoi(name.c_str() + kBusyPrefix.size()), value);
+    }
+  }
+  if (!busy.empty()) {
+    std::sort(busy.begin(), busy.end());
+    nlohmann::json per_worker = nlohmann::json::array();
+    for (const auto& [worker, seconds] : busy) per_worker.push_back(seconds);
+    json["busy_seconds_per_worker"] = per_worker;
+  }
   json["job_id"] = status.job_id();
   json["app"] = status.spec().app();
   json["state"] = StateName(status.state());

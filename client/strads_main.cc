@@ -23,7 +23,9 @@ void AddOutputFlags(CLI::App* command, strads::client::OutputOptions* output) {
 }
 
 void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files, bool with_defaults) {
-  auto* model = command->add_option("--model-out", files->model_out, "write the model here");
+  auto* model =
+      command->add_option("--model-out", files->model_out,
+                          "write the model here (mf: a prefix for PREFIX-W.txt and PREFIX-H.txt)");
   auto* summary =
       command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
   if (with_defaults) {
@@ -69,7 +71,10 @@ int main(int argc, char** argv) {
             return;
           }
           strads::client::ResultFiles run_files = files;
-          if (run_files.model_out.empty()) run_files.model_out = app + "-model.txt";
+          // Matrix factorization's model is a prefix: PREFIX-W.txt and PREFIX-H.txt.
+          if (run_files.model_out.empty()) {
+            run_files.model_out = app == "mf" ? "mf-model" : app + "-model.txt";
+          }
           if (run_files.summary_json.empty()) run_files.summary_json = app + "-summary.json";
           exit_code = strads::client::RunLocal(*spec, run_files, output);
         });
@@ -130,10 +135,7 @@ int main(int argc, char** argv) {
   result->add_option("--server", server, kServerHelp)->capture_default_str();
   AddOutputFlags(result, &output);
   AddResultFlags(result, &files, false);
-  result->callback([&] {
-    if (files.model_out.empty()) files.model_out = job_id + "-model.txt";
-    exit_code = strads::client::Result(server, job_id, files, output);
-  });
+  result->callback([&] { exit_code = strads::client::Result(server, job_id, files, output); });
 
   strads::client::AddGenerateCommands(&cli, &exit_code);
 

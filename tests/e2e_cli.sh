@@ -79,6 +79,23 @@ code=$?
 set -e
 [ "$code" -eq 3 ] || fail "watch of a cancelled job should exit 3, got $code"
 
+# Matrix factorization against the same long-running cluster: the model is a prefix.
+"$bin/strads" generate mf --users 300 --items 200 --ratings 6000 --rank 4 --seed 2 \
+  --out "$work/ratings.txt" --test-out "$work/ratings-test.txt" > /dev/null
+"$bin/strads" submit mf --data "$work/ratings.txt" --test "$work/ratings-test.txt" --rank 4 \
+  --workers 2 --max-rounds 6 --watch --model-out "$work/mf" --summary-json "$work/mf.json" \
+  > "$work/mf-watch.txt" || fail "mf job failed"
+grep -q "test_rmse" "$work/mf-watch.txt" || fail "mf progress lacks test RMSE"
+[ "$(grep -vc '^#' "$work/mf-W.txt")" -eq 300 ] || fail "mf-W.txt should have 300 user rows"
+[ -s "$work/mf-H.txt" ] || fail "mf-H.txt missing"
+python3 - "$work/mf.json" <<'PY' || fail "mf summary JSON lacks keys"
+import json, sys
+summary = json.load(open(sys.argv[1]))
+for key in ["train_rmse", "test_rmse", "rounds", "seconds", "workers", "busy_seconds_per_worker"]:
+    assert key in summary, key
+assert len(summary["busy_seconds_per_worker"]) == 2
+PY
+
 # The embedded local cluster.
 (cd "$work" && "$bin/strads" run lasso --data train.libsvm --lambda 0.5 --workers 2 -q \
   --summary-json run.json > run.txt) || fail "strads run failed"
