@@ -113,11 +113,12 @@ int main(int argc, char** argv) {
       !strads::mf::WriteRatingsText(test, generated->test).ok()) {
     return 1;
   }
-  std::printf("problem: %lld users, %lld items, %zu train / %zu test ratings, power law %.2f, "
-              "rank %d, %d rounds, slow worker +%.0f ns per rating\n",
-              static_cast<long long>(problem.users), static_cast<long long>(problem.items),
-              generated->train.size(), generated->test.size(), problem.power_law, rank, rounds,
-              slow_delay_ns);
+  std::printf(
+      "problem: %lld users, %lld items, %zu train / %zu test ratings, power law %.2f, "
+      "rank %d, %d rounds, slow worker +%.0f ns per rating\n",
+      static_cast<long long>(problem.users), static_cast<long long>(problem.items),
+      generated->train.size(), generated->test.size(), problem.power_law, rank, rounds,
+      slow_delay_ns);
 
   const Run calibration = RunOne(train, test, "dynamic", 2, false, 0, rounds, rank);
   std::printf("target test RMSE (after %d rounds): %.6f\n\n", rounds, calibration.test_rmse);
@@ -125,7 +126,8 @@ int main(int argc, char** argv) {
               "seconds", "test_rmse", "busy_spread", "static/dynamic");
   for (int workers : {2, 4}) {
     for (bool slow : {false, true}) {
-      const Run dynamic = RunOne(train, test, "dynamic", workers, slow, slow_delay_ns, rounds, rank);
+      const Run dynamic =
+          RunOne(train, test, "dynamic", workers, slow, slow_delay_ns, rounds, rank);
       const Run fixed = RunOne(train, test, "static", workers, slow, slow_delay_ns, rounds, rank);
       for (const Run* run : {&dynamic, &fixed}) {
         const bool reached = std::abs(run->test_rmse - calibration.test_rmse) <= 1e-9;
