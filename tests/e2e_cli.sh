@@ -29,8 +29,12 @@ export STRADS_SERVER=$address
 
 # A job submitted before any worker exists waits and says so.
 job=$("$bin/strads" submit lasso --data "$work/train.libsvm" --lambda 0.5 --workers 2)
-sleep 0.5
-"$bin/strads" status "$job" | grep -q "waiting for workers" || fail "job did not say it waits"
+waiting=no
+for _ in $(seq 100); do
+  if "$bin/strads" status "$job" | grep -q "waiting for workers: 0 of 2"; then waiting=yes; break; fi
+  sleep 0.1
+done
+[ "$waiting" = yes ] || fail "job did not say it waits for workers"
 
 for i in 1 2; do
   "$bin/strads-worker" --scheduler "$address" --name "e2e-$i" > "$work/worker$i.log" 2>&1 &
