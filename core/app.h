@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <istream>
 #include <ostream>
 #include <span>
 #include <string>
@@ -96,6 +97,19 @@ class SchedulerApp {
   virtual void Metrics(std::vector<Metric>* out) const = 0;
   // The model in the app's text format, loadable outside STRADS.
   virtual absl::Status WriteModel(std::ostream& out) const = 0;
+
+  // Checkpoints let a restarted scheduler resume a job where it stopped. SaveCheckpoint is called
+  // between rounds (after a Pull, before its cache update is sent) and writes what the app needs
+  // to continue: the model and its counters. RestoreCheckpoint is called after Prepare on a fresh
+  // app, before any shard is placed, so the workers' caches are rebuilt from the restored model
+  // (ShardInit). An app without checkpoints keeps these defaults and restarts from scratch.
+  virtual bool supports_checkpoints() const { return false; }
+  virtual absl::Status SaveCheckpoint(std::ostream& out) const {
+    return absl::UnimplementedError("this app does not checkpoint");
+  }
+  virtual absl::Status RestoreCheckpoint(std::istream& in) {
+    return absl::UnimplementedError("this app does not checkpoint");
+  }
 };
 
 class WorkerApp {

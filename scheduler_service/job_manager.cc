@@ -1,51 +1,25 @@
 #include "scheduler_service/job_manager.h"
 
-#include <charconv>
-#include <filesystem>
-#include <fstream>
+#include <sstream>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "apps/registry.h"
-#include "scheduler_service/job_record_json.h"
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
-namespace fs = std::filesystem;
-
 namespace {
-
-constexpr char kJobPrefix[] = "job-";
 
 int64_t NowUnixMs() { return absl::ToUnixMillis(absl::Now()); }
 
-// Writes `text` to `path` through a temporary file and a rename, so readers never see half a file.
-absl::Status WriteFileAtomically(const fs::path& path, const std::string& text) {
-  fs::path temporary = path;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::InternalError(absl::StrCat("cannot write '", temporary.string(), "'"));
-    out << text;
-    out.flush();
-    if (!out) return absl::InternalError(absl::StrCat("write failed: '", temporary.string(), "'"));
-  }
-  std::error_code error;
-  fs::rename(temporary, path, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot rename to '", path.string(), "': ", error.message()));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
-// Forwards the engine's reports into the job's snapshot.
+// Forwards the engine's reports into the job's snapshot, and takes checkpoints between rounds.
 class JobManager::Sink : public ProgressSink {
  public:
-  Sink(JobManager* manager, Job* job) : manager_(manager), job_(job) {}
+  Sink(JobManager* manager, Job* job, const core::SchedulerApp* app)
+      : manager_(manager), job_(job), app_(app), last_checkpoint_(absl::Now()) {}
+
   void OnState(JobState state, const std::string& message) override {
     manager_->Update(job_, [&](JobSnapshot& s) {
       s.state = state;
@@ -61,25 +35,39 @@ class JobManager::Sink : public ProgressSink {
       for (const core::Metric& metric : metrics) s.metrics[metric.name] = metric.value;
     });
   }
+  void OnRoundBoundary(int64_t next_round, double seconds, bool interrupted) override {
+    if (!app_->supports_checkpoints()) return;
+    // A cancelled job needs no checkpoint; a job interrupted by a shutdown resumes from this one.
+    if (interrupted ? job_->user_cancelled.load()
+                    : absl::Now() - last_checkpoint_ < manager_->options_.checkpoint_interval) {
+      return;
+    }
+    last_checkpoint_ = absl::Now();
+    absl::Status status =
+        manager_->store_.SaveCheckpoint(job_->snapshot.job_id, next_round, seconds, *app_);
+    if (status.ok()) {
+      spdlog::info("event=checkpoint job={} next_round={}", job_->snapshot.job_id, next_round);
+    } else {
+      spdlog::warn("event=checkpoint_failed job={} error=\"{}\"", job_->snapshot.job_id,
+                   std::string(status.message()));
+    }
+  }
 
  private:
   JobManager* manager_;
   Job* job_;
+  const core::SchedulerApp* app_;
+  absl::Time last_checkpoint_;
 };
 
 JobManager::JobManager(WorkerPool* pool, ShardCatalogue* catalogue, JobManagerOptions options)
-    : pool_(pool), catalogue_(catalogue), options_(std::move(options)) {}
+    : pool_(pool), catalogue_(catalogue), options_(std::move(options)), store_(options_.data_dir) {}
 
 JobManager::~JobManager() { Stop(); }
 
 absl::Status JobManager::Start() {
-  std::error_code error;
-  fs::create_directories(fs::path(options_.data_dir) / "jobs", error);
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot create data directory '", options_.data_dir, "': ", error.message()));
-  }
-  if (absl::Status status = LoadFinishedJobs(); !status.ok()) return status;
+  if (absl::Status status = store_.Init(); !status.ok()) return status;
+  LoadJobs();
   runner_ = std::thread([this] { RunnerLoop(); });
   return absl::OkStatus();
 }
@@ -90,7 +78,7 @@ void JobManager::Stop() {
     if (stopping_ && !runner_.joinable()) return;
     stopping_ = true;
     for (auto& job : jobs_) {
-      if (!IsTerminal(job->snapshot.state)) job->cancel = true;
+      if (!IsTerminal(job->snapshot.state)) job->interrupt = true;
     }
   }
   pool_->Wake();
@@ -118,11 +106,17 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the scheduler is shutting down");
   auto job = std::make_unique<Job>();
-  job->snapshot.job_id = absl::StrCat(kJobPrefix, next_job_number_++);
+  job->snapshot.job_id = JobStore::JobId(next_job_number_);
   job->snapshot.spec = spec;
   job->snapshot.created_unix_ms = NowUnixMs();
   job->snapshot.message = "queued";
   job->snapshot.version = 1;
+  // On disk before it is acknowledged: an accepted job survives a restart.
+  if (absl::Status status = store_.SaveSubmitted(job->snapshot); !status.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot record the job in the data directory: ", status.message()));
+  }
+  ++next_job_number_;
   std::string id = job->snapshot.job_id;
   spdlog::info("event=job_submitted job={} app={} data={} workers={}", id, spec.app, spec.data_path,
                spec.workers);
@@ -146,20 +140,26 @@ absl::StatusOr<JobSnapshot> JobManager::Get(const std::string& job_id) const {
 }
 
 absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
+  bool was_queued = false;
+  JobSnapshot cancelled;
   {
     absl::MutexLock lock(&mu_);
     Job* job = Find(job_id);
     if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
     if (IsTerminal(job->snapshot.state)) return job->snapshot;
-    job->cancel = true;
+    job->user_cancelled = true;
+    job->interrupt = true;
     if (job->snapshot.state == JobState::kQueued) {
       std::erase(queue_, job);
       job->snapshot.state = JobState::kCancelled;
       job->snapshot.message = "cancelled before it started";
       ++job->snapshot.version;
+      was_queued = true;
+      cancelled = job->snapshot;
     }
     spdlog::info("event=job_cancel_requested job={}", job_id);
   }
+  if (was_queued) store_.SaveResult(cancelled, nullptr).IgnoreError();
   pool_->Wake();
   return Get(job_id);
 }
@@ -193,6 +193,26 @@ void JobManager::RunnerLoop() {
   }
 }
 
+EngineStart JobManager::Resume(Job* job, core::SchedulerApp* app) {
+  const std::string& id = job->snapshot.job_id;
+  if (!app->supports_checkpoints()) return {};
+  absl::StatusOr<std::optional<StoredCheckpoint>> checkpoint = store_.LoadCheckpoint(id);
+  if (!checkpoint.ok()) {
+    spdlog::warn("event=checkpoint_unreadable job={} error=\"{}\"; starting over", id,
+                 std::string(checkpoint.status().message()));
+    return {};
+  }
+  if (!checkpoint->has_value()) return {};
+  std::istringstream state((*checkpoint)->app_state);
+  if (absl::Status status = app->RestoreCheckpoint(state); !status.ok()) {
+    spdlog::warn("event=checkpoint_rejected job={} error=\"{}\"; starting over", id,
+                 std::string(status.message()));
+    return {};
+  }
+  spdlog::info("event=job_resumed job={} next_round={}", id, (*checkpoint)->next_round);
+  return {(*checkpoint)->next_round, (*checkpoint)->seconds};
+}
+
 void JobManager::RunJob(Job* job) {
   const core::JobSpec spec = job->snapshot.spec;
   const std::string id = job->snapshot.job_id;
@@ -205,12 +225,13 @@ void JobManager::RunJob(Job* job) {
 
   // The model and summary are on disk before the terminal state is published, so a client that
   // sees "succeeded" can always download the result.
-  auto finish = [&](JobState state, std::string message) {
+  auto finish = [&](JobState state, std::string message, bool with_model) {
     absl::StatusOr<JobSnapshot> current = Get(id);
     JobSnapshot snapshot = current.ok() ? *current : job->snapshot;
     snapshot.state = state;
     snapshot.message = message;
-    absl::StatusOr<std::string> saved = SaveResult(snapshot, app.get());
+    absl::StatusOr<std::string> saved =
+        store_.SaveResult(snapshot, with_model ? app.get() : nullptr);
     if (!saved.ok()) {
       spdlog::error("event=job_save_failed job={} error=\"{}\"", id,
                     std::string(saved.status().message()));
@@ -226,107 +247,70 @@ void JobManager::RunJob(Job* job) {
 
   const int num_shards = std::max(1, spec.workers);
   if (absl::Status status = app->Prepare(spec, num_shards); !status.ok()) {
-    app.reset();
-    finish(JobState::kFailed, std::string(status.message()));
+    finish(JobState::kFailed, std::string(status.message()), /*with_model=*/false);
     return;
   }
   std::vector<std::shared_ptr<const std::string>> shards;
   for (int shard = 0; shard < app->num_shards(); ++shard) {
     absl::StatusOr<std::string> bytes = app->ShardBytes(shard);
     if (!bytes.ok()) {
-      app.reset();
-      finish(JobState::kFailed, std::string(bytes.status().message()));
+      finish(JobState::kFailed, std::string(bytes.status().message()), /*with_model=*/false);
       return;
     }
     shards.push_back(std::make_shared<const std::string>(*std::move(bytes)));
   }
+  const EngineStart start = Resume(job, app.get());
   catalogue_->Put(id, std::move(shards));
 
-  Sink sink(this, job);
-  RoundEngine engine(id, spec, app.get(), pool_, &job->cancel, &sink, options_.engine);
+  Sink sink(this, job, app.get());
+  RoundEngine engine(id, spec, app.get(), pool_, &job->interrupt, &sink, options_.engine, start);
   absl::StatusOr<EngineResult> result = engine.Run();
   catalogue_->Remove(id);
+  if (job->interrupt.load() && !job->user_cancelled.load() && stopping()) {
+    // Shut down, not cancelled: the job stays unfinished on disk and resumes at the next start.
+    spdlog::info("event=job_interrupted job={} reason=shutdown", id);
+    return;
+  }
   if (!result.ok()) {
-    if (job->cancel.load()) {
-      finish(JobState::kCancelled, "cancelled");
+    if (job->user_cancelled.load()) {
+      finish(JobState::kCancelled, "cancelled", /*with_model=*/false);
     } else {
-      finish(JobState::kFailed, std::string(result.status().message()));
+      finish(JobState::kFailed, std::string(result.status().message()), /*with_model=*/false);
     }
     return;
   }
   if (result->cancelled) {
-    finish(JobState::kCancelled, absl::StrCat("cancelled after ", result->rounds, " rounds"));
+    finish(JobState::kCancelled, absl::StrCat("cancelled after ", result->rounds, " rounds"),
+           /*with_model=*/true);
   } else if (result->converged) {
-    finish(JobState::kSucceeded, "converged");
+    finish(JobState::kSucceeded, "converged", /*with_model=*/true);
   } else {
     finish(JobState::kSucceeded,
-           absl::StrCat("stopped at ", result->stop_reason, " before reaching the tolerance"));
+           absl::StrCat("stopped at ", result->stop_reason, " before reaching the tolerance"),
+           /*with_model=*/true);
   }
 }
 
-absl::StatusOr<std::string> JobManager::SaveResult(const JobSnapshot& snapshot,
-                                                   const core::SchedulerApp* app) const {
-  fs::path dir = fs::path(options_.data_dir) / "jobs" / snapshot.job_id;
-  std::error_code error;
-  fs::create_directories(dir, error);
-  if (error) {
-    return absl::InternalError(
-        absl::StrCat("cannot create '", dir.string(), "': ", error.message()));
-  }
-  std::string model_path = snapshot.model_path;
-  if (app != nullptr) {
-    std::ostringstream model;
-    if (absl::Status status = app->WriteModel(model); !status.ok()) return status;
-    model_path = (dir / "model.txt").string();
-    if (absl::Status status = WriteFileAtomically(model_path, model.str()); !status.ok()) {
-      return status;
-    }
-  }
-  JobSnapshot saved = snapshot;
-  saved.model_path = model_path;
-  if (absl::Status status =
-          WriteFileAtomically(dir / "summary.json", SnapshotToJson(saved).dump(2) + "\n");
-      !status.ok()) {
-    return status;
-  }
-  return model_path;
-}
-
-absl::Status JobManager::LoadFinishedJobs() {
-  fs::path jobs_dir = fs::path(options_.data_dir) / "jobs";
-  std::vector<std::pair<int64_t, JobSnapshot>> found;
-  std::error_code error;
-  for (const fs::directory_entry& entry : fs::directory_iterator(jobs_dir, error)) {
-    const std::string name = entry.path().filename().string();
-    int64_t number = 0;
-    if (!absl::StartsWith(name, kJobPrefix)) continue;
-    const char* digits = name.data() + sizeof(kJobPrefix) - 1;
-    if (std::from_chars(digits, name.data() + name.size(), number).ec != std::errc()) continue;
-    std::ifstream in(entry.path() / "summary.json");
-    if (!in) continue;
-    nlohmann::json json = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-    absl::StatusOr<JobSnapshot> snapshot =
-        json.is_discarded() ? absl::DataLossError("not JSON") : SnapshotFromJson(json);
-    if (!snapshot.ok() || !IsTerminal(snapshot->state)) {
-      spdlog::warn(
-          "event=job_record_skipped dir={} reason=\"{}\"", entry.path().string(),
-          snapshot.ok() ? std::string("not finished") : std::string(snapshot.status().message()));
-      continue;
-    }
-    found.emplace_back(number, *std::move(snapshot));
-  }
-  std::sort(found.begin(), found.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+void JobManager::LoadJobs() {
+  std::vector<StoredJob> stored = store_.LoadAll();
+  int requeued = 0;
   absl::MutexLock lock(&mu_);
-  for (auto& [number, snapshot] : found) {
+  for (StoredJob& record : stored) {
     auto job = std::make_unique<Job>();
-    job->snapshot = std::move(snapshot);
+    job->snapshot = std::move(record.snapshot);
     job->snapshot.version = 1;
+    next_job_number_ = std::max(next_job_number_, record.number + 1);
+    if (!record.finished) {
+      job->snapshot.state = JobState::kQueued;
+      job->snapshot.message = "queued again after a scheduler restart";
+      queue_.push_back(job.get());
+      ++requeued;
+    }
     jobs_.push_back(std::move(job));
-    next_job_number_ = std::max(next_job_number_, number + 1);
   }
-  if (!found.empty()) spdlog::info("event=jobs_loaded count={}", found.size());
-  return absl::OkStatus();
+  if (!stored.empty()) {
+    spdlog::info("event=jobs_loaded count={} requeued={}", stored.size(), requeued);
+  }
 }
 
 void JobManager::Update(Job* job, const std::function<void(JobSnapshot&)>& change) {

@@ -1,7 +1,8 @@
 // The scheduler's job queue: accepts jobs, runs them one at a time (FIFO) on its runner thread
-// through a RoundEngine, publishes their progress to watchers, and keeps each finished job's
-// model and summary in the data directory (written to a temporary name, then renamed), so that
-// results outlive the process.
+// through a RoundEngine, and publishes their progress to watchers. Through the JobStore every job
+// is on disk from submission on: finished jobs keep their model and summary, and queued or
+// running jobs are queued again when the scheduler restarts, running ones from their last
+// checkpoint (taken every `checkpoint_interval`, and when the scheduler shuts down).
 // Owns: all job records. Thread-safety: public methods may be called from any thread; the runner
 // thread is the only one that runs apps.
 #pragma once
@@ -19,6 +20,7 @@
 #include "absl/time/time.h"
 #include "core/job_spec.h"
 #include "scheduler_service/job_snapshot.h"
+#include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
 #include "scheduler_service/shard_catalogue.h"
 #include "scheduler_service/worker_pool.h"
@@ -28,6 +30,7 @@ namespace strads::scheduler {
 struct JobManagerOptions {
   std::string data_dir = "strads-data";
   EngineOptions engine;
+  absl::Duration checkpoint_interval = absl::Seconds(30);
 };
 
 class JobManager {
@@ -35,9 +38,11 @@ class JobManager {
   JobManager(WorkerPool* pool, ShardCatalogue* catalogue, JobManagerOptions options);
   ~JobManager();
 
-  // Loads finished jobs from the data directory and starts the runner thread.
+  // Loads the jobs of the data directory (finished ones for listing, unfinished ones queued
+  // again) and starts the runner thread.
   absl::Status Start();
-  // Cancels the running job, stops the runner and joins it. Idempotent.
+  // Interrupts the running job (checkpointing it, so the next start resumes it), stops the
+  // runner and joins it. Idempotent.
   void Stop();
 
   // Validates the spec with its app (InvalidArgument / NotFound for the user) and queues it.
@@ -53,22 +58,27 @@ class JobManager {
  private:
   struct Job {
     JobSnapshot snapshot;
-    std::atomic<bool> cancel{false};
+    std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
+    std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
   };
   class Sink;
 
   void RunnerLoop();
   void RunJob(Job* job);
-  // Writes model.txt and summary.json of a finished job; returns the model path.
-  absl::StatusOr<std::string> SaveResult(const JobSnapshot& snapshot,
-                                         const core::SchedulerApp* app) const;
-  absl::Status LoadFinishedJobs();
+  // Restores the app from the job's checkpoint, if it has one; returns where to start.
+  EngineStart Resume(Job* job, core::SchedulerApp* app);
+  void LoadJobs();
+  bool stopping() const {
+    absl::MutexLock lock(&mu_);
+    return stopping_;
+  }
   void Update(Job* job, const std::function<void(JobSnapshot&)>& change);
   Job* Find(const std::string& job_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   WorkerPool* pool_;
   ShardCatalogue* catalogue_;
   JobManagerOptions options_;
+  JobStore store_;
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);  // in submission order

@@ -48,6 +48,10 @@ class ProgressSink {
   virtual void OnState(JobState state, const std::string& message) = 0;
   virtual void OnProgress(int64_t round, double seconds, const std::vector<core::Metric>& metrics,
                           int live_workers) = 0;
+  // Called between rounds, after a Pull, with the number of the next round: the model is
+  // consistent there, so it may be checkpointed. `interrupted` is true once, when the engine
+  // stops because its interrupt flag was set (cancel or scheduler shutdown).
+  virtual void OnRoundBoundary(int64_t next_round, double seconds, bool interrupted) {}
 };
 
 }  // namespace strads::scheduler

@@ -11,14 +11,15 @@ namespace strads::scheduler {
 
 RoundEngine::RoundEngine(std::string job_id, const core::JobSpec& spec, core::SchedulerApp* app,
                          WorkerPool* pool, const std::atomic<bool>* cancel, ProgressSink* sink,
-                         EngineOptions options)
+                         EngineOptions options, EngineStart start)
     : job_id_(std::move(job_id)),
       spec_(spec),
       app_(app),
       pool_(pool),
       cancel_(cancel),
       sink_(sink),
-      options_(options) {}
+      options_(options),
+      start_seconds_(start) {}
 
 absl::StatusOr<EngineResult> RoundEngine::Run() {
   absl::Cleanup release = [this] { ReleaseWorkers(); };
@@ -35,12 +36,13 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
   core::RoundPlan plan;
   core::RoundPlan ahead;
   bool have_ahead = false;
-  int64_t round = 0;
+  int64_t round = start_seconds_.first_round;
   PlanRound(round, &plan);
   while (true) {
     if (cancel_->load()) {
       result.cancelled = true;
       result.stop_reason = "cancelled";
+      sink_->OnRoundBoundary(round, Elapsed(), /*interrupted=*/true);
       break;
     }
     if (spec_.max_seconds > 0 && Elapsed() >= spec_.max_seconds) {
@@ -98,6 +100,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
     }
     ++round;
     Publish(round, /*force=*/false);
+    sink_->OnRoundBoundary(round, Elapsed(), /*interrupted=*/false);
     if (*pulled == core::RoundOutcome::kConverged) {
       result.converged = true;
       result.stop_reason = "converged";

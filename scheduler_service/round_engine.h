@@ -26,6 +26,12 @@ struct EngineOptions {
   absl::Duration publish_interval = absl::Milliseconds(100);
 };
 
+// Where a run starts: round 0, or the round after the last checkpoint of a resumed job.
+struct EngineStart {
+  int64_t first_round = 0;
+  double seconds_before = 0;  // running time before the resume, added to reported seconds
+};
+
 struct EngineResult {
   int64_t rounds = 0;
   double seconds = 0;
@@ -41,7 +47,7 @@ class RoundEngine {
   // then calls pool->Wake().
   RoundEngine(std::string job_id, const core::JobSpec& spec, core::SchedulerApp* app,
               WorkerPool* pool, const std::atomic<bool>* cancel, ProgressSink* sink,
-              EngineOptions options = {});
+              EngineOptions options = {}, EngineStart start = {});
 
   absl::StatusOr<EngineResult> Run();
 
@@ -56,7 +62,9 @@ class RoundEngine {
   void ReleaseWorkers();
   void PlanRound(int64_t number, core::RoundPlan* plan);
   void Publish(int64_t round, bool force);
-  double Elapsed() const { return absl::ToDoubleSeconds(absl::Now() - start_); }
+  double Elapsed() const {
+    return start_seconds_.seconds_before + absl::ToDoubleSeconds(absl::Now() - start_);
+  }
 
   const std::string job_id_;
   const core::JobSpec& spec_;
@@ -65,6 +73,7 @@ class RoundEngine {
   const std::atomic<bool>* cancel_;
   ProgressSink* sink_;
   EngineOptions options_;
+  EngineStart start_seconds_;
 
   std::vector<std::string> workers_;      // this job's workers, in task order
   std::vector<std::vector<int>> placed_;  // shards each worker holds

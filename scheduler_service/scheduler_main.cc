@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   options.listen_address = "0.0.0.0:7070";
   std::string log_level = "info";
   double round_timeout = 120;
+  double checkpoint_seconds = 30;
   cli.add_option("--listen", options.listen_address, "address to serve on (HOST:PORT)")
       ->capture_default_str();
   cli.add_option("--data-dir", options.jobs.data_dir, "directory for job results and summaries")
@@ -29,10 +30,15 @@ int main(int argc, char** argv) {
                  "seconds a worker may take for one round before it is dropped")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  cli.add_option("--checkpoint-seconds", checkpoint_seconds,
+                 "seconds between checkpoints of a running job (a restart resumes from the last)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
   options.jobs.engine.round_timeout = absl::Seconds(round_timeout);
+  options.jobs.checkpoint_interval = absl::Seconds(checkpoint_seconds);
 
   strads::scheduler::SchedulerServer server(options);
   if (absl::Status status = server.Start(); !status.ok()) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "apps/mf/mf_math.h"
 #include "apps/mf/mf_protocol.h"
+#include "core/checkpoint_io.h"
 
 namespace strads::mf {
 namespace {
@@ -293,6 +294,50 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
     for (int64_t i = 0; i < window; ++i) sum += spreads_[i];
     out->push_back({"busy_spread_avg", sum / static_cast<double>(window)});
   }
+}
+
+namespace {
+constexpr std::string_view kCheckpointTag = "strads-mf-1";
+}  // namespace
+
+absl::Status MfSchedulerApp::SaveCheckpoint(std::ostream& out) const {
+  core::CheckpointWriter writer(out, kCheckpointTag);
+  writer.Int(params_.rank);
+  writer.Int(pulls_);
+  writer.Double(train_rmse_);
+  writer.Double(test_rmse_);
+  writer.Double(objective_);
+  writer.Double(previous_objective_[0]);
+  writer.Double(previous_objective_[1]);
+  writer.Doubles(w_);
+  writer.Doubles(h_);
+  return writer.Finish();
+}
+
+absl::Status MfSchedulerApp::RestoreCheckpoint(std::istream& in) {
+  core::CheckpointReader reader(in, kCheckpointTag);
+  if (const int64_t rank = reader.Int(); reader.status().ok() && rank != params_.rank) {
+    return absl::DataLossError(
+        absl::StrCat("the checkpoint has rank ", rank, ", the job ", params_.rank));
+  }
+  const int64_t pulls = reader.Int();
+  const double train_rmse = reader.Double();
+  const double test_rmse = reader.Double();
+  const double objective = reader.Double();
+  const double previous_users = reader.Double();
+  const double previous_items = reader.Double();
+  std::vector<double> w, h;
+  reader.Doubles(w_.size(), &w);
+  reader.Doubles(h_.size(), &h);
+  if (absl::Status status = reader.Finish(); !status.ok()) return status;
+  pulls_ = pulls;
+  train_rmse_ = train_rmse;
+  test_rmse_ = test_rmse;
+  objective_ = objective;
+  previous_objective_ = {previous_users, previous_items};
+  w_ = std::move(w);
+  h_ = std::move(h);
+  return absl::OkStatus();
 }
 
 absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {

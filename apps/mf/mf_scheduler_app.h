@@ -49,6 +49,12 @@ class MfSchedulerApp final : public core::SchedulerApp {
   // form that reads back exactly.
   absl::Status WriteModel(std::ostream& out) const override;
 
+  // The factors, the model version and the convergence state; the balancers start over (they
+  // re-learn the workers' speeds within a few rounds).
+  bool supports_checkpoints() const override { return true; }
+  absl::Status SaveCheckpoint(std::ostream& out) const override;
+  absl::Status RestoreCheckpoint(std::istream& in) override;
+
   const MfParams& params() const { return params_; }
   const TrainingRatings& train() const { return train_; }
   const std::vector<double>& w() const { return w_; }
