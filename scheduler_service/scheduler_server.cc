@@ -60,6 +60,7 @@ void SchedulerServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   jobs_.Stop();
+  pool_.DisconnectAll();
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_->Wait();

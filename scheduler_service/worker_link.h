@@ -27,6 +27,8 @@ class WorkerLink {
   virtual bool SendTask(const std::string& job_id, int64_t round, const core::Payload& apply,
                         const core::Payload& push, bool reply) = 0;
   virtual bool SendRelease(const std::string& job_id) = 0;
+  // Ends the session from the scheduler's side (shutdown); the worker will reconnect.
+  virtual void Disconnect() = 0;
 };
 
 }  // namespace strads::scheduler

@@ -78,6 +78,17 @@ void WorkerPool::OnWorkerError(const std::string& worker_id, const std::string& 
   worker->error = message;
 }
 
+void WorkerPool::DisconnectAll() {
+  std::vector<std::shared_ptr<WorkerLink>> links;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, worker] : workers_) {
+      if (worker->link != nullptr) links.push_back(worker->link);
+    }
+  }
+  for (const std::shared_ptr<WorkerLink>& link : links) link->Disconnect();
+}
+
 int WorkerPool::ConnectedCount() const {
   absl::MutexLock lock(&mu_);
   int count = 0;

@@ -35,6 +35,9 @@ class WorkerPool {
   void OnWorkerError(const std::string& worker_id, const std::string& job_id,
                      const std::string& message);
 
+  // Ends every session (scheduler shutdown), so their handler threads return at once.
+  void DisconnectAll();
+
   int ConnectedCount() const;
   std::vector<std::string> ConnectedNames() const;
 

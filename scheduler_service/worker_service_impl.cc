@@ -22,7 +22,8 @@ using SessionStream = grpc::ServerReaderWriter<v1::SchedulerMessage, v1::WorkerM
 // reused so a round's task costs no allocation once its fields have grown.
 class StreamWorkerLink final : public WorkerLink {
  public:
-  explicit StreamWorkerLink(SessionStream* stream) : stream_(stream) {}
+  StreamWorkerLink(SessionStream* stream, grpc::ServerContext* context)
+      : stream_(stream), context_(context) {}
 
   bool SendAssign(const std::string& job_id, const core::JobSpec& spec,
                   std::span<const ShardGrant> add, std::span<const int> drop) override {
@@ -63,15 +64,22 @@ class StreamWorkerLink final : public WorkerLink {
     return stream_->Write(message_);
   }
 
+  void Disconnect() override {
+    absl::MutexLock lock(&mu_);
+    if (context_ != nullptr) context_->TryCancel();
+  }
+
   // After this, sends fail: the stream object dies with the handler.
   void Close() {
     absl::MutexLock lock(&mu_);
     stream_ = nullptr;
+    context_ = nullptr;
   }
 
  private:
   absl::Mutex mu_;
   SessionStream* stream_ ABSL_GUARDED_BY(mu_);
+  grpc::ServerContext* context_ ABSL_GUARDED_BY(mu_);
   v1::SchedulerMessage message_ ABSL_GUARDED_BY(mu_);
 };
 
@@ -94,7 +102,7 @@ grpc::Status WorkerServiceImpl::Session(grpc::ServerContext* context, SessionStr
             "a session must start with Hello carrying the id from Register"};
   }
   const std::string worker_id = message.hello().worker_id();
-  auto link = std::make_shared<StreamWorkerLink>(stream);
+  auto link = std::make_shared<StreamWorkerLink>(stream, context);
   if (absl::Status status = pool_->Attach(worker_id, link); !status.ok()) {
     link->Close();
     return ToGrpcStatus(status);
