@@ -114,6 +114,10 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "max_rounds";
       break;
     }
+    if (static_cast<int>(workers_.size()) < spec_.workers && pool_->IdleCount() > 0) {
+      if (absl::Status status = RestoreCapacity(round); !status.ok()) return status;
+      have_ahead = false;  // planned for the old placement
+    }
     if (have_ahead) {
       std::swap(plan, ahead);
       have_ahead = false;
@@ -237,6 +241,48 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
   partials_.resize(workers_.size());
   spdlog::info("event=job_workers job={} workers={} wanted={}", job_id_, workers_.size(), wanted);
   return absl::OkStatus();
+}
+
+absl::Status RoundEngine::RestoreCapacity(int64_t next_round) {
+  const size_t before = workers_.size();
+  for (std::string& id :
+       pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()))) {
+    workers_.push_back(std::move(id));
+    placed_.emplace_back();
+  }
+  if (workers_.size() == before) return absl::OkStatus();
+  // The current holders apply the last update now, so that shards moved to a newcomer (which
+  // start from the current model) and shards that stay agree on the model version.
+  const core::Payload no_push;
+  for (size_t i = 0; i < before; ++i) {
+    if (std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i])) {
+      link->SendTask(job_id_, next_round, pending_update_, no_push, /*reply=*/false);
+    }
+  }
+  pending_update_.clear();
+  // Take shards from the most loaded workers until no worker holds two more than another.
+  while (true) {
+    size_t most = 0, least = 0;
+    for (size_t i = 1; i < workers_.size(); ++i) {
+      if (placed_[i].size() > placed_[most].size()) most = i;
+      if (placed_[i].size() < placed_[least].size()) least = i;
+    }
+    if (placed_[most].size() <= placed_[least].size() + 1) break;
+    const int shard = placed_[most].back();
+    placed_[most].pop_back();
+    placed_[least].push_back(-1);  // reserved; PlaceShards fills it
+    unplaced_.push_back(shard);
+    const int drop[] = {shard};
+    if (std::shared_ptr<WorkerLink> link = pool_->Link(workers_[most])) {
+      link->SendAssign(job_id_, spec_, {}, drop);
+    }
+  }
+  for (std::vector<int>& shards : placed_) std::erase(shards, -1);
+  views_.resize(workers_.size());
+  partials_.resize(workers_.size());
+  spdlog::info("event=job_capacity_restored job={} workers={} moved_shards={}", job_id_,
+               workers_.size(), unplaced_.size());
+  return PlaceShards();
 }
 
 void RoundEngine::ReleaseWorkers() {

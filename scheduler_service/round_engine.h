@@ -59,6 +59,9 @@ class RoundEngine {
   // Drops `worker_id` from the job after it was lost or was too late: its shards become unplaced
   // and an idle worker, if any, takes its place. Waits for a worker when none is left.
   absl::Status DropWorker(const std::string& worker_id, const std::string& why);
+  // After a loss left the job short of workers, brings in idle workers that have connected since
+  // and moves shards to them (between rounds, after flushing the pending cache update).
+  absl::Status RestoreCapacity(int64_t next_round);
   void ReleaseWorkers();
   void PlanRound(int64_t number, core::RoundPlan* plan);
   void Publish(int64_t round, bool force);

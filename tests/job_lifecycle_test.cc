@@ -165,8 +165,9 @@ void LoseAWorkerMidJob(client::LocalCluster& cluster, client::JobClient& client,
   core::JobSpec spec = LassoSpec(data_path);
   spec.params.erase("lambda");  // 0.1 * lambda_max: converges in a few hundred rounds
   spec.workers = workers_in_job;
-  spec.params["scheduler"] = "cyclic";
-  spec.tolerance = 1e-10;
+  spec.params["scheduler"] = "dynamic";
+  spec.params["batch"] = "8";
+  spec.tolerance = 1e-9;
   absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(client, spec);
   ASSERT_TRUE(undisturbed.ok());
   ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
@@ -209,6 +210,43 @@ TEST_F(JobLifecycleTest, WithoutASpareTheSurvivorTakesTheLostShards) {
   const std::string dir = MakeTempDir("survivor");
   ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
   LoseAWorkerMidJob(*cluster_, *client_, dir + "/train.libsvm", 2);
+}
+
+TEST_F(JobLifecycleTest, AWorkerThatConnectsLaterRestoresTheJobsCapacity) {
+  StartCluster(2);
+  const std::string dir = MakeTempDir("capacity");
+  ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
+  core::JobSpec spec = LassoSpec(dir + "/train.libsvm");
+  spec.params.erase("lambda");
+  spec.params["scheduler"] = "dynamic";
+  spec.params["batch"] = "8";
+  spec.tolerance = 1e-9;
+  absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(*client_, spec);
+  ASSERT_TRUE(undisturbed.ok());
+
+  absl::StatusOr<std::string> job_id = client_->Submit(spec);
+  ASSERT_TRUE(job_id.ok());
+  auto wait_for_round = [&](int64_t round) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      absl::StatusOr<v1::JobStatus> status = client_->Get(*job_id);
+      if (status.ok() && status->state() == v1::JOB_STATE_RUNNING && status->round() >= round) {
+        return *status;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return v1::JobStatus();
+  };
+  wait_for_round(50);
+  cluster_->StopWorker(0);
+  wait_for_round(100);
+  cluster_->AddWorker();
+  absl::StatusOr<v1::JobStatus> done = client_->Watch(*job_id, 50, [](const v1::JobStatus&) {});
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
+  EXPECT_EQ(done->live_workers(), 2) << "the newcomer should have joined the job";
+  const double expected = undisturbed->metrics().at("objective");
+  EXPECT_NEAR(done->metrics().at("objective"), expected, 1e-8 * expected);
 }
 
 }  // namespace
