@@ -130,9 +130,20 @@ int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOp
   return code;
 }
 
-int Submit(const std::string& server, const core::JobSpec& spec, bool watch,
+int Submit(const std::string& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output) {
   JobClient client(server);
+  if (upload) {
+    for (std::string* path : {&spec.data_path, &spec.test_path}) {
+      if (path->empty()) continue;
+      absl::StatusOr<std::string> uploaded = client.Upload(*path);
+      if (!uploaded.ok()) return Fail(uploaded.status());
+      if (!output.json && !output.quiet) {
+        std::cout << "uploaded " << *path << " to " << *uploaded << "\n";
+      }
+      *path = *uploaded;
+    }
+  }
   if (watch) return SubmitAndFollow(client, spec, files, output);
   absl::StatusOr<std::string> job_id = client.Submit(spec);
   if (!job_id.ok()) return Fail(job_id.status());

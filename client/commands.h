@@ -26,7 +26,9 @@ std::string DefaultModelOut(const std::string& app, const std::string& stem);
 // Starts an in-process cluster (scheduler + `spec.workers` workers on loopback), runs the job to
 // the end with progress, writes the result files, and stops the cluster.
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output);
-int Submit(const std::string& server, const core::JobSpec& spec, bool watch,
+// With `upload`, the data files are first sent to the scheduler's data directory (for a
+// scheduler that cannot see this machine's files).
+int Submit(const std::string& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output);
 int ListJobs(const std::string& server, const OutputOptions& output);
 int ShowStatus(const std::string& server, const std::string& job_id, const OutputOptions& output);

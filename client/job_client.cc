@@ -154,4 +154,32 @@ absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_i
   return status;
 }
 
+absl::StatusOr<std::string> JobClient::Upload(const std::string& local_path) {
+  std::ifstream in(local_path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat("cannot open '", local_path, "' to upload it"));
+  }
+  grpc::ClientContext context;
+  v1::UploadDataResponse response;
+  std::unique_ptr<grpc::ClientWriter<v1::DataChunk>> writer =
+      stub_->UploadData(&context, &response);
+  v1::DataChunk chunk;
+  chunk.set_file_name(std::filesystem::path(local_path).filename().string());
+  std::string buffer(1 << 20, '\0');
+  bool first = true;
+  while (in || first) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    chunk.set_data(buffer.data(), static_cast<size_t>(in.gcount()));
+    if (!writer->Write(chunk)) break;  // the server ended the call; Finish says why
+    chunk.clear_file_name();
+    first = false;
+  }
+  writer->WritesDone();
+  if (absl::Status status = FromGrpc(writer->Finish()); !status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("uploading '", local_path, "': ", status.message()));
+  }
+  return response.path();
+}
+
 }  // namespace strads::client

@@ -28,6 +28,9 @@ class JobClient {
   absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id,
                                                const std::string& model_path);
 
+  // Sends a local file to the scheduler's data directory; returns its path there.
+  absl::StatusOr<std::string> Upload(const std::string& local_path);
+
   const std::string& address() const { return address_; }
 
  private:

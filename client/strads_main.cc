@@ -85,24 +85,27 @@ int main(int argc, char** argv) {
   submit->require_subcommand(1);
   strads::client::JobFlags submit_lasso_flags, submit_mf_flags;
   bool watch_after_submit = false;
+  bool upload = false;
   for (auto [app, flags] :
        {std::pair{"lasso", &submit_lasso_flags}, std::pair{"mf", &submit_mf_flags}}) {
     CLI::App* command = submit->add_subcommand(app, std::string("submit a ") + app + " job");
     strads::client::AddJobFlags(command, app, flags);
     command->add_option("--server", server, kServerHelp)->capture_default_str();
     command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
+    command->add_flag("--upload", upload,
+                      "send the data files to the scheduler first (when it cannot read them)");
     AddOutputFlags(command, &output);
     AddResultFlags(command, &files, false);
-    command->callback(
-        [command, flags = flags, &server, &files, &output, &exit_code, &watch_after_submit] {
-          absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
-          if (!spec.ok()) {
-            std::cerr << "strads: " << spec.status().message() << "\n";
-            exit_code = 1;
-            return;
-          }
-          exit_code = strads::client::Submit(server, *spec, watch_after_submit, files, output);
-        });
+    command->callback([command, flags = flags, &server, &files, &output, &exit_code,
+                       &watch_after_submit, &upload] {
+      absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
+      if (!spec.ok()) {
+        std::cerr << "strads: " << spec.status().message() << "\n";
+        exit_code = 1;
+        return;
+      }
+      exit_code = strads::client::Submit(server, *spec, watch_after_submit, upload, files, output);
+    });
   }
 
   std::string job_id;

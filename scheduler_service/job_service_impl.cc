@@ -147,4 +147,23 @@ grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*, const v1::JobRef* r
   return grpc::Status::OK;
 }
 
+grpc::Status JobServiceImpl::UploadData(grpc::ServerContext*,
+                                        grpc::ServerReader<v1::DataChunk>* reader,
+                                        v1::UploadDataResponse* response) {
+  v1::DataChunk chunk;
+  if (!reader->Read(&chunk)) return {grpc::StatusCode::INVALID_ARGUMENT, "empty upload"};
+  absl::StatusOr<std::unique_ptr<DataUploads::Upload>> upload = uploads_->Start(chunk.file_name());
+  if (!upload.ok()) return ToGrpcStatus(upload.status());
+  do {
+    if (absl::Status status = (*upload)->Append(chunk.data()); !status.ok()) {
+      return ToGrpcStatus(status);
+    }
+  } while (reader->Read(&chunk));
+  absl::StatusOr<std::string> path = (*upload)->Commit();
+  if (!path.ok()) return ToGrpcStatus(path.status());
+  response->set_path(*path);
+  response->set_bytes((*upload)->bytes());
+  return grpc::Status::OK;
+}
+
 }  // namespace strads::scheduler

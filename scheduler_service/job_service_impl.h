@@ -2,6 +2,7 @@
 // and delegates to the JobManager.
 #pragma once
 
+#include "scheduler_service/data_uploads.h"
 #include "scheduler_service/job_manager.h"
 #include "strads/v1/strads.grpc.pb.h"
 
@@ -9,7 +10,7 @@ namespace strads::scheduler {
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
-  explicit JobServiceImpl(JobManager* jobs) : jobs_(jobs) {}
+  JobServiceImpl(JobManager* jobs, DataUploads* uploads) : jobs_(jobs), uploads_(uploads) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                          v1::SubmitJobResponse* response) override;
@@ -23,9 +24,12 @@ class JobServiceImpl final : public v1::JobService::Service {
                          v1::CancelJobResponse* response) override;
   grpc::Status GetResult(grpc::ServerContext* context, const v1::JobRef* request,
                          grpc::ServerWriter<v1::ResultChunk>* writer) override;
+  grpc::Status UploadData(grpc::ServerContext* context, grpc::ServerReader<v1::DataChunk>* reader,
+                          v1::UploadDataResponse* response) override;
 
  private:
   JobManager* jobs_;
+  DataUploads* uploads_;
 };
 
 // absl::Status -> grpc::Status with the matching code.

@@ -16,7 +16,8 @@ constexpr int kMaxMessageBytes = 256 << 20;  // gap rounds carry one number per 
 SchedulerServer::SchedulerServer(SchedulerServerOptions options)
     : options_(std::move(options)),
       jobs_(&pool_, &catalogue_, options_.jobs),
-      job_service_(&jobs_),
+      uploads_(options_.jobs.data_dir, options_.max_upload_bytes),
+      job_service_(&jobs_, &uploads_),
       worker_service_(&pool_, &catalogue_) {}
 
 SchedulerServer::~SchedulerServer() { Shutdown(); }

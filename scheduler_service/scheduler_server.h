@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "grpcpp/server.h"
+#include "scheduler_service/data_uploads.h"
 #include "scheduler_service/job_manager.h"
 #include "scheduler_service/job_service_impl.h"
 #include "scheduler_service/shard_catalogue.h"
@@ -19,6 +20,7 @@ namespace strads::scheduler {
 struct SchedulerServerOptions {
   std::string listen_address = "127.0.0.1:0";  // port 0 picks a free port
   JobManagerOptions jobs;
+  int64_t max_upload_bytes = int64_t{64} << 30;
 };
 
 class SchedulerServer {
@@ -42,6 +44,7 @@ class SchedulerServer {
   WorkerPool pool_;
   ShardCatalogue catalogue_;
   JobManager jobs_;
+  DataUploads uploads_;
   JobServiceImpl job_service_;
   WorkerServiceImpl worker_service_;
   std::unique_ptr<grpc::Server> server_;

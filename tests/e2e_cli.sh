@@ -83,6 +83,15 @@ code=$?
 set -e
 [ "$code" -eq 3 ] || fail "watch of a cancelled job should exit 3, got $code"
 
+# Upload: the scheduler stores the file in its data directory and the job reads that copy.
+cp "$work/train.libsvm" "$work/upload-me.libsvm"
+uploaded=$("$bin/strads" submit lasso --data "$work/upload-me.libsvm" --upload --json | tail -1 \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+rm "$work/upload-me.libsvm"
+"$bin/strads" watch "$uploaded" -q > /dev/null || fail "uploaded job failed"
+"$bin/strads" status "$uploaded" --json | grep -q "$work/data/uploads/" \
+  || fail "uploaded job does not read from the scheduler's uploads"
+
 # Matrix factorization against the same long-running cluster: the model is a prefix.
 "$bin/strads" generate mf --users 300 --items 200 --ratings 6000 --rank 4 --seed 2 \
   --out "$work/ratings.txt" --test-out "$work/ratings-test.txt" > /dev/null
