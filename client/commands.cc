@@ -130,9 +130,9 @@ int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOp
   return code;
 }
 
-int Submit(const std::string& server, core::JobSpec spec, bool watch, bool upload,
+int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output) {
-  JobClient client(server);
+  JobClient client(server.address, server.connection);
   if (upload) {
     for (std::string* path : {&spec.data_path, &spec.test_path}) {
       if (path->empty()) continue;
@@ -155,8 +155,8 @@ int Submit(const std::string& server, core::JobSpec spec, bool watch, bool uploa
   return 0;
 }
 
-int ListJobs(const std::string& server, const OutputOptions& output) {
-  JobClient client(server);
+int ListJobs(const Endpoint& server, const OutputOptions& output) {
+  JobClient client(server.address, server.connection);
   absl::StatusOr<std::vector<v1::JobStatus>> jobs = client.List();
   if (!jobs.ok()) return Fail(jobs.status());
   if (output.json) {
@@ -169,8 +169,8 @@ int ListJobs(const std::string& server, const OutputOptions& output) {
   return 0;
 }
 
-int ShowStatus(const std::string& server, const std::string& job_id, const OutputOptions& output) {
-  JobClient client(server);
+int ShowStatus(const Endpoint& server, const std::string& job_id, const OutputOptions& output) {
+  JobClient client(server.address, server.connection);
   absl::StatusOr<v1::JobStatus> status = client.Get(job_id);
   if (!status.ok()) return Fail(status.status());
   if (output.json) {
@@ -181,16 +181,16 @@ int ShowStatus(const std::string& server, const std::string& job_id, const Outpu
   return 0;
 }
 
-int Watch(const std::string& server, const std::string& job_id, const ResultFiles& files,
+int Watch(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
           const OutputOptions& output) {
-  JobClient client(server);
+  JobClient client(server.address, server.connection);
   absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, job_id, output);
   if (!final_status.ok()) return Fail(final_status.status());
   return Conclude(client, *final_status, files, output);
 }
 
-int Cancel(const std::string& server, const std::string& job_id, const OutputOptions& output) {
-  JobClient client(server);
+int Cancel(const Endpoint& server, const std::string& job_id, const OutputOptions& output) {
+  JobClient client(server.address, server.connection);
   absl::StatusOr<v1::JobStatus> status = client.Cancel(job_id);
   if (!status.ok()) return Fail(status.status());
   if (output.json) {
@@ -202,9 +202,9 @@ int Cancel(const std::string& server, const std::string& job_id, const OutputOpt
   return 0;
 }
 
-int Result(const std::string& server, const std::string& job_id, const ResultFiles& files,
+int Result(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
            const OutputOptions& output) {
-  JobClient client(server);
+  JobClient client(server.address, server.connection);
   absl::StatusOr<v1::JobStatus> status = client.Get(job_id);
   if (!status.ok()) return Fail(status.status());
   if (!IsTerminal(status->state())) {

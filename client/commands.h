@@ -5,8 +5,15 @@
 #include <string>
 
 #include "core/job_spec.h"
+#include "protos/connection.h"
 
 namespace strads::client {
+
+// A scheduler to talk to: its address and how to connect (TLS, token).
+struct Endpoint {
+  std::string address;
+  proto::ConnectionOptions connection;
+};
 
 struct OutputOptions {
   bool json = false;   // machine-readable output on stdout instead of tables and progress
@@ -28,14 +35,14 @@ std::string DefaultModelOut(const std::string& app, const std::string& stem);
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output);
 // With `upload`, the data files are first sent to the scheduler's data directory (for a
 // scheduler that cannot see this machine's files).
-int Submit(const std::string& server, core::JobSpec spec, bool watch, bool upload,
+int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output);
-int ListJobs(const std::string& server, const OutputOptions& output);
-int ShowStatus(const std::string& server, const std::string& job_id, const OutputOptions& output);
-int Watch(const std::string& server, const std::string& job_id, const ResultFiles& files,
+int ListJobs(const Endpoint& server, const OutputOptions& output);
+int ShowStatus(const Endpoint& server, const std::string& job_id, const OutputOptions& output);
+int Watch(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
           const OutputOptions& output);
-int Cancel(const std::string& server, const std::string& job_id, const OutputOptions& output);
-int Result(const std::string& server, const std::string& job_id, const ResultFiles& files,
+int Cancel(const Endpoint& server, const std::string& job_id, const OutputOptions& output);
+int Result(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
            const OutputOptions& output);
 
 }  // namespace strads::client

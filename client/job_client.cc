@@ -19,6 +19,11 @@ void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() + kUnaryTimeout);
 }
 
+void WithDeadline(grpc::ClientContext* context, const proto::ConnectionOptions& connection) {
+  SetDeadline(context);
+  proto::Authorize(context, connection);
+}
+
 }  // namespace
 
 bool IsTerminal(v1::JobState state) {
@@ -34,15 +39,21 @@ std::string StateName(v1::JobState state) {
   return name;
 }
 
-JobClient::JobClient(std::string server_address) : address_(std::move(server_address)) {
+JobClient::JobClient(std::string server_address, proto::ConnectionOptions connection)
+    : address_(std::move(server_address)), connection_(std::move(connection)) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(256 << 20);
-  stub_ = v1::JobService::NewStub(
-      grpc::CreateCustomChannel(address_, grpc::InsecureChannelCredentials(), args));
+  stub_ = v1::JobService::NewStub(proto::MakeChannel(address_, connection_, args));
 }
 
 absl::Status JobClient::FromGrpc(const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+      status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    return absl::Status(
+        static_cast<absl::StatusCode>(status.error_code()),
+        absl::StrCat("the scheduler at ", address_, " refused: ", status.error_message()));
+  }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::UnavailableError(absl::StrCat("cannot reach the scheduler at ", address_, ": ",
@@ -54,7 +65,7 @@ absl::Status JobClient::FromGrpc(const grpc::Status& status) const {
 
 absl::StatusOr<std::string> JobClient::Submit(const core::JobSpec& spec) {
   grpc::ClientContext context;
-  SetDeadline(&context);
+  WithDeadline(&context, connection_);
   v1::SubmitJobRequest request;
   proto::ToProto(spec, request.mutable_spec());
   v1::SubmitJobResponse response;
@@ -67,7 +78,7 @@ absl::StatusOr<std::string> JobClient::Submit(const core::JobSpec& spec) {
 
 absl::StatusOr<std::vector<v1::JobStatus>> JobClient::List() {
   grpc::ClientContext context;
-  SetDeadline(&context);
+  WithDeadline(&context, connection_);
   v1::ListJobsResponse response;
   if (absl::Status status = FromGrpc(stub_->ListJobs(&context, {}, &response)); !status.ok()) {
     return status;
@@ -77,7 +88,7 @@ absl::StatusOr<std::vector<v1::JobStatus>> JobClient::List() {
 
 absl::StatusOr<v1::JobStatus> JobClient::Get(const std::string& job_id) {
   grpc::ClientContext context;
-  SetDeadline(&context);
+  WithDeadline(&context, connection_);
   v1::JobRef request;
   request.set_job_id(job_id);
   v1::JobStatus response;
@@ -89,7 +100,7 @@ absl::StatusOr<v1::JobStatus> JobClient::Get(const std::string& job_id) {
 
 absl::StatusOr<v1::JobStatus> JobClient::Cancel(const std::string& job_id) {
   grpc::ClientContext context;
-  SetDeadline(&context);
+  WithDeadline(&context, connection_);
   v1::JobRef request;
   request.set_job_id(job_id);
   v1::CancelJobResponse response;
@@ -104,6 +115,7 @@ absl::StatusOr<v1::JobStatus> JobClient::Watch(
     const std::string& job_id, int min_interval_ms,
     const std::function<void(const v1::JobStatus&)>& on_status) {
   grpc::ClientContext context;
+  proto::Authorize(&context, connection_);
   v1::WatchJobRequest request;
   request.set_job_id(job_id);
   request.set_min_interval_ms(min_interval_ms);
@@ -127,6 +139,7 @@ absl::StatusOr<v1::JobStatus> JobClient::Watch(
 absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,
                                                         const std::string& model_path) {
   grpc::ClientContext context;
+  proto::Authorize(&context, connection_);
   v1::JobRef request;
   request.set_job_id(job_id);
   std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader = stub_->GetResult(&context, request);
@@ -160,6 +173,7 @@ absl::StatusOr<std::string> JobClient::Upload(const std::string& local_path) {
     return absl::NotFoundError(absl::StrCat("cannot open '", local_path, "' to upload it"));
   }
   grpc::ClientContext context;
+  proto::Authorize(&context, connection_);
   v1::UploadDataResponse response;
   std::unique_ptr<grpc::ClientWriter<v1::DataChunk>> writer =
       stub_->UploadData(&context, &response);

@@ -9,13 +9,14 @@
 
 #include "absl/status/statusor.h"
 #include "core/job_spec.h"
+#include "protos/connection.h"
 #include "strads/v1/strads.grpc.pb.h"
 
 namespace strads::client {
 
 class JobClient {
  public:
-  explicit JobClient(std::string server_address);
+  explicit JobClient(std::string server_address, proto::ConnectionOptions connection = {});
 
   absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
   absl::StatusOr<std::vector<v1::JobStatus>> List();
@@ -37,6 +38,7 @@ class JobClient {
   absl::Status FromGrpc(const grpc::Status& status) const;
 
   std::string address_;
+  proto::ConnectionOptions connection_;
   std::unique_ptr<v1::JobService::Stub> stub_;
 };
 

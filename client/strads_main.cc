@@ -2,6 +2,7 @@
 // submits and follows them on a long-running scheduler (`submit`, `jobs`, `status`, `watch`,
 // `cancel`, `result`), and generates test data (`generate`).
 #include <cstdlib>
+#include <functional>
 #include <iostream>
 
 #include "CLI/CLI.hpp"
@@ -11,6 +12,11 @@
 #include "spdlog/spdlog.h"
 
 namespace {
+
+std::string FromEnv(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
 
 std::string DefaultServer() {
   const char* from_env = std::getenv("STRADS_SERVER");
@@ -48,6 +54,28 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "log level of the embedded cluster (run)")
       ->capture_default_str()
       ->each([](const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); });
+  std::string token_file = FromEnv("STRADS_TOKEN_FILE");
+  std::string tls_ca = FromEnv("STRADS_TLS_CA");
+  cli.add_option("--token-file", token_file,
+                 "file holding the scheduler's client token (env STRADS_TOKEN_FILE)");
+  cli.add_option("--tls-ca", tls_ca,
+                 "CA certificate (PEM) to verify a TLS scheduler (env STRADS_TLS_CA)");
+  // Read when a command runs, after every flag was parsed.
+  auto endpoint = [&]() -> absl::StatusOr<strads::client::Endpoint> {
+    absl::StatusOr<strads::proto::ConnectionOptions> connection =
+        strads::proto::LoadConnectionOptions(token_file, tls_ca);
+    if (!connection.ok()) return connection.status();
+    return strads::client::Endpoint{server, *std::move(connection)};
+  };
+  // Runs a command against the endpoint, or reports why the connection options are unusable.
+  auto with_endpoint = [&](const std::function<int(const strads::client::Endpoint&)>& command) {
+    absl::StatusOr<strads::client::Endpoint> at = endpoint();
+    if (!at.ok()) {
+      std::cerr << "strads: " << at.status().message() << "\n";
+      return 1;
+    }
+    return command(*at);
+  };
   strads::client::OutputOptions output;
   strads::client::ResultFiles files;
   int exit_code = 0;
@@ -96,7 +124,7 @@ int main(int argc, char** argv) {
                       "send the data files to the scheduler first (when it cannot read them)");
     AddOutputFlags(command, &output);
     AddResultFlags(command, &files, false);
-    command->callback([command, flags = flags, &server, &files, &output, &exit_code,
+    command->callback([command, flags = flags, &with_endpoint, &files, &output, &exit_code,
                        &watch_after_submit, &upload] {
       absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
       if (!spec.ok()) {
@@ -104,7 +132,9 @@ int main(int argc, char** argv) {
         exit_code = 1;
         return;
       }
-      exit_code = strads::client::Submit(server, *spec, watch_after_submit, upload, files, output);
+      exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+        return strads::client::Submit(at, *spec, watch_after_submit, upload, files, output);
+      });
     });
   }
 
@@ -112,33 +142,52 @@ int main(int argc, char** argv) {
   CLI::App* jobs = cli.add_subcommand("jobs", "list the scheduler's jobs");
   jobs->add_option("--server", server, kServerHelp)->capture_default_str();
   AddOutputFlags(jobs, &output);
-  jobs->callback([&] { exit_code = strads::client::ListJobs(server, output); });
+  jobs->callback([&] {
+    exit_code = with_endpoint(
+        [&](const strads::client::Endpoint& at) { return strads::client::ListJobs(at, output); });
+  });
 
   CLI::App* status = cli.add_subcommand("status", "show one job's state and metrics");
   status->add_option("job", job_id, "job id")->required();
   status->add_option("--server", server, kServerHelp)->capture_default_str();
   AddOutputFlags(status, &output);
-  status->callback([&] { exit_code = strads::client::ShowStatus(server, job_id, output); });
+  status->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::ShowStatus(at, job_id, output);
+    });
+  });
 
   CLI::App* watch = cli.add_subcommand("watch", "follow a job with live progress until it ends");
   watch->add_option("job", job_id, "job id")->required();
   watch->add_option("--server", server, kServerHelp)->capture_default_str();
   AddOutputFlags(watch, &output);
   AddResultFlags(watch, &files, false);
-  watch->callback([&] { exit_code = strads::client::Watch(server, job_id, files, output); });
+  watch->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::Watch(at, job_id, files, output);
+    });
+  });
 
   CLI::App* cancel = cli.add_subcommand("cancel", "cancel a queued or running job");
   cancel->add_option("job", job_id, "job id")->required();
   cancel->add_option("--server", server, kServerHelp)->capture_default_str();
   AddOutputFlags(cancel, &output);
-  cancel->callback([&] { exit_code = strads::client::Cancel(server, job_id, output); });
+  cancel->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::Cancel(at, job_id, output);
+    });
+  });
 
   CLI::App* result = cli.add_subcommand("result", "download a finished job's model and summary");
   result->add_option("job", job_id, "job id")->required();
   result->add_option("--server", server, kServerHelp)->capture_default_str();
   AddOutputFlags(result, &output);
   AddResultFlags(result, &files, false);
-  result->callback([&] { exit_code = strads::client::Result(server, job_id, files, output); });
+  result->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::Result(at, job_id, files, output);
+    });
+  });
 
   strads::client::AddGenerateCommands(&cli, &exit_code);
 

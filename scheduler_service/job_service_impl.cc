@@ -43,6 +43,15 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return {static_cast<grpc::StatusCode>(status.code()), std::string(status.message())};
 }
 
+grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContext& context,
+                         Role role) {
+  if (policy.open()) return grpc::Status::OK;
+  auto it = context.client_metadata().find("authorization");
+  std::string_view header;
+  if (it != context.client_metadata().end()) header = {it->second.data(), it->second.size()};
+  return ToGrpcStatus(policy.Check(role, header));
+}
+
 void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out) {
   out->set_job_id(snapshot.job_id);
   proto::ToProto(snapshot.spec, out->mutable_spec());
@@ -56,22 +65,32 @@ void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out) {
   out->set_created_unix_ms(snapshot.created_unix_ms);
 }
 
-grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext*, const v1::SubmitJobRequest* request,
+grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
+                                       const v1::SubmitJobRequest* request,
                                        v1::SubmitJobResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   absl::StatusOr<std::string> id = jobs_->Submit(proto::FromProto(request->spec()));
   if (!id.ok()) return ToGrpcStatus(id.status());
   response->set_job_id(*id);
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*, const v1::ListJobsRequest*,
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest*,
                                       v1::ListJobsResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   for (const JobSnapshot& snapshot : jobs_->List()) ToProto(snapshot, response->add_jobs());
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::GetJob(grpc::ServerContext*, const v1::JobRef* request,
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::JobRef* request,
                                     v1::JobStatus* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
   absl::StatusOr<JobSnapshot> snapshot = jobs_->Get(request->job_id());
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
@@ -82,6 +101,9 @@ grpc::Status JobServiceImpl::GetJob(grpc::ServerContext*, const v1::JobRef* requ
 grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
                                       const v1::WatchJobRequest* request,
                                       grpc::ServerWriter<v1::JobStatus>* writer) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
   const absl::Duration interval =
       absl::Milliseconds(request->min_interval_ms() > 0 ? request->min_interval_ms() : 200);
@@ -102,8 +124,11 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const v1::JobRef* request,
+grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context, const v1::JobRef* request,
                                        v1::CancelJobResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
   absl::StatusOr<JobSnapshot> snapshot = jobs_->Cancel(request->job_id());
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
@@ -111,8 +136,11 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const v1::JobRef* r
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*, const v1::JobRef* request,
+grpc::Status JobServiceImpl::GetResult(grpc::ServerContext* context, const v1::JobRef* request,
                                        grpc::ServerWriter<v1::ResultChunk>* writer) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
   absl::StatusOr<JobSnapshot> snapshot = jobs_->Get(request->job_id());
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
@@ -147,9 +175,12 @@ grpc::Status JobServiceImpl::GetResult(grpc::ServerContext*, const v1::JobRef* r
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::UploadData(grpc::ServerContext*,
+grpc::Status JobServiceImpl::UploadData(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::DataChunk>* reader,
                                         v1::UploadDataResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
   v1::DataChunk chunk;
   if (!reader->Read(&chunk)) return {grpc::StatusCode::INVALID_ARGUMENT, "empty upload"};
   absl::StatusOr<std::unique_ptr<DataUploads::Upload>> upload = uploads_->Start(chunk.file_name());

@@ -2,6 +2,7 @@
 // and delegates to the JobManager.
 #pragma once
 
+#include "scheduler_service/access_policy.h"
 #include "scheduler_service/data_uploads.h"
 #include "scheduler_service/job_manager.h"
 #include "strads/v1/strads.grpc.pb.h"
@@ -10,7 +11,8 @@ namespace strads::scheduler {
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
-  JobServiceImpl(JobManager* jobs, DataUploads* uploads) : jobs_(jobs), uploads_(uploads) {}
+  JobServiceImpl(JobManager* jobs, DataUploads* uploads, const AccessPolicy* access)
+      : jobs_(jobs), uploads_(uploads), access_(access) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                          v1::SubmitJobResponse* response) override;
@@ -30,10 +32,13 @@ class JobServiceImpl final : public v1::JobService::Service {
  private:
   JobManager* jobs_;
   DataUploads* uploads_;
+  const AccessPolicy* access_;
 };
 
 // absl::Status -> grpc::Status with the matching code.
 grpc::Status ToGrpcStatus(const absl::Status& status);
+// The caller's bearer token checked against `role`.
+grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContext& context, Role role);
 void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out);
 
 }  // namespace strads::scheduler

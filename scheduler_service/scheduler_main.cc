@@ -1,10 +1,13 @@
 // strads-scheduler: the long-running scheduler service.
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "scheduler_service/access_policy.h"
 #include "scheduler_service/scheduler_server.h"
 #include "spdlog/spdlog.h"
 
@@ -34,11 +37,40 @@ int main(int argc, char** argv) {
                  "seconds between checkpoints of a running job (a restart resumes from the last)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  std::string client_token_file, worker_token_file, tls_cert, tls_key;
+  cli.add_option("--client-token-file", client_token_file,
+                 "file holding the token clients (the CLI) must present");
+  cli.add_option("--worker-token-file", worker_token_file,
+                 "file holding the token workers must present");
+  cli.add_option("--tls-cert", tls_cert, "certificate chain (PEM): serve TLS");
+  cli.add_option("--tls-key", tls_key, "private key (PEM) of --tls-cert");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
   options.jobs.engine.round_timeout = absl::Seconds(round_timeout);
   options.jobs.checkpoint_interval = absl::Seconds(checkpoint_seconds);
+
+  auto fail = [](std::string_view message) {
+    std::cerr << "strads-scheduler: " << message << "\n";
+    return 1;
+  };
+  for (auto [path, token] : {std::pair{&client_token_file, &options.client_token},
+                             std::pair{&worker_token_file, &options.worker_token}}) {
+    if (path->empty()) continue;
+    absl::StatusOr<std::string> read = strads::scheduler::ReadTokenFile(*path);
+    if (!read.ok()) return fail(std::string(read.status().message()));
+    *token = *read;
+  }
+  if (tls_cert.empty() != tls_key.empty()) return fail("--tls-cert and --tls-key go together");
+  for (auto [path, pem] :
+       {std::pair{&tls_cert, &options.tls_cert_pem}, std::pair{&tls_key, &options.tls_key_pem}}) {
+    if (path->empty()) continue;
+    std::ifstream in(*path);
+    if (!in) return fail("cannot read '" + *path + "'");
+    std::stringstream text;
+    text << in.rdbuf();
+    *pem = text.str();
+  }
 
   strads::scheduler::SchedulerServer server(options);
   if (absl::Status status = server.Start(); !status.ok()) {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "spdlog/spdlog.h"
 
@@ -17,8 +18,9 @@ SchedulerServer::SchedulerServer(SchedulerServerOptions options)
     : options_(std::move(options)),
       jobs_(&pool_, &catalogue_, options_.jobs),
       uploads_(options_.jobs.data_dir, options_.max_upload_bytes),
-      job_service_(&jobs_, &uploads_),
-      worker_service_(&pool_, &catalogue_) {}
+      access_(options_.client_token, options_.worker_token),
+      job_service_(&jobs_, &uploads_, &access_),
+      worker_service_(&pool_, &catalogue_, &access_) {}
 
 SchedulerServer::~SchedulerServer() { Shutdown(); }
 
@@ -27,7 +29,13 @@ absl::Status SchedulerServer::Start() {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options_.tls_cert_pem.empty()) {
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(options_.listen_address, credentials, &port_);
   builder.RegisterService(&job_service_);
   builder.RegisterService(&worker_service_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -48,8 +56,9 @@ absl::Status SchedulerServer::Start() {
   std::string host = options_.listen_address.substr(0, options_.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   address_ = absl::StrCat(host, ":", port_);
-  spdlog::info("event=scheduler_listening address={} data_dir={}", address_,
-               options_.jobs.data_dir);
+  spdlog::info("event=scheduler_listening address={} data_dir={} tls={} auth={}", address_,
+               options_.jobs.data_dir, options_.tls_cert_pem.empty() ? "off" : "on",
+               access_.open() ? "open" : "tokens");
   return absl::OkStatus();
 }
 

@@ -21,6 +21,12 @@ struct SchedulerServerOptions {
   std::string listen_address = "127.0.0.1:0";  // port 0 picks a free port
   JobManagerOptions jobs;
   int64_t max_upload_bytes = int64_t{64} << 30;
+  // Bearer tokens of the two roles; both empty = no authentication (trusted network).
+  std::string client_token;
+  std::string worker_token;
+  // PEM certificate chain and private key: serve TLS instead of plaintext.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
 };
 
 class SchedulerServer {
@@ -45,6 +51,7 @@ class SchedulerServer {
   ShardCatalogue catalogue_;
   JobManager jobs_;
   DataUploads uploads_;
+  AccessPolicy access_;
   JobServiceImpl job_service_;
   WorkerServiceImpl worker_service_;
   std::unique_ptr<grpc::Server> server_;

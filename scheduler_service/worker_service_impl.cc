@@ -88,6 +88,9 @@ class StreamWorkerLink final : public WorkerLink {
 grpc::Status WorkerServiceImpl::Register(grpc::ServerContext* context,
                                          const v1::RegisterRequest* request,
                                          v1::RegisterResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kWorker); !status.ok()) {
+    return status;
+  }
   std::string name = request->name().empty() ? context->peer() : request->name();
   response->set_worker_id(pool_->Register(name));
   response->set_heartbeat_interval_ms(kHeartbeatIntervalMs);
@@ -95,6 +98,9 @@ grpc::Status WorkerServiceImpl::Register(grpc::ServerContext* context,
 }
 
 grpc::Status WorkerServiceImpl::Session(grpc::ServerContext* context, SessionStream* stream) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kWorker); !status.ok()) {
+    return status;
+  }
   v1::WorkerMessage message;
   if (!stream->Read(&message)) return grpc::Status::OK;
   if (message.kind_case() != v1::WorkerMessage::kHello || message.hello().worker_id().empty()) {
@@ -141,6 +147,9 @@ grpc::Status WorkerServiceImpl::Session(grpc::ServerContext* context, SessionStr
 grpc::Status WorkerServiceImpl::FetchShard(grpc::ServerContext* context,
                                            const v1::ShardRequest* request,
                                            grpc::ServerWriter<v1::ShardChunk>* writer) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kWorker); !status.ok()) {
+    return status;
+  }
   absl::StatusOr<std::shared_ptr<const std::string>> bytes =
       catalogue_->Get(request->job_id(), request->shard());
   if (!bytes.ok()) return ToGrpcStatus(bytes.status());

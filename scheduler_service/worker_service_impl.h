@@ -3,6 +3,7 @@
 // and serves shard bytes in chunks.
 #pragma once
 
+#include "scheduler_service/access_policy.h"
 #include "scheduler_service/shard_catalogue.h"
 #include "scheduler_service/worker_pool.h"
 #include "strads/v1/strads.grpc.pb.h"
@@ -11,8 +12,8 @@ namespace strads::scheduler {
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
-  WorkerServiceImpl(WorkerPool* pool, const ShardCatalogue* catalogue)
-      : pool_(pool), catalogue_(catalogue) {}
+  WorkerServiceImpl(WorkerPool* pool, const ShardCatalogue* catalogue, const AccessPolicy* access)
+      : pool_(pool), catalogue_(catalogue), access_(access) {}
 
   grpc::Status Register(grpc::ServerContext* context, const v1::RegisterRequest* request,
                         v1::RegisterResponse* response) override;
@@ -25,6 +26,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
  private:
   WorkerPool* pool_;
   const ShardCatalogue* catalogue_;
+  const AccessPolicy* access_;
 };
 
 }  // namespace strads::scheduler

@@ -28,6 +28,11 @@ int main(int argc, char** argv) {
                  "seconds between attempts to reach the scheduler")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  std::string token_file;
+  std::string tls_ca;
+  cli.add_option("--token-file", token_file, "file holding the scheduler's worker token");
+  cli.add_option("--tls-ca", tls_ca,
+                 "CA certificate (PEM) to verify a TLS scheduler; without it, plaintext");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
                  "testing only: extra nanoseconds per unit of work, to model a slow machine")
@@ -35,6 +40,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
   options.reconnect_delay = absl::Seconds(reconnect_seconds);
+  absl::StatusOr<strads::proto::ConnectionOptions> connection =
+      strads::proto::LoadConnectionOptions(token_file, tls_ca);
+  if (!connection.ok()) {
+    std::cerr << "strads-worker: " << connection.status().message() << "\n";
+    return 1;
+  }
+  options.connection = *std::move(connection);
 
   strads::worker::WorkerRuntime runtime(options);
   std::signal(SIGINT, OnSignal);

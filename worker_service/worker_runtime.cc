@@ -33,8 +33,7 @@ WorkerRuntime::WorkerRuntime(WorkerOptions options) : options_(std::move(options
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  channel_ = grpc::CreateCustomChannel(options_.scheduler_address,
-                                       grpc::InsecureChannelCredentials(), args);
+  channel_ = proto::MakeChannel(options_.scheduler_address, options_.connection, args);
   stub_ = v1::WorkerService::NewStub(channel_);
 }
 
@@ -52,7 +51,11 @@ absl::Status WorkerRuntime::Run() {
     absl::Status status = ServeSession();
     jobs_.clear();  // a new session starts from nothing: the scheduler re-assigns
     if (stopping_.load()) break;
-    if (!options_.reconnect) return status;
+    // Retrying cannot fix a refused token.
+    if (!options_.reconnect || absl::IsUnauthenticated(status) ||
+        absl::IsPermissionDenied(status)) {
+      return status;
+    }
     if (!warned || status.code() != absl::StatusCode::kUnavailable) {
       spdlog::warn("event=worker_session_ended scheduler={} status=\"{}\" retry_in={}s",
                    options_.scheduler_address, status.ToString(),
@@ -69,11 +72,18 @@ absl::Status WorkerRuntime::ServeSession() {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
     context.set_wait_for_ready(true);
+    proto::Authorize(&context, options_.connection);
     v1::RegisterRequest request;
     request.set_name(options_.name);
     request.set_cores(static_cast<int>(std::thread::hardware_concurrency()));
     v1::RegisterResponse response;
     grpc::Status status = stub_->Register(&context, request, &response);
+    if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+        status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+      return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                          absl::StrCat("the scheduler at ", options_.scheduler_address,
+                                       " refused this worker: ", status.error_message()));
+    }
     if (!status.ok()) {
       return absl::UnavailableError(absl::StrCat("cannot register with scheduler ",
                                                  options_.scheduler_address, ": ",
@@ -82,6 +92,7 @@ absl::Status WorkerRuntime::ServeSession() {
     worker_id_ = response.worker_id();
   }
   grpc::ClientContext context;
+  proto::Authorize(&context, options_.connection);
   {
     absl::MutexLock lock(&mu_);
     if (stopping_.load()) return absl::OkStatus();
@@ -210,6 +221,7 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
 
 absl::StatusOr<std::string> WorkerRuntime::FetchShard(const std::string& job_id, int shard) {
   grpc::ClientContext context;
+  proto::Authorize(&context, options_.connection);
   v1::ShardRequest request;
   request.set_job_id(job_id);
   request.set_shard(shard);

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "core/app.h"
 #include "grpcpp/client_context.h"
+#include "protos/connection.h"
 #include "strads/v1/strads.grpc.pb.h"
 
 namespace strads::worker {
@@ -25,6 +26,7 @@ struct WorkerOptions {
   std::string name;  // shown in the scheduler's logs; defaults to the host name
   bool reconnect = true;
   absl::Duration reconnect_delay = absl::Seconds(1);
+  proto::ConnectionOptions connection;  // TLS and the worker token
   // Test-only: sleep this long per reported work unit, to model a slow machine.
   double test_delay_ns_per_unit = 0;
 };
