@@ -249,6 +249,52 @@ TEST(LassoApp, StopsOnceTheTargetObjectiveIsReached) {
   EXPECT_LT(result->rounds, full->rounds);
 }
 
+TEST(LassoApp, AResumedJobContinuesFromItsCheckpoint) {
+  const WrittenProblem& written = SmallCorrelatedProblem();
+  absl::StatusOr<ReferenceSolution> reference =
+      SolveLassoReference(written.problem.data, {.lambda = written.lambda, .tolerance = 1e-12});
+  ASSERT_TRUE(reference.ok()) << reference.status();
+
+  core::JobSpec partial_spec = SpecFor(written, "dynamic", 8, 1e-12);
+  partial_spec.max_rounds = 40;
+  LassoSchedulerApp first;
+  ASSERT_TRUE(Solve(first, partial_spec).ok());
+  std::ostringstream checkpoint;
+  ASSERT_TRUE(first.SaveCheckpoint(checkpoint).ok());
+
+  LassoSchedulerApp resumed;
+  InProcessOptions options;
+  options.checkpoint = checkpoint.str();
+  options.first_round = 40;
+  options.max_rounds = 0;
+  absl::StatusOr<InProcessResult> result =
+      Solve(resumed, SpecFor(written, "dynamic", 8, 1e-12), options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, core::RoundOutcome::kConverged);
+  EXPECT_NEAR(*result->Metric("objective"), reference->objective, 1e-8 * reference->objective);
+  // The round count (the model version workers check updates against) carried over.
+  EXPECT_GT(result->rounds, 40);
+  EXPECT_EQ(*result->Metric("rounds"), static_cast<double>(result->rounds));
+}
+
+TEST(LassoApp, ACheckpointOfOtherDataIsRefused) {
+  LassoSchedulerApp first;
+  ASSERT_TRUE(Solve(first, SpecFor(SmallCorrelatedProblem(), "dynamic", 8, 1e-6)).ok());
+  std::ostringstream checkpoint;
+  ASSERT_TRUE(first.SaveCheckpoint(checkpoint).ok());
+
+  LassoProblemOptions other;
+  other.samples = 50;
+  other.features = 30;
+  other.density = 0.3;
+  other.seed = 11;
+  const WrittenProblem written = WriteProblem(other, "other_checkpoint_data");
+  LassoSchedulerApp app;
+  ASSERT_TRUE(app.Prepare(SpecFor(written, "dynamic", 8, 1e-6), 2).ok());
+  std::istringstream in(checkpoint.str());
+  EXPECT_EQ(app.RestoreCheckpoint(in).code(), absl::StatusCode::kDataLoss);
+}
+
 TEST(LassoApp, ReportsTheDocumentedMetrics) {
   LassoSchedulerApp app;
   absl::StatusOr<InProcessResult> result =

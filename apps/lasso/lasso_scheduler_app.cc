@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "apps/lasso/lasso_math.h"
 #include "apps/lasso/lasso_protocol.h"
+#include "core/checkpoint_io.h"
 
 namespace strads::lasso {
 
@@ -284,6 +285,61 @@ absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
     out << absl::StrFormat("%d %.17g\n", static_cast<int64_t>(j) + 1, b_[j]);
   }
   if (!out) return absl::DataLossError("writing the lasso model failed");
+  return absl::OkStatus();
+}
+
+namespace {
+constexpr std::string_view kCheckpointTag = "strads-lasso-1";
+}  // namespace
+
+absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
+  core::CheckpointWriter writer(out, kCheckpointTag);
+  writer.Double(lambda_);
+  writer.Int(pulls_);
+  writer.Int(updates_);
+  writer.Int(moved_);
+  writer.Int(gap_rounds_);
+  writer.Double(objective_);
+  writer.Int(have_gap_ ? 1 : 0);
+  writer.Double(duality_gap_);
+  writer.Double(relative_gap_);
+  writer.Doubles(b_);
+  return writer.Finish();
+}
+
+absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
+  core::CheckpointReader reader(in, kCheckpointTag);
+  const double lambda = reader.Double();
+  if (reader.status().ok() && lambda != lambda_) {
+    return absl::DataLossError(
+        absl::StrCat("the checkpoint is for lambda ", lambda, ", the job has ", lambda_));
+  }
+  const int64_t pulls = reader.Int();
+  const int64_t updates = reader.Int();
+  const int64_t moved = reader.Int();
+  const int64_t gap_rounds = reader.Int();
+  const double objective = reader.Double();
+  const bool have_gap = reader.Int() != 0;
+  const double duality_gap = reader.Double();
+  const double relative_gap = reader.Double();
+  std::vector<double> b;
+  reader.Doubles(b_.size(), &b);
+  if (absl::Status status = reader.Finish(); !status.ok()) return status;
+  pulls_ = pulls;
+  updates_ = updates;
+  moved_ = moved;
+  gap_rounds_ = gap_rounds;
+  objective_ = objective;
+  have_gap_ = have_gap;
+  duality_gap_ = duality_gap;
+  relative_gap_ = relative_gap;
+  b_ = std::move(b);
+  l1_ = 0;
+  nnz_ = 0;
+  for (double v : b_) {
+    l1_ += std::abs(v);
+    nnz_ += v != 0;
+  }
   return absl::OkStatus();
 }
 

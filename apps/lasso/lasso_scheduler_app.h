@@ -52,6 +52,12 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // non-zero coefficient "<1-based feature index> <value>" with %.17g, which round-trips.
   absl::Status WriteModel(std::ostream& out) const override;
 
+  // The coefficients, the model version and the counters; the schedule's priorities start over
+  // (the first rounds after a resume revisit every coordinate once).
+  bool supports_checkpoints() const override { return true; }
+  absl::Status SaveCheckpoint(std::ostream& out) const override;
+  absl::Status RestoreCheckpoint(std::istream& in) override;
+
   const std::vector<double>& coefficients() const { return b_; }
   const LassoParams& params() const { return params_; }
   double lambda() const { return lambda_; }

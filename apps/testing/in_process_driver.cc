@@ -1,6 +1,7 @@
 #include "apps/testing/in_process_driver.h"
 
 #include <chrono>
+#include <sstream>
 #include <string>
 #include <utility>
 
@@ -44,6 +45,10 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
   if (absl::Status status = scheduler.Prepare(spec, k * options.shards_per_worker); !status.ok()) {
     return status;
   }
+  if (options.checkpoint.has_value()) {
+    std::istringstream state(*options.checkpoint);
+    if (absl::Status status = scheduler.RestoreCheckpoint(state); !status.ok()) return status;
+  }
   std::vector<core::WorkerView> views(k);
   for (int shard = 0; shard < scheduler.num_shards(); ++shard) {
     views[shard % k].shards.push_back(shard);
@@ -69,8 +74,8 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
   core::Payload pending;
   std::vector<core::Partial> partials(k);
   InProcessResult result;
-  plan_round(0, &plan);
-  int64_t round = 0;
+  int64_t round = options.first_round;
+  plan_round(round, &plan);
   while (true) {
     if (round == options.replace_worker_at_round) {
       workers[0] = make_worker();

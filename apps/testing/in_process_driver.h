@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct InProcessOptions {
   // shards from ShardBytes + ShardInit, as after a worker loss; the pending update is not
   // resent to it (exactly as the engine does).
   int64_t replace_worker_at_round = -1;
+  // When set, restored into the scheduler right after Prepare (as a resumed job), and the first
+  // round is numbered `first_round`.
+  std::optional<std::string> checkpoint;
+  int64_t first_round = 0;
   // Called after Pull of every round with that round's plan and partials.
   std::function<void(const core::RoundPlan&, std::span<const core::Partial>)> on_round;
 };
