@@ -12,20 +12,18 @@ runtime=$(sed -n '/^ARG RUNTIME_PACKAGES=/,/"$/p' "$root/deploy/Dockerfile" | tr
   | sed 's/ARG RUNTIME_PACKAGES=//')
 [ -n "$runtime" ] || fail "no RUNTIME_PACKAGES in deploy/Dockerfile"
 
-owner_of() {
-  local path=$1 real
-  real=$(readlink -f "$path")
-  for candidate in "$path" "$real" "${real#/usr}" "/usr$real"; do
-    dpkg -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1 && return 0
-  done
-  return 1
-}
-for program in strads strads-scheduler strads-worker; do
-  for lib in $(ldd "$bin/$program" | awk '/=>/ {print $3}'); do
-    package=$(owner_of "$lib") || fail "no Debian package owns $lib"
-    echo " $runtime " | tr -s ' \n' ' ' | grep -q " $package " \
-      || fail "$program needs $lib from $package, missing from the Dockerfile's RUNTIME_PACKAGES"
-  done
+# Every library the programs link, by its real path; dpkg is asked once for all of them.
+mapfile -t libs < <(for program in strads strads-scheduler strads-worker; do
+  ldd "$bin/$program" | awk '/=>/ {print $3}'
+done | xargs -n1 readlink -f | sort -u)
+owners=$(for lib in "${libs[@]}"; do echo "$lib"; echo "${lib#/usr}"; done \
+  | xargs dpkg -S 2>/dev/null || true)
+for lib in "${libs[@]}"; do
+  package=$(awk -F': ' -v a="$lib" -v b="${lib#/usr}" '$2 == a || $2 == b {sub(/:[a-z0-9]+$/, "", $1); print $1; exit}' \
+    <<< "$owners")
+  [ -n "$package" ] || fail "no Debian package owns $lib"
+  echo " $runtime " | tr -s ' \n' ' ' | grep -q " $package " \
+    || fail "the programs need $lib from $package, missing from the Dockerfile's RUNTIME_PACKAGES"
 done
 
 help=$("$bin/strads-scheduler" --help; "$bin/strads-worker" --help)
