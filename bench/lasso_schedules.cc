@@ -105,6 +105,10 @@ int main(int argc, char** argv) {
   cli.add_option("--suboptimality", suboptimality, "relative (F - F*) / F* target")
       ->capture_default_str();
   cli.add_option("--max-seconds", max_seconds, "time limit of each run")->capture_default_str();
+  std::string scaling_text;
+  cli.add_option("--scaling", scaling_text,
+                 "instead: dynamic at the first batch size with each of these worker counts "
+                 "(e.g. 1,2,4): round time and time to the target");
   CLI11_PARSE(cli, argc, argv);
 
   std::vector<int64_t> batches;
@@ -151,6 +155,29 @@ int main(int argc, char** argv) {
                                            [](double b) { return b != 0; })),
       static_cast<long long>(reference->sweeps), reference_seconds);
   std::printf("target: relative suboptimality %.0e\n\n", suboptimality);
+
+  if (!scaling_text.empty()) {
+    std::printf("%-8s %6s %-12s %10s %9s %12s %12s\n", "workers", "batch", "outcome", "rounds",
+                "seconds", "ms/round", "seconds/1w");
+    double one_worker_seconds = 0;
+    for (absl::string_view piece : absl::StrSplit(scaling_text, ',')) {
+      const int count = std::stoi(std::string(piece));
+      strads::client::LocalCluster cluster({.workers = count});
+      if (!cluster.Start().ok()) return 1;
+      strads::client::JobClient client(cluster.address());
+      const Outcome o = RunOne(client, data_path, "dynamic", batches.front(), count, lambda,
+                               optimum, target, max_seconds);
+      cluster.Stop();
+      if (one_worker_seconds == 0) one_worker_seconds = o.seconds;
+      std::printf("%-8d %6lld %-12s %10lld %9.2f %12.3f %12.2f\n", count,
+                  static_cast<long long>(o.batch), o.state.c_str(),
+                  static_cast<long long>(o.rounds), o.seconds,
+                  o.rounds > 0 ? 1000 * o.seconds / static_cast<double>(o.rounds) : 0.0,
+                  o.seconds / one_worker_seconds);
+      std::fflush(stdout);
+    }
+    return 0;
+  }
 
   strads::client::LocalClusterOptions cluster_options;
   cluster_options.workers = workers;
