@@ -169,6 +169,25 @@ int ListJobs(const Endpoint& server, const OutputOptions& output) {
   return 0;
 }
 
+int ListWorkers(const Endpoint& server, const OutputOptions& output) {
+  JobClient client(server.address, server.connection);
+  absl::StatusOr<std::vector<v1::WorkerInfo>> workers = client.Workers();
+  if (!workers.ok()) return Fail(workers.status());
+  if (output.json) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const v1::WorkerInfo& worker : *workers) {
+      list.push_back({{"worker_id", worker.worker_id()},
+                      {"name", worker.name()},
+                      {"job_id", worker.job_id()},
+                      {"connected_unix_ms", worker.connected_unix_ms()}});
+    }
+    std::cout << list.dump(2) << "\n";
+  } else {
+    std::cout << WorkersTable(*workers);
+  }
+  return 0;
+}
+
 int ShowStatus(const Endpoint& server, const std::string& job_id, const OutputOptions& output) {
   JobClient client(server.address, server.connection);
   absl::StatusOr<v1::JobStatus> status = client.Get(job_id);

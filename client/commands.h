@@ -38,6 +38,7 @@ int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOp
 int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output);
 int ListJobs(const Endpoint& server, const OutputOptions& output);
+int ListWorkers(const Endpoint& server, const OutputOptions& output);
 int ShowStatus(const Endpoint& server, const std::string& job_id, const OutputOptions& output);
 int Watch(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
           const OutputOptions& output);

@@ -86,6 +86,16 @@ absl::StatusOr<std::vector<v1::JobStatus>> JobClient::List() {
   return std::vector<v1::JobStatus>(response.jobs().begin(), response.jobs().end());
 }
 
+absl::StatusOr<std::vector<v1::WorkerInfo>> JobClient::Workers() {
+  grpc::ClientContext context;
+  WithDeadline(&context, connection_);
+  v1::ListWorkersResponse response;
+  if (absl::Status status = FromGrpc(stub_->ListWorkers(&context, {}, &response)); !status.ok()) {
+    return status;
+  }
+  return std::vector<v1::WorkerInfo>(response.workers().begin(), response.workers().end());
+}
+
 absl::StatusOr<v1::JobStatus> JobClient::Get(const std::string& job_id) {
   grpc::ClientContext context;
   WithDeadline(&context, connection_);

@@ -29,6 +29,7 @@ class JobClient {
   absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id,
                                                const std::string& model_path);
 
+  absl::StatusOr<std::vector<v1::WorkerInfo>> Workers();
   // Sends a local file to the scheduler's data directory; returns its path there.
   absl::StatusOr<std::string> Upload(const std::string& local_path);
 

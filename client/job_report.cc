@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
 #include "client/job_client.h"
 
 namespace strads::client {
@@ -73,6 +74,19 @@ std::string JobsTable(const std::vector<v1::JobStatus>& jobs) {
     absl::StrAppend(
         &out, absl::StrFormat("%-10s %-6s %-20s %8d %9.2f  %s\n", job.job_id(), job.spec().app(),
                               StateName(job.state()), job.round(), job.seconds(), job.message()));
+  }
+  return out;
+}
+
+std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers) {
+  if (workers.empty()) return "no workers connected\n";
+  std::string out = absl::StrFormat("%-8s %-24s %-10s %s\n", "WORKER", "NAME", "JOB", "CONNECTED");
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  for (const v1::WorkerInfo& worker : workers) {
+    absl::StrAppend(
+        &out, absl::StrFormat("%-8s %-24s %-10s %.0fs ago\n", worker.worker_id(), worker.name(),
+                              worker.job_id().empty() ? "(idle)" : worker.job_id(),
+                              (now_ms - worker.connected_unix_ms()) / 1000.0));
   }
   return out;
 }

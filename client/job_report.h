@@ -15,6 +15,7 @@ std::string ProgressLine(const v1::JobStatus& status);
 // A multi-line block with the job's outcome and every metric.
 std::string FinalReport(const v1::JobStatus& status, const std::string& model_path);
 std::string JobsTable(const std::vector<v1::JobStatus>& jobs);
+std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers);
 // Keys: job_id, app, state, message, rounds, seconds, workers, scheduler (when set), every metric,
 // and model (when given).
 nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path);

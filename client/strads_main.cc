@@ -147,6 +147,15 @@ int main(int argc, char** argv) {
         [&](const strads::client::Endpoint& at) { return strads::client::ListJobs(at, output); });
   });
 
+  CLI::App* workers = cli.add_subcommand("workers", "list the workers connected to the scheduler");
+  workers->add_option("--server", server, kServerHelp)->capture_default_str();
+  AddOutputFlags(workers, &output);
+  workers->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::ListWorkers(at, output);
+    });
+  });
+
   CLI::App* status = cli.add_subcommand("status", "show one job's state and metrics");
   status->add_option("job", job_id, "job id")->required();
   status->add_option("--server", server, kServerHelp)->capture_default_str();

@@ -175,6 +175,22 @@ grpc::Status JobServiceImpl::GetResult(grpc::ServerContext* context, const v1::J
   return grpc::Status::OK;
 }
 
+grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext* context,
+                                         const v1::ListWorkersRequest*,
+                                         v1::ListWorkersResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
+  for (const WorkerPool::WorkerSummary& worker : pool_->Connected()) {
+    v1::WorkerInfo* info = response->add_workers();
+    info->set_worker_id(worker.id);
+    info->set_name(worker.name);
+    info->set_job_id(worker.job_id);
+    info->set_connected_unix_ms(worker.connected_unix_ms);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status JobServiceImpl::UploadData(grpc::ServerContext* context,
                                         grpc::ServerReader<v1::DataChunk>* reader,
                                         v1::UploadDataResponse* response) {

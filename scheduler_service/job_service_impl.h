@@ -5,14 +5,16 @@
 #include "scheduler_service/access_policy.h"
 #include "scheduler_service/data_uploads.h"
 #include "scheduler_service/job_manager.h"
+#include "scheduler_service/worker_pool.h"
 #include "strads/v1/strads.grpc.pb.h"
 
 namespace strads::scheduler {
 
 class JobServiceImpl final : public v1::JobService::Service {
  public:
-  JobServiceImpl(JobManager* jobs, DataUploads* uploads, const AccessPolicy* access)
-      : jobs_(jobs), uploads_(uploads), access_(access) {}
+  JobServiceImpl(JobManager* jobs, const WorkerPool* pool, DataUploads* uploads,
+                 const AccessPolicy* access)
+      : jobs_(jobs), pool_(pool), uploads_(uploads), access_(access) {}
 
   grpc::Status SubmitJob(grpc::ServerContext* context, const v1::SubmitJobRequest* request,
                          v1::SubmitJobResponse* response) override;
@@ -26,11 +28,14 @@ class JobServiceImpl final : public v1::JobService::Service {
                          v1::CancelJobResponse* response) override;
   grpc::Status GetResult(grpc::ServerContext* context, const v1::JobRef* request,
                          grpc::ServerWriter<v1::ResultChunk>* writer) override;
+  grpc::Status ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest* request,
+                           v1::ListWorkersResponse* response) override;
   grpc::Status UploadData(grpc::ServerContext* context, grpc::ServerReader<v1::DataChunk>* reader,
                           v1::UploadDataResponse* response) override;
 
  private:
   JobManager* jobs_;
+  const WorkerPool* pool_;
   DataUploads* uploads_;
   const AccessPolicy* access_;
 };

@@ -19,7 +19,7 @@ SchedulerServer::SchedulerServer(SchedulerServerOptions options)
       jobs_(&pool_, &catalogue_, options_.jobs),
       uploads_(options_.jobs.data_dir, options_.max_upload_bytes),
       access_(options_.client_token, options_.worker_token),
-      job_service_(&jobs_, &uploads_, &access_),
+      job_service_(&jobs_, &pool_, &uploads_, &access_),
       worker_service_(&pool_, &catalogue_, &access_) {}
 
 SchedulerServer::~SchedulerServer() { Shutdown(); }

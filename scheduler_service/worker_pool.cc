@@ -1,8 +1,10 @@
 #include "scheduler_service/worker_pool.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
@@ -29,6 +31,7 @@ absl::Status WorkerPool::Attach(const std::string& worker_id, std::shared_ptr<Wo
   }
   worker->link = std::move(link);
   worker->connected = true;
+  worker->connected_unix_ms = absl::ToUnixMillis(absl::Now());
   spdlog::info("event=worker_connected worker={} name={}", worker->id, worker->name);
   return absl::OkStatus();
 }
@@ -96,13 +99,20 @@ int WorkerPool::ConnectedCount() const {
   return count;
 }
 
-std::vector<std::string> WorkerPool::ConnectedNames() const {
-  absl::MutexLock lock(&mu_);
-  std::vector<std::string> names;
-  for (const auto& [id, worker] : workers_) {
-    if (worker->connected) names.push_back(worker->name);
+std::vector<WorkerPool::WorkerSummary> WorkerPool::Connected() const {
+  std::vector<WorkerSummary> out;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [id, worker] : workers_) {
+      if (worker->connected) {
+        out.push_back({worker->id, worker->name, worker->job_id, worker->connected_unix_ms});
+      }
+    }
   }
-  return names;
+  std::sort(out.begin(), out.end(), [](const WorkerSummary& a, const WorkerSummary& b) {
+    return a.id.size() != b.id.size() ? a.id.size() < b.id.size() : a.id < b.id;
+  });
+  return out;
 }
 
 std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int max_count) {

@@ -38,8 +38,15 @@ class WorkerPool {
   // Ends every session (scheduler shutdown), so their handler threads return at once.
   void DisconnectAll();
 
+  struct WorkerSummary {
+    std::string id;
+    std::string name;
+    std::string job_id;  // empty while idle
+    int64_t connected_unix_ms = 0;
+  };
+  // The connected workers, ordered by id.
+  std::vector<WorkerSummary> Connected() const;
   int ConnectedCount() const;
-  std::vector<std::string> ConnectedNames() const;
 
   // --- For the engine of `job_id` (one engine per job). ---
 
@@ -81,6 +88,7 @@ class WorkerPool {
     std::string name;
     std::shared_ptr<WorkerLink> link;
     bool connected = false;
+    int64_t connected_unix_ms = 0;
     std::string job_id;  // empty while idle
     int ready_shards = 0;
     int64_t expected_round = -1;

@@ -41,6 +41,12 @@ for i in 1 2; do
   pids+=($!)
 done
 
+for _ in $(seq 50); do
+  [ "$("$bin/strads" workers --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] \
+    && break
+  sleep 0.1
+done
+"$bin/strads" workers | grep -q "e2e-1" || fail "strads workers does not list e2e-1"
 "$bin/strads" watch "$job" > "$work/watch.txt" || fail "watch exited non-zero"
 grep -q "succeeded" "$work/watch.txt" || fail "watch did not report success"
 grep -q "objective" "$work/watch.txt" || fail "watch showed no progress"
