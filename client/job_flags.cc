@@ -13,6 +13,7 @@ struct AppFlag {
   const char* param;  // parameter name in the job spec
   const char* help;
   const char* always = nullptr;  // sent even when not given, so summaries can name it
+  bool is_switch = false;        // takes no value: given means "true" (--name=false also works)
 };
 
 // Lasso parameters; defaults live in the app (apps/lasso/lasso_params.h).
@@ -27,6 +28,18 @@ constexpr AppFlag kLassoFlags[] = {
     {"--eta", "eta", "priority floor so every coordinate stays reachable"},
     {"--gap-every", "gap_every", "rounds between duality-gap checks (default: about one sweep)"},
     {"--seed", "seed", "random seed of the schedule; default 1"},
+    {"--intercept", "intercept",
+     "fit an unpenalised intercept b0 (the model file gives it; predict y = b0 + x'b)", nullptr,
+     true},
+    {"--standardize", "standardize",
+     "solve with columns scaled to unit standard deviation (root mean square without "
+     "--intercept); lambda refers to that scale, coefficients are reported in the original one",
+     nullptr, true},
+    {"--path", "path",
+     "solve this many lambdas (at most 100), log-spaced from lambda_max down to --lambda, each "
+     "warm-started from the last; default 1"},
+    {"--path-ratio", "path_ratio",
+     "final lambda as a fraction of lambda_max, instead of --lambda (in (0, 1); default 0.1)"},
 };
 
 constexpr AppFlag kMfFlags[] = {
@@ -64,6 +77,15 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
       ->check(CLI::NonNegativeNumber);
   for (const AppFlag& flag : FlagsOf(app)) {
     if (flag.always != nullptr) flags->app_params[flag.param] = flag.always;
+    if (flag.is_switch) {
+      command->add_flag_function(
+          flag.flag,
+          [flags, param = std::string(flag.param)](int64_t count) {
+            flags->app_params[param] = count > 0 ? "true" : "false";
+          },
+          flag.help);
+      continue;
+    }
     command->add_option_function<std::string>(
         flag.flag,
         [flags, param = std::string(flag.param)](const std::string& value) {

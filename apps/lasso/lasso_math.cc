@@ -48,4 +48,54 @@ DualityGap ComputeDualityGap(double residual_sq, std::span<const double> xtr,
   return result;
 }
 
+double CenterResidual(double residual_sq, double residual_sum, double rows,
+                      std::span<const double> col_sums, std::span<double> xtr) {
+  const double mean = rows > 0 ? residual_sum / rows : 0.0;
+  for (size_t j = 0; j < xtr.size(); ++j) xtr[j] -= mean * col_sums[j];
+  // ||r - mean||^2 = ||r||^2 - rows * mean^2 >= 0; rounding can take a true 0 below.
+  return std::max(0.0, residual_sq - mean * residual_sum);
+}
+
+std::vector<double> ColumnSums(const core::CscMatrix& x) {
+  std::vector<double> sums(x.cols, 0.0);
+  for (int64_t j = 0; j < x.cols; ++j) {
+    double sum = 0;
+    for (int64_t k = x.col_ptr[j]; k < x.col_ptr[j + 1]; ++k) sum += x.values[k];
+    sums[j] = sum;
+  }
+  return sums;
+}
+
+std::vector<double> StandardizationScales(const core::CscMatrix& x, bool intercept) {
+  std::vector<double> scales(x.cols, 1.0);
+  if (x.rows == 0) return scales;
+  const double rows = static_cast<double>(x.rows);
+  for (int64_t j = 0; j < x.cols; ++j) {
+    const int64_t begin = x.col_ptr[j];
+    const int64_t end = x.col_ptr[j + 1];
+    double mean = 0;
+    if (intercept) {
+      for (int64_t k = begin; k < end; ++k) mean += x.values[k];
+      mean /= rows;
+    }
+    // Two passes, so a constant column comes out as exactly 0 rather than as a tiny difference
+    // of squares; the implicit zeros each contribute mean^2.
+    double sq = static_cast<double>(x.rows - (end - begin)) * mean * mean;
+    for (int64_t k = begin; k < end; ++k) sq += (x.values[k] - mean) * (x.values[k] - mean);
+    const double scale = std::sqrt(sq / rows);
+    // A constant column's rounding residue would blow it up to nonsense instead of leaving it
+    // to the intercept.
+    double max_abs = 0;
+    for (int64_t k = begin; k < end; ++k) max_abs = std::max(max_abs, std::abs(x.values[k]));
+    if (scale > 1e-12 * max_abs && scale > 0) scales[j] = scale;
+  }
+  return scales;
+}
+
+void DivideColumns(std::span<const double> scales, core::CscMatrix* x) {
+  for (int64_t j = 0; j < x->cols; ++j) {
+    for (int64_t k = x->col_ptr[j]; k < x->col_ptr[j + 1]; ++k) x->values[k] /= scales[j];
+  }
+}
+
 }  // namespace strads::lasso

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <span>
+#include <vector>
 
 #include "core/csc_matrix.h"
 
@@ -46,5 +47,26 @@ struct DualityGap {
 // = s y'r - 0.5 s^2 ||r||^2 with y'r = ||r||^2 + b'X'r, so y itself is never needed.
 DualityGap ComputeDualityGap(double residual_sq, std::span<const double> xtr,
                              std::span<const double> b, double lambda);
+
+// With an unpenalised intercept (r = y - b0 - X b): the optimal b0 for the current b is
+// b0 + mean(r), and the dual needs sum(theta) = 0, so the gap is taken at the centred residual
+// r_c = r - mean(r) (the residual after that intercept step). Given ||r||^2, sum(r), the row
+// count and the column sums 1'x_j, this replaces `xtr` (X'r on entry) by X'r_c and returns
+// ||r_c||^2; ComputeDualityGap(||r_c||^2, X'r_c, b, lambda) is then the exact gap of
+// (b, b0 + mean(r)): y'r_c = ||r_c||^2 + b'X'r_c still holds because 1'r_c = 0.
+double CenterResidual(double residual_sq, double residual_sum, double rows,
+                      std::span<const double> col_sums, std::span<double> xtr);
+
+// 1'x_j for every column: the dot products of the columns with the intercept's all-ones column.
+std::vector<double> ColumnSums(const core::CscMatrix& x);
+
+// The per-column divisors of the "standardize" option: the population standard deviation
+// sqrt(mean_i (x_ij - mean_j)^2) when `intercept` (centring is what the intercept absorbs, so X
+// need not be centred), else the root mean square sqrt(mean_i x_ij^2). A column whose divisor is
+// 0 (all zero, or constant with an intercept) gets 1.
+std::vector<double> StandardizationScales(const core::CscMatrix& x, bool intercept);
+
+// Divides column j of x by scales[j] in place (the sparsity pattern is unchanged).
+void DivideColumns(std::span<const double> scales, core::CscMatrix* x);
 
 }  // namespace strads::lasso

@@ -65,6 +65,39 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   if (!target.ok()) return target.status();
   params.target_objective = *target;
 
+  absl::StatusOr<bool> intercept = reader.Bool("intercept", false);
+  if (!intercept.ok()) return intercept.status();
+  params.intercept = *intercept;
+
+  absl::StatusOr<bool> standardize = reader.Bool("standardize", false);
+  if (!standardize.ok()) return standardize.status();
+  params.standardize = *standardize;
+
+  absl::StatusOr<int64_t> path = reader.Int("path", 1, 1, kMaxPathPoints);
+  if (!path.ok()) return path.status();
+  params.path = *path;
+
+  if (spec.params.contains("path_ratio")) {
+    absl::StatusOr<double> ratio = reader.Double("path_ratio", kDefaultLambdaRatio, 0, 1);
+    if (!ratio.ok()) return ratio.status();
+    if (!(*ratio > 0 && *ratio < 1)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("path_ratio (final lambda / lambda_max) must be in (0, 1), got ", *ratio));
+    }
+    if (params.lambda_given) {
+      return absl::InvalidArgumentError(
+          "give lambda or path_ratio (lambda as a fraction of lambda_max), not both");
+    }
+    params.path_ratio = *ratio;
+    params.path_ratio_given = true;
+  } else {
+    params.path_ratio = kDefaultLambdaRatio;
+  }
+  if (params.path > 1 && params.lambda_given && params.lambda == 0) {
+    return absl::InvalidArgumentError(
+        "path > 1 needs lambda > 0: the path is log-spaced from lambda_max down to lambda");
+  }
+
   if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
 
   if (spec.max_rounds < 0) {

@@ -12,10 +12,12 @@ namespace strads::lasso {
 
 inline constexpr int64_t kDefaultMaxRounds = 100000;
 inline constexpr double kDefaultTolerance = 1e-6;  // relative duality gap
+inline constexpr int64_t kMaxPathPoints = 100;
+inline constexpr double kDefaultLambdaRatio = 0.1;  // lambda / lambda_max when not given
 
 struct LassoParams {
   // "lambda" (>= 0). When absent, lambda_given is false and the scheduler uses
-  // 0.1 * lambda_max, known only once the data is read.
+  // path_ratio (default 0.1) * lambda_max, known only once the data is read.
   double lambda = 0;
   bool lambda_given = false;
   // "scheduler": dynamic (STRADS: priority + dependency check), random (Shotgun), static
@@ -43,6 +45,25 @@ struct LassoParams {
   // "target_objective": when > 0, the job stops as soon as a round reports an objective at or
   // below it (benchmarks measure time to a known suboptimality this way).
   double target_objective = 0;
+  // "intercept": fit an unpenalised intercept b0, F = 1/2 ||y - b0 - X b||^2 + lambda ||b||_1.
+  // X is never centred (it stays sparse); b0 is an extra coordinate with an implicit all-ones
+  // column, updated exactly after every round. lambda_max is then ||X'(y - mean(y))||_inf.
+  bool intercept = false;
+  // "standardize": the scheduler divides column j by s_j before sharding and solves in that
+  // scale; lambda refers to the scaled problem (as in glmnet). s_j is the population standard
+  // deviation sqrt(mean_i (x_ij - mean_j)^2) with an intercept (which absorbs the centring, so X
+  // is scaled but never centred and stays sparse), and the root mean square sqrt(mean_i x_ij^2)
+  // without one; a column with s_j = 0 keeps s_j = 1. Coefficients are reported and written in
+  // the original scale, b_j = b_scaled_j / s_j.
+  bool standardize = false;
+  // "path": the number of lambdas solved in sequence, log-spaced from lambda_max down to the
+  // job's lambda, each warm-started from the previous solution (1 = just lambda; at most
+  // kMaxPathPoints).
+  int64_t path = 1;
+  // "path_ratio" in (0, 1): the final lambda as a fraction of lambda_max, an alternative to
+  // "lambda" (not both). Without either, lambda is 0.1 * lambda_max.
+  double path_ratio = 0;
+  bool path_ratio_given = false;
   // From JobSpec (0 there means these defaults).
   int64_t max_rounds = kDefaultMaxRounds;
   double tolerance = kDefaultTolerance;

@@ -63,6 +63,37 @@ TEST(ParseLassoParams, ReadsEveryParameter) {
   EXPECT_DOUBLE_EQ(params->tolerance, 1e-9);
 }
 
+TEST(ParseLassoParams, ReadsTheModelOptions) {
+  absl::StatusOr<LassoParams> defaults = ParseLassoParams(SpecWith({}));
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_FALSE(defaults->intercept);
+  EXPECT_FALSE(defaults->standardize);
+  EXPECT_EQ(defaults->path, 1);
+  EXPECT_FALSE(defaults->path_ratio_given);
+  EXPECT_DOUBLE_EQ(defaults->path_ratio, 0.1);
+
+  absl::StatusOr<LassoParams> params = ParseLassoParams(SpecWith(
+      {{"intercept", "true"}, {"standardize", "yes"}, {"path", "20"}, {"path_ratio", "0.01"}}));
+  ASSERT_TRUE(params.ok()) << params.status();
+  EXPECT_TRUE(params->intercept);
+  EXPECT_TRUE(params->standardize);
+  EXPECT_EQ(params->path, 20);
+  EXPECT_TRUE(params->path_ratio_given);
+  EXPECT_DOUBLE_EQ(params->path_ratio, 0.01);
+}
+
+TEST(ParseLassoParams, RefusesBadModelOptions) {
+  ExpectRefused({{"intercept", "maybe"}}, "intercept");
+  ExpectRefused({{"standardize", "2"}}, "standardize");
+  ExpectRefused({{"path", "0"}}, "path");
+  ExpectRefused({{"path", "101"}}, "path");
+  ExpectRefused({{"path_ratio", "0"}}, "path_ratio");
+  ExpectRefused({{"path_ratio", "1"}}, "path_ratio");
+  ExpectRefused({{"path_ratio", "0.1"}, {"lambda", "0.5"}}, "path_ratio");
+  ExpectRefused({{"path", "5"}, {"lambda", "0"}}, "lambda > 0");
+  ExpectRefused({{"paths", "5"}}, "paths");
+}
+
 TEST(ParseLassoParams, CyclicUsesOneCoordinatePerRound) {
   absl::StatusOr<LassoParams> params =
       ParseLassoParams(SpecWith({{"scheduler", "cyclic"}, {"batch", "32"}}));

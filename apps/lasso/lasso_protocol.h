@@ -10,21 +10,32 @@
 
 namespace strads::lasso {
 
-// ShardInit: keys = coefficients j with b_j != 0, values = b_j, then one trailing value: the
-// model version the coefficients describe.
+// The intercept option (lasso_params.h) adds one coordinate, b0, with an implicit all-ones
+// column. It travels as the reserved key `features` (M, one past the last column) in
+// kInitCoefficients and kApplyDeltas, so its value or delta sits with the others and the trailing
+// model version keeps its meaning. A worker applies r_p -= delta_b0 lazily: it keeps the shard's
+// pending intercept offset o and its column sums 1'x_j^p, pushes x_j^p'r_p - o 1'x_j^p, and folds
+// o into r_p on the next gap round (an O(rows) pass that round makes anyway), so an intercept
+// update costs O(1) on push rounds. Jobs without the intercept never send the key.
+
+// ShardInit: keys = coefficients j with b_j != 0 (and key M for b0 != 0), values = b_j, then one
+// trailing value: the model version the coefficients describe.
 inline constexpr int32_t kInitCoefficients = 1;
 
 // Round task: keys = the batch J (distinct). Partial values = sum over held shards of
 // x_j^p' r_p for each key in order, then one trailing value: sum over shards of ||r_p||^2
-// (kept incrementally on the worker; exact at the last kComputeGap).
+// (kept incrementally on the worker; exact at the last kComputeGap; with a pending intercept
+// offset o, ||r_p||^2 = ||r_p + o||^2 - 2 o sum(r_p + o) + rows_p o^2).
 inline constexpr int32_t kPushCoordinates = 2;
 
 // Round task, no keys: partial values = X_p' r_p summed over held shards (length = features),
-// then ||r||^2 recomputed exactly.
+// then ||r||^2 recomputed exactly, then, only when the job fits an intercept, sum(r) (the
+// scheduler centres the residual with it for the gap and sets b0 += sum(r) / N).
 inline constexpr int32_t kComputeGap = 3;
 
 // Cache update from Pull: keys = coefficients that changed, values = their deltas, then one
-// trailing value: the model version after this update. Workers apply r_p -= x_j^p delta_j.
+// trailing value: the model version after this update. Workers apply r_p -= x_j^p delta_j, and
+// for key M (the intercept) r_p -= delta_b0.
 inline constexpr int32_t kApplyDeltas = 4;
 
 }  // namespace strads::lasso

@@ -32,13 +32,71 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   data_path_ = spec.data_path;
   data_ = *std::move(data);
   const int64_t m = data_.x.cols;
+  // Scaled here, before sharding, so every worker holds the scaled columns and the whole solve
+  // (norms, correlations, lambda_max) happens in that scale.
+  scales_.clear();
+  if (params_.standardize) {
+    scales_ = StandardizationScales(data_.x, params_.intercept);
+    DivideColumns(scales_, &data_.x);
+  }
   col_sqnorm_ = core::ColumnSquaredNorms(data_.x);
-  lambda_max_ = LambdaMax(data_.x, data_.y);
-  lambda_ = params_.lambda_given ? params_.lambda : 0.1 * lambda_max_;
+  rows_ = static_cast<double>(data_.x.rows);
   double y_sq = 0;
-  for (double v : data_.y) y_sq += v * v;
-  start_objective_ = 0.5 * y_sq;
+  double y_sum = 0;
+  for (double v : data_.y) {
+    y_sq += v * v;
+    y_sum += v;
+  }
+  col_sums_.clear();
+  b0_ = 0;
+  residual_sum_ = y_sum;
+  if (params_.intercept) {
+    // Start at b = 0 with its optimal intercept mean(y): the residual is y - mean(y).
+    col_sums_ = ColumnSums(data_.x);
+    b0_ = y_sum / rows_;
+    std::vector<double> centred = data_.y;
+    double centred_sq = 0;
+    double centred_sum = 0;
+    for (double& v : centred) {
+      v -= b0_;
+      centred_sq += v * v;
+      centred_sum += v;
+    }
+    lambda_max_ = LambdaMax(data_.x, centred);
+    start_objective_ = 0.5 * centred_sq;
+    residual_sum_ = centred_sum;
+  } else {
+    lambda_max_ = LambdaMax(data_.x, data_.y);
+    start_objective_ = 0.5 * y_sq;
+  }
+  // F never rises above its start; with an intercept the start can be ~0 (constant y), so the
+  // base is floored at a tiny fraction of 0.5||y||^2 to keep rounding from looking like
+  // divergence.
+  divergence_base_ = std::max({start_objective_, 1e-10 * 0.5 * y_sq, DBL_MIN});
   objective_ = start_objective_;
+
+  // The lambda path: log-spaced from lambda_max down to the job's lambda. Leading points at or
+  // above lambda_max are solved by the start (b = 0) and recorded without rounds; the last point
+  // is always solved by rounds, so a job has at least one gap round.
+  const double final_lambda =
+      params_.lambda_given ? params_.lambda : params_.path_ratio * lambda_max_;
+  path_lambdas_.assign(params_.path, final_lambda);
+  const double top = std::max(lambda_max_, final_lambda);
+  if (params_.path > 1 && top > 0) {
+    const double log_ratio = std::log(final_lambda / top);
+    for (int64_t k = 0; k + 1 < params_.path; ++k) {
+      path_lambdas_[k] = top * std::exp(log_ratio * static_cast<double>(k) /
+                                        static_cast<double>(params_.path - 1));
+    }
+  }
+  path_points_.clear();
+  path_point_ = 0;
+  point_start_pulls_ = 0;
+  while (path_point_ + 1 < path_lambdas_.size() && path_lambdas_[path_point_] >= lambda_max_) {
+    path_points_.push_back({path_lambdas_[path_point_], 0, start_objective_, 0});
+    ++path_point_;
+  }
+  lambda_ = path_lambdas_[path_point_];
   gap_every_ = params_.gap_every > 0 ? params_.gap_every : (m + params_.batch - 1) / params_.batch;
 
   // Until the first gap round measures the changes, the dynamic priority floor is eta times the
@@ -61,7 +119,7 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   l1_ = 0;
   nnz_ = 0;
   batch_.reserve(params_.batch);
-  sums_.reserve(m + 1);
+  sums_.reserve(m + 2);
   pulls_ = 0;
   updates_ = 0;
   moved_ = 0;
@@ -86,10 +144,15 @@ absl::StatusOr<std::string> LassoSchedulerApp::ShardBytes(int shard) const {
 void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
   init->clear();
   init->op = kInitCoefficients;
-  for (int64_t j = 0; j < static_cast<int64_t>(b_.size()); ++j) {
+  const int64_t m = static_cast<int64_t>(b_.size());
+  for (int64_t j = 0; j < m; ++j) {
     if (b_[j] == 0) continue;
     init->keys.push_back(j);
     init->values.push_back(b_[j]);
+  }
+  if (params_.intercept && b0_ != 0) {
+    init->keys.push_back(m);
+    init->values.push_back(b0_);
   }
   init->values.push_back(static_cast<double>(pulls_));
 }
@@ -112,8 +175,7 @@ void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core
 }
 
 absl::Status LassoSchedulerApp::CheckDivergence() const {
-  if (std::isfinite(objective_) &&
-      objective_ <= kDivergenceFactor * std::max(start_objective_, DBL_MIN)) {
+  if (std::isfinite(objective_) && objective_ <= kDivergenceFactor * divergence_base_) {
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError(absl::StrFormat(
@@ -162,10 +224,12 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
   // The residual norm describes the model before this round's deltas.
   objective_ = LassoObjective(sums_[num_keys], l1_, lambda_);
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
-  if (params_.target_objective > 0 && objective_ <= params_.target_objective) {
+  if (params_.target_objective > 0 && objective_ <= params_.target_objective &&
+      path_point_ + 1 == path_lambdas_.size()) {
     // Benchmarks stop at a known suboptimality; the model is the one the objective describes.
     converged_ = true;
     reached_target_ = true;
+    RecordPathPoint(objective_);
     cache_update->clear();
     cache_update->op = kApplyDeltas;
     ++pulls_;
@@ -193,17 +257,42 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
     cache_update->keys.push_back(j);
     cache_update->values.push_back(delta);
     ++moved_;
+    if (params_.intercept) residual_sum_ -= col_sums_[j] * delta;
   }
   updates_ += static_cast<int64_t>(num_keys);
+  if (params_.intercept) {
+    // The exact intercept step after the batch (Gauss-Seidel, so it never conflicts with it):
+    // b0 += sum(r) / N, with sum(r) after the batch known from the column sums.
+    const double delta_b0 = residual_sum_ / rows_;
+    if (delta_b0 != 0) {
+      b0_ += delta_b0;
+      residual_sum_ -= rows_ * delta_b0;
+      cache_update->keys.push_back(static_cast<int64_t>(b_.size()));
+      cache_update->values.push_back(delta_b0);
+    }
+  }
   return AfterPull(cache_update);
 }
 
 absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
     std::span<const core::Partial> partials, core::Payload* cache_update) {
   const size_t m = b_.size();
-  if (absl::Status status = SumPartials(partials, m + 1, &sums_); !status.ok()) return status;
-  const std::span<const double> xtr(sums_.data(), m);
-  const double residual_sq = sums_[m];
+  if (absl::Status status = SumPartials(partials, m + 1 + (params_.intercept ? 1 : 0), &sums_);
+      !status.ok()) {
+    return status;
+  }
+  const std::span<double> xtr(sums_.data(), m);
+  double residual_sq = sums_[m];
+  double delta_b0 = 0;
+  if (params_.intercept) {
+    // The gap certifies (b, b0 + mean(r)), so this round takes that exact intercept step, and
+    // the workers' exact sum(r) replaces the tracked one.
+    const double residual_sum = sums_[m + 1];
+    residual_sq = CenterResidual(residual_sq, residual_sum, rows_, col_sums_, xtr);
+    delta_b0 = residual_sum / rows_;
+    b0_ += delta_b0;
+    residual_sum_ = residual_sum - rows_ * delta_b0;
+  }
 
   // Exact bookkeeping, so incremental drift in l1_ and nnz_ never outlives a gap round.
   l1_ = 0;
@@ -212,9 +301,20 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
     l1_ += std::abs(v);
     nnz_ += v != 0;
   }
-  const DualityGap gap = ComputeDualityGap(residual_sq, xtr, b_, lambda_);
+  DualityGap gap = ComputeDualityGap(residual_sq, xtr, b_, lambda_);
   objective_ = gap.primal;
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
+  // A solved path point hands over to the next lambda with the same b (a warm start): the
+  // workers' residuals stay valid, only the threshold changes, and the same X'r gives the gap at
+  // the new lambda at once (several points may be solved already).
+  while (gap.relative_gap <= params_.tolerance && path_point_ + 1 < path_lambdas_.size()) {
+    RecordPathPoint(gap.primal);
+    ++path_point_;
+    lambda_ = path_lambdas_[path_point_];
+    point_start_pulls_ = pulls_ + 1;
+    gap = ComputeDualityGap(residual_sq, xtr, b_, lambda_);
+    objective_ = gap.primal;
+  }
   duality_gap_ = gap.gap;
   relative_gap_ = gap.relative_gap;
   have_gap_ = true;
@@ -232,13 +332,22 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
 
   cache_update->clear();
   cache_update->op = kApplyDeltas;
+  if (delta_b0 != 0) {
+    cache_update->keys.push_back(static_cast<int64_t>(m));
+    cache_update->values.push_back(delta_b0);
+  }
   if (gap.relative_gap <= params_.tolerance) {
     converged_ = true;
+    RecordPathPoint(gap.primal);
     ++pulls_;
     cache_update->values.push_back(static_cast<double>(pulls_));
     return core::RoundOutcome::kConverged;
   }
   return AfterPull(cache_update);
+}
+
+void LassoSchedulerApp::RecordPathPoint(double objective) {
+  path_points_.push_back({lambda_, nnz_, objective, pulls_ + 1 - point_start_pulls_});
 }
 
 core::RoundOutcome LassoSchedulerApp::AfterPull(core::Payload* cache_update) {
@@ -262,16 +371,30 @@ void LassoSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"lambda", lambda_});
   out->push_back({"lambda_max", lambda_max_});
   out->push_back({"converged", converged_ ? 1.0 : 0.0});
+  if (params_.intercept) out->push_back({"intercept", b0_});
+  if (path_lambdas_.size() > 1) {
+    out->push_back({"path_point", static_cast<double>(path_point_)});
+    out->push_back({"path_points", static_cast<double>(path_lambdas_.size())});
+  }
   if (schedule_ != nullptr && params_.scheduler == "dynamic") {
     out->push_back({"candidates_per_round", schedule_->candidates_per_round()});
     out->push_back({"kept_per_round", schedule_->kept_per_round()});
   }
 }
 
+std::vector<double> LassoSchedulerApp::OriginalCoefficients() const {
+  std::vector<double> b = b_;
+  if (!scales_.empty()) {
+    for (size_t j = 0; j < b.size(); ++j) b[j] /= scales_[j];
+  }
+  return b;
+}
+
 absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
   out << "# strads lasso model\n";
   out << absl::StrFormat("# data %s\n", data_path_);
   out << absl::StrFormat("# lambda %.17g\n", lambda_);
+  if (params_.intercept) out << absl::StrFormat("# intercept %.17g\n", b0_);
   out << absl::StrFormat("# features %d\n", static_cast<int64_t>(b_.size()));
   out << absl::StrFormat("# nnz %d\n", nnz_);
   out << absl::StrFormat("# objective %.17g\n", objective_);
@@ -279,22 +402,42 @@ absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
     out << absl::StrFormat("# duality_gap %.17g\n", duality_gap_);
     out << absl::StrFormat("# relative_gap %.17g\n", relative_gap_);
   }
+  if (params_.standardize) {
+    out << "# standardize: solved with every column divided by its "
+        << (params_.intercept ? "standard deviation" : "root mean square")
+        << " (lambda, objective and gaps refer to that scale); coefficients are in the original "
+           "scale\n";
+  }
+  if (path_lambdas_.size() > 1) {
+    auto write_point = [&out](size_t k, const PathPoint& point) {
+      out << absl::StrFormat("# path %d lambda=%.17g nnz=%d objective=%.17g rounds=%d\n", k,
+                             point.lambda, point.nnz, point.objective, point.rounds);
+    };
+    for (size_t k = 0; k < path_points_.size(); ++k) write_point(k, path_points_[k]);
+    // A job stopped before solving its current point still says where it got to.
+    if (path_points_.size() == path_point_) {
+      write_point(path_point_, {lambda_, nnz_, objective_, pulls_ - point_start_pulls_});
+    }
+  }
+  if (params_.intercept) out << "# predict: y = intercept + sum of coefficient * feature\n";
   out << "# format: <feature index, 1-based as in LIBSVM> <coefficient>, non-zeros only\n";
-  for (size_t j = 0; j < b_.size(); ++j) {
-    if (b_[j] == 0) continue;
-    out << absl::StrFormat("%d %.17g\n", static_cast<int64_t>(j) + 1, b_[j]);
+  const std::vector<double> b = OriginalCoefficients();
+  for (size_t j = 0; j < b.size(); ++j) {
+    if (b[j] == 0) continue;
+    out << absl::StrFormat("%d %.17g\n", static_cast<int64_t>(j) + 1, b[j]);
   }
   if (!out) return absl::DataLossError("writing the lasso model failed");
   return absl::OkStatus();
 }
 
 namespace {
-constexpr std::string_view kCheckpointTag = "strads-lasso-1";
+// Version 2 added the intercept and the path's progress.
+constexpr std::string_view kCheckpointTag = "strads-lasso-2";
 }  // namespace
 
 absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
   core::CheckpointWriter writer(out, kCheckpointTag);
-  writer.Double(lambda_);
+  writer.Double(path_lambdas_.back());  // the job's lambda, the path's last
   writer.Int(pulls_);
   writer.Int(updates_);
   writer.Int(moved_);
@@ -304,15 +447,26 @@ absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
   writer.Double(duality_gap_);
   writer.Double(relative_gap_);
   writer.Doubles(b_);
+  writer.Double(b0_);
+  writer.Double(residual_sum_);
+  writer.Int(static_cast<int64_t>(path_point_));
+  writer.Int(point_start_pulls_);
+  writer.Int(static_cast<int64_t>(path_points_.size()));
+  for (const PathPoint& point : path_points_) {
+    writer.Double(point.lambda);
+    writer.Int(point.nnz);
+    writer.Double(point.objective);
+    writer.Int(point.rounds);
+  }
   return writer.Finish();
 }
 
 absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   core::CheckpointReader reader(in, kCheckpointTag);
   const double lambda = reader.Double();
-  if (reader.status().ok() && lambda != lambda_) {
-    return absl::DataLossError(
-        absl::StrCat("the checkpoint is for lambda ", lambda, ", the job has ", lambda_));
+  if (reader.status().ok() && lambda != path_lambdas_.back()) {
+    return absl::DataLossError(absl::StrCat("the checkpoint is for lambda ", lambda,
+                                            ", the job has ", path_lambdas_.back()));
   }
   const int64_t pulls = reader.Int();
   const int64_t updates = reader.Int();
@@ -324,7 +478,34 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   const double relative_gap = reader.Double();
   std::vector<double> b;
   reader.Doubles(b_.size(), &b);
+  const double b0 = reader.Double();
+  const double residual_sum = reader.Double();
+  const int64_t path_point = reader.Int();
+  const int64_t point_start_pulls = reader.Int();
+  const int64_t num_points = reader.Int();
+  const int64_t path_size = static_cast<int64_t>(path_lambdas_.size());
+  if (reader.status().ok() && (path_point < 0 || path_point >= path_size || num_points < 0 ||
+                               num_points > path_point + 1)) {
+    return absl::DataLossError(absl::StrCat("the checkpoint is at path point ", path_point,
+                                            " with ", num_points, " solved; the job's path has ",
+                                            path_size, " points"));
+  }
+  std::vector<PathPoint> points;
+  for (int64_t k = 0; k < num_points && reader.status().ok(); ++k) {
+    PathPoint point;
+    point.lambda = reader.Double();
+    point.nnz = reader.Int();
+    point.objective = reader.Double();
+    point.rounds = reader.Int();
+    points.push_back(point);
+  }
   if (absl::Status status = reader.Finish(); !status.ok()) return status;
+  b0_ = b0;
+  residual_sum_ = residual_sum;
+  path_point_ = static_cast<size_t>(path_point);
+  lambda_ = path_lambdas_[path_point_];
+  point_start_pulls_ = point_start_pulls;
+  path_points_ = std::move(points);
   pulls_ = pulls;
   updates_ = updates;
   moved_ = moved;

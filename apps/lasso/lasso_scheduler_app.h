@@ -1,6 +1,7 @@
-// The scheduler half of the Lasso app: owns the model b, the full design matrix (for column norms
-// and the dependency check) and the schedule; plans each round's coordinate batch and turns the
-// workers' partial dot products into coordinate updates. Protocol: apps/lasso/lasso_protocol.h.
+// The scheduler half of the Lasso app: owns the model b (and the intercept b0), the full design
+// matrix (for column norms and the dependency check, scaled in place when the job standardizes)
+// and the schedule; plans each round's coordinate batch, turns the workers' partial dot products
+// into coordinate updates, and walks the lambda path. Protocol: apps/lasso/lasso_protocol.h.
 // Not thread-safe: every call comes from the job's runner thread.
 #pragma once
 
@@ -50,15 +51,38 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   void Metrics(std::vector<core::Metric>* out) const override;
   // Text: "# " header lines (lambda, features, objective, duality gap), then one line per
   // non-zero coefficient "<1-based feature index> <value>" with %.17g, which round-trips.
+  // Coefficients are in the original scale of the data. Only with the options: "# intercept <b0>"
+  // (predict y = b0 + x'b), "# standardize ..." and one "# path k lambda=<v> nnz=<n>
+  // objective=<f> rounds=<r>" line per path point reached (rounds spent on that point; the last
+  // line is the final lambda, whose solution the file holds).
   absl::Status WriteModel(std::ostream& out) const override;
 
-  // The coefficients, the model version and the counters; the schedule's priorities start over
+  // The coefficients (and intercept), the model version, the counters and the path's progress;
+  // the schedule's priorities start over
   // (the first rounds after a resume revisit every coordinate once).
   bool supports_checkpoints() const override { return true; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
   absl::Status RestoreCheckpoint(std::istream& in) override;
 
+  // One solved point of the lambda path.
+  struct PathPoint {
+    double lambda = 0;
+    int64_t nnz = 0;
+    double objective = 0;
+    int64_t rounds = 0;  // rounds spent on this point (0: solved by the start, b = 0)
+  };
+
+  // The model as solved: in the scaled space when the job standardizes.
   const std::vector<double>& coefficients() const { return b_; }
+  // The coefficients in the original scale of the data, b_j = b_scaled_j / s_j.
+  std::vector<double> OriginalCoefficients() const;
+  double intercept() const { return b0_; }
+  // The column divisors s_j (empty unless the job standardizes).
+  const std::vector<double>& scales() const { return scales_; }
+  // The lambdas in solve order (just the job's lambda without a path).
+  const std::vector<double>& path_lambdas() const { return path_lambdas_; }
+  // Points of the path solved so far, in order (the final one too once the job converged).
+  const std::vector<PathPoint>& path_points() const { return path_points_; }
   const LassoParams& params() const { return params_; }
   double lambda() const { return lambda_; }
   double lambda_max() const { return lambda_max_; }
@@ -76,6 +100,8 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   absl::StatusOr<core::RoundOutcome> PullGap(std::span<const core::Partial> partials,
                                              core::Payload* cache_update);
   core::RoundOutcome AfterPull(core::Payload* cache_update);
+  // Records the current path point as solved with `objective`, counting this Pull's round.
+  void RecordPathPoint(double objective);
 
   LassoParams params_;
   // True when the job left max_rounds to the app's default: the app then stops the job itself.
@@ -85,9 +111,10 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   core::LabeledData data_;
   std::vector<core::RowRange> ranges_;
   std::vector<double> col_sqnorm_;
-  double lambda_ = 0;
+  double lambda_ = 0;  // the current path point's
   double lambda_max_ = 0;
-  double start_objective_ = 0;
+  double start_objective_ = 0;  // F at the start (b = 0, b0 = mean(y) with the intercept)
+  double divergence_base_ = 0;  // what the divergence check compares the objective with
   int64_t gap_every_ = 1;
   std::unique_ptr<LassoSchedule> schedule_;
 
@@ -95,6 +122,23 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   std::vector<double> b_;
   double l1_ = 0;
   int64_t nnz_ = 0;
+
+  // The intercept (params_.intercept): b0 is the reserved coordinate M, updated exactly after
+  // every round from sum(r), which the scheduler tracks through the column sums (push rounds)
+  // and the workers report (gap rounds).
+  double b0_ = 0;
+  std::vector<double> col_sums_;  // 1'x_j, only with the intercept
+  double residual_sum_ = 0;       // sum(r) for the current model
+  double rows_ = 0;
+
+  std::vector<double> scales_;  // standardize: the column divisors s_j, else empty
+
+  // The lambda path: lambdas in solve order, the current index, the Pull count at which the
+  // current point started, and the points solved so far.
+  std::vector<double> path_lambdas_;
+  size_t path_point_ = 0;
+  int64_t point_start_pulls_ = 0;
+  std::vector<PathPoint> path_points_;
 
   std::vector<int64_t> batch_;     // reused by Schedule
   std::vector<double> sums_;       // reused by Pull: partials summed over workers

@@ -12,18 +12,32 @@ namespace strads::lasso {
 namespace {
 
 // r -= x_j * delta over one column, keeping ||r||^2 current: each entry changes it by
-// r_new^2 - r_old^2 = (r_new - r_old)(r_new + r_old).
+// r_new^2 - r_old^2 = (r_new - r_old)(r_new + r_old). With kTrackSum (the intercept) sum(r) is
+// kept current too; without it the loop is exactly the plain one.
+template <bool kTrackSum>
 void SubtractColumn(const core::CscMatrix& x, int64_t j, double delta, std::vector<double>* r,
-                    double* residual_sq) {
+                    double* residual_sq, double* residual_sum) {
   const int64_t end = x.col_ptr[j + 1];
   double change = 0;
+  double sum_change = 0;
   for (int64_t k = x.col_ptr[j]; k < end; ++k) {
     double& entry = (*r)[x.row_idx[k]];
     const double step = -x.values[k] * delta;
     change += step * (2 * entry + step);
+    if constexpr (kTrackSum) sum_change += step;
     entry += step;
   }
   *residual_sq += change;
+  if constexpr (kTrackSum) *residual_sum += sum_change;
+}
+
+void SubtractColumn(bool track_sum, const core::CscMatrix& x, int64_t j, double delta,
+                    std::vector<double>* r, double* residual_sq, double* residual_sum) {
+  if (track_sum) {
+    SubtractColumn<true>(x, j, delta, r, residual_sq, residual_sum);
+  } else {
+    SubtractColumn<false>(x, j, delta, r, residual_sq, residual_sum);
+  }
 }
 
 // Four independent sums break the add dependency chain, so the gathers from r overlap instead
@@ -51,7 +65,10 @@ double ColumnDot(const core::CscMatrix& x, int64_t j, const std::vector<double>&
 absl::Status LassoWorkerApp::Configure(const core::JobSpec& spec) {
   // The scheduler validated these; parsing again keeps a mismatched worker from running a job
   // it does not understand.
-  return ParseLassoParams(spec).status();
+  absl::StatusOr<LassoParams> params = ParseLassoParams(spec);
+  if (!params.ok()) return params.status();
+  intercept_ = params->intercept;
+  return absl::OkStatus();
 }
 
 absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
@@ -74,16 +91,34 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
   ShardState state;
   state.data = *std::move(data);
   state.residual = state.data.y;
+  const int64_t cols = state.data.x.cols;
   for (size_t i = 0; i < init.keys.size(); ++i) {
     const int64_t j = init.keys[i];
-    if (j < 0 || j >= state.data.x.cols) {
+    if (j == cols && intercept_) {
+      for (double& v : state.residual) v -= init.values[i];
+      continue;
+    }
+    if (j < 0 || j >= cols) {
       return absl::InvalidArgumentError(
           absl::StrCat("lasso shard ", shard, ": init coefficient ", j, " out of range"));
     }
-    SubtractColumn(state.data.x, j, init.values[i], &state.residual, &state.residual_sq);
+    SubtractColumn<false>(state.data.x, j, init.values[i], &state.residual, &state.residual_sq,
+                          &state.residual_sum);
   }
   state.residual_sq = 0;
-  for (double v : state.residual) state.residual_sq += v * v;
+  state.residual_sum = 0;
+  for (double v : state.residual) {
+    state.residual_sq += v * v;
+    state.residual_sum += v;
+  }
+  if (intercept_) {
+    state.col_sums.assign(cols, 0.0);
+    for (int64_t j = 0; j < cols; ++j) {
+      for (int64_t k = state.data.x.col_ptr[j]; k < state.data.x.col_ptr[j + 1]; ++k) {
+        state.col_sums[j] += state.data.x.values[k];
+      }
+    }
+  }
   state.version = version;
   features_ = state.data.x.cols;
   shards_.insert_or_assign(shard, std::move(state));
@@ -112,11 +147,16 @@ absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
     }
     for (size_t i = 0; i < update.keys.size(); ++i) {
       const int64_t j = update.keys[i];
+      if (j == state.data.x.cols && intercept_) {
+        state.offset += update.values[i];  // folded into the residual on the next gap round
+        continue;
+      }
       if (j < 0 || j >= state.data.x.cols) {
         return absl::InvalidArgumentError(
             absl::StrCat("lasso worker: update for coefficient ", j, " out of range"));
       }
-      SubtractColumn(state.data.x, j, update.values[i], &state.residual, &state.residual_sq);
+      SubtractColumn(intercept_, state.data.x, j, update.values[i], &state.residual,
+                     &state.residual_sq, &state.residual_sum);
     }
     state.version = version;
   }
@@ -143,20 +183,38 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
         out->values[i] += ColumnDot(x, j, state.residual);
         out->work_units += x.col_ptr[j + 1] - x.col_ptr[j];
       }
-      out->values[num_keys] += state.residual_sq;
+      if (state.offset == 0) {
+        out->values[num_keys] += state.residual_sq;
+        continue;
+      }
+      // r_p = residual - offset: x_j'r_p = x_j'residual - offset * 1'x_j.
+      const double o = state.offset;
+      for (size_t i = 0; i < num_keys; ++i) out->values[i] -= o * state.col_sums[task.keys[i]];
+      out->values[num_keys] +=
+          state.residual_sq - 2 * o * state.residual_sum + static_cast<double>(x.rows) * o * o;
     }
     return absl::OkStatus();
   }
   if (task.op == kComputeGap) {
-    out->values.assign(features_ + 1, 0.0);
+    out->values.assign(features_ + 1 + (intercept_ ? 1 : 0), 0.0);
     for (auto& [shard, state] : shards_) {
       const core::CscMatrix& x = state.data.x;
+      if (state.offset != 0) {
+        for (double& v : state.residual) v -= state.offset;
+        state.offset = 0;
+      }
       for (int64_t j = 0; j < features_; ++j) out->values[j] += ColumnDot(x, j, state.residual);
-      // Exact, which also resets the drift of the incremental norm.
+      // Exact, which also resets the drift of the incremental norm and sum.
       double residual_sq = 0;
-      for (double v : state.residual) residual_sq += v * v;
+      double residual_sum = 0;
+      for (double v : state.residual) {
+        residual_sq += v * v;
+        residual_sum += v;
+      }
       state.residual_sq = residual_sq;
+      state.residual_sum = residual_sum;
       out->values[features_] += residual_sq;
+      if (intercept_) out->values[features_ + 1] += residual_sum;
       out->work_units += x.nnz() + x.rows;
     }
     return absl::OkStatus();

@@ -29,14 +29,20 @@ class LassoWorkerApp final : public core::WorkerApp {
   int num_shards() const { return static_cast<int>(shards_.size()); }
 
  private:
+  // The shard's residual is r_p = residual - offset: intercept deltas accumulate in `offset`
+  // (O(1) per round) and are folded into `residual` on gap rounds (lasso_protocol.h).
   struct ShardState {
     core::LabeledData data;
     std::vector<double> residual;
-    double residual_sq = 0;  // incremental between gap rounds, exact after one
-    int64_t version = 0;     // the model version the residual reflects
+    double residual_sq = 0;   // ||residual||^2: incremental between gap rounds, exact after one
+    double residual_sum = 0;  // sum(residual), likewise; kept only with the intercept
+    double offset = 0;        // pending intercept deltas, 0 without the intercept
+    std::vector<double> col_sums;  // 1'x_j^p, only with the intercept
+    int64_t version = 0;           // the model version the residual reflects
   };
 
-  int64_t features_ = -1;  // from the first shard; all shards must agree
+  bool intercept_ = false;  // from Configure
+  int64_t features_ = -1;   // from the first shard; all shards must agree
   std::map<int, ShardState> shards_;
 };
 

@@ -24,10 +24,20 @@ absl::StatusOr<ReferenceSolution> SolveLassoReference(const core::LabeledData& d
   std::vector<double>& b = solution.beta;
   std::vector<double> r = data.y;
   std::vector<double> xtr(x.cols);
+  const std::vector<double> col_sums =
+      options.intercept ? ColumnSums(x) : std::vector<double>(x.cols, 0.0);
+  const double rows = static_cast<double>(x.rows);
+  double& b0 = solution.intercept;
+  if (options.intercept && x.rows > 0) {
+    double y_sum = 0;
+    for (double v : data.y) y_sum += v;
+    b0 = y_sum / rows;
+  }
 
   auto check_gap = [&]() {
     // Exact residual, then the certificate.
     r = data.y;
+    for (double& v : r) v -= b0;
     for (int64_t j = 0; j < x.cols; ++j) {
       if (b[j] == 0) continue;
       for (int64_t k = x.col_ptr[j]; k < x.col_ptr[j + 1]; ++k) {
@@ -35,8 +45,19 @@ absl::StatusOr<ReferenceSolution> SolveLassoReference(const core::LabeledData& d
       }
     }
     double rsq = 0;
-    for (double v : r) rsq += v * v;
+    double r_sum = 0;
+    for (double v : r) {
+      rsq += v * v;
+      r_sum += v;
+    }
     TransposeTimes(x, r, xtr);
+    if (options.intercept && x.rows > 0) {
+      // The gap below is that of (b, b0 + mean(r)): take the intercept step with it.
+      rsq = CenterResidual(rsq, r_sum, rows, col_sums, xtr);
+      const double mean = r_sum / rows;
+      b0 += mean;
+      for (double& v : r) v -= mean;
+    }
     const DualityGap gap = ComputeDualityGap(rsq, xtr, b, options.lambda);
     solution.objective = gap.primal;
     solution.duality_gap = gap.gap;
@@ -60,6 +81,13 @@ absl::StatusOr<ReferenceSolution> SolveLassoReference(const core::LabeledData& d
       if (delta == 0) continue;
       b[j] = b_new;
       for (int64_t k = begin; k < end; ++k) r[x.row_idx[k]] -= x.values[k] * delta;
+    }
+    if (options.intercept && x.rows > 0) {
+      double r_sum = 0;
+      for (double v : r) r_sum += v;
+      const double mean = r_sum / rows;
+      b0 += mean;
+      for (double& v : r) v -= mean;
     }
     solution.sweeps = sweep;
     if (check_gap()) {

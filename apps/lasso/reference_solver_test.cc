@@ -54,5 +54,31 @@ TEST(ReferenceSolver, RefusesANegativeLambda) {
   EXPECT_FALSE(SolveLassoReference(data, {.lambda = -1}).ok());
 }
 
+TEST(ReferenceSolver, InterceptAbsorbsAShiftOfTheLabels) {
+  absl::StatusOr<LassoProblem> problem = GenerateLassoProblem(
+      {.samples = 150, .features = 60, .density = 0.2, .correlation = 0.5, .seed = 8});
+  ASSERT_TRUE(problem.ok()) << problem.status();
+  core::LabeledData shifted = problem->data;
+  for (double& v : shifted.y) v += 12.0;
+  const double lambda = 0.1 * LambdaMax(problem->data.x, problem->data.y);
+  absl::StatusOr<ReferenceSolution> base =
+      SolveLassoReference(problem->data, {.lambda = lambda, .tolerance = 1e-13, .intercept = true});
+  absl::StatusOr<ReferenceSolution> moved =
+      SolveLassoReference(shifted, {.lambda = lambda, .tolerance = 1e-13, .intercept = true});
+  ASSERT_TRUE(base.ok() && moved.ok());
+  ASSERT_TRUE(base->converged && moved->converged);
+  EXPECT_NEAR(moved->intercept - base->intercept, 12.0, 1e-6);
+  EXPECT_NEAR(moved->objective, base->objective, 1e-9 * base->objective);
+  for (size_t j = 0; j < base->beta.size(); ++j) {
+    EXPECT_NEAR(moved->beta[j], base->beta[j], 1e-6) << "j=" << j;
+  }
+  // Without the intercept the shift changes the fit.
+  absl::StatusOr<ReferenceSolution> plain =
+      SolveLassoReference(shifted, {.lambda = lambda, .tolerance = 1e-13});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->intercept, 0.0);
+  EXPECT_GT(plain->objective, 2 * moved->objective);
+}
+
 }  // namespace
 }  // namespace strads::lasso
