@@ -139,4 +139,20 @@ absl::Status ParamReader::CheckAllUsed() const {
   return absl::InvalidArgumentError(absl::StrCat("unknown parameter(s): ", unknown));
 }
 
+absl::StatusOr<StopRules> ResolveStopRules(int64_t max_rounds, double tolerance,
+                                           int64_t default_max_rounds, double default_tolerance,
+                                           std::string_view tolerance_meaning) {
+  if (max_rounds < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("max_rounds must be >= 0 (0 = default ",
+                                                   default_max_rounds, "), got ", max_rounds));
+  }
+  if (!(tolerance >= 0 && tolerance < 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tolerance (", absl::string_view(tolerance_meaning.data(), tolerance_meaning.size()),
+        ") must be in [0, 1) (0 = default ", default_tolerance, "), got ", tolerance));
+  }
+  return StopRules{max_rounds > 0 ? max_rounds : default_max_rounds,
+                   tolerance > 0 ? tolerance : default_tolerance};
+}
+
 }  // namespace strads::core

@@ -39,4 +39,15 @@ class ParamReader {
   std::set<std::string, std::less<>> used_;
 };
 
+// A job's stopping rules with the app's defaults filled in: JobSpec.max_rounds (0 = default) and
+// JobSpec.tolerance (0 = default, otherwise in (0, 1)). `tolerance_meaning` names what the
+// tolerance measures for this app, for the error message.
+struct StopRules {
+  int64_t max_rounds = 0;
+  double tolerance = 0;
+};
+absl::StatusOr<StopRules> ResolveStopRules(int64_t max_rounds, double tolerance,
+                                           int64_t default_max_rounds, double default_tolerance,
+                                           std::string_view tolerance_meaning);
+
 }  // namespace strads::core

@@ -17,18 +17,7 @@ namespace {
 
 using testing::MakeTempDir;
 using testing::RunToEnd;
-
-std::unique_ptr<scheduler::SchedulerServer> StartScheduler(const std::string& address,
-                                                           const std::string& data_dir) {
-  scheduler::SchedulerServerOptions options;
-  options.listen_address = address;
-  options.jobs.data_dir = data_dir;
-  options.jobs.checkpoint_interval = absl::ZeroDuration();  // after every round
-  auto server = std::make_unique<scheduler::SchedulerServer>(options);
-  absl::Status status = server->Start();
-  EXPECT_TRUE(status.ok()) << status;
-  return server;
-}
+using testing::StartScheduler;
 
 core::JobSpec MfJob(const std::string& dir) {
   core::JobSpec spec;
@@ -61,7 +50,8 @@ TEST(CheckpointResume, AnInterruptedJobResumesAndEndsWhereAnUninterruptedOneDoes
     expected_rmse = done->metrics().at("train_rmse");
   }
 
-  std::unique_ptr<scheduler::SchedulerServer> first = StartScheduler("127.0.0.1:0", dir + "/data");
+  std::unique_ptr<scheduler::SchedulerServer> first =
+      StartScheduler("127.0.0.1:0", dir + "/data", absl::ZeroDuration());
   const std::string address = first->address();
   std::vector<std::unique_ptr<worker::WorkerRuntime>> workers;
   std::vector<std::thread> threads;
@@ -96,7 +86,8 @@ TEST(CheckpointResume, AnInterruptedJobResumesAndEndsWhereAnUninterruptedOneDoes
   first.reset();
   ASSERT_TRUE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
 
-  std::unique_ptr<scheduler::SchedulerServer> second = StartScheduler(address, dir + "/data");
+  std::unique_ptr<scheduler::SchedulerServer> second =
+      StartScheduler(address, dir + "/data", absl::ZeroDuration());
   client::JobClient client(address);
   absl::StatusOr<v1::JobStatus> resumed = client.Watch(job_id, 50, [](const v1::JobStatus&) {});
   ASSERT_TRUE(resumed.ok()) << resumed.status();

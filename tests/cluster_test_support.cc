@@ -35,6 +35,19 @@ absl::StatusOr<v1::JobStatus> RunToEnd(client::JobClient& client, const core::Jo
   return client.Watch(*job_id, 50, [](const v1::JobStatus&) {});
 }
 
+std::unique_ptr<scheduler::SchedulerServer> StartScheduler(const std::string& address,
+                                                           const std::string& data_dir,
+                                                           absl::Duration checkpoint_interval) {
+  scheduler::SchedulerServerOptions options;
+  options.listen_address = address;
+  options.jobs.data_dir = data_dir;
+  options.jobs.checkpoint_interval = checkpoint_interval;
+  auto server = std::make_unique<scheduler::SchedulerServer>(options);
+  absl::Status status = server->Start();
+  EXPECT_TRUE(status.ok()) << status;
+  return server;
+}
+
 bool WaitForState(client::JobClient& client, const std::string& job_id, v1::JobState state,
                   double seconds) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);

@@ -15,18 +15,8 @@ namespace {
 
 using testing::MakeTempDir;
 using testing::RunToEnd;
+using testing::StartScheduler;
 using testing::WriteLassoProblem;
-
-std::unique_ptr<scheduler::SchedulerServer> StartScheduler(const std::string& address,
-                                                           const std::string& data_dir) {
-  scheduler::SchedulerServerOptions options;
-  options.listen_address = address;
-  options.jobs.data_dir = data_dir;
-  auto server = std::make_unique<scheduler::SchedulerServer>(options);
-  absl::Status status = server->Start();
-  EXPECT_TRUE(status.ok()) << status;
-  return server;
-}
 
 TEST(SchedulerRestart, FinishedJobsSurviveAndWorkersReconnect) {
   const std::string dir = MakeTempDir("restart");

@@ -100,17 +100,12 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
 
   if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
 
-  if (spec.max_rounds < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("max_rounds must be >= 0 (0 = default ",
-                                                   kDefaultMaxRounds, "), got ", spec.max_rounds));
-  }
-  params.max_rounds = spec.max_rounds > 0 ? spec.max_rounds : kDefaultMaxRounds;
-  if (!(spec.tolerance >= 0 && spec.tolerance < 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("tolerance (relative duality gap) must be in [0, 1) (0 = default ",
-                     kDefaultTolerance, "), got ", spec.tolerance));
-  }
-  params.tolerance = spec.tolerance > 0 ? spec.tolerance : kDefaultTolerance;
+  absl::StatusOr<core::StopRules> stop =
+      core::ResolveStopRules(spec.max_rounds, spec.tolerance, kDefaultMaxRounds, kDefaultTolerance,
+                             "relative duality gap");
+  if (!stop.ok()) return stop.status();
+  params.max_rounds = stop->max_rounds;
+  params.tolerance = stop->tolerance;
   return params;
 }
 
