@@ -48,6 +48,10 @@ struct Partial {
 // A worker as the scheduler's app sees it when planning a round. Worker i of a round is always
 // tasks[i] and partials[i].
 struct WorkerView {
+  // Unique within the job for each time a worker joins it: a new number is a worker that holds
+  // nothing of the job but the shards it was just given (apps that keep per-worker state beyond
+  // shards, e.g. rows moved to it, start that state over).
+  uint64_t member = 0;
   std::vector<int> shards;       // shards this worker holds
   double last_busy_seconds = 0;  // from its previous partial
   int64_t last_work_units = 0;

@@ -1,6 +1,7 @@
 #include "scheduler_service/round_engine.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <utility>
 
 #include "absl/cleanup/cleanup.h"
@@ -51,12 +52,13 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
     }
     // Every live worker gets its task and the pending cache update, even if an earlier send
     // failed, so the survivors stay consistent with the model.
-    pool_->ExpectRound(workers_, round);
+    const int64_t sequence = ++task_sequence_;
+    pool_->ExpectReplies(workers_, sequence);
     std::string lost;
     for (size_t i = 0; i < workers_.size(); ++i) {
       std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
       if (link == nullptr ||
-          !link->SendTask(job_id_, round, pending_update_, plan.tasks[i], /*reply=*/true)) {
+          !link->SendTask(job_id_, sequence, pending_update_, plan.tasks[i], /*reply=*/true)) {
         lost = workers_[i];
       }
     }
@@ -67,8 +69,9 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
         PlanRound(round + 1, &ahead);
         have_ahead = true;
       }
-      outcome = pool_->AwaitPartials(job_id_, round, workers_, std::span<core::Partial>(partials_),
-                                     absl::Now() + options_.round_timeout, cancel_);
+      outcome =
+          pool_->AwaitPartials(job_id_, sequence, workers_, std::span<core::Partial>(partials_),
+                               absl::Now() + options_.round_timeout, cancel_);
     } else {
       outcome.result = WorkerPool::WaitResult::kWorkerLost;
       outcome.worker_id = lost;
@@ -115,7 +118,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       break;
     }
     if (static_cast<int>(workers_.size()) < spec_.workers && pool_->IdleCount() > 0) {
-      if (absl::Status status = RestoreCapacity(round); !status.ok()) return status;
+      if (absl::Status status = RestoreCapacity(); !status.ok()) return status;
       have_ahead = false;  // planned for the old placement
     }
     if (have_ahead) {
@@ -141,8 +144,7 @@ absl::Status RoundEngine::AcquireWorkers(int count) {
   while (static_cast<int>(workers_.size()) < count) {
     if (cancel_->load()) return absl::CancelledError("cancelled while waiting for workers");
     for (std::string& id : pool_->ClaimIdle(job_id_, count - static_cast<int>(workers_.size()))) {
-      workers_.push_back(std::move(id));
-      placed_.emplace_back();
+      AddWorker(std::move(id));
     }
     if (static_cast<int>(workers_.size()) >= count) break;
     std::string message =
@@ -213,7 +215,10 @@ absl::Status RoundEngine::PlaceShards() {
         break;
     }
   }
-  for (size_t i = 0; i < workers_.size(); ++i) views_[i].shards = placed_[i];
+  for (size_t i = 0; i < workers_.size(); ++i) {
+    views_[i].member = members_[i];
+    views_[i].shards = placed_[i];
+  }
   return absl::OkStatus();
 }
 
@@ -227,12 +232,12 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
   pool_->Release(worker_id, job_id_);
   unplaced_.insert(unplaced_.end(), placed_[index].begin(), placed_[index].end());
   workers_.erase(workers_.begin() + index);
+  members_.erase(members_.begin() + index);
   placed_.erase(placed_.begin() + index);
+  // Keep the survivors' last busy times with them.
+  if (index < views_.size()) views_.erase(views_.begin() + static_cast<std::ptrdiff_t>(index));
   const int wanted = static_cast<int>(workers_.size()) + 1;
-  for (std::string& id : pool_->ClaimIdle(job_id_, 1)) {
-    workers_.push_back(std::move(id));
-    placed_.emplace_back();
-  }
+  for (std::string& id : pool_->ClaimIdle(job_id_, 1)) AddWorker(std::move(id));
   if (workers_.empty()) {
     if (absl::Status status = AcquireWorkers(1); !status.ok()) return status;
     sink_->OnState(JobState::kRunning, "");
@@ -243,12 +248,11 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
   return absl::OkStatus();
 }
 
-absl::Status RoundEngine::RestoreCapacity(int64_t next_round) {
+absl::Status RoundEngine::RestoreCapacity() {
   const size_t before = workers_.size();
   for (std::string& id :
        pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()))) {
-    workers_.push_back(std::move(id));
-    placed_.emplace_back();
+    AddWorker(std::move(id));
   }
   if (workers_.size() == before) return absl::OkStatus();
   // The current holders apply the last update now, so that shards moved to a newcomer (which
@@ -256,7 +260,7 @@ absl::Status RoundEngine::RestoreCapacity(int64_t next_round) {
   const core::Payload no_push;
   for (size_t i = 0; i < before; ++i) {
     if (std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i])) {
-      link->SendTask(job_id_, next_round, pending_update_, no_push, /*reply=*/false);
+      link->SendTask(job_id_, ++task_sequence_, pending_update_, no_push, /*reply=*/false);
     }
   }
   pending_update_.clear();
@@ -285,12 +289,19 @@ absl::Status RoundEngine::RestoreCapacity(int64_t next_round) {
   return PlaceShards();
 }
 
+void RoundEngine::AddWorker(std::string worker_id) {
+  workers_.push_back(std::move(worker_id));
+  members_.push_back(next_member_++);
+  placed_.emplace_back();
+}
+
 void RoundEngine::ReleaseWorkers() {
   for (const std::string& id : workers_) {
     if (std::shared_ptr<WorkerLink> link = pool_->Link(id)) link->SendRelease(job_id_);
     pool_->Release(id, job_id_);
   }
   workers_.clear();
+  members_.clear();
 }
 
 void RoundEngine::PlanRound(int64_t number, core::RoundPlan* plan) {

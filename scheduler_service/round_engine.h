@@ -61,8 +61,10 @@ class RoundEngine {
   absl::Status DropWorker(const std::string& worker_id, const std::string& why);
   // After a loss left the job short of workers, brings in idle workers that have connected since
   // and moves shards to them (between rounds, after flushing the pending cache update).
-  absl::Status RestoreCapacity(int64_t next_round);
+  absl::Status RestoreCapacity();
   void ReleaseWorkers();
+  // Appends a newly claimed worker to the job.
+  void AddWorker(std::string worker_id);
   void PlanRound(int64_t number, core::RoundPlan* plan);
   void Publish(int64_t round, bool force);
   double Elapsed() const {
@@ -78,7 +80,10 @@ class RoundEngine {
   EngineOptions options_;
   EngineStart start_seconds_;
 
-  std::vector<std::string> workers_;      // this job's workers, in task order
+  std::vector<std::string> workers_;  // this job's workers, in task order
+  std::vector<uint64_t> members_;     // their WorkerView::member numbers
+  uint64_t next_member_ = 1;
+  int64_t task_sequence_ = 0;             // numbers every task sent, so replies match their attempt
   std::vector<std::vector<int>> placed_;  // shards each worker holds
   std::vector<int> unplaced_;             // shards nobody holds
   std::vector<core::WorkerView> views_;

@@ -24,7 +24,7 @@ class WorkerLink {
   virtual bool SendAssign(const std::string& job_id, const core::JobSpec& spec,
                           std::span<const ShardGrant> add, std::span<const int> drop) = 0;
   // `reply` false means apply-only: the worker applies `apply` and sends nothing back.
-  virtual bool SendTask(const std::string& job_id, int64_t round, const core::Payload& apply,
+  virtual bool SendTask(const std::string& job_id, int64_t sequence, const core::Payload& apply,
                         const core::Payload& push, bool reply) = 0;
   virtual bool SendRelease(const std::string& job_id) = 0;
   // Ends the session from the scheduler's side (shutdown); the worker will reconnect.

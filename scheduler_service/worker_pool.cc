@@ -59,18 +59,18 @@ void WorkerPool::OnShardsReady(const std::string& worker_id, const std::string& 
   worker->ready_shards += static_cast<int>(shards.size());
 }
 
-void WorkerPool::OnPartial(const std::string& worker_id, const std::string& job_id, int64_t round,
-                           std::span<const double> values, double busy_seconds,
+void WorkerPool::OnPartial(const std::string& worker_id, const std::string& job_id,
+                           int64_t sequence, std::span<const double> values, double busy_seconds,
                            int64_t work_units) {
   absl::MutexLock lock(&mu_);
   Worker* worker = Find(worker_id);
-  if (worker == nullptr || worker->job_id != job_id || worker->expected_round != round) {
-    return;  // a reply to a round that was abandoned
+  if (worker == nullptr || worker->job_id != job_id || worker->expected_sequence != sequence) {
+    return;  // a reply to a task that was abandoned (e.g. a round being repeated)
   }
   worker->partial.values.assign(values.begin(), values.end());
   worker->partial.busy_seconds = busy_seconds;
   worker->partial.work_units = work_units;
-  worker->partial_round = round;
+  worker->partial_sequence = sequence;
 }
 
 void WorkerPool::OnWorkerError(const std::string& worker_id, const std::string& job_id,
@@ -123,8 +123,8 @@ std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int ma
     if (!worker->connected || !worker->job_id.empty()) continue;
     worker->job_id = job_id;
     worker->ready_shards = 0;
-    worker->expected_round = -1;
-    worker->partial_round = -1;
+    worker->expected_sequence = -1;
+    worker->partial_sequence = -1;
     worker->error.clear();
     claimed.push_back(id);
   }
@@ -146,10 +146,10 @@ std::shared_ptr<WorkerLink> WorkerPool::Link(const std::string& worker_id) const
   return worker == nullptr ? nullptr : worker->link;
 }
 
-void WorkerPool::ExpectRound(std::span<const std::string> worker_ids, int64_t round) {
+void WorkerPool::ExpectReplies(std::span<const std::string> worker_ids, int64_t sequence) {
   absl::MutexLock lock(&mu_);
   for (const std::string& id : worker_ids) {
-    if (Worker* worker = Find(id)) worker->expected_round = round;
+    if (Worker* worker = Find(id)) worker->expected_sequence = sequence;
   }
 }
 
@@ -201,7 +201,7 @@ WorkerPool::WaitOutcome WorkerPool::AwaitReady(const std::string& job_id,
   return {};
 }
 
-WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int64_t round,
+WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int64_t sequence,
                                                   std::span<const std::string> worker_ids,
                                                   std::span<core::Partial> partials,
                                                   absl::Time deadline,
@@ -212,7 +212,7 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
     for (const std::string& id : worker_ids) {
       Worker* worker = Find(id);
       if (worker == nullptr || !worker->connected || !worker->error.empty()) return true;
-      if (worker->partial_round != round) return false;
+      if (worker->partial_sequence != sequence) return false;
     }
     return true;
   };
@@ -223,7 +223,7 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
     bool connected = worker != nullptr && worker->connected;
     WaitOutcome outcome = Classify(
         connected, worker ? worker->error : std::string(),
-        [&] { return worker->partial_round == round; }, id);
+        [&] { return worker->partial_sequence == sequence; }, id);
     if (outcome.result != WaitResult::kDone) return outcome;
   }
   for (size_t i = 0; i < worker_ids.size(); ++i) {

@@ -30,7 +30,7 @@ class WorkerPool {
 
   void OnShardsReady(const std::string& worker_id, const std::string& job_id,
                      std::span<const int> shards);
-  void OnPartial(const std::string& worker_id, const std::string& job_id, int64_t round,
+  void OnPartial(const std::string& worker_id, const std::string& job_id, int64_t sequence,
                  std::span<const double> values, double busy_seconds, int64_t work_units);
   void OnWorkerError(const std::string& worker_id, const std::string& job_id,
                      const std::string& message);
@@ -55,8 +55,10 @@ class WorkerPool {
   // Returns a worker to the idle set (if still connected).
   void Release(const std::string& worker_id, const std::string& job_id);
   std::shared_ptr<WorkerLink> Link(const std::string& worker_id) const;
-  // Prepares the mailbox of each worker for replies to `round`.
-  void ExpectRound(std::span<const std::string> worker_ids, int64_t round);
+  // Prepares the mailbox of each worker for the reply to task `sequence` (unique per task the
+  // engine sends, so a late reply to an abandoned attempt of a round is never taken for a
+  // repeat's).
+  void ExpectReplies(std::span<const std::string> worker_ids, int64_t sequence);
 
   enum class WaitResult { kDone, kWorkerLost, kWorkerError, kTimeout, kInterrupted };
   struct WaitOutcome {
@@ -69,9 +71,9 @@ class WorkerPool {
   WaitOutcome AwaitReady(const std::string& job_id, std::span<const std::string> worker_ids,
                          std::span<const int> expected, absl::Time deadline,
                          const std::atomic<bool>* interrupt);
-  // Waits for every worker's partial of `round`, then swaps them into `partials` (same order),
-  // which keeps buffers cycling between pool and engine with no allocation.
-  WaitOutcome AwaitPartials(const std::string& job_id, int64_t round,
+  // Waits for every worker's partial to task `sequence`, then swaps them into `partials` (same
+  // order), which keeps buffers cycling between pool and engine with no allocation.
+  WaitOutcome AwaitPartials(const std::string& job_id, int64_t sequence,
                             std::span<const std::string> worker_ids,
                             std::span<core::Partial> partials, absl::Time deadline,
                             const std::atomic<bool>* interrupt);
@@ -91,8 +93,8 @@ class WorkerPool {
     int64_t connected_unix_ms = 0;
     std::string job_id;  // empty while idle
     int ready_shards = 0;
-    int64_t expected_round = -1;
-    int64_t partial_round = -1;
+    int64_t expected_sequence = -1;
+    int64_t partial_sequence = -1;
     core::Partial partial;
     std::string error;
   };

@@ -43,13 +43,13 @@ class StreamWorkerLink final : public WorkerLink {
     return stream_->Write(message_);
   }
 
-  bool SendTask(const std::string& job_id, int64_t round, const core::Payload& apply,
+  bool SendTask(const std::string& job_id, int64_t sequence, const core::Payload& apply,
                 const core::Payload& push, bool reply) override {
     absl::MutexLock lock(&mu_);
     if (stream_ == nullptr) return false;
     v1::Task* task = message_.mutable_task();  // keeps the repeated fields' capacity
     task->set_job_id(job_id);
-    task->set_round(round);
+    task->set_sequence(sequence);
     proto::ToProto(apply, task->mutable_apply());
     proto::ToProto(push, task->mutable_push());
     task->set_reply(reply);
@@ -118,7 +118,7 @@ grpc::Status WorkerServiceImpl::Session(grpc::ServerContext* context, SessionStr
     switch (message.kind_case()) {
       case v1::WorkerMessage::kPartial: {
         const v1::PartialResult& partial = message.partial();
-        pool_->OnPartial(worker_id, partial.job_id(), partial.round(),
+        pool_->OnPartial(worker_id, partial.job_id(), partial.sequence(),
                          std::span<const double>(partial.values().data(),
                                                  static_cast<size_t>(partial.values_size())),
                          partial.busy_seconds(), partial.work_units());

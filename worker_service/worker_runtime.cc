@@ -210,7 +210,7 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   v1::PartialResult* partial = reply_.mutable_partial();
   partial->set_job_id(task.job_id());
-  partial->set_round(task.round());
+  partial->set_sequence(task.sequence());
   partial->mutable_values()->Clear();
   partial->mutable_values()->Add(job.partial.values.begin(), job.partial.values.end());
   partial->set_busy_seconds(busy);

@@ -12,6 +12,7 @@
 #include "apps/mf/mf_generator.h"
 #include "apps/mf/mf_protocol.h"
 #include "apps/mf/mf_scheduler_app.h"
+#include "apps/mf/mf_task.h"
 #include "apps/mf/mf_worker_app.h"
 #include "apps/mf/reference_solver.h"
 #include "apps/testing/in_process_driver.h"
@@ -182,11 +183,21 @@ TEST(MfApp, DynamicBalanceSplitsRatingsEvenlyWhereStaticDoesNot) {
   }
 }
 
+// What a worker held after its last push (the driver owns the workers and ends them with the
+// run, so tests look at this instead).
+struct HeldProbe {
+  std::vector<int64_t> user_ranges;
+  std::vector<int64_t> item_ranges;
+  int64_t user_ratings = 0;
+  int64_t item_ratings = 0;
+};
+
 // Wraps a worker so it takes `ns_per_unit` extra per unit of work, like the cluster's
 // test_delay_ns_per_unit knob.
 class SlowWorkerApp final : public core::WorkerApp {
  public:
-  explicit SlowWorkerApp(double ns_per_unit) : ns_per_unit_(ns_per_unit) {}
+  explicit SlowWorkerApp(double ns_per_unit, HeldProbe* probe = nullptr)
+      : ns_per_unit_(ns_per_unit), probe_(probe) {}
   absl::Status Configure(const core::JobSpec& spec) override { return inner_.Configure(spec); }
   absl::Status AddShard(int shard, std::string_view bytes, const core::Payload& init) override {
     return inner_.AddShard(shard, bytes, init);
@@ -195,6 +206,12 @@ class SlowWorkerApp final : public core::WorkerApp {
   absl::Status Apply(const core::Payload& update) override { return inner_.Apply(update); }
   absl::Status Push(const core::Payload& task, core::Partial* out) override {
     absl::Status status = inner_.Push(task, out);
+    if (probe_ != nullptr) {
+      probe_->user_ranges = inner_.users().Ranges();
+      probe_->item_ranges = inner_.items().Ranges();
+      probe_->user_ratings = inner_.users().held_ratings();
+      probe_->item_ratings = inner_.items().held_ratings();
+    }
     std::this_thread::sleep_for(std::chrono::nanoseconds(
         static_cast<int64_t>(ns_per_unit_ * static_cast<double>(out->work_units))));
     return status;
@@ -202,6 +219,7 @@ class SlowWorkerApp final : public core::WorkerApp {
 
  private:
   double ns_per_unit_;
+  HeldProbe* probe_;
   MfWorkerApp inner_;
 };
 
@@ -315,33 +333,136 @@ TEST(MfApp, SurvivesAWorkerReplacedMidJob) {
   EXPECT_NEAR(*result->Metric("train_rmse"), *baseline->Metric("train_rmse"), 1e-9);
 }
 
-TEST(MfWorkerApp, RefusesAnUpdateThatSkipsAVersion) {
-  const std::string train = WriteFile("version.txt", "1 1 5\n2 1 3\n");
+TEST(MfWorkerApp, RefusesRowsItWasNeverSentCacheUpdatesAndMalformedTasks) {
+  const std::string train = WriteFile("placement.txt", "1 1 5\n2 1 3\n3 2 4\n4 2 1\n");
   MfSchedulerApp scheduler;
   core::JobSpec spec;
   spec.data_path = train;
-  spec.params = {{"rank", "2"}};
-  ASSERT_TRUE(scheduler.Prepare(spec, 1).ok());
+  spec.params = {{"rank", "2"}, {"balance", "static"}};
+  ASSERT_TRUE(scheduler.Prepare(spec, 2).ok());
   MfWorkerApp worker;
   ASSERT_TRUE(worker.Configure(spec).ok());
   core::Payload init;
   scheduler.ShardInit(0, &init);
   ASSERT_TRUE(worker.AddShard(0, *scheduler.ShardBytes(0), init).ok());
-  core::Payload update;
-  update.op = kSetUserRows;
-  update.keys = {0, 1};
-  update.values = {0.5, 0.5, 2.0};  // version 2, but the worker is at 0
-  absl::Status status = worker.Apply(update);
-  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
-  update.values.back() = 1.0;
-  EXPECT_TRUE(worker.Apply(update).ok());
-  EXPECT_TRUE(worker.Apply(update).ok());  // already applied: skipped
+  // Shard 0 of 2 (static): users 0-1 and item 0, and nothing else.
+  EXPECT_EQ(worker.users().Ranges(), (std::vector<int64_t>{0, 2}));
+  EXPECT_EQ(worker.items().Ranges(), (std::vector<int64_t>{0, 1}));
 
+  const std::vector<double> h = {0.5, 0.5, 0.25, 0.25};
   core::Payload task;
   task.op = kUpdateUsers;
-  task.keys = {0, 5};
+  const int64_t held[] = {0, 2};
+  const int64_t not_held[] = {2, 4};
+  const int32_t needed[] = {0, 1};
+  WriteTask(held, {}, {}, scheduler.train().by_user, needed, h, 2, &task);
   core::Partial partial;
+  EXPECT_TRUE(worker.Push(task, &partial).ok());
+  WriteTask(not_held, {}, {}, scheduler.train().by_user, needed, h, 2, &task);
+  absl::Status status = worker.Push(task, &partial);
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_NE(status.message().find("never sent"), std::string::npos) << status;
+  // Sent with the task, the rows can be solved; dropped, they cannot.
+  WriteTask(not_held, {}, not_held, scheduler.train().by_user, needed, h, 2, &task);
+  EXPECT_TRUE(worker.Push(task, &partial).ok());
+  EXPECT_EQ(worker.users().Ranges(), (std::vector<int64_t>{0, 4}));
+  WriteTask(not_held, held, {}, scheduler.train().by_user, needed, h, 2, &task);
+  EXPECT_TRUE(worker.Push(task, &partial).ok());
+  EXPECT_EQ(worker.users().Ranges(), (std::vector<int64_t>{2, 4}));
+
+  core::Payload update;
+  update.op = 4;
+  update.keys = {0, 1};
+  update.values = {0.5, 0.5};
+  EXPECT_EQ(worker.Apply(update).code(), absl::StatusCode::kInvalidArgument);
+
+  task.keys = {1, 0, 0, 0, 0, 0, 5};  // a range past the last user
+  task.values.clear();
   EXPECT_EQ(worker.Push(task, &partial).code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Two communities: users 1-20 rate only items 1-10, users 21-40 only items 11-20. Split in two,
+// each worker needs half of the other factor, and that is all it gets.
+TEST(MfApp, EachWorkerReceivesOnlyTheFactorRowsItsRatingsTouch) {
+  std::ostringstream text;
+  for (int u = 1; u <= 40; ++u) {
+    const int first_item = u <= 20 ? 1 : 11;
+    for (int i = 0; i < 5; ++i) text << u << ' ' << first_item + (u + 3 * i) % 10 << " 1\n";
+  }
+  MfSchedulerApp app;
+  core::JobSpec spec;
+  spec.data_path = WriteFile("communities.txt", text.str());
+  spec.params = {{"rank", "2"}, {"balance", "static"}};
+  spec.max_rounds = 2;
+  std::vector<std::vector<int64_t>> ids_per_worker;
+  InProcessOptions options;
+  options.on_round = [&](const core::RoundPlan& plan, std::span<const core::Partial>) {
+    if (plan.number != 0) return;
+    for (const core::Payload& task : plan.tasks) {
+      absl::StatusOr<MfTaskView> view = ParseTask(task, 2, 40, 20);
+      ASSERT_TRUE(view.ok()) << view.status();
+      ids_per_worker.emplace_back(view->factor_ids.begin(), view->factor_ids.end());
+      EXPECT_TRUE(view->add.empty()) << "the shards already hold the first split";
+    }
+    std::vector<core::Metric> metrics;
+    app.Metrics(&metrics);
+    for (const core::Metric& m : metrics) {
+      if (m.name == "factor_rows_sent") EXPECT_EQ(m.value, 20.0);
+    }
+  };
+  absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(ids_per_worker.size(), 2u);
+  std::vector<int64_t> first(10), second(10);
+  for (int i = 0; i < 10; ++i) {
+    first[i] = i;
+    second[i] = 10 + i;
+  }
+  EXPECT_EQ(ids_per_worker[0], first);
+  EXPECT_EQ(ids_per_worker[1], second);
+}
+
+// With rows moving off a slow worker, every worker ends up holding exactly the ratings of the
+// rows it solves (no more, no less), and what moved was sent with the tasks.
+TEST(MfApp, RatingsMoveWithTheRowsTheBalancerMoves) {
+  MfSchedulerApp app;
+  core::JobSpec spec = SpecFor(SkewedProblem(), "dynamic");
+  spec.max_rounds = 12;
+  spec.tolerance = 1e-15;
+  std::vector<HeldProbe> probes(2);
+  int made = 0;
+  double ratings_sent = 0;
+  InProcessOptions options;
+  options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+    std::vector<core::Metric> metrics;
+    app.Metrics(&metrics);
+    for (const core::Metric& m : metrics) {
+      if (m.name == "ratings_sent") ratings_sent += m.value;
+    }
+  };
+  absl::StatusOr<InProcessResult> result = RunInProcess(
+      app,
+      [&]() -> std::unique_ptr<core::WorkerApp> {
+        const int w = made++;
+        return std::make_unique<SlowWorkerApp>(w == 1 ? 1500.0 : 500.0, &probes[w]);
+      },
+      spec, options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_GT(ratings_sent, 0);
+  const int64_t nnz = app.train().by_user.nnz();
+  int64_t held_by_user = 0, held_by_item = 0;
+  for (int w = 0; w < 2; ++w) {
+    const std::span<const int64_t> users = app.user_balancer().boundaries();
+    const std::span<const int64_t> items = app.item_balancer().boundaries();
+    EXPECT_EQ(probes[w].user_ranges, (std::vector<int64_t>{users[w], users[w + 1]}))
+        << "worker " << w;
+    EXPECT_EQ(probes[w].item_ranges, (std::vector<int64_t>{items[w], items[w + 1]}))
+        << "worker " << w;
+    held_by_user += probes[w].user_ratings;
+    held_by_item += probes[w].item_ratings;
+  }
+  EXPECT_EQ(held_by_user, nnz);
+  EXPECT_EQ(held_by_item, nnz);
 }
 
 TEST(MfApp, WritesTheModelWithTheUsersOwnIds) {

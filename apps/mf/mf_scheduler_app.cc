@@ -9,6 +9,8 @@
 #include "absl/strings/str_format.h"
 #include "apps/mf/mf_math.h"
 #include "apps/mf/mf_protocol.h"
+#include "apps/mf/mf_shard.h"
+#include "apps/mf/mf_task.h"
 #include "core/checkpoint_io.h"
 
 namespace strads::mf {
@@ -20,11 +22,26 @@ std::vector<int64_t> RowWork(const RatingsCsr& m) {
   return work;
 }
 
-// Rows in a task's [begin, end) pairs.
-int64_t TaskRows(const core::Payload& task) {
+// The [begin, end) pairs of rows a task solves (none for an empty task).
+std::span<const int64_t> SolveRanges(const core::Payload& task) {
+  if (task.keys.size() < kTaskHeaderKeys) return {};
+  return std::span<const int64_t>(task.keys).subspan(kTaskHeaderKeys,
+                                                     static_cast<size_t>(2 * task.keys[0]));
+}
+
+int64_t RowsIn(std::span<const int64_t> ranges) {
   int64_t rows = 0;
-  for (size_t k = 0; k + 1 < task.keys.size(); k += 2) rows += task.keys[k + 1] - task.keys[k];
+  for (size_t k = 0; k + 1 < ranges.size(); k += 2) rows += ranges[k + 1] - ranges[k];
   return rows;
+}
+
+// The boundaries of the balancer's first split of `work` over `parts` equally fast workers.
+std::vector<int64_t> FirstSplit(const core::LoadBalancerOptions& options,
+                                std::span<const int64_t> work, int parts) {
+  core::LoadBalancer balancer(options);
+  const std::vector<double> equal(static_cast<size_t>(parts), 1.0);
+  balancer.Reset(work, equal);
+  return {balancer.boundaries().begin(), balancer.boundaries().end()};
 }
 
 }  // namespace
@@ -81,6 +98,17 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
       .mode = params_.balance, .row_overhead = static_cast<double>(params_.rank) / 3 + 2};
   user_balancer_ = core::LoadBalancer(balance);
   item_balancer_ = core::LoadBalancer(balance);
+  // The shards are the split the balancer starts from, so that at the start every worker holds
+  // exactly the rows it is given and no ratings move.
+  user_blocks_ = FirstSplit(balance, user_work_, num_shards);
+  item_blocks_ = FirstSplit(balance, item_work_, num_shards);
+  user_holdings_.Reset(train_.by_user.rows);
+  item_holdings_.Reset(train_.by_item.rows);
+  member_shards_.clear();
+  needed_ = {};
+  column_mark_.clear();
+  factor_rows_sent_ = 0;
+  ratings_sent_ = 0;
   speeds_ = {core::WorkerSpeeds(), core::WorkerSpeeds()};
   seconds_per_unit_.clear();
   can_work_.clear();
@@ -101,17 +129,77 @@ absl::StatusOr<std::string> MfSchedulerApp::ShardBytes(int shard) const {
     return absl::OutOfRangeError(
         absl::StrCat("mf shard ", shard, " does not exist; the job has ", num_shards_));
   }
-  return EncodeRatings(train_.by_user);
+  return EncodeShard(train_.by_user, user_blocks_[shard], user_blocks_[shard + 1], train_.by_item,
+                     item_blocks_[shard], item_blocks_[shard + 1]);
 }
 
 void MfSchedulerApp::ShardInit(int shard, core::Payload* init) const {
   init->clear();
-  init->op = kInitFactors;
+  init->op = kInitShard;
   init->keys = {train_.by_user.rows, train_.by_item.rows, params_.rank};
-  init->values.reserve(w_.size() + h_.size() + 1);
-  init->values.insert(init->values.end(), w_.begin(), w_.end());
-  init->values.insert(init->values.end(), h_.begin(), h_.end());
-  init->values.push_back(static_cast<double>(pulls_));
+}
+
+void MfSchedulerApp::SyncMembers(std::span<const core::WorkerView> workers) {
+  auto add_blocks = [&](uint64_t member, int shard) {
+    user_holdings_.AddRange(member, user_blocks_[shard], user_blocks_[shard + 1]);
+    item_holdings_.AddRange(member, item_blocks_[shard], item_blocks_[shard + 1]);
+  };
+  std::vector<uint64_t> live;
+  for (const core::WorkerView& view : workers) {
+    live.push_back(view.member);
+    auto known = member_shards_.find(view.member);
+    if (known == member_shards_.end()) {
+      user_holdings_.AddMember(view.member);
+      item_holdings_.AddMember(view.member);
+      for (int shard : view.shards) add_blocks(view.member, shard);
+      member_shards_[view.member] = view.shards;
+      continue;
+    }
+    if (known->second == view.shards) continue;
+    // The worker dropped shards before adding any (the engine sends drops first).
+    for (int shard : known->second) {
+      if (std::find(view.shards.begin(), view.shards.end(), shard) != view.shards.end()) continue;
+      user_holdings_.DropRange(view.member, user_blocks_[shard], user_blocks_[shard + 1]);
+      item_holdings_.DropRange(view.member, item_blocks_[shard], item_blocks_[shard + 1]);
+    }
+    for (int shard : view.shards) {
+      if (std::find(known->second.begin(), known->second.end(), shard) != known->second.end()) {
+        continue;
+      }
+      add_blocks(view.member, shard);
+    }
+    known->second = view.shards;
+  }
+  if (member_shards_.size() != live.size()) {
+    absl::erase_if(member_shards_, [&](const auto& entry) {
+      return std::find(live.begin(), live.end(), entry.first) == live.end();
+    });
+    user_holdings_.RetainOnly(live);
+    item_holdings_.RetainOnly(live);
+  }
+}
+
+void MfSchedulerApp::WriteWorkerTask(bool users, size_t w, const core::WorkerView& view,
+                                     int64_t begin, int64_t end, core::Payload* task) {
+  const RatingsCsr& m = users ? train_.by_user : train_.by_item;
+  RowHoldings& holdings = users ? user_holdings_ : item_holdings_;
+  drop_.clear();
+  add_.clear();
+  holdings.MoveTo(view.member, begin, end, &drop_, &add_);
+  std::vector<NeededRows>& needed = needed_[users ? 0 : 1];
+  if (needed.size() <= w) needed.resize(w + 1);
+  NeededRows& rows = needed[w];
+  if (rows.member != view.member || rows.begin != begin || rows.end != end) {
+    ColumnsOfRows(m, begin, end, ++column_stamp_, &column_mark_, &rows.ids);
+    rows.member = view.member;
+    rows.begin = begin;
+    rows.end = end;
+  }
+  const int64_t solve[2] = {begin, end};
+  WriteTask(begin < end ? std::span<const int64_t>(solve) : std::span<const int64_t>(), drop_, add_,
+            m, rows.ids, users ? h_ : w_, params_.rank, task);
+  factor_rows_sent_ += static_cast<int64_t>(rows.ids.size());
+  for (size_t p = 0; p < add_.size(); p += 2) ratings_sent_ += m.ptr[add_[p + 1]] - m.ptr[add_[p]];
 }
 
 void MfSchedulerApp::ResetBalancers() {
@@ -157,15 +245,17 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
   } else {
     rows_moved_ = balancer.Rebalance(seconds_per_unit_);
   }
+  SyncMembers(workers);
+  factor_rows_sent_ = 0;
+  ratings_sent_ = 0;
   const std::span<const int64_t> bounds = balancer.boundaries();
   for (size_t w = 0; w < n; ++w) {
     core::Payload& task = plan->tasks[w];
     task.clear();
     task.op = users ? kUpdateUsers : kUpdateItems;
-    if (bounds[w] < bounds[w + 1]) {
-      task.keys.push_back(bounds[w]);
-      task.keys.push_back(bounds[w + 1]);
-    }
+    // A worker without shards has no job state to take a task with; it gets no rows.
+    if (!can_work_[w]) continue;
+    WriteWorkerTask(users, w, workers[w], bounds[w], bounds[w + 1], &task);
   }
 }
 
@@ -185,15 +275,14 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
   std::vector<double>& target = users ? w_ : h_;
   const int64_t total_rows = users ? train_.by_user.rows : train_.by_item.rows;
 
-  cache_update->clear();
-  cache_update->op = users ? kSetUserRows : kSetItemRows;
+  cache_update->clear();  // factor rows travel with the next tasks, to the workers needing them
   double squared_error = 0;
   double ratings = 0;
   int64_t rows_done = 0;
   for (size_t w = 0; w < partials.size(); ++w) {
-    const core::Payload& task = plan.tasks[w];
+    const std::span<const int64_t> ranges = SolveRanges(plan.tasks[w]);
     const std::vector<double>& values = partials[w].values;
-    const int64_t rows = TaskRows(task);
+    const int64_t rows = RowsIn(ranges);
     const size_t expected = static_cast<size_t>(rows * k + 2);
     if (rows == 0 && values.empty()) continue;  // a worker without rows (or data) sends nothing
     if (values.size() != expected) {
@@ -201,15 +290,11 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
                                               " values for ", rows, " rows, expected ", expected));
     }
     size_t offset = 0;
-    for (size_t p = 0; p + 1 < task.keys.size(); p += 2) {
-      const int64_t begin = task.keys[p];
-      const int64_t end = task.keys[p + 1];
+    for (size_t p = 0; p + 1 < ranges.size(); p += 2) {
+      const int64_t begin = ranges[p];
+      const int64_t end = ranges[p + 1];
       const size_t count = static_cast<size_t>((end - begin) * k);
       std::copy_n(values.begin() + offset, count, target.begin() + begin * k);
-      cache_update->keys.push_back(begin);
-      cache_update->keys.push_back(end);
-      cache_update->values.insert(cache_update->values.end(), values.begin() + offset,
-                                  values.begin() + offset + count);
       offset += count;
     }
     squared_error += values[rows * k];
@@ -223,7 +308,6 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
                                             " ratings"));
   }
   ++pulls_;
-  cache_update->values.push_back(static_cast<double>(pulls_));
 
   train_rmse_ = std::sqrt(squared_error / static_cast<double>(nnz));
   objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
@@ -280,6 +364,8 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"test_ratings", static_cast<double>(test_.size())});
   out->push_back({"test_unknown_entries", static_cast<double>(test_.unknown)});
   out->push_back({"rows_moved", static_cast<double>(rows_moved_)});
+  out->push_back({"ratings_sent", static_cast<double>(ratings_sent_)});
+  out->push_back({"factor_rows_sent", static_cast<double>(factor_rows_sent_)});
   if (pulls_ > 0) {
     out->push_back({"seconds_per_round", elapsed_seconds_ / static_cast<double>(pulls_)});
     out->push_back({"round_seconds", last_round_seconds_});

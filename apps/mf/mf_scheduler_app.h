@@ -1,7 +1,8 @@
-// The scheduler half of the MF app: owns the ratings (for row costs, shards and test RMSE), the
-// factors W and H (the truth), and the load balancing. Each round updates every row of one
-// factor (W on even rounds, H on odd), split into one contiguous row range per worker by
-// core::LoadBalancer; Pull writes the workers' new rows into the model and broadcasts them.
+// The scheduler half of the MF app: owns the ratings (for row costs, shards, row transfers and
+// test RMSE), the factors W and H (the truth), and the load balancing. Each round updates every
+// row of one factor (W on even rounds, H on odd), split into one contiguous row range per worker
+// by core::LoadBalancer; each task carries the ratings of rows newly given to the worker and the
+// other factor's rows its ratings touch; Pull writes the workers' new rows into the model.
 // Protocol: apps/mf/mf_protocol.h. Not thread-safe: every call comes from the job's runner thread.
 #pragma once
 
@@ -14,10 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "apps/mf/mf_params.h"
 #include "apps/mf/ratings.h"
+#include "apps/mf/row_holdings.h"
 #include "core/app.h"
 #include "core/load_balancer.h"
 
@@ -34,7 +37,7 @@ class MfSchedulerApp final : public core::SchedulerApp {
 
   absl::Status Prepare(const core::JobSpec& spec, int num_shards) override;
   int num_shards() const override { return num_shards_; }
-  // Every shard is the whole training matrix (see mf_protocol.h), encoded on demand.
+  // Shard s: user block s and item block s (the first split over num_shards workers).
   absl::StatusOr<std::string> ShardBytes(int shard) const override;
   void ShardInit(int shard, core::Payload* init) const override;
   // Round t+1 (the other factor) needs round t's rows: nothing to overlap.
@@ -49,7 +52,7 @@ class MfSchedulerApp final : public core::SchedulerApp {
   // form that reads back exactly.
   absl::Status WriteModel(std::ostream& out) const override;
 
-  // The factors, the model version and the convergence state; the balancers start over (they
+  // The factors, the round count and the convergence state; the balancers start over (they
   // re-learn the workers' speeds within a few rounds).
   bool supports_checkpoints() const override { return true; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
@@ -69,6 +72,13 @@ class MfSchedulerApp final : public core::SchedulerApp {
  private:
   void ResetBalancers();
   void RecordBusy(std::span<const core::Partial> partials);
+  // Brings the holdings up to date with the workers' shards: a new member holds its shards'
+  // blocks; a known one gains or loses the blocks of shards added or dropped since.
+  void SyncMembers(std::span<const core::WorkerView> workers);
+  // Fills worker w's task for the phase: its rows, the transfers that make it hold exactly them,
+  // and the other factor's rows they need.
+  void WriteWorkerTask(bool users, size_t w, const core::WorkerView& view, int64_t begin,
+                       int64_t end, core::Payload* task);
 
   MfParams params_;
   // True when the job left max_rounds to the app's default: the app then stops the job itself.
@@ -80,6 +90,28 @@ class MfSchedulerApp final : public core::SchedulerApp {
   TestRatings test_;
   std::vector<int64_t> user_work_;  // ratings per user: the balancer's row work
   std::vector<int64_t> item_work_;
+  std::vector<int64_t> user_blocks_;  // shard s holds users [user_blocks_[s], user_blocks_[s+1])
+  std::vector<int64_t> item_blocks_;
+
+  // What each worker holds, by member number, and the shards it held at the last Schedule.
+  RowHoldings user_holdings_;
+  RowHoldings item_holdings_;
+  absl::flat_hash_map<uint64_t, std::vector<int>> member_shards_;
+  // Per phase and worker: the other factor's rows needed by its range, kept while the range
+  // (and member) stays the same.
+  struct NeededRows {
+    uint64_t member = 0;
+    int64_t begin = -1;
+    int64_t end = -1;
+    std::vector<int32_t> ids;
+  };
+  std::array<std::vector<NeededRows>, 2> needed_;
+  std::vector<int64_t> column_mark_;  // scratch of ColumnsOfRows
+  int64_t column_stamp_ = 0;
+  std::vector<int64_t> drop_;  // scratch
+  std::vector<int64_t> add_;
+  int64_t factor_rows_sent_ = 0;  // last round, all workers
+  int64_t ratings_sent_ = 0;      // last round: ratings of rows moved to a new worker
 
   // The model.
   std::vector<double> w_;
@@ -94,7 +126,7 @@ class MfSchedulerApp final : public core::SchedulerApp {
   std::vector<double> seconds_per_unit_;  // of this phase; infinite for a worker holding no shard
   std::vector<bool> can_work_;            // at the last Schedule; a change re-splits from scratch
 
-  int64_t pulls_ = 0;  // also the model version sent with cache updates
+  int64_t pulls_ = 0;
   double train_rmse_ = 0;
   double test_rmse_ = 0;
   double objective_ = 0;

@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "apps/mf/mf_params.h"
 #include "apps/mf/mf_protocol.h"
+#include "apps/mf/mf_shard.h"
+#include "apps/mf/mf_task.h"
 
 namespace strads::mf {
 
@@ -24,76 +26,46 @@ absl::Status MfWorkerApp::AddShard(int shard, std::string_view bytes, const core
   if (!solver_.has_value()) {
     return absl::FailedPreconditionError("mf worker: shard before Configure");
   }
-  // Every shard is the whole matrix: decode it once.
-  if (shards_.empty()) {
-    absl::StatusOr<RatingsCsr> matrix = DecodeRatings(bytes);
-    if (!matrix.ok()) return matrix.status();
-    by_user_ = *std::move(matrix);
-    by_item_ = Transpose(by_user_);
+  absl::StatusOr<MfShard> decoded = DecodeShard(bytes);
+  if (!decoded.ok()) return decoded.status();
+  if (init.op != kInitShard || init.keys.size() != 3 || init.keys[0] != decoded->users ||
+      init.keys[1] != decoded->items || init.keys[2] != rank_ || !init.values.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("mf shard ", shard, ": init (op ", init.op, ", ",
+                                                   init.keys.size(), " keys) does not describe ",
+                                                   decoded->users, " users, ", decoded->items,
+                                                   " items, rank ", rank_));
   }
-  const int64_t users = by_user_.rows;
-  const int64_t items = by_user_.cols;
-  if (init.op != kInitFactors || init.keys.size() != 3 || init.keys[0] != users ||
-      init.keys[1] != items || init.keys[2] != rank_ ||
-      init.values.size() != static_cast<size_t>((users + items) * rank_ + 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "mf shard ", shard, ": malformed init (op ", init.op, ", ", init.keys.size(), " keys, ",
-        init.values.size(), " values) for ", users, " users, ", items, " items, rank ", rank_));
+  if (users_ < 0) {
+    users_ = decoded->users;
+    items_ = decoded->items;
+    by_user_.Reset(users_);
+    by_item_.Reset(items_);
+    w_.assign(static_cast<size_t>(users_ * rank_), 0.0);
+    h_.assign(static_cast<size_t>(items_ * rank_), 0.0);
+  } else if (decoded->users != users_ || decoded->items != items_) {
+    return absl::InvalidArgumentError(absl::StrCat("mf shard ", shard, " is of a ", decoded->users,
+                                                   " x ", decoded->items, " matrix, not ", users_,
+                                                   " x ", items_));
   }
-  const auto w_end = init.values.begin() + users * rank_;
-  w_.assign(init.values.begin(), w_end);
-  h_.assign(w_end, init.values.end() - 1);
-  version_ = static_cast<int64_t>(init.values.back());
-  shards_.insert(shard);
+  by_user_.AddBlock(decoded->by_user);
+  by_item_.AddBlock(decoded->by_item);
+  shards_[shard] = Blocks{{decoded->by_user.begin, decoded->by_user.end()},
+                          {decoded->by_item.begin, decoded->by_item.end()}};
   return absl::OkStatus();
 }
 
 void MfWorkerApp::DropShard(int shard) {
-  shards_.erase(shard);
-  if (!shards_.empty()) return;
-  by_user_ = RatingsCsr();
-  by_item_ = RatingsCsr();
-  w_.clear();
-  h_.clear();
+  auto it = shards_.find(shard);
+  if (it == shards_.end()) return;
+  by_user_.DropRange(it->second.users.first, it->second.users.second);
+  by_item_.DropRange(it->second.items.first, it->second.items.second);
+  shards_.erase(it);
 }
 
 absl::Status MfWorkerApp::Apply(const core::Payload& update) {
   if (update.empty()) return absl::OkStatus();
-  const bool users = update.op == kSetUserRows;
-  if ((!users && update.op != kSetItemRows) || update.keys.size() % 2 != 0 ||
-      update.values.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("mf worker: malformed cache update (op ",
-                                                   update.op, ", ", update.keys.size(), " keys, ",
-                                                   update.values.size(), " values)"));
-  }
-  if (shards_.empty()) return absl::OkStatus();  // nothing held, nothing to keep current
-  const int64_t version = static_cast<int64_t>(update.values.back());
-  if (version <= version_) return absl::OkStatus();
-  if (version != version_ + 1) {
-    return absl::FailedPreconditionError(absl::StrCat("mf worker: factors reflect model version ",
-                                                      version_, " but the update is for version ",
-                                                      version, "; the shard must be re-sent"));
-  }
-  std::vector<double>& target = users ? w_ : h_;
-  const int64_t rows = users ? by_user_.rows : by_item_.rows;
-  size_t offset = 0;
-  for (size_t p = 0; p < update.keys.size(); p += 2) {
-    const int64_t begin = update.keys[p];
-    const int64_t end = update.keys[p + 1];
-    const size_t count = static_cast<size_t>((end - begin) * rank_);
-    if (begin < 0 || end < begin || end > rows || offset + count + 1 > update.values.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("mf worker: update range [", begin, ", ", end,
-                                                     ") does not fit ", rows, " rows"));
-    }
-    std::copy_n(update.values.begin() + offset, count, target.begin() + begin * rank_);
-    offset += count;
-  }
-  if (offset + 1 != update.values.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("mf worker: update has ", update.values.size(),
-                                                   " values for ", offset / rank_, " rows"));
-  }
-  version_ = version;
-  return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("mf worker: unexpected cache update (op ", update.op, ")"));
 }
 
 absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
@@ -103,38 +75,57 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
   if (!users && task.op != kUpdateItems) {
     return absl::InvalidArgumentError(absl::StrCat("mf worker: unknown task op ", task.op));
   }
-  if (task.keys.size() % 2 != 0) {
-    return absl::InvalidArgumentError("mf worker: task keys are not [begin, end) pairs");
-  }
-  if (shards_.empty()) {
+  if (users_ < 0) {
     if (task.keys.empty()) return absl::OkStatus();
-    return absl::FailedPreconditionError("mf worker: rows scheduled on a worker holding no data");
+    return absl::FailedPreconditionError("mf worker: a task before any shard");
   }
-  const RatingsCsr& m = users ? by_user_ : by_item_;
-  const std::vector<double>& other = users ? h_ : w_;
-  int64_t rows = 0;
-  for (size_t p = 0; p < task.keys.size(); p += 2) {
-    const int64_t begin = task.keys[p];
-    const int64_t end = task.keys[p + 1];
-    if (begin < 0 || end < begin || end > m.rows) {
-      return absl::InvalidArgumentError(absl::StrCat("mf worker: task range [", begin, ", ", end,
-                                                     ") does not fit ", m.rows, " rows"));
+  HeldRows& held = users ? by_user_ : by_item_;
+  std::vector<double>& other = users ? h_ : w_;
+  const int64_t other_rows = users ? items_ : users_;
+  absl::StatusOr<MfTaskView> view = ParseTask(task, rank_, held.rows(), other_rows);
+  if (!view.ok()) return view.status();
+
+  for (size_t p = 0; p < view->drop.size(); p += 2)
+    held.DropRange(view->drop[p], view->drop[p + 1]);
+  size_t row_index = 0;
+  size_t offset = 0;
+  for (size_t p = 0; p < view->add.size(); p += 2) {
+    for (int64_t r = view->add[p]; r < view->add[p + 1]; ++r) {
+      const size_t length = static_cast<size_t>(view->add_lengths[row_index++]);
+      held.Add(r, view->add_cols.subspan(offset, length),
+               view->add_ratings.subspan(offset, length));
+      offset += length;
     }
-    rows += end - begin;
+  }
+  for (size_t k = 0; k < view->factor_ids.size(); ++k) {
+    std::copy_n(view->factor_rows.begin() + static_cast<std::ptrdiff_t>(k * rank_), rank_,
+                other.begin() + view->factor_ids[k] * rank_);
+  }
+
+  int64_t rows = 0;
+  for (size_t p = 0; p < view->solve.size(); p += 2) {
+    for (int64_t r = view->solve[p]; r < view->solve[p + 1]; ++r) {
+      if (!held.Has(r)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("mf worker: ", users ? "user" : "item", " row ", r,
+                         " was scheduled here but its ratings were never sent to this worker"));
+      }
+    }
+    rows += view->solve[p + 1] - view->solve[p];
   }
   out->values.resize(static_cast<size_t>(rows * rank_ + 2));
   double* row_out = out->values.data();
   double squared_error = 0;
   int64_t ratings = 0;
-  for (size_t p = 0; p < task.keys.size(); p += 2) {
-    for (int64_t r = task.keys[p]; r < task.keys[p + 1]; ++r) {
-      squared_error += solver_->Solve(m.RowIdx(r), m.RowValues(r), other.data(), row_out);
-      ratings += m.RowNnz(r);
+  for (size_t p = 0; p < view->solve.size(); p += 2) {
+    for (int64_t r = view->solve[p]; r < view->solve[p + 1]; ++r) {
+      squared_error += solver_->Solve(held.Cols(r), held.Ratings(r), other.data(), row_out);
+      ratings += static_cast<int64_t>(held.Cols(r).size());
       row_out += rank_;
     }
   }
-  out->values[rows * rank_] = squared_error;
-  out->values[rows * rank_ + 1] = static_cast<double>(ratings);
+  out->values[static_cast<size_t>(rows * rank_)] = squared_error;
+  out->values[static_cast<size_t>(rows * rank_ + 1)] = static_cast<double>(ratings);
   out->work_units = ratings;
   return absl::OkStatus();
 }

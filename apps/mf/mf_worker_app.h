@@ -1,18 +1,19 @@
-// The worker half of the MF app: holds the whole training matrix (by user and by item; every
-// shard is the same matrix, kept once) and its copies of W and H, solves the rows it is
-// scheduled against the other factor, and copies the scheduler's new rows into its factors.
+// The worker half of the MF app: holds the ratings of the rows it is given (users by user, items
+// by item: its shards' blocks plus rows moved to it since), solves the rows it is scheduled
+// against the other factor's rows that arrive with the task, and reports the new rows.
 // Protocol: apps/mf/mf_protocol.h. Not thread-safe: the worker runtime calls it from one thread.
 #pragma once
 
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "apps/mf/held_rows.h"
 #include "apps/mf/mf_math.h"
-#include "apps/mf/ratings.h"
 #include "core/app.h"
 
 namespace strads::mf {
@@ -21,25 +22,35 @@ class MfWorkerApp final : public core::WorkerApp {
  public:
   absl::Status Configure(const core::JobSpec& spec) override;
   absl::Status AddShard(int shard, std::string_view bytes, const core::Payload& init) override;
+  // Drops the rows of the shard's blocks (wherever they came from), as the scheduler expects.
   void DropShard(int shard) override;
-  // Refuses an update that skips a model version (rows would be solved against a stale factor);
-  // one the factors already reflect (their init was newer) is skipped.
+  // MF sends no cache updates (factor rows travel with tasks): refuses a non-empty one.
   absl::Status Apply(const core::Payload& update) override;
-  // Allocation-free once `out` has grown.
+  // Applies the task's drops and adds, then solves. Refuses to solve a row it does not hold.
+  // Allocation-free once `out` and the factor buffers have grown, when no rows move.
   absl::Status Push(const core::Payload& task, core::Partial* out) override;
 
-  int num_shards() const { return static_cast<int>(shards_.size()); }
+  const HeldRows& users() const { return by_user_; }
+  const HeldRows& items() const { return by_item_; }
 
  private:
+  struct Blocks {
+    std::pair<int64_t, int64_t> users;
+    std::pair<int64_t, int64_t> items;
+  };
+
   int64_t rank_ = 0;
   double lambda_ = 0;
   std::optional<RowSolver> solver_;
-  std::set<int> shards_;
-  RatingsCsr by_user_;
-  RatingsCsr by_item_;
+  int64_t users_ = -1;  // dimensions of the job's matrix, known from the first shard
+  int64_t items_ = -1;
+  absl::flat_hash_map<int, Blocks> shards_;
+  HeldRows by_user_;
+  HeldRows by_item_;
+  // The other factor's rows as last received, at their dense index (rows not carried by the
+  // current task are stale and never read: the task carries every row its ratings touch).
   std::vector<double> w_;
   std::vector<double> h_;
-  int64_t version_ = 0;  // the model version the factors reflect
 };
 
 }  // namespace strads::mf

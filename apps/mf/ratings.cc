@@ -13,7 +13,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "apps/mf/mf_protocol.h"
 
 namespace strads::mf {
 namespace {
@@ -222,20 +221,6 @@ void OrderIds(IdMap& map, std::vector<int32_t>* renumber) {
   for (int64_t k = 0; k < n; ++k) map.index.emplace(map.names[k], static_cast<int32_t>(k));
 }
 
-template <typename T>
-void AppendRaw(std::string* out, const T* data, size_t count) {
-  out->append(reinterpret_cast<const char*>(data), count * sizeof(T));
-}
-
-template <typename T>
-bool ReadRaw(std::string_view* in, T* data, size_t count) {
-  const size_t bytes = count * sizeof(T);
-  if (in->size() < bytes) return false;
-  if (bytes > 0) std::memcpy(data, in->data(), bytes);
-  in->remove_prefix(bytes);
-  return true;
-}
-
 }  // namespace
 
 int32_t IdMap::Find(absl::string_view name) const {
@@ -334,55 +319,6 @@ absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const Train
                                          });
   if (!status.ok()) return status;
   return test;
-}
-
-std::string EncodeRatings(const RatingsCsr& m) {
-  std::string out;
-  out.reserve(sizeof(kShardMagic) + 3 * sizeof(int64_t) + m.ptr.size() * sizeof(int64_t) +
-              m.idx.size() * (sizeof(int32_t) + sizeof(double)));
-  out.append(kShardMagic, sizeof(kShardMagic));
-  const int64_t header[3] = {m.rows, m.cols, m.nnz()};
-  AppendRaw(&out, header, 3);
-  AppendRaw(&out, m.ptr.data(), m.ptr.size());
-  AppendRaw(&out, m.idx.data(), m.idx.size());
-  AppendRaw(&out, m.values.data(), m.values.size());
-  return out;
-}
-
-absl::StatusOr<RatingsCsr> DecodeRatings(std::string_view bytes) {
-  auto corrupt = [](const std::string& why) {
-    return absl::DataLossError(absl::StrCat("mf shard is corrupt: ", why));
-  };
-  if (bytes.size() < sizeof(kShardMagic) ||
-      std::memcmp(bytes.data(), kShardMagic, sizeof(kShardMagic)) != 0) {
-    return corrupt("not an mf ratings shard (bad magic)");
-  }
-  bytes.remove_prefix(sizeof(kShardMagic));
-  int64_t header[3];
-  if (!ReadRaw(&bytes, header, 3)) return corrupt("truncated header");
-  RatingsCsr m;
-  m.rows = header[0];
-  m.cols = header[1];
-  const int64_t nnz = header[2];
-  if (m.rows < 0 || m.cols < 0 || m.cols > std::numeric_limits<int32_t>::max() || nnz < 0 ||
-      static_cast<uint64_t>(bytes.size()) !=
-          (m.rows + 1) * sizeof(int64_t) + nnz * (sizeof(int32_t) + sizeof(double))) {
-    return corrupt("sizes do not match the payload");
-  }
-  m.ptr.resize(m.rows + 1);
-  m.idx.resize(nnz);
-  m.values.resize(nnz);
-  ReadRaw(&bytes, m.ptr.data(), m.ptr.size());
-  ReadRaw(&bytes, m.idx.data(), m.idx.size());
-  ReadRaw(&bytes, m.values.data(), m.values.size());
-  if (m.ptr[0] != 0 || m.ptr[m.rows] != nnz) return corrupt("row pointers out of range");
-  for (int64_t r = 0; r < m.rows; ++r) {
-    if (m.ptr[r + 1] < m.ptr[r]) return corrupt("row pointers decrease");
-  }
-  for (int32_t c : m.idx) {
-    if (c < 0 || c >= m.cols) return corrupt("column index out of range");
-  }
-  return m;
 }
 
 }  // namespace strads::mf

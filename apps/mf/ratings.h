@@ -81,8 +81,4 @@ absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path);
 // an empty test set.
 absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const TrainingRatings& train);
 
-// The shard: the whole training matrix by user (dense indices), self-describing and checked.
-std::string EncodeRatings(const RatingsCsr& by_user);
-absl::StatusOr<RatingsCsr> DecodeRatings(std::string_view bytes);
-
 }  // namespace strads::mf

@@ -170,24 +170,6 @@ TEST(ReadTestRatings, CountsAndSkipsUnknownIdsAndAllowsAnEmptyFile) {
   EXPECT_NE(bad.message().find("bad_test.txt line 1"), std::string::npos) << bad;
 }
 
-TEST(RatingsShard, RoundTripsAndRefusesCorruptBytes) {
-  absl::StatusOr<TrainingRatings> train =
-      ReadTrainingRatings(WriteFile("shard.txt", "1 1 5\n1 2 4\n2 1 3\n4 3 -1\n"));
-  ASSERT_TRUE(train.ok()) << train.status();
-  const std::string bytes = EncodeRatings(train->by_user);
-  absl::StatusOr<RatingsCsr> decoded = DecodeRatings(bytes);
-  ASSERT_TRUE(decoded.ok()) << decoded.status();
-  EXPECT_EQ(decoded->rows, train->by_user.rows);
-  EXPECT_EQ(decoded->cols, train->by_user.cols);
-  EXPECT_EQ(decoded->ptr, train->by_user.ptr);
-  EXPECT_EQ(decoded->idx, train->by_user.idx);
-  EXPECT_EQ(decoded->values, train->by_user.values);
-
-  EXPECT_EQ(DecodeRatings(bytes.substr(0, bytes.size() - 1)).status().code(),
-            absl::StatusCode::kDataLoss);
-  EXPECT_EQ(DecodeRatings("lasso shard").status().code(), absl::StatusCode::kDataLoss);
-}
-
 TEST(MfGenerator, IsSeededSkewedAndReadsBack) {
   MfProblemOptions options{.users = 300,
                            .items = 200,

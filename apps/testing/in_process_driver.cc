@@ -50,6 +50,8 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
     if (absl::Status status = scheduler.RestoreCheckpoint(state); !status.ok()) return status;
   }
   std::vector<core::WorkerView> views(k);
+  uint64_t next_member = 1;
+  for (core::WorkerView& view : views) view.member = next_member++;
   for (int shard = 0; shard < scheduler.num_shards(); ++shard) {
     views[shard % k].shards.push_back(shard);
   }
@@ -78,20 +80,26 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
   plan_round(round, &plan);
   while (true) {
     if (round == options.replace_worker_at_round) {
+      // As in the engine, the loss is noticed after the round's tasks went out: the survivors
+      // have applied the pending update and their tasks (whose partials are then discarded).
+      for (int w = 1; w < k; ++w) {
+        if (absl::Status status = workers[w]->Apply(pending); !status.ok()) return status;
+        if (absl::Status status = workers[w]->Push(plan.tasks[w], &partials[w]); !status.ok()) {
+          return status;
+        }
+      }
+      pending.clear();
       workers[0] = make_worker();
+      views[0].member = next_member++;
       if (absl::Status status = LoadShards(scheduler, spec, *workers[0], views[0].shards);
           !status.ok()) {
         return status;
       }
+      plan_round(round, &plan);  // as the engine does: the round is planned again
     }
     for (int w = 0; w < k; ++w) {
       const auto start = std::chrono::steady_clock::now();
-      // A replacement's ShardInit already includes the pending update, so (as in the engine) it
-      // is not sent to it.
-      const bool replaced = round == options.replace_worker_at_round && w == 0;
-      if (!replaced) {
-        if (absl::Status status = workers[w]->Apply(pending); !status.ok()) return status;
-      }
+      if (absl::Status status = workers[w]->Apply(pending); !status.ok()) return status;
       if (absl::Status status = workers[w]->Push(plan.tasks[w], &partials[w]); !status.ok()) {
         return status;
       }

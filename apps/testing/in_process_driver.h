@@ -24,9 +24,10 @@ struct InProcessOptions {
   int shards_per_worker = 1;  // shard s goes to worker s % num_workers
   // Safety stop besides the app's own outcome and spec.max_rounds (0 = none).
   int64_t max_rounds = 0;
-  // At the start of this round (if >= 0), worker 0 is replaced by a fresh WorkerApp that gets its
-  // shards from ShardBytes + ShardInit, as after a worker loss; the pending update is not
-  // resent to it (exactly as the engine does).
+  // At this round (if >= 0), worker 0 is lost after the round's tasks went out (the others apply
+  // theirs), and replaced by a fresh WorkerApp that gets its shards from ShardBytes + ShardInit
+  // (which reflect the pending update); then the round is planned again and run, as the engine
+  // does.
   int64_t replace_worker_at_round = -1;
   // When set, restored into the scheduler right after Prepare (as a resumed job), and the first
   // round is numbered `first_round`.
