@@ -29,6 +29,8 @@ struct Run {
   double seconds = 0;
   double test_rmse = 0;
   double busy_spread_avg = 0;
+  double factor_share = 0;   // factor rows sent / a broadcast to every worker
+  double ratings_moved = 0;  // ratings sent with rows moved between workers
   std::string state;
 };
 
@@ -73,6 +75,8 @@ Run RunOne(const std::string& train, const std::string& test, const std::string&
   run.seconds = status->seconds();
   run.test_rmse = Metric(*status, "test_rmse");
   run.busy_spread_avg = Metric(*status, "busy_spread_avg");
+  run.factor_share = Metric(*status, "factor_rows_sent_share");
+  run.ratings_moved = Metric(*status, "ratings_sent_total");
   return run;
 }
 
@@ -90,6 +94,7 @@ int main(int argc, char** argv) {
   int rank = 10;
   int rounds = 20;
   double slow_delay_ns = 100;
+  std::vector<int> worker_counts = {2, 4};
   cli.add_option("--users", problem.users)->capture_default_str();
   cli.add_option("--items", problem.items)->capture_default_str();
   cli.add_option("--ratings", problem.ratings)->capture_default_str();
@@ -98,6 +103,7 @@ int main(int argc, char** argv) {
   cli.add_option("--rounds", rounds, "rounds to the target (half-sweeps)")->capture_default_str();
   cli.add_option("--slow-delay-ns", slow_delay_ns, "extra ns per rating on the slow worker")
       ->capture_default_str();
+  cli.add_option("--workers", worker_counts, "worker counts to run")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
 
   absl::StatusOr<strads::mf::MfProblem> generated = strads::mf::GenerateMfProblem(problem);
@@ -122,19 +128,20 @@ int main(int argc, char** argv) {
 
   const Run calibration = RunOne(train, test, "dynamic", 2, false, 0, rounds, rank);
   std::printf("target test RMSE (after %d rounds): %.6f\n\n", rounds, calibration.test_rmse);
-  std::printf("%-8s %7s %-5s %-10s %9s %10s %12s %16s\n", "balance", "workers", "slow", "outcome",
-              "seconds", "test_rmse", "busy_spread", "static/dynamic");
-  for (int workers : {2, 4}) {
+  std::printf("%-8s %7s %-5s %-10s %9s %10s %12s %13s %13s %16s\n", "balance", "workers", "slow",
+              "outcome", "seconds", "test_rmse", "busy_spread", "factor_share", "ratings_moved",
+              "static/dynamic");
+  for (int workers : worker_counts) {
     for (bool slow : {false, true}) {
       const Run dynamic =
           RunOne(train, test, "dynamic", workers, slow, slow_delay_ns, rounds, rank);
       const Run fixed = RunOne(train, test, "static", workers, slow, slow_delay_ns, rounds, rank);
       for (const Run* run : {&dynamic, &fixed}) {
         const bool reached = std::abs(run->test_rmse - calibration.test_rmse) <= 1e-9;
-        std::printf("%-8s %7d %-5s %-10s %9.2f %10.6f %12.3f %16s\n", run->balance.c_str(),
-                    run->workers, run->slow ? "yes" : "no",
+        std::printf("%-8s %7d %-5s %-10s %9.2f %10.6f %12.3f %13.3f %13.0f %16s\n",
+                    run->balance.c_str(), run->workers, run->slow ? "yes" : "no",
                     reached ? "reached" : run->state.c_str(), run->seconds, run->test_rmse,
-                    run->busy_spread_avg,
+                    run->busy_spread_avg, run->factor_share, run->ratings_moved,
                     run == &fixed ? absl::StrFormat("%.2f", fixed.seconds / dynamic.seconds).c_str()
                                   : "1.00");
       }

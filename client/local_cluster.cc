@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace strads::client {
 
@@ -30,6 +32,13 @@ absl::Status LocalCluster::Start() {
     AddWorker(i < static_cast<int>(options_.test_delay_ns_per_unit.size())
                   ? options_.test_delay_ns_per_unit[i]
                   : 0.0);
+    // One at a time, so worker i is the i-th to connect and, as jobs claim workers in that
+    // order, gets the i-th share of a job's rows: tests and benchmarks that slow one worker
+    // know which rows it has.
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (server_->pool().ConnectedCount() < i + 1 && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
   }
   return absl::OkStatus();
 }

@@ -14,6 +14,7 @@ std::string WorkerPool::Register(const std::string& name) {
   std::string id = absl::StrCat("w", next_id_++);
   auto worker = std::make_unique<Worker>();
   worker->id = id;
+  worker->number = next_id_ - 1;
   worker->name = name.empty() ? id : name;
   workers_[id] = std::move(worker);
   return id;
@@ -117,16 +118,23 @@ std::vector<WorkerPool::WorkerSummary> WorkerPool::Connected() const {
 
 std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int max_count) {
   absl::MutexLock lock(&mu_);
-  std::vector<std::string> claimed;
+  // Longest-registered first, so a job's task order (and with it which rows each worker gets)
+  // does not depend on hash-map order.
+  std::vector<Worker*> idle;
   for (auto& [id, worker] : workers_) {
-    if (static_cast<int>(claimed.size()) >= max_count) break;
-    if (!worker->connected || !worker->job_id.empty()) continue;
+    if (worker->connected && worker->job_id.empty()) idle.push_back(worker.get());
+  }
+  std::sort(idle.begin(), idle.end(),
+            [](const Worker* a, const Worker* b) { return a->number < b->number; });
+  if (static_cast<int>(idle.size()) > max_count) idle.resize(static_cast<size_t>(max_count));
+  std::vector<std::string> claimed;
+  for (Worker* worker : idle) {
     worker->job_id = job_id;
     worker->ready_shards = 0;
     worker->expected_sequence = -1;
     worker->partial_sequence = -1;
     worker->error.clear();
-    claimed.push_back(id);
+    claimed.push_back(worker->id);
   }
   return claimed;
 }

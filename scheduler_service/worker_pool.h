@@ -50,7 +50,8 @@ class WorkerPool {
 
   // --- For the engine of `job_id` (one engine per job). ---
 
-  // Claims up to `max_count` idle workers for the job and returns their ids.
+  // Claims up to `max_count` idle workers for the job, longest-registered first, and returns
+  // their ids.
   std::vector<std::string> ClaimIdle(const std::string& job_id, int max_count);
   // Returns a worker to the idle set (if still connected).
   void Release(const std::string& worker_id, const std::string& job_id);
@@ -87,6 +88,7 @@ class WorkerPool {
  private:
   struct Worker {
     std::string id;
+    int64_t number = 0;  // registration order
     std::string name;
     std::shared_ptr<WorkerLink> link;
     bool connected = false;

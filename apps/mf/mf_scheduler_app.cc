@@ -93,9 +93,13 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
 
   // A row's solve (K x K Cholesky, ~K^3/6 flops) costs about K/3 + 2 ratings (~K^2/2 + 2K flops
-  // each) on top of its ratings.
-  const core::LoadBalancerOptions balance{
-      .mode = params_.balance, .row_overhead = static_cast<double>(params_.rank) / 3 + 2};
+  // each) on top of its ratings. Moving rows costs more here than in general (their ratings
+  // travel, and the scheduler recomputes the factor rows each worker needs), and busy times on
+  // shared cores vary by ~5% round to round: a wider dead band than the default keeps noise
+  // from moving rows.
+  const core::LoadBalancerOptions balance{.mode = params_.balance,
+                                          .row_overhead = static_cast<double>(params_.rank) / 3 + 2,
+                                          .dead_band = 0.06};
   user_balancer_ = core::LoadBalancer(balance);
   item_balancer_ = core::LoadBalancer(balance);
   // The shards are the split the balancer starts from, so that at the start every worker holds
@@ -109,6 +113,9 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   column_mark_.clear();
   factor_rows_sent_ = 0;
   ratings_sent_ = 0;
+  factor_rows_sent_total_ = 0;
+  factor_rows_broadcast_total_ = 0;
+  ratings_sent_total_ = 0;
   speeds_ = {core::WorkerSpeeds(), core::WorkerSpeeds()};
   seconds_per_unit_.clear();
   can_work_.clear();
@@ -256,7 +263,10 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
     // A worker without shards has no job state to take a task with; it gets no rows.
     if (!can_work_[w]) continue;
     WriteWorkerTask(users, w, workers[w], bounds[w], bounds[w + 1], &task);
+    factor_rows_broadcast_total_ += users ? train_.by_item.rows : train_.by_user.rows;
   }
+  factor_rows_sent_total_ += factor_rows_sent_;
+  ratings_sent_total_ += ratings_sent_;
 }
 
 absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& plan,
@@ -366,6 +376,14 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"rows_moved", static_cast<double>(rows_moved_)});
   out->push_back({"ratings_sent", static_cast<double>(ratings_sent_)});
   out->push_back({"factor_rows_sent", static_cast<double>(factor_rows_sent_)});
+  out->push_back({"ratings_sent_total", static_cast<double>(ratings_sent_total_)});
+  out->push_back({"factor_rows_sent_total", static_cast<double>(factor_rows_sent_total_)});
+  // Of what broadcasting every factor row to every worker would have sent.
+  if (factor_rows_broadcast_total_ > 0) {
+    out->push_back(
+        {"factor_rows_sent_share", static_cast<double>(factor_rows_sent_total_) /
+                                       static_cast<double>(factor_rows_broadcast_total_)});
+  }
   if (pulls_ > 0) {
     out->push_back({"seconds_per_round", elapsed_seconds_ / static_cast<double>(pulls_)});
     out->push_back({"round_seconds", last_round_seconds_});

@@ -112,6 +112,9 @@ class MfSchedulerApp final : public core::SchedulerApp {
   std::vector<int64_t> add_;
   int64_t factor_rows_sent_ = 0;  // last round, all workers
   int64_t ratings_sent_ = 0;      // last round: ratings of rows moved to a new worker
+  int64_t factor_rows_sent_total_ = 0;
+  int64_t factor_rows_broadcast_total_ = 0;  // what sending every row to every worker would be
+  int64_t ratings_sent_total_ = 0;
 
   // The model.
   std::vector<double> w_;
