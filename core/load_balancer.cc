@@ -90,7 +90,7 @@ void LoadBalancer::ComputeTargets(std::span<const double> seconds_per_unit) {
   targets_[workers] = rows;
 }
 
-int64_t LoadBalancer::Rebalance(std::span<const double> seconds_per_unit) {
+int64_t LoadBalancer::Rebalance(std::span<const double> seconds_per_unit, double noise_band) {
   const int workers = num_workers();
   if (options_.mode != BalanceMode::kDynamic || workers <= 1 ||
       static_cast<int>(seconds_per_unit.size()) != workers) {
@@ -114,8 +114,8 @@ int64_t LoadBalancer::Rebalance(std::span<const double> seconds_per_unit) {
     sum += time;
     ++counted;
   }
-  if (!stranded &&
-      (counted == 0 || sum == 0 || (high - low) / (sum / counted) < options_.dead_band)) {
+  if (!stranded && (counted == 0 || sum == 0 ||
+                    (high - low) / (sum / counted) < std::max(options_.dead_band, noise_band))) {
     return 0;
   }
 
@@ -145,6 +145,7 @@ double LoadBalancer::Cost(int worker) const {
 
 void WorkerSpeeds::Reset(int num_workers) {
   measured_.assign(num_workers, -1.0);
+  variance_.assign(num_workers, 0.0);
   estimate_.assign(num_workers, 1.0);
 }
 
@@ -158,8 +159,14 @@ void WorkerSpeeds::Observe(std::span<const WorkerView> workers, std::span<const 
         units.size() == workers.size() ? units[w] : static_cast<double>(view.last_work_units);
     if (work > 0 && view.last_busy_seconds > 0) {
       const double sample = view.last_busy_seconds / work;
-      measured_[w] =
-          measured_[w] < 0 ? sample : (1 - smoothing_) * measured_[w] + smoothing_ * sample;
+      if (measured_[w] < 0) {
+        measured_[w] = sample;
+      } else {
+        // Exponentially weighted mean and variance (West's incremental form).
+        const double diff = sample - measured_[w];
+        measured_[w] += smoothing_ * diff;
+        variance_[w] = (1 - smoothing_) * (variance_[w] + smoothing_ * diff * diff);
+      }
     }
     if (measured_[w] >= 0) {
       sum += measured_[w];
@@ -170,6 +177,22 @@ void WorkerSpeeds::Observe(std::span<const WorkerView> workers, std::span<const 
   for (size_t w = 0; w < workers.size(); ++w) {
     estimate_[w] = measured_[w] >= 0 ? measured_[w] : fallback;
   }
+}
+
+double WorkerSpeeds::NoiseBand() const {
+  // A smoothed estimate's standard deviation is sqrt(a / (2 - a)) of a sample's; two independent
+  // ones differ by sqrt(2) times that, and noise alone exceeds 3 such deviations in well under 1%
+  // of rounds.
+  double sum = 0;
+  int counted = 0;
+  for (size_t w = 0; w < measured_.size(); ++w) {
+    if (measured_[w] <= 0) continue;
+    sum += variance_[w] / (measured_[w] * measured_[w]);
+    ++counted;
+  }
+  if (counted == 0) return 0;
+  const double relative_sample_sd = std::sqrt(sum / counted);
+  return 3 * std::sqrt(2 * smoothing_ / (2 - smoothing_)) * relative_sample_sd;
 }
 
 }  // namespace strads::core

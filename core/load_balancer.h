@@ -49,7 +49,10 @@ class LoadBalancer {
   // cannot work), at most `max_move_fraction` of the rows in all. Returns how far the boundaries
   // moved in rows (the rows that changed worker when no boundary crosses a neighbour's old
   // position). Static: returns 0. O(workers * log rows), allocation-free.
-  int64_t Rebalance(std::span<const double> seconds_per_unit);
+  // `noise_band`: the relative imbalance that measurement noise alone produces (see
+  // WorkerSpeeds::NoiseBand); no re-balance below it either, as moving rows costs more than
+  // chasing noise gains.
+  int64_t Rebalance(std::span<const double> seconds_per_unit, double noise_band = 0);
 
   int num_workers() const { return static_cast<int>(boundaries_.size()) - 1; }
   int64_t num_rows() const { return static_cast<int64_t>(prefix_.size()) - 1; }
@@ -92,10 +95,15 @@ class WorkerSpeeds {
   void Observe(std::span<const WorkerView> workers, std::span<const double> units);
   // Seconds per work unit, one per worker.
   std::span<const double> seconds_per_unit() const { return estimate_; }
+  // How far apart two equally fast workers' estimates can drift from noise alone, relative to
+  // their mean: three standard deviations of the difference of two smoothed estimates, from each
+  // worker's running variance of its samples. 0 until workers have two samples each.
+  double NoiseBand() const;
 
  private:
   double smoothing_;
   std::vector<double> measured_;  // < 0: no measurement yet
+  std::vector<double> variance_;  // running variance of the samples around measured_
   std::vector<double> estimate_;
 };
 

@@ -175,6 +175,76 @@ TEST(WorkerSpeeds, AveragesMeasurementsAndFillsUnknownWorkers) {
   EXPECT_DOUBLE_EQ(speeds.seconds_per_unit()[0], 3e-3);  // half way to the new sample
 }
 
+// Two equally fast workers whose measured busy time jitters by +-20% (as on shared cores): with
+// only the fixed dead band the split keeps chasing the noise; with the noise band it settles.
+TEST(LoadBalancer, NoiseBandKeepsMeasurementNoiseFromMovingRows) {
+  const std::vector<int64_t> work(4000, 10);
+  for (bool use_noise_band : {false, true}) {
+    LoadBalancer balancer;
+    const std::vector<double> equal = {1.0, 1.0};
+    balancer.Reset(work, equal);
+    WorkerSpeeds speeds;
+    std::mt19937_64 rng(5);
+    std::uniform_real_distribution<double> jitter(0.8, 1.2);
+    int64_t moved_late = 0;
+    for (int round = 0; round < 60; ++round) {
+      const std::vector<double> noisy = {jitter(rng), jitter(rng)};
+      speeds.Observe(MeasureRound(balancer, work, noisy));
+      const int64_t moved =
+          balancer.Rebalance(speeds.seconds_per_unit(), use_noise_band ? speeds.NoiseBand() : 0);
+      if (round >= 10) moved_late += moved;
+    }
+    if (use_noise_band) {
+      EXPECT_LT(moved_late, 200) << "noise alone kept moving rows";
+    } else {
+      EXPECT_GT(moved_late, 1000) << "the test's noise should move rows without the noise band";
+    }
+  }
+}
+
+// The band never hides a real difference: a worker 3x slower still loses rows under noise.
+TEST(LoadBalancer, NoiseBandStillMovesRowsOffASlowWorker) {
+  const std::vector<int64_t> work(4000, 10);
+  LoadBalancer balancer;
+  const std::vector<double> equal = {1.0, 1.0};
+  balancer.Reset(work, equal);
+  WorkerSpeeds speeds;
+  std::mt19937_64 rng(6);
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  for (int round = 0; round < 30; ++round) {
+    const std::vector<double> noisy = {jitter(rng), 3 * jitter(rng)};
+    speeds.Observe(MeasureRound(balancer, work, noisy));
+    balancer.Rebalance(speeds.seconds_per_unit(), speeds.NoiseBand());
+  }
+  const double ratio = balancer.Cost(1) / balancer.Cost(0);
+  EXPECT_GT(ratio, 0.2);
+  EXPECT_LT(ratio, 0.5) << "the slow worker should keep about a third of the others' rows";
+}
+
+TEST(WorkerSpeeds, NoiseBandIsZeroForSteadyWorkersAndGrowsWithJitter) {
+  WorkerSpeeds steady;
+  std::vector<WorkerView> views(2);
+  for (WorkerView& view : views) view.last_work_units = 100;
+  for (int round = 0; round < 10; ++round) {
+    views[0].last_busy_seconds = 1.0;
+    views[1].last_busy_seconds = 2.0;
+    steady.Observe(views);
+  }
+  EXPECT_DOUBLE_EQ(steady.NoiseBand(), 0.0);
+
+  WorkerSpeeds small, large;
+  for (int round = 0; round < 40; ++round) {
+    const double sign = round % 2 == 0 ? 1 : -1;
+    views[0].last_busy_seconds = views[1].last_busy_seconds = 1.0 + 0.05 * sign;
+    small.Observe(views);
+    views[0].last_busy_seconds = views[1].last_busy_seconds = 1.0 + 0.3 * sign;
+    large.Observe(views);
+  }
+  EXPECT_GT(small.NoiseBand(), 0.02);
+  EXPECT_GT(large.NoiseBand(), 4 * small.NoiseBand());
+  EXPECT_LT(large.NoiseBand(), 1.5);
+}
+
 TEST(Spread, IsRangeOverMean) {
   EXPECT_DOUBLE_EQ(Spread(std::vector<double>{1, 2, 3}), 1.0);
   EXPECT_DOUBLE_EQ(Spread(std::vector<double>{}), 0.0);

@@ -250,7 +250,7 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
     ResetBalancers();
     rows_moved_ = 0;
   } else {
-    rows_moved_ = balancer.Rebalance(seconds_per_unit_);
+    rows_moved_ = balancer.Rebalance(seconds_per_unit_, speeds_[phase].NoiseBand());
   }
   SyncMembers(workers);
   factor_rows_sent_ = 0;
