@@ -175,47 +175,40 @@ TEST(WorkerSpeeds, AveragesMeasurementsAndFillsUnknownWorkers) {
   EXPECT_DOUBLE_EQ(speeds.seconds_per_unit()[0], 3e-3);  // half way to the new sample
 }
 
-// Two equally fast workers whose measured busy time jitters by +-20% (as on shared cores): with
-// only the fixed dead band the split keeps chasing the noise; with the noise band it settles.
-TEST(LoadBalancer, NoiseBandKeepsMeasurementNoiseFromMovingRows) {
+// Two workers, 4000 equal rows, run `rounds` rounds in which worker w's measured speed is
+// slowdown[w] times a +-20% jitter (as on shared cores). Returns the rows moved after round 10.
+int64_t RunJitteredRounds(LoadBalancer& balancer, const std::vector<double>& slowdown,
+                          bool use_noise_band, int rounds, uint64_t seed) {
   const std::vector<int64_t> work(4000, 10);
-  for (bool use_noise_band : {false, true}) {
-    LoadBalancer balancer;
-    const std::vector<double> equal = {1.0, 1.0};
-    balancer.Reset(work, equal);
-    WorkerSpeeds speeds;
-    std::mt19937_64 rng(5);
-    std::uniform_real_distribution<double> jitter(0.8, 1.2);
-    int64_t moved_late = 0;
-    for (int round = 0; round < 60; ++round) {
-      const std::vector<double> noisy = {jitter(rng), jitter(rng)};
-      speeds.Observe(MeasureRound(balancer, work, noisy));
-      const int64_t moved =
-          balancer.Rebalance(speeds.seconds_per_unit(), use_noise_band ? speeds.NoiseBand() : 0);
-      if (round >= 10) moved_late += moved;
-    }
-    if (use_noise_band) {
-      EXPECT_LT(moved_late, 200) << "noise alone kept moving rows";
-    } else {
-      EXPECT_GT(moved_late, 1000) << "the test's noise should move rows without the noise band";
-    }
+  const std::vector<double> equal = {1.0, 1.0};
+  balancer.Reset(work, equal);
+  WorkerSpeeds speeds;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  int64_t moved_late = 0;
+  for (int round = 0; round < rounds; ++round) {
+    const std::vector<double> noisy = {slowdown[0] * jitter(rng), slowdown[1] * jitter(rng)};
+    speeds.Observe(MeasureRound(balancer, work, noisy));
+    const int64_t moved =
+        balancer.Rebalance(speeds.seconds_per_unit(), use_noise_band ? speeds.NoiseBand() : 0);
+    if (round >= 10) moved_late += moved;
   }
+  return moved_late;
+}
+
+// Equally fast workers: with only the fixed dead band the split keeps chasing the noise; with
+// the noise band it settles.
+TEST(LoadBalancer, NoiseBandKeepsMeasurementNoiseFromMovingRows) {
+  LoadBalancer without, with;
+  EXPECT_GT(RunJitteredRounds(without, {1, 1}, false, 60, 5), 1000)
+      << "the test's noise should move rows without the noise band";
+  EXPECT_LT(RunJitteredRounds(with, {1, 1}, true, 60, 5), 200) << "noise alone kept moving rows";
 }
 
 // The band never hides a real difference: a worker 3x slower still loses rows under noise.
 TEST(LoadBalancer, NoiseBandStillMovesRowsOffASlowWorker) {
-  const std::vector<int64_t> work(4000, 10);
   LoadBalancer balancer;
-  const std::vector<double> equal = {1.0, 1.0};
-  balancer.Reset(work, equal);
-  WorkerSpeeds speeds;
-  std::mt19937_64 rng(6);
-  std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  for (int round = 0; round < 30; ++round) {
-    const std::vector<double> noisy = {jitter(rng), 3 * jitter(rng)};
-    speeds.Observe(MeasureRound(balancer, work, noisy));
-    balancer.Rebalance(speeds.seconds_per_unit(), speeds.NoiseBand());
-  }
+  RunJitteredRounds(balancer, {1, 3}, true, 30, 6);
   const double ratio = balancer.Cost(1) / balancer.Cost(0);
   EXPECT_GT(ratio, 0.2);
   EXPECT_LT(ratio, 0.5) << "the slow worker should keep about a third of the others' rows";
