@@ -277,6 +277,27 @@ TEST(LassoApp, AResumedJobContinuesFromItsCheckpoint) {
   EXPECT_EQ(*result->Metric("rounds"), static_cast<double>(result->rounds));
 }
 
+// Everything a checkpoint holds is restored: saving again right after a restore gives the same
+// bytes, for the schedules that keep state.
+TEST(LassoApp, ACheckpointRestoresExactly) {
+  for (const char* scheduler : {"dynamic", "static", "random"}) {
+    core::JobSpec spec = SpecFor(SmallCorrelatedProblem(), scheduler, 8, 1e-12);
+    spec.max_rounds = 25;
+    LassoSchedulerApp first;
+    ASSERT_TRUE(Solve(first, spec).ok()) << scheduler;
+    std::ostringstream saved;
+    ASSERT_TRUE(first.SaveCheckpoint(saved).ok());
+
+    LassoSchedulerApp restored;
+    ASSERT_TRUE(restored.Prepare(spec, 2).ok());
+    std::istringstream in(saved.str());
+    ASSERT_TRUE(restored.RestoreCheckpoint(in).ok()) << scheduler;
+    std::ostringstream again;
+    ASSERT_TRUE(restored.SaveCheckpoint(again).ok());
+    EXPECT_EQ(again.str(), saved.str()) << scheduler;
+  }
+}
+
 TEST(LassoApp, ACheckpointOfOtherDataIsRefused) {
   LassoSchedulerApp first;
   ASSERT_TRUE(Solve(first, SpecFor(SmallCorrelatedProblem(), "dynamic", 8, 1e-6)).ok());

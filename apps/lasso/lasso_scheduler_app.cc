@@ -432,7 +432,7 @@ absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
 
 namespace {
 // Version 2 added the intercept and the path's progress.
-constexpr std::string_view kCheckpointTag = "strads-lasso-2";
+constexpr std::string_view kCheckpointTag = "strads-lasso-3";
 }  // namespace
 
 absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
@@ -458,6 +458,7 @@ absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
     writer.Double(point.objective);
     writer.Int(point.rounds);
   }
+  writer.Doubles(schedule_->State());
   return writer.Finish();
 }
 
@@ -499,7 +500,10 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
     point.rounds = reader.Int();
     points.push_back(point);
   }
+  std::vector<double> schedule_state;
+  reader.Doubles(schedule_->state_size(), &schedule_state);
   if (absl::Status status = reader.Finish(); !status.ok()) return status;
+  if (absl::Status status = schedule_->SetState(schedule_state); !status.ok()) return status;
   b0_ = b0;
   residual_sum_ = residual_sum;
   path_point_ = static_cast<size_t>(path_point);

@@ -57,9 +57,8 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // line is the final lambda, whose solution the file holds).
   absl::Status WriteModel(std::ostream& out) const override;
 
-  // The coefficients (and intercept), the model version, the counters and the path's progress;
-  // the schedule's priorities start over
-  // (the first rounds after a resume revisit every coordinate once).
+  // The coefficients (and intercept), the model version, the counters, the path's progress and
+  // the schedule's state (dynamic: every coordinate's priority; static/cyclic: the position).
   bool supports_checkpoints() const override { return true; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
   absl::Status RestoreCheckpoint(std::istream& in) override;

@@ -86,6 +86,40 @@ double DynamicSchedule::kept_per_round() const {
   return rounds_ > 0 ? static_cast<double>(kept_) / static_cast<double>(rounds_) : 0.0;
 }
 
+absl::Status BlockSchedule::SetState(std::span<const double> state) {
+  if (state.size() != 1 || !(state[0] >= 0) || state[0] >= static_cast<double>(features_) ||
+      state[0] != std::floor(state[0])) {
+    return absl::DataLossError("the checkpoint's schedule position does not fit the data");
+  }
+  next_ = static_cast<int64_t>(state[0]);
+  return absl::OkStatus();
+}
+
+std::vector<double> DynamicSchedule::State() const {
+  std::vector<double> state;
+  state.reserve(state_size());
+  for (int64_t j = 0; j < sampler_.size(); ++j) state.push_back(sampler_.Get(j));
+  state.push_back(floor_);
+  return state;
+}
+
+absl::Status DynamicSchedule::SetState(std::span<const double> state) {
+  if (state.size() != state_size()) {
+    return absl::DataLossError("the checkpoint's priorities do not fit the data");
+  }
+  for (double weight : state) {
+    if (!std::isfinite(weight) || weight < 0) {
+      return absl::DataLossError("the checkpoint's priorities are not finite and non-negative");
+    }
+  }
+  for (int64_t j = 0; j < sampler_.size(); ++j) {
+    // An empty column stays at 0 whatever the checkpoint says: it can never move.
+    sampler_.Set(j, empty_column_[static_cast<size_t>(j)] ? 0 : state[static_cast<size_t>(j)]);
+  }
+  floor_ = state.back();
+  return absl::OkStatus();
+}
+
 std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
                                                  const core::CscMatrix* x,
                                                  std::span<const double> col_sqnorm,

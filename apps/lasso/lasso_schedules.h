@@ -33,6 +33,13 @@ class LassoSchedule {
   // gap between them is what the check and the batch limit cost).
   virtual double candidates_per_round() const { return 0; }
   virtual double kept_per_round() const { return 0; }
+
+  // What a checkpoint keeps, so a resumed job goes on from the same priorities or position
+  // instead of sweeping every coordinate again (random draws are not replayed).
+  virtual std::vector<double> State() const { return {}; }
+  virtual size_t state_size() const { return 0; }
+  // Takes a State() of the same size; DataLoss (and nothing changed) if it cannot be one.
+  virtual absl::Status SetState(std::span<const double> state) { return absl::OkStatus(); }
 };
 
 // Shotgun: `batch` distinct coordinates uniformly at random, no dependency check.
@@ -54,6 +61,9 @@ class BlockSchedule final : public LassoSchedule {
  public:
   BlockSchedule(int64_t features, int64_t batch);
   void Next(std::vector<int64_t>* batch) override;
+  std::vector<double> State() const override { return {static_cast<double>(next_)}; }
+  size_t state_size() const override { return 1; }
+  absl::Status SetState(std::span<const double> state) override;
 
  private:
   int64_t features_;
@@ -82,6 +92,10 @@ class DynamicSchedule final : public LassoSchedule {
   double floor() const { return floor_; }
   double candidates_per_round() const override;
   double kept_per_round() const override;
+  // Every coordinate's weight, then the floor.
+  std::vector<double> State() const override;
+  size_t state_size() const override { return empty_column_.size() + 1; }
+  absl::Status SetState(std::span<const double> state) override;
 
   static constexpr double kUntriedWeight = 1e30;
 

@@ -97,5 +97,40 @@ TEST_F(DynamicScheduleTest, PrefersCoordinatesThatMoved) {
   EXPECT_EQ(hits, 50);
 }
 
+// A schedule restored from a checkpoint keeps its priorities: the coordinate that moved is still
+// the one drawn, and no coordinate is "untried" again.
+TEST_F(DynamicScheduleTest, StateRestoresThePriorities) {
+  DynamicSchedule original(&x_, sqnorm_, /*batch=*/4, /*rho=*/0.3, /*eta=*/0.1,
+                           /*initial_floor=*/1e-6, /*candidates_factor=*/2.0, /*seed=*/8);
+  for (int64_t j = 0; j < x_.cols; ++j) original.OnUpdated(j, 0.0);
+  original.OnUpdated(17, 1.0);
+
+  DynamicSchedule restored(&x_, sqnorm_, 4, 0.3, 0.1, 1e-6, 2.0, /*seed=*/9);
+  ASSERT_TRUE(restored.SetState(original.State()).ok());
+  EXPECT_EQ(restored.State(), original.State());
+  std::vector<int64_t> batch;
+  for (int round = 0; round < 20; ++round) {
+    restored.Next(&batch);
+    EXPECT_EQ(std::count(batch.begin(), batch.end(), 17), 1) << "round " << round;
+  }
+
+  std::vector<double> bad = original.State();
+  bad[3] = -1;
+  EXPECT_EQ(restored.SetState(bad).code(), absl::StatusCode::kDataLoss);
+  bad.pop_back();
+  EXPECT_EQ(restored.SetState(bad).code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(BlockSchedule, StateRestoresThePosition) {
+  BlockSchedule original(5, 2);
+  std::vector<int64_t> batch;
+  original.Next(&batch);
+  BlockSchedule restored(5, 2);
+  ASSERT_TRUE(restored.SetState(original.State()).ok());
+  restored.Next(&batch);
+  EXPECT_EQ(batch, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(restored.SetState(std::vector<double>{7}).code(), absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace strads::lasso
