@@ -7,6 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "core/limits.h"
 #include "grpcpp/create_channel.h"
 #include "protos/convert.h"
 
@@ -42,7 +43,7 @@ std::string StateName(v1::JobState state) {
 JobClient::JobClient(std::string server_address, proto::ConnectionOptions connection)
     : address_(std::move(server_address)), connection_(std::move(connection)) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(256 << 20);
+  args.SetMaxReceiveMessageSize(core::kMaxMessageBytes);
   stub_ = v1::JobService::NewStub(proto::MakeChannel(address_, connection_, args));
 }
 

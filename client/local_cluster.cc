@@ -26,6 +26,7 @@ absl::Status LocalCluster::Start() {
   scheduler::SchedulerServerOptions server_options;
   server_options.listen_address = "127.0.0.1:0";
   server_options.jobs.data_dir = data_dir_;
+  server_options.jobs.engine.max_message_bytes = options_.max_message_bytes;
   server_ = std::make_unique<scheduler::SchedulerServer>(server_options);
   if (absl::Status status = server_->Start(); !status.ok()) return status;
   for (int i = 0; i < options_.workers; ++i) {
@@ -49,6 +50,7 @@ int LocalCluster::AddWorker(double test_delay_ns_per_unit) {
   options.name = absl::StrCat("local-", workers_.size());
   options.reconnect = false;
   options.test_delay_ns_per_unit = test_delay_ns_per_unit;
+  options.max_message_bytes = options_.max_message_bytes;
   Worker worker;
   worker.runtime = std::make_unique<worker::WorkerRuntime>(options);
   worker::WorkerRuntime* runtime = worker.runtime.get();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "core/limits.h"
 #include "scheduler_service/scheduler_server.h"
 #include "worker_service/worker_runtime.h"
 
@@ -19,6 +20,8 @@ struct LocalClusterOptions {
   std::string data_dir;  // empty: a fresh temporary directory, removed by Stop()
   // Per worker: extra nanoseconds per unit of work (tests of load balancing); missing = 0.
   std::vector<double> test_delay_ns_per_unit;
+  // The largest task or partial a round may carry (tests lower it).
+  int64_t max_message_bytes = core::kMaxMessageBytes;
 };
 
 class LocalCluster {

@@ -6,6 +6,7 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
@@ -52,6 +53,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
     }
     // Every live worker gets its task and the pending cache update, even if an earlier send
     // failed, so the survivors stay consistent with the model.
+    if (absl::Status status = CheckMessageSizes(round, plan); !status.ok()) return status;
     const int64_t sequence = ++task_sequence_;
     pool_->ExpectReplies(workers_, sequence);
     std::string lost;
@@ -302,6 +304,20 @@ void RoundEngine::ReleaseWorkers() {
   }
   workers_.clear();
   members_.clear();
+}
+
+absl::Status RoundEngine::CheckMessageSizes(int64_t round, const core::RoundPlan& plan) const {
+  const int64_t update = core::PayloadWireBytes(pending_update_);
+  for (size_t i = 0; i < plan.tasks.size(); ++i) {
+    const int64_t bytes = update + core::PayloadWireBytes(plan.tasks[i]);
+    if (bytes > options_.max_message_bytes) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "round %d: the task for worker %d would be %s, over the %s message limit; run the "
+          "job on more workers or with a smaller model (e.g. a lower rank)",
+          round, i, core::HumanBytes(bytes), core::HumanBytes(options_.max_message_bytes)));
+    }
+  }
+  return absl::OkStatus();
 }
 
 void RoundEngine::PlanRound(int64_t number, core::RoundPlan* plan) {

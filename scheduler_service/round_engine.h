@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "core/app.h"
 #include "core/job_spec.h"
+#include "core/limits.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/worker_pool.h"
 
@@ -24,6 +25,9 @@ struct EngineOptions {
   absl::Duration round_timeout = absl::Seconds(120);  // a worker this late counts as lost
   absl::Duration shard_timeout = absl::Seconds(300);  // fetching and decoding shards
   absl::Duration publish_interval = absl::Milliseconds(100);
+  // A round whose task (with its cache update) would be larger fails the job with a clear
+  // message instead of breaking the worker's stream.
+  int64_t max_message_bytes = core::kMaxMessageBytes;
 };
 
 // Where a run starts: round 0, or the round after the last checkpoint of a resumed job.
@@ -66,6 +70,8 @@ class RoundEngine {
   // Appends a newly claimed worker to the job.
   void AddWorker(std::string worker_id);
   void PlanRound(int64_t number, core::RoundPlan* plan);
+  // ResourceExhausted if a task of `plan` (with the pending cache update) is over the limit.
+  absl::Status CheckMessageSizes(int64_t round, const core::RoundPlan& plan) const;
   void Publish(int64_t round, bool force);
   double Elapsed() const {
     return start_seconds_.seconds_before + absl::ToDoubleSeconds(absl::Now() - start_);

@@ -1,6 +1,7 @@
 #include "scheduler_service/scheduler_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "core/limits.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -8,11 +9,6 @@
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
-namespace {
-
-constexpr int kMaxMessageBytes = 256 << 20;  // gap rounds carry one number per feature
-
-}  // namespace
 
 SchedulerServer::SchedulerServer(SchedulerServerOptions options)
     : options_(std::move(options)),
@@ -38,8 +34,8 @@ absl::Status SchedulerServer::Start() {
   builder.AddListeningPort(options_.listen_address, credentials, &port_);
   builder.RegisterService(&job_service_);
   builder.RegisterService(&worker_service_);
-  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.SetMaxReceiveMessageSize(core::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(core::kMaxMessageBytes);
   // Keepalive pings notice a worker whose machine vanished without closing its connection.
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);

@@ -249,5 +249,54 @@ TEST_F(JobLifecycleTest, AWorkerThatConnectsLaterRestoresTheJobsCapacity) {
   EXPECT_NEAR(done->metrics().at("objective"), expected, 1e-8 * expected);
 }
 
+// A round that cannot fit in one message fails the job with a message that says so and what to
+// do, instead of breaking the worker's session (which would look like a lost worker, forever).
+// Checked on both sides: the scheduler sizes every task before sending it, the worker every
+// partial before replying.
+TEST_F(JobLifecycleTest, ARoundTooBigForOneMessageFailsTheJobClearly) {
+  client::LocalClusterOptions options;
+  options.workers = 2;
+  options.max_message_bytes = 8 << 10;
+  cluster_ = std::make_unique<client::LocalCluster>(options);
+  ASSERT_TRUE(cluster_->Start().ok());
+  client_ = std::make_unique<client::JobClient>(cluster_->address());
+  const std::string dir = MakeTempDir("message_limit");
+
+  // MF: the first task carries the item rows the worker's users rated (200 x rank 8: 12.8 KiB).
+  std::string ratings;
+  for (int u = 1; u <= 100; ++u) {
+    for (int i = 1; i <= 200; i += 3) ratings += absl::StrCat(u, " ", (u + i) % 200 + 1, " 1\n");
+  }
+  WriteText(dir + "/ratings.txt", ratings);
+  core::JobSpec mf;
+  mf.app = "mf";
+  mf.data_path = dir + "/ratings.txt";
+  mf.workers = 2;
+  mf.params = {{"rank", "8"}};
+  absl::StatusOr<v1::JobStatus> too_big = RunToEnd(*client_, mf);
+  ASSERT_TRUE(too_big.ok()) << too_big.status();
+  EXPECT_EQ(too_big->state(), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(too_big->message(), HasSubstr("the task for worker 0 would be"));
+  EXPECT_THAT(too_big->message(), HasSubstr("message limit"));
+
+  // Lasso: tasks are small, but a gap round's partial has one number per feature (2000: 16 KiB).
+  lasso::LassoProblemOptions wide = SmallProblem();
+  wide.features = 2000;
+  wide.density = 0.01;
+  ASSERT_TRUE(WriteLassoProblem(wide, dir + "/wide.libsvm").ok());
+  core::JobSpec lasso = LassoSpec(dir + "/wide.libsvm");
+  lasso.params["batch"] = "4";
+  too_big = RunToEnd(*client_, lasso);
+  ASSERT_TRUE(too_big.ok()) << too_big.status();
+  EXPECT_EQ(too_big->state(), v1::JOB_STATE_FAILED);
+  EXPECT_THAT(too_big->message(), HasSubstr("partial result would be"));
+  EXPECT_THAT(too_big->message(), HasSubstr("message limit"));
+
+  // Both workers are still there for the next job.
+  absl::StatusOr<std::vector<v1::JobStatus>> jobs = client_->List();
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_EQ(cluster_->server().pool().ConnectedCount(), 2);
+}
+
 }  // namespace
 }  // namespace strads

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "apps/registry.h"
 #include "grpcpp/create_channel.h"
 #include "protos/convert.h"
@@ -14,8 +15,6 @@
 
 namespace strads::worker {
 namespace {
-
-constexpr int kMaxMessageBytes = 256 << 20;
 
 std::string HostName() {
   char buffer[256] = {};
@@ -28,8 +27,8 @@ std::string HostName() {
 WorkerRuntime::WorkerRuntime(WorkerOptions options) : options_(std::move(options)) {
   if (options_.name.empty()) options_.name = HostName();
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  args.SetMaxReceiveMessageSize(core::kMaxMessageBytes);
+  args.SetMaxSendMessageSize(core::kMaxMessageBytes);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
@@ -201,6 +200,13 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
   proto::FromProto(task.push(), &job.push);
   if (absl::Status status = job.app->Push(job.push, &job.partial); !status.ok()) {
     return std::string(status.message());
+  }
+  if (const int64_t bytes = 8 * static_cast<int64_t>(job.partial.values.size()) + 64;
+      bytes > options_.max_message_bytes) {
+    return absl::StrFormat(
+        "its partial result would be %s, over the %s message limit: one round's result must "
+        "fit in one message (for MF, more workers make each smaller)",
+        core::HumanBytes(bytes), core::HumanBytes(options_.max_message_bytes));
   }
   if (options_.test_delay_ns_per_unit > 0) {
     std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(

@@ -15,6 +15,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/app.h"
+#include "core/limits.h"
 #include "grpcpp/client_context.h"
 #include "protos/connection.h"
 #include "strads/v1/strads.grpc.pb.h"
@@ -29,6 +30,9 @@ struct WorkerOptions {
   proto::ConnectionOptions connection;  // TLS and the worker token
   // Test-only: sleep this long per reported work unit, to model a slow machine.
   double test_delay_ns_per_unit = 0;
+  // A partial larger than this is reported as an error instead of being sent (which would break
+  // the session); lower only in tests.
+  int64_t max_message_bytes = core::kMaxMessageBytes;
 };
 
 class WorkerRuntime {
