@@ -29,6 +29,16 @@ absl::StatusOr<lasso::LassoProblem> WriteLassoProblem(const lasso::LassoProblemO
   return problem;
 }
 
+RatingFiles WriteMfProblem(const mf::MfProblemOptions& options, const std::string& dir) {
+  absl::StatusOr<mf::MfProblem> problem = mf::GenerateMfProblem(options);
+  EXPECT_TRUE(problem.ok()) << problem.status();
+  RatingFiles files{dir + "/train.txt", dir + "/test.txt"};
+  if (!problem.ok()) return files;
+  EXPECT_TRUE(mf::WriteRatingsText(files.train, problem->train).ok());
+  EXPECT_TRUE(mf::WriteRatingsText(files.test, problem->test).ok());
+  return files;
+}
+
 absl::StatusOr<v1::JobStatus> RunToEnd(client::JobClient& client, const core::JobSpec& spec) {
   absl::StatusOr<std::string> job_id = client.Submit(spec);
   if (!job_id.ok()) return job_id.status();
@@ -57,6 +67,19 @@ bool WaitForState(client::JobClient& client, const std::string& job_id, v1::JobS
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;
+}
+
+void LocalClusterTest::StartCluster(int workers, std::vector<double> delay_ns_per_unit) {
+  client::LocalClusterOptions options;
+  options.workers = workers;
+  options.test_delay_ns_per_unit = std::move(delay_ns_per_unit);
+  cluster_ = std::make_unique<client::LocalCluster>(options);
+  ASSERT_TRUE(cluster_->Start().ok());
+  client_ = std::make_unique<client::JobClient>(cluster_->address());
+}
+
+void LocalClusterTest::TearDown() {
+  if (cluster_) cluster_->Stop();
 }
 
 }  // namespace strads::testing

@@ -44,22 +44,7 @@ lasso::LassoProblemOptions SmallProblem() {
   return options;
 }
 
-class JobLifecycleTest : public ::testing::Test {
- protected:
-  void StartCluster(int workers) {
-    client::LocalClusterOptions options;
-    options.workers = workers;
-    cluster_ = std::make_unique<client::LocalCluster>(options);
-    ASSERT_TRUE(cluster_->Start().ok());
-    client_ = std::make_unique<client::JobClient>(cluster_->address());
-  }
-  void TearDown() override {
-    if (cluster_) cluster_->Stop();
-  }
-
-  std::unique_ptr<client::LocalCluster> cluster_;
-  std::unique_ptr<client::JobClient> client_;
-};
+using JobLifecycleTest = testing::LocalClusterTest;
 
 TEST_F(JobLifecycleTest, BadInputIsRefusedClearlyAndTheSchedulerKeepsServing) {
   StartCluster(2);

@@ -22,19 +22,7 @@ namespace {
 using testing::MakeTempDir;
 using testing::RunToEnd;
 
-struct Files {
-  std::string train;
-  std::string test;
-};
-
-Files WriteRatings(const mf::MfProblemOptions& options, const std::string& dir) {
-  absl::StatusOr<mf::MfProblem> problem = mf::GenerateMfProblem(options);
-  EXPECT_TRUE(problem.ok()) << problem.status();
-  Files files{dir + "/train.txt", dir + "/test.txt"};
-  EXPECT_TRUE(mf::WriteRatingsText(files.train, problem->train).ok());
-  EXPECT_TRUE(mf::WriteRatingsText(files.test, problem->test).ok());
-  return files;
-}
+using Files = testing::RatingFiles;
 
 core::JobSpec MfSpec(const Files& files, int workers, const std::string& balance) {
   core::JobSpec spec;
@@ -55,15 +43,15 @@ absl::Status Download(client::JobClient& client, const std::string& job_id,
 
 TEST(MfCluster, MatchesTheReferenceAndWritesTheUsersIds) {
   const std::string dir = MakeTempDir("data");
-  const Files files = WriteRatings({.users = 300,
-                                    .items = 200,
-                                    .ratings = 8000,
-                                    .rank = 5,
-                                    .power_law = 0.8,
-                                    .noise = 0.1,
-                                    .test_fraction = 0.1,
-                                    .seed = 4},
-                                   dir);
+  const Files files = testing::WriteMfProblem({.users = 300,
+                                               .items = 200,
+                                               .ratings = 8000,
+                                               .rank = 5,
+                                               .power_law = 0.8,
+                                               .noise = 0.1,
+                                               .test_fraction = 0.1,
+                                               .seed = 4},
+                                              dir);
   client::LocalCluster cluster({.workers = 3});
   ASSERT_TRUE(cluster.Start().ok());
   client::JobClient client(cluster.address());
@@ -136,15 +124,15 @@ double LastBusySpread(const std::string& balance, const Files& files,
 
 TEST(MfCluster, DynamicBalanceEvensOutASlowWorker) {
   const std::string dir = MakeTempDir("data");
-  const Files files = WriteRatings({.users = 400,
-                                    .items = 300,
-                                    .ratings = 20000,
-                                    .rank = 5,
-                                    .power_law = 0,
-                                    .noise = 0.1,
-                                    .test_fraction = 0.05,
-                                    .seed = 6},
-                                   dir);
+  const Files files = testing::WriteMfProblem({.users = 400,
+                                               .items = 300,
+                                               .ratings = 20000,
+                                               .rank = 5,
+                                               .power_law = 0,
+                                               .noise = 0.1,
+                                               .test_fraction = 0.05,
+                                               .seed = 6},
+                                              dir);
   const double fixed = LastBusySpread("static", files);
   const double dynamic = LastBusySpread("dynamic", files);
   EXPECT_GT(fixed, 0.6);  // (3 - 1) / 2 = 1 in theory
@@ -156,15 +144,15 @@ TEST(MfCluster, DynamicBalanceEvensOutASlowWorker) {
 // busy time is proportional to the ratings a worker was given, measured for real each round.
 TEST(MfCluster, DynamicBalanceKeepsBusyTimeEvenOnPowerLawRows) {
   const std::string dir = MakeTempDir("data");
-  const Files files = WriteRatings({.users = 600,
-                                    .items = 400,
-                                    .ratings = 20000,
-                                    .rank = 5,
-                                    .power_law = 1.0,
-                                    .noise = 0.1,
-                                    .test_fraction = 0.05,
-                                    .seed = 8},
-                                   dir);
+  const Files files = testing::WriteMfProblem({.users = 600,
+                                               .items = 400,
+                                               .ratings = 20000,
+                                               .rank = 5,
+                                               .power_law = 1.0,
+                                               .noise = 0.1,
+                                               .test_fraction = 0.05,
+                                               .seed = 8},
+                                              dir);
   const double fixed = LastBusySpread("static", files, {1500, 1500});
   const double dynamic = LastBusySpread("dynamic", files, {1500, 1500});
   EXPECT_GT(fixed, 0.15);

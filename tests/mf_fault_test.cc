@@ -22,21 +22,19 @@ constexpr int kRounds = 40;
 constexpr double kDelayNsPerRating = 3000;  // ~10 ms rounds: time to lose a worker mid-job
 
 core::JobSpec FaultSpec(const std::string& dir) {
-  absl::StatusOr<mf::MfProblem> problem = mf::GenerateMfProblem({.users = 300,
-                                                                 .items = 200,
-                                                                 .ratings = 8000,
-                                                                 .rank = 4,
-                                                                 .power_law = 0.8,
-                                                                 .noise = 0.1,
-                                                                 .test_fraction = 0.05,
-                                                                 .seed = 12});
-  EXPECT_TRUE(problem.ok()) << problem.status();
-  EXPECT_TRUE(mf::WriteRatingsText(dir + "/train.txt", problem->train).ok());
-  EXPECT_TRUE(mf::WriteRatingsText(dir + "/test.txt", problem->test).ok());
+  const testing::RatingFiles files = testing::WriteMfProblem({.users = 300,
+                                                              .items = 200,
+                                                              .ratings = 8000,
+                                                              .rank = 4,
+                                                              .power_law = 0.8,
+                                                              .noise = 0.1,
+                                                              .test_fraction = 0.05,
+                                                              .seed = 12},
+                                                             dir);
   core::JobSpec spec;
   spec.app = "mf";
-  spec.data_path = dir + "/train.txt";
-  spec.test_path = dir + "/test.txt";
+  spec.data_path = files.train;
+  spec.test_path = files.test;
   spec.workers = 2;
   spec.max_rounds = kRounds;
   spec.tolerance = 1e-15;  // run every round
@@ -44,18 +42,11 @@ core::JobSpec FaultSpec(const std::string& dir) {
   return spec;
 }
 
-class MfFaultTest : public ::testing::Test {
+class MfFaultTest : public testing::LocalClusterTest {
  protected:
   void StartCluster(int workers) {
-    client::LocalClusterOptions options;
-    options.workers = workers;
-    options.test_delay_ns_per_unit.assign(static_cast<size_t>(workers), kDelayNsPerRating);
-    cluster_ = std::make_unique<client::LocalCluster>(options);
-    ASSERT_TRUE(cluster_->Start().ok());
-    client_ = std::make_unique<client::JobClient>(cluster_->address());
-  }
-  void TearDown() override {
-    if (cluster_) cluster_->Stop();
+    LocalClusterTest::StartCluster(
+        workers, std::vector<double>(static_cast<size_t>(workers), kDelayNsPerRating));
   }
 
   // Blocks until the job is running at `round` or later.
@@ -92,8 +83,6 @@ class MfFaultTest : public ::testing::Test {
     final_ = *done;
   }
 
-  std::unique_ptr<client::LocalCluster> cluster_;
-  std::unique_ptr<client::JobClient> client_;
   v1::JobStatus final_;
 };
 
