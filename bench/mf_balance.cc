@@ -1,6 +1,7 @@
 // bench/mf_balance: time for matrix factorization to reach a target test RMSE with dynamic vs
 // static load balancing, on a real local cluster (scheduler + workers over loopback gRPC), with 2
-// and 4 workers, with and without one slow worker (a worker that sleeps extra per rating).
+// and 4 workers, with no slow worker, with one slow per rating (it sleeps extra per rating: the
+// issue's test knob) and with one uniformly slower machine (it takes --slowdown times as long).
 //
 // The row updates are exact least-squares solves, identical whatever worker computes them, so
 // every configuration follows the same RMSE trajectory round by round (checked: the final test
@@ -25,7 +26,7 @@ namespace {
 struct Run {
   std::string balance;
   int workers = 0;
-  bool slow = false;
+  std::string slow;  // "no", "nnz" (per rating), "xF" (uniform)
   double seconds = 0;
   double test_rmse = 0;
   double busy_spread_avg = 0;
@@ -40,11 +41,14 @@ double Metric(const strads::v1::JobStatus& status, const std::string& name) {
 }
 
 Run RunOne(const std::string& train, const std::string& test, const std::string& balance,
-           int workers, bool slow, double slow_delay_ns, int rounds, int rank) {
+           int workers, const std::string& slow, double slow_delay_ns, double slowdown, int rounds,
+           int rank) {
   Run run{balance, workers, slow};
   strads::client::LocalClusterOptions options;
   options.workers = workers;
-  if (slow) options.test_delay_ns_per_unit = {slow_delay_ns};  // worker 0 is the slow one
+  // Worker 0 is the slow one: the first claimed, so under static it gets the popular rows.
+  if (slow == "nnz") options.test_delay_ns_per_unit = {slow_delay_ns};
+  if (slow[0] == 'x') options.test_slowdown = {slowdown};
   strads::client::LocalCluster cluster(options);
   if (!cluster.Start().ok()) {
     run.state = "cluster failed";
@@ -94,6 +98,7 @@ int main(int argc, char** argv) {
   int rank = 10;
   int rounds = 20;
   double slow_delay_ns = 100;
+  double slowdown = 4;
   std::vector<int> worker_counts = {2, 4};
   cli.add_option("--users", problem.users)->capture_default_str();
   cli.add_option("--items", problem.items)->capture_default_str();
@@ -102,6 +107,8 @@ int main(int argc, char** argv) {
   cli.add_option("--rank", rank)->capture_default_str();
   cli.add_option("--rounds", rounds, "rounds to the target (half-sweeps)")->capture_default_str();
   cli.add_option("--slow-delay-ns", slow_delay_ns, "extra ns per rating on the slow worker")
+      ->capture_default_str();
+  cli.add_option("--slowdown", slowdown, "how many times slower the uniformly slow worker is")
       ->capture_default_str();
   cli.add_option("--workers", worker_counts, "worker counts to run")->capture_default_str();
   CLI11_PARSE(cli, argc, argv);
@@ -121,25 +128,27 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "problem: %lld users, %lld items, %zu train / %zu test ratings, power law %.2f, "
-      "rank %d, %d rounds, slow worker +%.0f ns per rating\n",
+      "rank %d, %d rounds, slow worker: nnz = +%.0f ns per rating, x%.0f = %.0f times slower\n",
       static_cast<long long>(problem.users), static_cast<long long>(problem.items),
       generated->train.size(), generated->test.size(), problem.power_law, rank, rounds,
-      slow_delay_ns);
+      slow_delay_ns, slowdown, slowdown);
 
-  const Run calibration = RunOne(train, test, "dynamic", 2, false, 0, rounds, rank);
+  const Run calibration = RunOne(train, test, "dynamic", 2, "no", 0, 1, rounds, rank);
   std::printf("target test RMSE (after %d rounds): %.6f\n\n", rounds, calibration.test_rmse);
   std::printf("%-8s %7s %-5s %-10s %9s %10s %12s %13s %13s %16s\n", "balance", "workers", "slow",
               "outcome", "seconds", "test_rmse", "busy_spread", "factor_share", "ratings_moved",
               "static/dynamic");
   for (int workers : worker_counts) {
-    for (bool slow : {false, true}) {
+    for (const std::string& slow :
+         {std::string("no"), std::string("nnz"), absl::StrFormat("x%.0f", slowdown)}) {
       const Run dynamic =
-          RunOne(train, test, "dynamic", workers, slow, slow_delay_ns, rounds, rank);
-      const Run fixed = RunOne(train, test, "static", workers, slow, slow_delay_ns, rounds, rank);
+          RunOne(train, test, "dynamic", workers, slow, slow_delay_ns, slowdown, rounds, rank);
+      const Run fixed =
+          RunOne(train, test, "static", workers, slow, slow_delay_ns, slowdown, rounds, rank);
       for (const Run* run : {&dynamic, &fixed}) {
         const bool reached = std::abs(run->test_rmse - calibration.test_rmse) <= 1e-9;
         std::printf("%-8s %7d %-5s %-10s %9.2f %10.6f %12.3f %13.3f %13.0f %16s\n",
-                    run->balance.c_str(), run->workers, run->slow ? "yes" : "no",
+                    run->balance.c_str(), run->workers, run->slow.c_str(),
                     reached ? "reached" : run->state.c_str(), run->seconds, run->test_rmse,
                     run->busy_spread_avg, run->factor_share, run->ratings_moved,
                     run == &fixed ? absl::StrFormat("%.2f", fixed.seconds / dynamic.seconds).c_str()

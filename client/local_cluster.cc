@@ -30,9 +30,11 @@ absl::Status LocalCluster::Start() {
   server_ = std::make_unique<scheduler::SchedulerServer>(server_options);
   if (absl::Status status = server_->Start(); !status.ok()) return status;
   for (int i = 0; i < options_.workers; ++i) {
-    AddWorker(i < static_cast<int>(options_.test_delay_ns_per_unit.size())
-                  ? options_.test_delay_ns_per_unit[i]
-                  : 0.0);
+    AddWorker(
+        i < static_cast<int>(options_.test_delay_ns_per_unit.size())
+            ? options_.test_delay_ns_per_unit[i]
+            : 0.0,
+        i < static_cast<int>(options_.test_slowdown.size()) ? options_.test_slowdown[i] : 1.0);
     // One at a time, so worker i is the i-th to connect and, as jobs claim workers in that
     // order, gets the i-th share of a job's rows: tests and benchmarks that slow one worker
     // know which rows it has.
@@ -44,12 +46,13 @@ absl::Status LocalCluster::Start() {
   return absl::OkStatus();
 }
 
-int LocalCluster::AddWorker(double test_delay_ns_per_unit) {
+int LocalCluster::AddWorker(double test_delay_ns_per_unit, double test_slowdown) {
   worker::WorkerOptions options;
   options.scheduler_address = server_->address();
   options.name = absl::StrCat("local-", workers_.size());
   options.reconnect = false;
   options.test_delay_ns_per_unit = test_delay_ns_per_unit;
+  options.test_slowdown = test_slowdown;
   options.max_message_bytes = options_.max_message_bytes;
   Worker worker;
   worker.runtime = std::make_unique<worker::WorkerRuntime>(options);

@@ -20,6 +20,8 @@ struct LocalClusterOptions {
   std::string data_dir;  // empty: a fresh temporary directory, removed by Stop()
   // Per worker: extra nanoseconds per unit of work (tests of load balancing); missing = 0.
   std::vector<double> test_delay_ns_per_unit;
+  // Per worker: how many times slower it is at everything; missing = 1.
+  std::vector<double> test_slowdown;
   // The largest task or partial a round may carry (tests lower it).
   int64_t max_message_bytes = core::kMaxMessageBytes;
 };
@@ -34,7 +36,7 @@ class LocalCluster {
   scheduler::SchedulerServer& server() { return *server_; }
 
   // Starts one more worker; returns its index.
-  int AddWorker(double test_delay_ns_per_unit = 0);
+  int AddWorker(double test_delay_ns_per_unit = 0, double test_slowdown = 1);
   // Stops worker `index` as if its process died (its session closes).
   void StopWorker(int index);
   void Stop();

@@ -37,6 +37,10 @@ int main(int argc, char** argv) {
   cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
                  "testing only: extra nanoseconds per unit of work, to model a slow machine")
       ->group("Testing");
+  cli.add_option("--test-slowdown", options.test_slowdown,
+                 "testing only: take this many times as long for every round's work")
+      ->check(CLI::Range(1.0, 1000.0))
+      ->group("Testing");
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
   options.reconnect_delay = absl::Seconds(reconnect_seconds);

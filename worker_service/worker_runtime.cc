@@ -208,6 +208,11 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
         "fit in one message (for MF, more workers make each smaller)",
         core::HumanBytes(bytes), core::HumanBytes(options_.max_message_bytes));
   }
+  if (options_.test_slowdown > 1) {
+    const auto worked = std::chrono::steady_clock::now() - start;
+    std::this_thread::sleep_for(std::chrono::duration_cast<std::chrono::nanoseconds>(
+        worked * (options_.test_slowdown - 1)));
+  }
   if (options_.test_delay_ns_per_unit > 0) {
     std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(
         options_.test_delay_ns_per_unit * static_cast<double>(job.partial.work_units))));

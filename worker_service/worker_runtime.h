@@ -28,8 +28,12 @@ struct WorkerOptions {
   bool reconnect = true;
   absl::Duration reconnect_delay = absl::Seconds(1);
   proto::ConnectionOptions connection;  // TLS and the worker token
-  // Test-only: sleep this long per reported work unit, to model a slow machine.
+  // Test-only: sleep this long per reported work unit, to model a machine slow on the app's
+  // work units (e.g. per rating) only.
   double test_delay_ns_per_unit = 0;
+  // Test-only: make every apply + push take this many times as long (sleeping the difference),
+  // to model a uniformly slower machine.
+  double test_slowdown = 1;
   // A partial larger than this is reported as an error instead of being sent (which would break
   // the session); lower only in tests.
   int64_t max_message_bytes = core::kMaxMessageBytes;
