@@ -122,6 +122,9 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   speeds_ = {core::WorkerSpeeds(), core::WorkerSpeeds()};
   seconds_per_unit_.clear();
   can_work_.clear();
+  placement_.clear();
+  slot_worker_.clear();
+  worker_slot_.clear();
   pulls_ = 0;
   previous_objective_ = {-1.0, -1.0};
   converged_ = false;
@@ -217,6 +220,40 @@ void MfSchedulerApp::ResetBalancers() {
   item_balancer_.Reset(item_work_, seconds_per_unit_);
 }
 
+bool MfSchedulerApp::PlacementChanged(std::span<const core::WorkerView> workers) {
+  bool changed = placement_.size() != workers.size();
+  placement_.resize(workers.size());
+  for (size_t w = 0; w < workers.size(); ++w) {
+    if (placement_[w].first != workers[w].member || placement_[w].second != workers[w].shards) {
+      changed = true;
+      placement_[w] = {workers[w].member, workers[w].shards};
+    }
+  }
+  return changed;
+}
+
+void MfSchedulerApp::OrderSlots(std::span<const core::WorkerView> workers) {
+  // Slot k gets the k-th row range. Ordering workers by where the user rows they hold lie (shard
+  // blocks are consecutive, and balancing keeps ranges near their blocks) gives each worker the
+  // range it already mostly holds: after a loss or a new worker, only the rows that must move
+  // do, instead of every range shifting by one worker.
+  const size_t n = workers.size();
+  std::vector<std::pair<double, size_t>> keys(n);
+  for (size_t w = 0; w < n; ++w) {
+    const double center = user_holdings_.MeanHeldRow(workers[w].member);
+    keys[w] = {
+        workers[w].shards.empty() || center < 0 ? std::numeric_limits<double>::infinity() : center,
+        w};
+  }
+  std::stable_sort(keys.begin(), keys.end());
+  slot_worker_.resize(n);
+  worker_slot_.resize(n);
+  for (size_t k = 0; k < n; ++k) {
+    slot_worker_[k] = keys[k].second;
+    worker_slot_[keys[k].second] = k;
+  }
+}
+
 void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
   if (!have_started_) {
     have_started_ = true;
@@ -226,36 +263,46 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
   const bool users = plan->number % 2 == 0;
   const int phase = users ? 0 : 1;
   const size_t n = workers.size();
-  // The views describe the previous round, of the other phase: credit its speeds with the busy
-  // time per unit of the cost that phase's balancer gave each worker.
-  const core::LoadBalancer& previous = users ? item_balancer_ : user_balancer_;
-  if (plan->number > 0 && previous.num_workers() == static_cast<int>(n)) {
+  SyncMembers(workers);
+  const bool placement_changed = PlacementChanged(workers);
+  if (placement_changed) {
+    // Other machines (or the same with other data): measured speeds no longer apply.
+    OrderSlots(workers);
+    speeds_ = {core::WorkerSpeeds(), core::WorkerSpeeds()};
+  } else if (plan->number > 0 &&
+             (users ? item_balancer_ : user_balancer_).num_workers() == static_cast<int>(n)) {
+    // The views describe the previous round, of the other phase: credit its speeds with the busy
+    // time per unit of the cost that phase's balancer gave each worker.
+    const core::LoadBalancer& previous = users ? item_balancer_ : user_balancer_;
     last_costs_.resize(n);
-    for (size_t w = 0; w < n; ++w) last_costs_[w] = previous.Cost(static_cast<int>(w));
+    for (size_t w = 0; w < n; ++w) {
+      last_costs_[w] = previous.Cost(static_cast<int>(worker_slot_[w]));
+    }
     speeds_[1 - phase].Observe(workers, last_costs_);
   }
   if (speeds_[phase].seconds_per_unit().size() != n) speeds_[phase].Reset(static_cast<int>(n));
-  seconds_per_unit_.assign(speeds_[phase].seconds_per_unit().begin(),
-                           speeds_[phase].seconds_per_unit().end());
+  seconds_per_unit_.resize(n);
   bool changed = can_work_.size() != n;
   can_work_.resize(n);
-  for (size_t w = 0; w < n; ++w) {
-    // A worker without the matrix cannot solve rows: it gets none.
+  for (size_t k = 0; k < n; ++k) {
+    const size_t w = slot_worker_[k];
+    // A worker without shards has no job state: it can take no rows.
     const bool can = !workers[w].shards.empty();
-    if (!can) seconds_per_unit_[w] = std::numeric_limits<double>::infinity();
+    seconds_per_unit_[k] =
+        can ? speeds_[phase].seconds_per_unit()[w] : std::numeric_limits<double>::infinity();
     changed |= can_work_[w] != can;
     can_work_[w] = can;
   }
   core::LoadBalancer& balancer = users ? user_balancer_ : item_balancer_;
   if (changed || balancer.num_workers() != static_cast<int>(n)) {
-    // New or lost workers: split afresh (by cost and what is known of the speeds); incremental
-    // moves are for drifting speeds, not for a changed worker set.
+    // More or fewer workers able to work: split afresh (by cost and what is known of the
+    // speeds); incremental moves are for drifting speeds, not for a changed worker set. A
+    // replacement for a lost worker keeps its slot's range instead.
     ResetBalancers();
     rows_moved_ = 0;
   } else {
     rows_moved_ = balancer.Rebalance(seconds_per_unit_, speeds_[phase].NoiseBand());
   }
-  SyncMembers(workers);
   factor_rows_sent_ = 0;
   ratings_sent_ = 0;
   const std::span<const int64_t> bounds = balancer.boundaries();
@@ -263,9 +310,9 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
     core::Payload& task = plan->tasks[w];
     task.clear();
     task.op = users ? kUpdateUsers : kUpdateItems;
-    // A worker without shards has no job state to take a task with; it gets no rows.
     if (!can_work_[w]) continue;
-    WriteWorkerTask(users, w, workers[w], bounds[w], bounds[w + 1], &task);
+    const size_t k = worker_slot_[w];
+    WriteWorkerTask(users, w, workers[w], bounds[k], bounds[k + 1], &task);
     factor_rows_broadcast_total_ += users ? train_.by_item.rows : train_.by_user.rows;
   }
   factor_rows_sent_total_ += factor_rows_sent_;

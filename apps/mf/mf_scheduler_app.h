@@ -13,6 +13,7 @@
 #include <ostream>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -75,6 +76,11 @@ class MfSchedulerApp final : public core::SchedulerApp {
   // Brings the holdings up to date with the workers' shards: a new member holds its shards'
   // blocks; a known one gains or loses the blocks of shards added or dropped since.
   void SyncMembers(std::span<const core::WorkerView> workers);
+  // True (and remembered) when a worker joined, left or had its shards changed since the last
+  // Schedule.
+  bool PlacementChanged(std::span<const core::WorkerView> workers);
+  // Decides which worker takes which range: see slot_worker_.
+  void OrderSlots(std::span<const core::WorkerView> workers);
   // Fills worker w's task for the phase: its rows, the transfers that make it hold exactly them,
   // and the other factor's rows they need.
   void WriteWorkerTask(bool users, size_t w, const core::WorkerView& view, int64_t begin,
@@ -128,6 +134,11 @@ class MfSchedulerApp final : public core::SchedulerApp {
   std::vector<double> last_costs_;        // scratch: each worker's cost in the previous round
   std::vector<double> seconds_per_unit_;  // of this phase; infinite for a worker holding no shard
   std::vector<bool> can_work_;            // at the last Schedule; a change re-splits from scratch
+  // The balancers split rows into ranges by slot; slot k's range goes to worker slot_worker_[k]
+  // (workers ordered by the rows they hold), and worker w has slot worker_slot_[w].
+  std::vector<size_t> slot_worker_;
+  std::vector<size_t> worker_slot_;
+  std::vector<std::pair<uint64_t, std::vector<int>>> placement_;  // member and shards, per worker
 
   int64_t pulls_ = 0;
   double train_rmse_ = 0;

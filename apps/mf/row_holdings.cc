@@ -109,6 +109,19 @@ void RowHoldings::MoveTo(uint64_t member, int64_t begin, int64_t end, std::vecto
   m.end = end;
 }
 
+double RowHoldings::MeanHeldRow(uint64_t member) const {
+  auto it = members_.find(member);
+  if (it == members_.end()) return -1;
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t r = 0; r < rows_; ++r) {
+    if (!it->second.held[static_cast<size_t>(r)]) continue;
+    sum += static_cast<double>(r);
+    ++count;
+  }
+  return count > 0 ? sum / static_cast<double>(count) : -1;
+}
+
 int64_t RowHoldings::HeldRowCount(uint64_t member) const {
   auto it = members_.find(member);
   if (it == members_.end()) return 0;

@@ -34,6 +34,8 @@ class RowHoldings {
               std::vector<int64_t>* add);
 
   int64_t HeldRowCount(uint64_t member) const;
+  // The mean index of the rows `member` holds; -1 when it holds none. O(rows).
+  double MeanHeldRow(uint64_t member) const;
 
  private:
   struct Member {
