@@ -1,5 +1,6 @@
 #include "apps/mf/mf_math.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -8,14 +9,10 @@ namespace strads::mf {
 RowSolver::RowSolver(int64_t rank, double lambda)
     : rank_(rank), lambda_(lambda), gram_(rank, rank), rhs_(rank), llt_(rank) {}
 
-double RowSolver::Solve(std::span<const int32_t> cols, std::span<const double> ratings,
-                        const double* factor, double* out) {
+double RowSolver::SolveByRankOneUpdates(std::span<const int32_t> cols,
+                                        std::span<const double> ratings, const double* factor,
+                                        double* out) {
   Eigen::Map<Eigen::VectorXd> w(out, rank_);
-  if (cols.empty()) {
-    w.setZero();
-    return 0;
-  }
-  // Only the lower triangle: the LLT reads no more.
   gram_.setZero();
   rhs_.setZero();
   for (size_t k = 0; k < cols.size(); ++k) {
@@ -23,6 +20,17 @@ double RowSolver::Solve(std::span<const int32_t> cols, std::span<const double> r
     gram_.selfadjointView<Eigen::Lower>().rankUpdate(f);
     rhs_.noalias() += ratings[k] * f;
   }
+  FactorAndSolve(w);
+  double squared_error = 0;
+  for (size_t k = 0; k < cols.size(); ++k) {
+    Eigen::Map<const Eigen::VectorXd> f(factor + cols[k] * rank_, rank_);
+    const double residual = ratings[k] - w.dot(f);
+    squared_error += residual * residual;
+  }
+  return squared_error;
+}
+
+void RowSolver::FactorAndSolve(Eigen::Map<Eigen::VectorXd>& w) {
   gram_.diagonal().array() += lambda_;
   llt_.compute(gram_);
   if (llt_.info() != Eigen::Success) {
@@ -34,13 +42,40 @@ double RowSolver::Solve(std::span<const int32_t> cols, std::span<const double> r
   }
   w = rhs_;
   llt_.solveInPlace(w);
-  double squared_error = 0;
-  for (size_t k = 0; k < cols.size(); ++k) {
-    Eigen::Map<const Eigen::VectorXd> f(factor + cols[k] * rank_, rank_);
-    const double residual = ratings[k] - w.dot(f);
-    squared_error += residual * residual;
+}
+
+double RowSolver::Solve(std::span<const int32_t> cols, std::span<const double> ratings,
+                        const double* factor, double* out) {
+  Eigen::Map<Eigen::VectorXd> w(out, rank_);
+  if (cols.empty()) {
+    w.setZero();
+    return 0;
   }
-  return squared_error;
+  const Eigen::Index m = static_cast<Eigen::Index>(cols.size());
+  if (m < kBlockedMinRatings || rank_ < kBlockedMinRank) {
+    return SolveByRankOneUpdates(cols, ratings, factor, out);
+  }
+  // Gather the factor rows of the row's ratings into one K x m block, so that the Gram matrix is
+  // one rank-m update (a matrix-matrix kernel) instead of m rank-1 updates. It pays on rows with
+  // many ratings (15% less time per rating at K = 10, 25-30% at K = 20-50), but costs more set-up
+  // than it saves on short rows or at small K.
+  if (gathered_.cols() < m) {
+    gathered_.resize(rank_, std::max<Eigen::Index>(m, 2 * gathered_.cols()));
+    fitted_.resize(gathered_.cols());
+  }
+  for (Eigen::Index k = 0; k < m; ++k) {
+    std::copy_n(factor + static_cast<int64_t>(cols[k]) * rank_, rank_, gathered_.col(k).data());
+  }
+  const auto f = gathered_.leftCols(m);
+  const Eigen::Map<const Eigen::VectorXd> a(ratings.data(), m);
+  // Only the lower triangle: the LLT reads no more.
+  gram_.setZero();
+  gram_.selfadjointView<Eigen::Lower>().rankUpdate(f);
+  rhs_.noalias() = f * a;
+  FactorAndSolve(w);
+  auto fitted = fitted_.head(m);
+  fitted.noalias() = f.transpose() * w;
+  return (a - fitted).squaredNorm();
 }
 
 void InitFactors(int64_t users, int64_t items, int64_t rank, uint64_t seed, std::vector<double>* w,

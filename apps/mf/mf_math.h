@@ -27,10 +27,21 @@ class RowSolver {
                double* out);
 
  private:
+  // Rows at least this long, at a rank at least this high, take the gathered (blocked) path.
+  static constexpr Eigen::Index kBlockedMinRatings = 64;
+  static constexpr int64_t kBlockedMinRank = 8;
+
+  double SolveByRankOneUpdates(std::span<const int32_t> cols, std::span<const double> ratings,
+                               const double* factor, double* out);
+  // Adds lambda to gram_'s diagonal, factors it and solves for rhs_ into w.
+  void FactorAndSolve(Eigen::Map<Eigen::VectorXd>& w);
+
   int64_t rank_;
   double lambda_;
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
+  Eigen::MatrixXd gathered_;  // K x (at least the ratings of the largest row so far)
+  Eigen::VectorXd fitted_;    // the row's predicted ratings
   Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt_;
 };
 
