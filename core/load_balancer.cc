@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace strads::core {
 namespace {
@@ -147,6 +148,31 @@ void WorkerSpeeds::Reset(int num_workers) {
   measured_.assign(num_workers, -1.0);
   variance_.assign(num_workers, 0.0);
   estimate_.assign(num_workers, 1.0);
+}
+
+void WorkerSpeeds::Remap(std::span<const int> from) {
+  std::vector<double> measured(from.size(), -1.0);
+  std::vector<double> variance(from.size(), 0.0);
+  for (size_t w = 0; w < from.size(); ++w) {
+    const int old = from[w];
+    if (old < 0 || old >= static_cast<int>(measured_.size())) continue;
+    measured[w] = measured_[static_cast<size_t>(old)];
+    variance[w] = variance_[static_cast<size_t>(old)];
+  }
+  measured_ = std::move(measured);
+  variance_ = std::move(variance);
+  double sum = 0;
+  int known = 0;
+  for (double m : measured_) {
+    if (m < 0) continue;
+    sum += m;
+    ++known;
+  }
+  const double fallback = known > 0 ? sum / known : 1.0;
+  estimate_.resize(measured_.size());
+  for (size_t w = 0; w < measured_.size(); ++w) {
+    estimate_[w] = measured_[w] >= 0 ? measured_[w] : fallback;
+  }
 }
 
 void WorkerSpeeds::Observe(std::span<const WorkerView> workers, std::span<const double> units) {

@@ -86,6 +86,9 @@ class WorkerSpeeds {
 
   // Forgets everything and tracks `num_workers` workers.
   void Reset(int num_workers);
+  // The workers changed: worker w is now the one that was `from[w]` (-1: a new one, which starts
+  // as an average worker). What was measured of the others is kept.
+  void Remap(std::span<const int> from);
   // Takes one measurement per worker that did work last round (last_work_units > 0).
   // Allocation-free when the worker count is unchanged.
   void Observe(std::span<const WorkerView> workers) { Observe(workers, {}); }

@@ -238,6 +238,23 @@ TEST(WorkerSpeeds, NoiseBandIsZeroForSteadyWorkersAndGrowsWithJitter) {
   EXPECT_LT(large.NoiseBand(), 1.5);
 }
 
+TEST(WorkerSpeeds, RemapKeepsWhatWasMeasuredOfTheWorkersThatStay) {
+  WorkerSpeeds speeds;
+  std::vector<WorkerView> views(3);
+  for (int w = 0; w < 3; ++w) {
+    views[w].last_work_units = 100;
+    views[w].last_busy_seconds = 100.0 * (w + 1);  // 1, 2, 3 seconds per unit
+  }
+  speeds.Observe(views);
+  // Worker 1 was lost; worker 2 moved to index 1; a newcomer is at index 2.
+  const std::vector<int> from = {0, 2, -1};
+  speeds.Remap(from);
+  ASSERT_EQ(speeds.seconds_per_unit().size(), 3u);
+  EXPECT_DOUBLE_EQ(speeds.seconds_per_unit()[0], 1.0);
+  EXPECT_DOUBLE_EQ(speeds.seconds_per_unit()[1], 3.0);
+  EXPECT_DOUBLE_EQ(speeds.seconds_per_unit()[2], 2.0);  // the mean of those known
+}
+
 TEST(Spread, IsRangeOverMean) {
   EXPECT_DOUBLE_EQ(Spread(std::vector<double>{1, 2, 3}), 1.0);
   EXPECT_DOUBLE_EQ(Spread(std::vector<double>{}), 0.0);

@@ -222,14 +222,22 @@ void MfSchedulerApp::ResetBalancers() {
 
 bool MfSchedulerApp::PlacementChanged(std::span<const core::WorkerView> workers) {
   bool changed = placement_.size() != workers.size();
-  placement_.resize(workers.size());
+  for (size_t w = 0; w < workers.size() && !changed; ++w) {
+    changed = placement_[w].first != workers[w].member || placement_[w].second != workers[w].shards;
+  }
+  if (!changed) return false;
+  // Where each worker was before, so that what was measured of its speed follows it.
+  moved_from_.assign(workers.size(), -1);
   for (size_t w = 0; w < workers.size(); ++w) {
-    if (placement_[w].first != workers[w].member || placement_[w].second != workers[w].shards) {
-      changed = true;
-      placement_[w] = {workers[w].member, workers[w].shards};
+    for (size_t old = 0; old < placement_.size(); ++old) {
+      if (placement_[old].first == workers[w].member) moved_from_[w] = static_cast<int>(old);
     }
   }
-  return changed;
+  placement_.resize(workers.size());
+  for (size_t w = 0; w < workers.size(); ++w) {
+    placement_[w] = {workers[w].member, workers[w].shards};
+  }
+  return true;
 }
 
 void MfSchedulerApp::OrderSlots(std::span<const core::WorkerView> workers) {
@@ -266,9 +274,10 @@ void MfSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::R
   SyncMembers(workers);
   const bool placement_changed = PlacementChanged(workers);
   if (placement_changed) {
-    // Other machines (or the same with other data): measured speeds no longer apply.
     OrderSlots(workers);
-    speeds_ = {core::WorkerSpeeds(), core::WorkerSpeeds()};
+    // Speeds are the workers' own: they follow them to their new places; a newcomer starts as an
+    // average worker.
+    for (core::WorkerSpeeds& speeds : speeds_) speeds.Remap(moved_from_);
   } else if (plan->number > 0 &&
              (users ? item_balancer_ : user_balancer_).num_workers() == static_cast<int>(n)) {
     // The views describe the previous round, of the other phase: credit its speeds with the busy

@@ -139,6 +139,7 @@ class MfSchedulerApp final : public core::SchedulerApp {
   std::vector<size_t> slot_worker_;
   std::vector<size_t> worker_slot_;
   std::vector<std::pair<uint64_t, std::vector<int>>> placement_;  // member and shards, per worker
+  std::vector<int> moved_from_;  // at the last placement change: each worker's previous index
 
   int64_t pulls_ = 0;
   double train_rmse_ = 0;
