@@ -18,6 +18,7 @@
 #include "client/job_client.h"
 #include "client/local_cluster.h"
 #include "core/labeled_data.h"
+#include "spdlog/spdlog.h"
 
 namespace {
 
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
   cli.add_option("--scaling", scaling_text,
                  "instead: dynamic at the first batch size with each of these worker counts "
                  "(e.g. 1,2,4): round time and time to the target");
+  // The embedded cluster's per-job log lines would bury the table.
+  spdlog::set_level(spdlog::level::warn);
   CLI11_PARSE(cli, argc, argv);
 
   std::vector<int64_t> batches;

@@ -20,6 +20,7 @@
 #include "apps/mf/mf_generator.h"
 #include "client/job_client.h"
 #include "client/local_cluster.h"
+#include "spdlog/spdlog.h"
 
 namespace {
 
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
   cli.add_option("--slowdown", slowdown, "how many times slower the uniformly slow worker is")
       ->capture_default_str();
   cli.add_option("--workers", worker_counts, "worker counts to run")->capture_default_str();
+  // The embedded cluster's per-job log lines would bury the table.
+  spdlog::set_level(spdlog::level::warn);
   CLI11_PARSE(cli, argc, argv);
 
   absl::StatusOr<strads::mf::MfProblem> generated = strads::mf::GenerateMfProblem(problem);

@@ -58,37 +58,53 @@ double ColumnCorrelation::Compute(int64_t j, int64_t k) {
 DependencyFilter::DependencyFilter(ColumnCorrelation* correlation, double rho)
     : correlation_(correlation), rho_(rho) {}
 
+inline void DependencyFilter::Accumulate(int32_t slot, double product) {
+  SlotDot& s = slot_dot_[slot];
+  if (s.stamp != stamp_) {
+    s.stamp = stamp_;
+    s.dot = 0;
+    touched_slots_.push_back(slot);
+  }
+  s.dot += product;
+}
+
 void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_keep,
                               std::vector<int64_t>* kept) {
   kept->clear();
   const CscMatrix& x = correlation_->matrix();
-  if (row_head_.size() != static_cast<size_t>(x.rows)) row_head_.assign(x.rows, -1);
-  if (is_kept_.size() != static_cast<size_t>(x.cols)) is_kept_.assign(x.cols, 0);
+  if (rows_.size() != static_cast<size_t>(x.rows)) rows_.assign(x.rows, RowBucket{});
+  if (is_kept_.size() != static_cast<size_t>(x.cols)) {
+    is_kept_.assign(x.cols, 0);
+    blocker_.assign(x.cols, -1);
+  }
   for (const int64_t c : candidates) {
     if (static_cast<int64_t>(kept->size()) >= max_keep) break;
     if (is_kept_[c]) continue;
+    if (const int32_t b = blocker_[c]; b >= 0 && is_kept_[b]) continue;
     const std::span<const int32_t> rows = x.ColRows(c);
     const std::span<const double> values = x.ColValues(c);
     const double inv_c = correlation_->inv_norm(c);
     bool keep = true;
     if (inv_c > 0) {
       ++stamp_;
+      // The buckets of a candidate's rows are scattered; ask for them all before using any.
+      for (const int32_t row : rows) __builtin_prefetch(&rows_[row]);
       for (size_t a = 0; a < rows.size(); ++a) {
-        for (int32_t e = row_head_[rows[a]]; e != -1; e = entries_[e].next) {
-          const int32_t slot = entries_[e].slot;
-          if (slot_stamp_[slot] != stamp_) {
-            slot_stamp_[slot] = stamp_;
-            dot_[slot] = 0;
-            touched_slots_.push_back(slot);
-          }
-          dot_[slot] += values[a] * entries_[e].value;
+        const RowBucket& bucket = rows_[rows[a]];
+        const int inline_count = std::min(bucket.count, kInlineEntries);
+        for (int i = 0; i < inline_count; ++i) {
+          Accumulate(bucket.slot[i], values[a] * bucket.value[i]);
+        }
+        for (int32_t e = bucket.overflow; e != -1; e = overflow_[e].next) {
+          Accumulate(overflow_[e].slot, values[a] * overflow_[e].value);
         }
       }
       for (const int32_t slot : touched_slots_) {
-        const double correlation =
-            std::min(std::abs(dot_[slot]) * inv_c * correlation_->inv_norm((*kept)[slot]), 1.0);
+        // Kept columns are indexed with unit norm, so the dot is already scaled by theirs.
+        const double correlation = std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
         if (correlation >= rho_) {
           keep = false;
+          blocker_[c] = static_cast<int32_t>((*kept)[slot]);
           break;
         }
       }
@@ -98,26 +114,32 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
     const int32_t slot = static_cast<int32_t>(kept->size());
     kept->push_back(c);
     is_kept_[c] = 1;
-    if (dot_.size() < kept->size()) {
-      dot_.resize(kept->size());
-      slot_stamp_.resize(kept->size(), 0);
-    }
+    if (slot_dot_.size() < kept->size()) slot_dot_.resize(kept->size());
     for (size_t a = 0; a < rows.size(); ++a) {
-      int32_t& head = row_head_[rows[a]];
-      if (head == -1) touched_rows_.push_back(rows[a]);
-      entries_.push_back({slot, head, values[a]});
-      head = static_cast<int32_t>(entries_.size()) - 1;
+      const double unit_value = values[a] * inv_c;
+      RowBucket& bucket = rows_[rows[a]];
+      if (bucket.count == 0) touched_rows_.push_back(rows[a]);
+      if (bucket.count < kInlineEntries) {
+        bucket.slot[bucket.count] = slot;
+        bucket.value[bucket.count] = unit_value;
+      } else {
+        overflow_.push_back({slot, bucket.overflow, unit_value});
+        bucket.overflow = static_cast<int32_t>(overflow_.size()) - 1;
+      }
+      ++bucket.count;
     }
   }
   Reset(*kept);
 }
 
 void DependencyFilter::Reset(const std::vector<int64_t>& kept) {
-  for (const int32_t row : touched_rows_) row_head_[row] = -1;
+  for (const int32_t row : touched_rows_) {
+    rows_[row].count = 0;
+    rows_[row].overflow = -1;
+  }
   touched_rows_.clear();
-  entries_.clear();
+  overflow_.clear();
   for (const int64_t k : kept) is_kept_[k] = 0;
-  // Stamps stay: they only grow, so a stale slot never looks touched.
 }
 
 }  // namespace strads::core

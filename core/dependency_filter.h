@@ -59,24 +59,43 @@ class DependencyFilter {
   double rho() const { return rho_; }
 
  private:
-  struct RowEntry {
-    int32_t slot;  // index into the kept list
-    int32_t next;  // next entry of the same row, or -1
+  // The kept columns' entries of one row. Most rows hold few kept entries, so the first ones sit
+  // inline in one cache line: a candidate's rows are then independent loads the CPU overlaps,
+  // not a chain of dependent ones. Further entries go to a linked overflow list.
+  static constexpr int kInlineEntries = 4;
+  struct alignas(64) RowBucket {
+    int32_t slot[kInlineEntries];  // index into the kept list
+    int32_t count = 0;             // entries of this row, inline and overflow
+    int32_t overflow = -1;         // first overflow entry, or -1
+    double value[kInlineEntries];
+  };
+  struct OverflowEntry {
+    int32_t slot;
+    int32_t next;  // next overflow entry of the same row, or -1
     double value;
   };
+  // Per kept slot: its dot product with the current candidate, valid when stamp is current.
+  struct SlotDot {
+    int64_t stamp = 0;
+    double dot = 0;
+  };
 
+  void Accumulate(int32_t slot, double product);
   void Reset(const std::vector<int64_t>& kept);
 
   ColumnCorrelation* correlation_;
   double rho_;
-  std::vector<int32_t> row_head_;       // per row: first entry, or -1
-  std::vector<RowEntry> entries_;       // the kept columns, by row
-  std::vector<int32_t> touched_rows_;   // rows whose head is set, to reset
-  std::vector<double> dot_;             // per kept slot: dot product with the candidate
-  std::vector<int64_t> slot_stamp_;     // per kept slot: the candidate that last touched it
+  std::vector<RowBucket> rows_;  // per matrix row
+  std::vector<OverflowEntry> overflow_;
+  std::vector<int32_t> touched_rows_;   // rows holding entries, to reset
+  std::vector<SlotDot> slot_dot_;       // per kept slot
   std::vector<int32_t> touched_slots_;  // slots touched by the current candidate
   std::vector<uint8_t> is_kept_;        // per column
-  int64_t stamp_ = 0;
+  // Per column: a column found correlated with it at or above rho, or -1. Correlations are fixed
+  // by the data, so when that column is kept again the candidate is refused without walking its
+  // rows; in correlated groups the same dominant coordinate blocks its mates round after round.
+  std::vector<int32_t> blocker_;
+  int64_t stamp_ = 0;  // only grows, so a stale slot never looks touched
 };
 
 }  // namespace strads::core

@@ -1,6 +1,8 @@
 // Sampling by priority: draws indices with probability proportional to a non-negative weight, and
 // changes one weight, both in O(log n) through a sum tree. The dynamic scheduler keeps one weight
 // per parameter (its recent squared change plus a floor) and draws the next round's candidates.
+// The tree has 8 children per node, stored side by side in one cache line, so a draw or an update
+// touches log8(n) lines (5 for 20000 weights) instead of log2(n) scattered ones.
 #pragma once
 
 #include <cstdint>
@@ -31,9 +33,18 @@ class PrioritySampler {
   void SampleDistinct(int64_t k, std::mt19937_64& rng, std::vector<int64_t>* out);
 
  private:
+  static constexpr int64_t kFanout = 8;
+
+  // Recomputes node `index` of level `level` (> 0) from its children.
+  void Refresh(int level, int64_t index);
+
   int64_t size_;
-  int64_t leaves_;             // power of two >= size_
-  std::vector<double> tree_;   // 1-based heap layout, leaves at [leaves_, 2 * leaves_)
+  // levels_[0] are the weights, levels_[k][i] the sum of levels_[k-1][8i, 8i+8); the last level
+  // has one node, the total. Each level is padded with zeros to a whole number of 8-blocks and
+  // starts on a cache line (an offset into storage_).
+  std::vector<double*> levels_;
+  std::vector<int64_t> level_sizes_;
+  std::vector<double> storage_;
   std::vector<double> saved_;  // weights removed during SampleDistinct, restored before return
 };
 

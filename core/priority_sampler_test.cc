@@ -101,6 +101,49 @@ TEST(PrioritySampler, SetUpdatesTotalGetAndFind) {
   EXPECT_EQ(s.Find(5.999), 4);
 }
 
+TEST(PrioritySampler, FindAgreesWithALinearScanAcrossManyLevels) {
+  // 5000 weights make a tree of five levels with a partly filled last block; integer weights keep
+  // every sum exact, so the interval each u falls in is known without rounding.
+  const uint64_t seed = 21;
+  SCOPED_TRACE(testing::Message() << "seed=" << seed);
+  std::mt19937_64 rng(seed);
+  const int n = 5000;
+  PrioritySampler s(n, 1.0);
+  std::vector<double> w(n, 1.0);
+  std::uniform_int_distribution<int> index(0, n - 1), weight(0, 9);
+  for (int update = 0; update < 20000; ++update) {
+    const int i = index(rng);
+    w[i] = weight(rng);
+    s.Set(i, w[i]);
+  }
+  std::vector<double> cumulative(n + 1, 0.0);
+  for (int i = 0; i < n; ++i) cumulative[i + 1] = cumulative[i] + w[i];
+  ASSERT_EQ(s.Total(), cumulative[n]);
+  std::uniform_real_distribution<double> position(0.0, cumulative[n]);
+  for (int probe = 0; probe < 5000; ++probe) {
+    const double u = probe < 100 ? cumulative[index(rng)] : position(rng);
+    const int64_t expected =
+        std::upper_bound(cumulative.begin(), cumulative.end(), u) - cumulative.begin() - 1;
+    ASSERT_EQ(s.Find(u), expected) << "u=" << u;
+  }
+}
+
+TEST(PrioritySampler, HoldsZeroOrOneWeight) {
+  PrioritySampler none(0, 1.0);
+  EXPECT_EQ(none.Total(), 0.0);
+  std::mt19937_64 rng(1);
+  std::vector<int64_t> out;
+  none.SampleDistinct(3, rng, &out);
+  EXPECT_TRUE(out.empty());
+  PrioritySampler one(1, 2.0);
+  EXPECT_EQ(one.Total(), 2.0);
+  one.Set(0, 5.0);
+  EXPECT_EQ(one.Total(), 5.0);
+  EXPECT_EQ(one.Find(4.9), 0);
+  one.SampleDistinct(3, rng, &out);
+  EXPECT_THAT(out, testing::ElementsAre(0));
+}
+
 TEST(PrioritySampler, FindAtOrPastTotalReturnsAPositiveWeightInRange) {
   // Size 5 pads the tree to 8 leaves; the last positive weight is not the last leaf.
   PrioritySampler s(5, 0.0);
