@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/user_text.h"
 
 namespace strads::core {
 namespace {
@@ -28,10 +30,6 @@ namespace {
 // This Abseil build has its own absl::string_view (ABSL_OPTION_USE_STD_STRING_VIEW is 0), which
 // does not convert from std::string_view.
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-// Column indices are stored as int64 but every column needs a pointer, so a typo such as
-// "100000000000:1" must not turn into a terabyte allocation.
-constexpr int64_t kMaxIndex = std::numeric_limits<int32_t>::max();
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -45,7 +43,15 @@ bool ParseDouble(std::string_view s, double* out) {
   }
   if (b == e) return false;
   auto [ptr, ec] = std::from_chars(b, e, *out);
-  // Out-of-range (e.g. 1e999) is reported as a non-number rather than silently saturated.
+  if (ec == std::errc::result_out_of_range && ptr == e) {
+    // Underflow (1e-400) is a number, just smaller than a double holds: it reads as strtod
+    // rounds it, 0 or a subnormal. Overflow (1e999) is refused rather than silently saturated.
+    const std::string copy(b, e);
+    const double value = std::strtod(copy.c_str(), nullptr);
+    if (std::isinf(value)) return false;
+    *out = value;
+    return true;
+  }
   return ec == std::errc() && ptr == e;
 }
 
@@ -100,6 +106,7 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
   vals.reserve(colons);
   int64_t max_index = 0;
 
+  text = StripUtf8Bom(text);
   const char* p = text.data();
   const char* const end = p + text.size();
   int64_t line_no = 0;
@@ -123,7 +130,7 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
     const std::string_view label_text = next_token();
     double label;
     if (!ParseDouble(label_text, &label)) {
-      return error(line_no, absl::StrCat("label '", Av(label_text), "' is not a number"));
+      return error(line_no, absl::StrCat("label ", QuoteUserText(label_text), " is not a number"));
     }
     if (std::isnan(label)) return error(line_no, "label is NaN");
     if (std::isinf(label)) return error(line_no, "label is infinite");
@@ -134,22 +141,23 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
       if (tok.empty() || tok.front() == '#') break;  // end of line, or a trailing comment
       const size_t colon = tok.find(':');
       if (colon == std::string_view::npos) {
-        return error(line_no,
-                     absl::StrCat("token '", Av(tok), "' is not index:value (missing ':')"));
+        return error(line_no, absl::StrCat("token ", QuoteUserText(tok),
+                                           " is not index:value (missing ':')"));
       }
       const std::string_view index_text = tok.substr(0, colon);
       const std::string_view value_text = tok.substr(colon + 1);
       if (index_text == "qid") continue;  // ranking query id; meaningless for regression
       int64_t index;
       if (!ParseInt(index_text, &index)) {
-        return error(line_no, absl::StrCat("index '", Av(index_text), "' is not an integer"));
+        return error(line_no,
+                     absl::StrCat("index ", QuoteUserText(index_text), " is not an integer"));
       }
       if (index <= 0) {
         return error(line_no, absl::StrCat("index ", index, "; LIBSVM indices start at 1"));
       }
-      if (index > kMaxIndex) {
-        return error(line_no,
-                     absl::StrCat("index ", index, " is too large (at most ", kMaxIndex, ")"));
+      if (index > kMaxLibsvmFeatures) {
+        return error(line_no, absl::StrCat("index ", index, " is too large: at most ",
+                                           kMaxLibsvmFeatures, " features are supported"));
       }
       if (index <= prev) {
         return error(line_no,
@@ -158,8 +166,8 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
       prev = index;
       double value;
       if (!ParseDouble(value_text, &value)) {
-        return error(line_no, absl::StrCat("value '", Av(value_text), "' for index ", index,
-                                           " is not a number"));
+        return error(line_no, absl::StrCat("value ", QuoteUserText(value_text), " for index ",
+                                           index, " is not a number"));
       }
       if (!std::isfinite(value)) {
         return error(line_no, absl::StrCat("value for index ", index, " is ",

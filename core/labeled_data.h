@@ -1,6 +1,7 @@
 // A design matrix with one label per row: the input of supervised apps such as Lasso.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,12 @@ struct LabeledData {
   CscMatrix x;            // rows = samples, cols = features
   std::vector<double> y;  // size x.rows
 };
+
+// The largest feature index a LIBSVM file may use. Every feature costs memory on the scheduler
+// and on every worker whatever its non-zeros, and a Lasso duality-gap round sends one number per
+// feature in one message (core/limits.h: 256 MiB), so a stray "2147483647:1" is refused here
+// rather than exhausting memory.
+inline constexpr int64_t kMaxLibsvmFeatures = 30'000'000;
 
 // Reads LIBSVM text: "label index:value index:value ..." per line, indices 1-based and
 // increasing. Blank lines and lines starting with '#' are skipped. Errors name the file and line

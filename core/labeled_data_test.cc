@@ -92,6 +92,13 @@ TEST(ParseLibsvm, RejectsMalformedInputNamingSourceAndLine) {
       {"1 a:4\n", "bad.libsvm line 1: index 'a' is not an integer"},
       {"1 99999999999:4\n", "bad.libsvm line 1: index 99999999999 is too large"},
       {"1 1:1e999\n", "bad.libsvm line 1: value '1e999' for index 1 is not a number"},
+      {"1 1:1 2147483647:1\n",
+       "bad.libsvm line 1: index 2147483647 is too large: at most 30000000 features"},
+      {"1 30000001:1\n", "bad.libsvm line 1: index 30000001 is too large"},
+      {"\x1f\x8b\x08\xff 1:1\n", "bad.libsvm line 1: label '\\x1f\\x8b\\x08\\xff' is not"},
+      {"1 1:" + std::string(5000, '7') + "x\n",
+       "value '7777777777777777777777777777777777777777'"
+       "... (5001 bytes) for index 1 is not a number"},
   };
   for (const BadCase& c : cases) {
     auto d = ParseLibsvm(c.text, "bad.libsvm");
@@ -99,6 +106,18 @@ TEST(ParseLibsvm, RejectsMalformedInputNamingSourceAndLine) {
     EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << c.text;
     EXPECT_THAT(Message(d.status()), HasSubstr(c.expected)) << c.text;
   }
+}
+
+TEST(ParseLibsvm, AcceptsTheLargestIndexAByteOrderMarkAndUnderflow) {
+  auto d = ParseLibsvm(
+      "\xEF\xBB\xBF"
+      "1 1:1e-400 30000000:2\n",
+      "ok.libsvm");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->y[0], 1.0);
+  EXPECT_EQ(d->x.cols, kMaxLibsvmFeatures);
+  EXPECT_EQ(d->x.values[0], 0.0);
+  EXPECT_EQ(d->x.values[1], 2.0);
 }
 
 TEST(ParseLibsvm, RejectsInputWithNoSamples) {

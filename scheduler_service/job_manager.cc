@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "apps/registry.h"
+#include "core/user_text.h"
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
@@ -226,6 +227,8 @@ void JobManager::RunJob(Job* job) {
   // The model and summary are on disk before the terminal state is published, so a client that
   // sees "succeeded" can always download the result.
   auto finish = [&](JobState state, std::string message, bool with_model) {
+    // A message may quote a user's file or path; job records (protobuf, JSON) need valid UTF-8.
+    message = core::ValidUtf8(message);
     absl::StatusOr<JobSnapshot> current = Get(id);
     JobSnapshot snapshot = current.ok() ? *current : job->snapshot;
     snapshot.state = state;

@@ -73,8 +73,10 @@ absl::Status JobStore::SaveSubmitted(const JobSnapshot& snapshot) const {
     return absl::InternalError(
         absl::StrCat("cannot create '", JobDir(snapshot.job_id), "': ", error.message()));
   }
-  return WriteFileAtomically(fs::path(JobDir(snapshot.job_id)) / "job.json",
-                             SnapshotToJson(snapshot).dump(2) + "\n");
+  return WriteFileAtomically(
+      fs::path(JobDir(snapshot.job_id)) / "job.json",
+      SnapshotToJson(snapshot).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+          "\n");
 }
 
 absl::StatusOr<std::string> JobStore::SaveResult(const JobSnapshot& snapshot,
@@ -97,8 +99,10 @@ absl::StatusOr<std::string> JobStore::SaveResult(const JobSnapshot& snapshot,
   }
   JobSnapshot saved = snapshot;
   saved.model_path = model_path;
-  if (absl::Status status =
-          WriteFileAtomically(dir / "summary.json", SnapshotToJson(saved).dump(2) + "\n");
+  if (absl::Status status = WriteFileAtomically(
+          dir / "summary.json",
+          SnapshotToJson(saved).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+              "\n");
       !status.ok()) {
     return status;
   }

@@ -88,8 +88,9 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
             absl::StrCat("worker ", outcome.worker_id, " failed: ", outcome.message));
       case WorkerPool::WaitResult::kWorkerLost:
       case WorkerPool::WaitResult::kTimeout: {
-        const char* why =
-            outcome.result == WorkerPool::WaitResult::kTimeout ? "no reply in time" : "lost";
+        const bool late = outcome.result == WorkerPool::WaitResult::kTimeout;
+        if (late) timed_out_.insert(outcome.worker_id);
+        const char* why = late ? "no reply in time" : "lost";
         if (absl::Status status = DropWorker(outcome.worker_id, why); !status.ok()) return status;
         if (absl::Status status = PlaceShards(); !status.ok()) return status;
         PlanRound(round, &plan);  // the round is repeated for the new placement
@@ -145,13 +146,18 @@ absl::Status RoundEngine::AcquireWorkers(int count) {
   bool announced = false;
   while (static_cast<int>(workers_.size()) < count) {
     if (cancel_->load()) return absl::CancelledError("cancelled while waiting for workers");
-    for (std::string& id : pool_->ClaimIdle(job_id_, count - static_cast<int>(workers_.size()))) {
+    for (std::string& id :
+         pool_->ClaimIdle(job_id_, count - static_cast<int>(workers_.size()), timed_out_)) {
       AddWorker(std::move(id));
     }
     if (static_cast<int>(workers_.size()) >= count) break;
     std::string message =
         absl::StrCat("waiting for workers: ", workers_.size(), " of ", count, " claimed; ",
                      pool_->ConnectedCount(), " connected to this scheduler");
+    if (!timed_out_.empty()) {
+      absl::StrAppend(&message, "; ", timed_out_.size(),
+                      " dropped from this job for missing the round timeout");
+    }
     sink_->OnState(JobState::kWaitingForWorkers, message);
     if (!announced) {
       spdlog::info("event=job_waiting job={} {}", job_id_, message);
@@ -210,6 +216,9 @@ absl::Status RoundEngine::PlaceShards() {
             "worker ", outcome.worker_id, " could not load its shards: ", outcome.message));
       case WorkerPool::WaitResult::kWorkerLost:
       case WorkerPool::WaitResult::kTimeout:
+        if (outcome.result == WorkerPool::WaitResult::kTimeout) {
+          timed_out_.insert(outcome.worker_id);
+        }
         if (absl::Status status = DropWorker(outcome.worker_id, "lost while loading shards");
             !status.ok()) {
           return status;
@@ -239,7 +248,16 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
   // Keep the survivors' last busy times with them.
   if (index < views_.size()) views_.erase(views_.begin() + static_cast<std::ptrdiff_t>(index));
   const int wanted = static_cast<int>(workers_.size()) + 1;
-  for (std::string& id : pool_->ClaimIdle(job_id_, 1)) AddWorker(std::move(id));
+  for (std::string& id : pool_->ClaimIdle(job_id_, 1, timed_out_)) AddWorker(std::move(id));
+  if (workers_.empty() && timed_out_.contains(worker_id)) {
+    // Every worker the job had was too late and none is left to try: a round takes longer than
+    // the timeout allows, and waiting for more workers would only repeat that.
+    return absl::DeadlineExceededError(absl::StrCat(
+        timed_out_.size(), timed_out_.size() == 1 ? " worker" : " workers",
+        " missed the round timeout of ", absl::FormatDuration(options_.round_timeout),
+        " and no other worker is idle; a round takes longer than that (raise the scheduler's "
+        "--round-timeout, or give the job more or faster workers)"));
+  }
   if (workers_.empty()) {
     if (absl::Status status = AcquireWorkers(1); !status.ok()) return status;
     sink_->OnState(JobState::kRunning, "");
@@ -253,7 +271,7 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
 absl::Status RoundEngine::RestoreCapacity() {
   const size_t before = workers_.size();
   for (std::string& id :
-       pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()))) {
+       pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()), timed_out_)) {
     AddWorker(std::move(id));
   }
   if (workers_.size() == before) return absl::OkStatus();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/app.h"
@@ -87,7 +88,10 @@ class RoundEngine {
   EngineStart start_seconds_;
 
   std::vector<std::string> workers_;  // this job's workers, in task order
-  std::vector<uint64_t> members_;     // their WorkerView::member numbers
+  // Workers dropped for missing the round timeout while still connected: not claimed again for
+  // this job, or a stuck or too slow worker would be dropped and re-claimed forever.
+  absl::flat_hash_set<std::string> timed_out_;
+  std::vector<uint64_t> members_;  // their WorkerView::member numbers
   uint64_t next_member_ = 1;
   int64_t task_sequence_ = 0;             // numbers every task sent, so replies match their attempt
   std::vector<std::vector<int>> placed_;  // shards each worker holds

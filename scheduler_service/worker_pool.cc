@@ -116,13 +116,16 @@ std::vector<WorkerPool::WorkerSummary> WorkerPool::Connected() const {
   return out;
 }
 
-std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int max_count) {
+std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int max_count,
+                                               const absl::flat_hash_set<std::string>& exclude) {
   absl::MutexLock lock(&mu_);
   // Longest-registered first, so a job's task order (and with it which rows each worker gets)
   // does not depend on hash-map order.
   std::vector<Worker*> idle;
   for (auto& [id, worker] : workers_) {
-    if (worker->connected && worker->job_id.empty()) idle.push_back(worker.get());
+    if (worker->connected && worker->job_id.empty() && !exclude.contains(id)) {
+      idle.push_back(worker.get());
+    }
   }
   std::sort(idle.begin(), idle.end(),
             [](const Worker* a, const Worker* b) { return a->number < b->number; });

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/app.h"
@@ -51,8 +52,9 @@ class WorkerPool {
   // --- For the engine of `job_id` (one engine per job). ---
 
   // Claims up to `max_count` idle workers for the job, longest-registered first, and returns
-  // their ids.
-  std::vector<std::string> ClaimIdle(const std::string& job_id, int max_count);
+  // their ids. Workers in `exclude` are passed over.
+  std::vector<std::string> ClaimIdle(const std::string& job_id, int max_count,
+                                     const absl::flat_hash_set<std::string>& exclude = {});
   // Returns a worker to the idle set (if still connected).
   void Release(const std::string& worker_id, const std::string& job_id);
   std::shared_ptr<WorkerLink> Link(const std::string& worker_id) const;

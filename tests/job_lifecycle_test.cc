@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cluster_test_support.h"
+#include "worker_service/worker_runtime.h"
 
 namespace strads {
 namespace {
@@ -281,6 +282,92 @@ TEST_F(JobLifecycleTest, ARoundTooBigForOneMessageFailsTheJobClearly) {
   absl::StatusOr<std::vector<v1::JobStatus>> jobs = client_->List();
   ASSERT_TRUE(jobs.ok());
   EXPECT_EQ(cluster_->server().pool().ConnectedCount(), 2);
+}
+
+// A worker that keeps missing the round timeout while staying connected is dropped once and not
+// claimed again for the job: the spare takes its shards and the job ends with the undisturbed
+// answer. (Claimed again, being the longest registered, it would stall the job forever.)
+TEST_F(JobLifecycleTest, AWorkerDroppedForLatenessIsNotClaimedAgain) {
+  const std::string dir = MakeTempDir("late");
+  ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
+  core::JobSpec spec = LassoSpec(dir + "/train.libsvm");
+  spec.params["scheduler"] = "dynamic";
+  spec.params["batch"] = "8";
+  spec.tolerance = 1e-9;
+  StartCluster(2);
+  absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(*client_, spec);
+  ASSERT_TRUE(undisturbed.ok()) << undisturbed.status();
+  ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
+
+  scheduler::SchedulerServerOptions options;
+  options.jobs.data_dir = dir + "/scheduler";
+  options.jobs.engine.round_timeout = absl::Milliseconds(300);
+  scheduler::SchedulerServer server(options);
+  ASSERT_TRUE(server.Start().ok());
+  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes;
+  std::vector<std::thread> threads;
+  auto add_worker = [&](double delay_ns_per_unit) {
+    worker::WorkerOptions worker_options;
+    worker_options.scheduler_address = server.address();
+    worker_options.test_delay_ns_per_unit = delay_ns_per_unit;
+    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(worker_options));
+    worker::WorkerRuntime* runtime = runtimes.back().get();
+    threads.emplace_back([runtime] { runtime->Run().IgnoreError(); });
+    const size_t connected = runtimes.size();
+    for (int i = 0; i < 500 && server.pool().ConnectedCount() < static_cast<int>(connected); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+  add_worker(1e8);  // registered first, and about a second late for every round
+  add_worker(0);
+  add_worker(0);
+  client::JobClient client(server.address());
+  absl::StatusOr<std::string> job_id = client.Submit(spec);
+  ASSERT_TRUE(job_id.ok()) << job_id.status();
+  const bool ended = WaitForState(client, *job_id, v1::JOB_STATE_SUCCEEDED, 60);
+  absl::StatusOr<v1::JobStatus> done = client.Get(*job_id);
+  for (auto& runtime : runtimes) runtime->Stop();
+  for (std::thread& thread : threads) thread.join();
+  server.Shutdown();
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_TRUE(ended) << "state " << done->state() << ", round " << done->round() << ": "
+                     << done->message();
+  const double expected = undisturbed->metrics().at("objective");
+  EXPECT_NEAR(done->metrics().at("objective"), expected, 1e-8 * expected);
+}
+
+// When every worker of the job misses the round timeout and no other is idle, the job fails with
+// a message naming the timeout, instead of dropping and re-trying workers forever.
+TEST_F(JobLifecycleTest, AJobWhoseRoundsOutlastTheTimeoutFailsClearly) {
+  const std::string dir = MakeTempDir("too_slow");
+  ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
+  scheduler::SchedulerServerOptions options;
+  options.jobs.data_dir = dir + "/scheduler";
+  options.jobs.engine.round_timeout = absl::Milliseconds(200);
+  scheduler::SchedulerServer server(options);
+  ASSERT_TRUE(server.Start().ok());
+  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) {
+    worker::WorkerOptions worker_options;
+    worker_options.scheduler_address = server.address();
+    worker_options.test_delay_ns_per_unit = 5e6;
+    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(worker_options));
+    worker::WorkerRuntime* runtime = runtimes.back().get();
+    threads.emplace_back([runtime] { runtime->Run().IgnoreError(); });
+  }
+  client::JobClient client(server.address());
+  absl::StatusOr<std::string> job_id = client.Submit(LassoSpec(dir + "/train.libsvm"));
+  ASSERT_TRUE(job_id.ok()) << job_id.status();
+  const bool failed = WaitForState(client, *job_id, v1::JOB_STATE_FAILED, 30);
+  absl::StatusOr<v1::JobStatus> done = client.Get(*job_id);
+  for (auto& runtime : runtimes) runtime->Stop();
+  for (std::thread& thread : threads) thread.join();
+  server.Shutdown();
+  ASSERT_TRUE(done.ok()) << done.status();
+  ASSERT_TRUE(failed) << "state " << done->state() << ": " << done->message();
+  EXPECT_THAT(done->message(), HasSubstr("missed the round timeout of 200ms"));
+  EXPECT_THAT(done->message(), HasSubstr("--round-timeout"));
 }
 
 }  // namespace

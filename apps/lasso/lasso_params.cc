@@ -16,10 +16,15 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   LassoParams params;
 
   if (spec.params.contains("lambda")) {
-    absl::StatusOr<double> lambda = reader.Double("lambda", 0, 0, kInf);
+    absl::StatusOr<double> lambda = reader.Double("lambda", 0, -kInf, kInf);
     if (!lambda.ok()) return lambda.status();
-    if (!std::isfinite(*lambda)) {
-      return absl::InvalidArgumentError(absl::StrCat("lambda must be finite, got ", *lambda));
+    if (!(*lambda > 0) || !std::isfinite(*lambda)) {
+      // At 0 the duality gap that stops the job is undefined (its dual point is 0), so such a job
+      // could never converge; path_ratio reaches as close to least squares as wanted.
+      return absl::InvalidArgumentError(absl::StrCat(
+          "lambda must be > 0 and finite (for a near least-squares fit give a small path_ratio, "
+          "e.g. 1e-4), got ",
+          *lambda));
     }
     params.lambda = *lambda;
     params.lambda_given = true;
@@ -33,9 +38,9 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   if (!batch.ok()) return batch.status();
   params.batch = params.scheduler == "cyclic" ? 1 : *batch;
 
-  absl::StatusOr<double> rho = reader.Double("rho", 0.3, 0, 1);
+  absl::StatusOr<double> rho = reader.Double("rho", 0.3, -kInf, kInf);
   if (!rho.ok()) return rho.status();
-  if (!(*rho > 0)) {
+  if (!(*rho > 0 && *rho <= 1)) {
     return absl::InvalidArgumentError(absl::StrCat("rho must be in (0, 1], got ", *rho));
   }
   params.rho = *rho;
@@ -93,11 +98,6 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   } else {
     params.path_ratio = kDefaultLambdaRatio;
   }
-  if (params.path > 1 && params.lambda_given && params.lambda == 0) {
-    return absl::InvalidArgumentError(
-        "path > 1 needs lambda > 0: the path is log-spaced from lambda_max down to lambda");
-  }
-
   if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
 
   absl::StatusOr<core::StopRules> stop =

@@ -34,8 +34,8 @@ struct LassoParams {
   // changes as they shrink toward convergence nor depends on the units of X and y; every
   // coordinate stays reachable, and gap rounds re-rank all of them exactly anyway.
   double eta = 1e-6;
-  // "gap_every": push rounds between duality-gap rounds; 0 = ceil(features / batch), so a check
-  // (one pass over the data) costs about as much as the sweep of updates between checks.
+  // "gap_every": push rounds between duality-gap rounds; 0 = ceil(non-empty features / batch), so a
+  // check (one pass over the data) costs about as much as the sweep of updates between checks.
   int64_t gap_every = 0;
   // "seed": for the random draws of the dynamic and random schedules.
   uint64_t seed = 1;

@@ -90,7 +90,7 @@ TEST(ParseLassoParams, RefusesBadModelOptions) {
   ExpectRefused({{"path_ratio", "0"}}, "path_ratio");
   ExpectRefused({{"path_ratio", "1"}}, "path_ratio");
   ExpectRefused({{"path_ratio", "0.1"}, {"lambda", "0.5"}}, "path_ratio");
-  ExpectRefused({{"path", "5"}, {"lambda", "0"}}, "lambda > 0");
+  ExpectRefused({{"path", "5"}, {"lambda", "0"}}, "lambda must be > 0");
   ExpectRefused({{"paths", "5"}}, "paths");
 }
 
@@ -102,8 +102,12 @@ TEST(ParseLassoParams, CyclicUsesOneCoordinatePerRound) {
 }
 
 TEST(ParseLassoParams, RefusesBadValuesNamingTheParameter) {
-  ExpectRefused({{"lambda", "-1"}}, "lambda");
+  ExpectRefused({{"lambda", "-1"}}, "lambda must be > 0");
+  ExpectRefused({{"lambda", "0"}}, "lambda must be > 0");
+  ExpectRefused({{"lambda", "-0"}}, "lambda must be > 0");
+  ExpectRefused({{"lambda", "inf"}}, "lambda must be > 0 and finite");
   ExpectRefused({{"lambda", "abc"}}, "lambda");
+  ExpectRefused({{"rho", "1.5"}}, "rho must be in (0, 1]");
   ExpectRefused({{"scheduler", "fastest"}}, "scheduler");
   ExpectRefused({{"batch", "0"}}, "batch");
   ExpectRefused({{"rho", "0"}}, "rho");

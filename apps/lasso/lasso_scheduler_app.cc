@@ -47,6 +47,19 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
     y_sq += v * v;
     y_sum += v;
   }
+  // Values near 1e154 and beyond square to infinity: every update would then be NaN. Said here,
+  // naming what to do, rather than as a divergence many rounds later.
+  if (!std::isfinite(y_sq)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        spec.data_path, ": the labels are too large (their squares overflow a double); scale y"));
+  }
+  for (int64_t j = 0; j < m; ++j) {
+    if (!std::isfinite(col_sqnorm_[j])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(spec.data_path, ": feature ", j + 1,
+                       " has values too large (their squares overflow a double); scale the data"));
+    }
+  }
   col_sums_.clear();
   b0_ = 0;
   residual_sum_ = y_sum;
@@ -97,7 +110,6 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
     ++path_point_;
   }
   lambda_ = path_lambdas_[path_point_];
-  gap_every_ = params_.gap_every > 0 ? params_.gap_every : (m + params_.batch - 1) / params_.batch;
 
   // Until the first gap round measures the changes, the dynamic priority floor is eta times the
   // square of a typical first step, lambda_max / mean ||x_j||^2, so it means the same whatever
@@ -111,6 +123,11 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
     }
   }
   const double step = nonempty > 0 && lambda_max_ > 0 ? lambda_max_ / (norm_sum / nonempty) : 1.0;
+  // About one sweep of the coordinates that can move between gap rounds; all-zero columns (a
+  // stray large index makes millions) are never updated and must not space the checks out.
+  const int64_t sweep = std::max<int64_t>(nonempty, 1);
+  gap_every_ =
+      params_.gap_every > 0 ? params_.gap_every : (sweep + params_.batch - 1) / params_.batch;
   const double initial_floor = std::max(params_.eta * step * step, 1e-300);
   schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor);
   ranges_ = core::SplitRowsByNnz(data_.x, num_shards);

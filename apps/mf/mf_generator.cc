@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <numbers>
 #include <random>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "apps/mf/mf_params.h"
 
 namespace strads::mf {
 namespace {
@@ -53,6 +55,27 @@ absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("users, items, ratings and rank must be >= 1, got ", o.users, ", ", o.items,
                      ", ", o.ratings, ", ", o.rank));
+  }
+  constexpr int64_t kMaxIds = std::numeric_limits<int32_t>::max();
+  if (o.users > kMaxIds || o.items > kMaxIds || o.ratings > kMaxIds) {
+    return absl::InvalidArgumentError(absl::StrCat("users, items and ratings must be at most ",
+                                                   kMaxIds, " (the apps index them with int32)"));
+  }
+  if (o.rank > kMaxRank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("rank must be at most ", kMaxRank, " (as for mf jobs), got ", o.rank));
+  }
+  // The planted factors, the popularity tables and the drawn pairs, held at once: refuse what
+  // cannot fit rather than die in the allocator.
+  const double bytes =
+      8.0 * static_cast<double>(o.rank + 1) * static_cast<double>(o.users + o.items) +
+      64.0 * static_cast<double>(o.ratings);
+  constexpr double kMaxBytes = 16.0 * (1 << 30);
+  if (bytes > kMaxBytes) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "generating this would need about %.1f GiB of memory (at most %.0f GiB); use fewer "
+        "users, items, ratings or a smaller rank",
+        bytes / (1 << 30), kMaxBytes / (1 << 30)));
   }
   if (static_cast<double>(o.ratings) > 0.5 * static_cast<double>(o.users) * o.items) {
     return absl::InvalidArgumentError(
@@ -105,6 +128,12 @@ absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
     } else {
       problem.train.push_back(rating);
     }
+  }
+  if (problem.train.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("all ", o.ratings,
+                     " ratings went to the test set; use more ratings or a smaller test "
+                     "fraction"));
   }
   auto by_user_item = [](const Rating& a, const Rating& b) {
     return a.user != b.user ? a.user < b.user : a.item < b.item;

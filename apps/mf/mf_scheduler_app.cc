@@ -382,7 +382,8 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
   objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
   if (!std::isfinite(objective_)) {
     return absl::FailedPreconditionError(absl::StrFormat(
-        "diverged at round %d: objective %g; check the ratings' scale or use a larger --lambda",
+        "diverged at round %d: objective %g is not finite; check the scale of the ratings and "
+        "of --lambda (either too large overflows the objective)",
         pulls_, objective_));
   }
   if (test_.size() > 0) {

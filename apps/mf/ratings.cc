@@ -1,18 +1,22 @@
 #include "apps/mf/ratings.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/user_text.h"
 
 namespace strads::mf {
 namespace {
@@ -39,6 +43,11 @@ int SplitFields(absl::string_view line, absl::string_view* fields, int max) {
   return count;
 }
 
+// A file's text for an error message (this Abseil's string_view is not std::string_view).
+std::string Quote(absl::string_view text, size_t max_chars = 40) {
+  return core::QuoteUserText(std::string_view(text.data(), text.size()), max_chars);
+}
+
 std::string Where(const std::string& path, int64_t line) {
   return absl::StrCat(path, " line ", line, ": ");
 }
@@ -47,11 +56,11 @@ absl::Status ParseRating(absl::string_view text, const std::string& path, int64_
                          double* rating) {
   if (!absl::SimpleAtod(text, rating)) {
     return absl::InvalidArgumentError(
-        absl::StrCat(Where(path, line), "rating '", text, "' is not a number"));
+        absl::StrCat(Where(path, line), "rating ", Quote(text), " is not a number"));
   }
   if (!std::isfinite(*rating)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(path, line), "rating '", text, "' is not finite; NaN and infinity are refused"));
+    return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "rating ", Quote(text),
+                                                   " is not finite; NaN and infinity are refused"));
   }
   return absl::OkStatus();
 }
@@ -65,8 +74,8 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl:
       (fields[3] != "real" && fields[3] != "integer" && fields[3] != "double") ||
       fields[4] != "general") {
     return absl::InvalidArgumentError(absl::StrCat(
-        Where(path, 1), "unsupported MatrixMarket header '", header,
-        "'; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
+        Where(path, 1), "unsupported MatrixMarket header ", Quote(header, 80),
+        "; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
   }
   std::string text;
   int64_t line = 1;
@@ -83,24 +92,25 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl:
       if (count != 3 || !absl::SimpleAtoi(fields[0], &rows) ||
           !absl::SimpleAtoi(fields[1], &cols) || !absl::SimpleAtoi(fields[2], &declared) ||
           rows < 0 || cols < 0 || declared < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            Where(path, line), "expected the size line 'rows cols entries', got '", view, "'"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(Where(path, line), "expected the size line 'rows cols entries', got ",
+                         Quote(view, 80)));
       }
       continue;
     }
     if (count != 3) {
       return absl::InvalidArgumentError(absl::StrCat(
-          Where(path, line), "expected 'row column value' (3 fields), got '", view, "'"));
+          Where(path, line), "expected 'row column value' (3 fields), got ", Quote(view, 80)));
     }
     int64_t i = 0;
     int64_t j = 0;
     if (!absl::SimpleAtoi(fields[0], &i) || i < 1 || i > rows) {
       return absl::InvalidArgumentError(
-          absl::StrCat(Where(path, line), "row '", fields[0], "' is not in [1, ", rows, "]"));
+          absl::StrCat(Where(path, line), "row ", Quote(fields[0]), " is not in [1, ", rows, "]"));
     }
     if (!absl::SimpleAtoi(fields[1], &j) || j < 1 || j > cols) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Where(path, line), "column '", fields[1], "' is not in [1, ", cols, "]"));
+      return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "column ", Quote(fields[1]),
+                                                     " is not in [1, ", cols, "]"));
     }
     double rating = 0;
     if (absl::Status status = ParseRating(fields[2], path, line, &rating); !status.ok()) {
@@ -110,7 +120,12 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl:
       return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "more entries than the ",
                                                      declared, " the size line declares"));
     }
-    if (absl::Status status = sink(fields[0], fields[1], rating, line); !status.ok()) {
+    // Indices are numbers: "01", "+1" and "1" are the same row, so ids are written canonically.
+    char row_id[24];
+    char col_id[24];
+    const absl::string_view row_text(row_id, std::to_chars(row_id, row_id + 24, i).ptr - row_id);
+    const absl::string_view col_text(col_id, std::to_chars(col_id, col_id + 24, j).ptr - col_id);
+    if (absl::Status status = sink(row_text, col_text, rating, line); !status.ok()) {
       return status;
     }
   }
@@ -140,8 +155,8 @@ absl::Status ParseText(std::ifstream& in, const std::string& path, std::string f
       return absl::InvalidArgumentError(
           absl::StrCat(Where(path, line),
                        "expected 'user item rating [timestamp]' separated by tabs, "
-                       "commas, '::' or spaces, got '",
-                       view, "'"));
+                       "commas, '::' or spaces, got ",
+                       Quote(view, 80)));
     }
     double rating = 0;
     if (first_data_line && !absl::SimpleAtod(fields[2], &rating) &&
@@ -161,6 +176,12 @@ absl::Status ParseText(std::ifstream& in, const std::string& path, std::string f
 }
 
 absl::Status ParseRatingsFile(const std::string& path, const EntrySink& sink) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    // An ifstream opens a directory and then reads nothing, which would pass for an empty file.
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is a directory; give the ratings file inside it"));
+  }
   std::ifstream in(path);
   if (!in.is_open()) {
     return absl::NotFoundError(
@@ -168,6 +189,8 @@ absl::Status ParseRatingsFile(const std::string& path, const EntrySink& sink) {
   }
   std::string first;
   if (!std::getline(in, first)) return absl::OkStatus();  // empty file
+  // A byte-order mark (spreadsheets write one) would otherwise become part of the first user id.
+  first.erase(0, first.size() - core::StripUtf8Bom(first).size());
   absl::Status status;
   if (absl::StartsWithIgnoreCase(first, "%%MatrixMarket")) {
     status = ParseMatrixMarket(in, path, absl::StripAsciiWhitespace(first), sink);

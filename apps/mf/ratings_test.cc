@@ -92,6 +92,47 @@ TEST(ReadTrainingRatings, ReadsMatrixMarket) {
   ExpectConsistentTranspose(*train);
 }
 
+TEST(ReadTrainingRatings, MatrixMarketIndicesAreNumbersNotText) {
+  const std::string path = WriteFile(
+      "ids.mtx",
+      "%%MatrixMarket matrix coordinate integer general\n3 3 3\n1 1 4\n01 2 5\n+1 03 2\n");
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(path);
+  ASSERT_TRUE(train.ok()) << train.status();
+  EXPECT_EQ(train->users.names, (std::vector<std::string>{"1"}));
+  EXPECT_EQ(train->items.names, (std::vector<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(RatingOf(*train, "1", "3"), 2);
+}
+
+TEST(ReadTrainingRatings, AByteOrderMarkIsNotPartOfTheFirstId) {
+  const std::string path = WriteFile("bom.txt",
+                                     "\xEF\xBB\xBF"
+                                     "1 1 5\n1 2 4\n2 1 3\n");
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(path);
+  ASSERT_TRUE(train.ok()) << train.status();
+  EXPECT_EQ(train->users.names, (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(RatingOf(*train, "1", "1"), 5);
+}
+
+TEST(ReadTrainingRatings, ADirectoryOrBinaryFileIsRefusedReadably) {
+  absl::Status directory = ReadTrainingRatings(::strads::TestTempDir()).status();
+  EXPECT_EQ(directory.code(), absl::StatusCode::kInvalidArgument) << directory;
+  EXPECT_NE(directory.message().find("is a directory"), std::string::npos) << directory;
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(WriteFile("ok.txt", "1 1 5\n"));
+  ASSERT_TRUE(train.ok()) << train.status();
+  absl::Status test_directory = ReadTestRatings(::strads::TestTempDir(), *train).status();
+  EXPECT_NE(test_directory.message().find("is a directory"), std::string::npos) << test_directory;
+
+  // gzip's magic bytes and a long line: the message escapes the bytes and cuts the line.
+  const std::string junk = "\x1f\x8b\x08 \xff\xfe \x01\x02" + std::string(300, 'z') + "\n";
+  const std::string gz =
+      WriteFile("ratings.txt.gz", junk + junk);  // the first is taken as a header
+  absl::Status binary = ReadTrainingRatings(gz).status();
+  ASSERT_EQ(binary.code(), absl::StatusCode::kInvalidArgument) << binary;
+  EXPECT_NE(binary.message().find("line 2: rating '\\x01\\x02zzz"), std::string::npos) << binary;
+  EXPECT_NE(binary.message().find("bytes)"), std::string::npos) << binary;
+  EXPECT_LT(binary.message().size(), 400u) << binary;
+}
+
 TEST(ReadTrainingRatings, MatrixMarketErrorsNameFileAndLine) {
   struct Case {
     const char* text;
@@ -202,6 +243,25 @@ TEST(MfGenerator, IsSeededSkewedAndReadsBack) {
 
   options.ratings = 30001;
   EXPECT_FALSE(GenerateMfProblem(options).ok());  // more than half of users x items
+}
+
+TEST(MfGenerator, RefusesSizesItCannotHoldInsteadOfRunningOutOfMemory) {
+  MfProblemOptions options{.users = 300, .items = 200, .ratings = 6000, .rank = 4, .seed = 5};
+  options.rank = 100000000;
+  absl::Status status = GenerateMfProblem(options).status();
+  EXPECT_NE(status.message().find("rank must be at most 1000"), std::string::npos) << status;
+  options.rank = 4;
+  options.users = options.items = 3000000000;
+  status = GenerateMfProblem(options).status();
+  EXPECT_NE(status.message().find("at most 2147483647"), std::string::npos) << status;
+  options.users = options.items = 2000000000;
+  options.rank = 1000;
+  status = GenerateMfProblem(options).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_NE(status.message().find("GiB of memory"), std::string::npos) << status;
+  options = {.users = 300, .items = 200, .ratings = 5, .rank = 4, .test_fraction = 0.999};
+  status = GenerateMfProblem(options).status();
+  EXPECT_NE(status.message().find("went to the test set"), std::string::npos) << status;
 }
 
 }  // namespace
