@@ -99,6 +99,46 @@ TEST(LassoSchedulerApp, PrepareRefusesBadParameters) {
   EXPECT_NE(status.message().find("lambda"), std::string::npos) << status;
 }
 
+TEST(LassoSchedulerApp, PrepareRefusesValuesWhoseSquaresOverflow) {
+  LassoSchedulerApp app;
+  core::JobSpec spec;
+  spec.data_path = ::strads::TestTempDir() + "/huge_value.libsvm";
+  std::ofstream(spec.data_path) << "1 1:1e200\n2 2:1\n";
+  absl::Status status = app.Prepare(spec, 2);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("feature 1 has values too large"), std::string::npos) << status;
+  spec.data_path = ::strads::TestTempDir() + "/huge_label.libsvm";
+  std::ofstream(spec.data_path) << "1e200 1:1\n2 2:1\n";
+  status = app.Prepare(spec, 2);
+  EXPECT_NE(status.message().find("labels are too large"), std::string::npos) << status;
+}
+
+// A stray large index adds a million all-zero columns. They can never move, so they must not
+// space out the duality-gap checks (which decide when the job stops): the job takes the rounds it
+// takes without them, and reaches the same objective.
+TEST(LassoSchedulerApp, AllZeroColumnsDoNotDelayConvergence) {
+  const WrittenProblem& problem = SmallCorrelatedProblem();
+  const std::string wide_path = ::strads::TestTempDir() + "/stray_index.libsvm";
+  {
+    std::ifstream in(problem.path);
+    std::ofstream out(wide_path);
+    out << in.rdbuf() << "0 1000000:0\n";
+  }
+  core::JobSpec narrow = SpecFor(problem, "dynamic", 8, 1e-6);
+  core::JobSpec wide = narrow;
+  wide.data_path = wide_path;
+  LassoSchedulerApp narrow_app;
+  LassoSchedulerApp wide_app;
+  absl::StatusOr<InProcessResult> narrow_result = Solve(narrow_app, narrow);
+  absl::StatusOr<InProcessResult> wide_result = Solve(wide_app, wide);
+  ASSERT_TRUE(narrow_result.ok()) << narrow_result.status();
+  ASSERT_TRUE(wide_result.ok()) << wide_result.status();
+  ASSERT_EQ(wide_result->outcome, core::RoundOutcome::kConverged);
+  EXPECT_LE(wide_result->rounds, 2 * narrow_result->rounds);
+  EXPECT_NEAR(*wide_result->Metric("objective"), *narrow_result->Metric("objective"),
+              1e-5 * *narrow_result->Metric("objective"));
+}
+
 TEST(LassoSchedulerApp, DefaultsLambdaToATenthOfLambdaMax) {
   LassoSchedulerApp app;
   core::JobSpec spec = SpecFor(SmallCorrelatedProblem(), "dynamic", 8, 0);
