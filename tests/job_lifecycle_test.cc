@@ -284,6 +284,57 @@ TEST_F(JobLifecycleTest, ARoundTooBigForOneMessageFailsTheJobClearly) {
   EXPECT_EQ(cluster_->server().pool().ConnectedCount(), 2);
 }
 
+// A scheduler with a short round timeout and workers of chosen slowness, each registered before
+// the next (so the first added is the first a job claims); all stopped on destruction.
+class TimedCluster {
+ public:
+  TimedCluster(const std::string& data_dir, absl::Duration round_timeout) {
+    scheduler::SchedulerServerOptions options;
+    options.jobs.data_dir = data_dir;
+    options.jobs.engine.round_timeout = round_timeout;
+    server_ = std::make_unique<scheduler::SchedulerServer>(options);
+    EXPECT_TRUE(server_->Start().ok());
+  }
+  ~TimedCluster() {
+    for (auto& runtime : runtimes_) runtime->Stop();
+    for (std::thread& thread : threads_) thread.join();
+    server_->Shutdown();
+  }
+
+  void AddWorker(double delay_ns_per_unit) {
+    worker::WorkerOptions options;
+    options.scheduler_address = server_->address();
+    options.test_delay_ns_per_unit = delay_ns_per_unit;
+    runtimes_.push_back(std::make_unique<worker::WorkerRuntime>(options));
+    worker::WorkerRuntime* runtime = runtimes_.back().get();
+    threads_.emplace_back([runtime] { runtime->Run().IgnoreError(); });
+    const int wanted = static_cast<int>(runtimes_.size());
+    for (int i = 0; i < 500 && server_->pool().ConnectedCount() < wanted; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  // Submits `spec` and waits up to `seconds` for `state`; the job's last status.
+  v1::JobStatus RunUntil(const core::JobSpec& spec, v1::JobState state, double seconds) {
+    client::JobClient client(server_->address());
+    absl::StatusOr<std::string> job_id = client.Submit(spec);
+    EXPECT_TRUE(job_id.ok()) << job_id.status();
+    if (!job_id.ok()) return {};
+    const bool reached = WaitForState(client, *job_id, state, seconds);
+    absl::StatusOr<v1::JobStatus> status = client.Get(*job_id);
+    EXPECT_TRUE(status.ok()) << status.status();
+    if (!status.ok()) return {};
+    EXPECT_TRUE(reached) << "state " << status->state() << ", round " << status->round() << ": "
+                         << status->message();
+    return *status;
+  }
+
+ private:
+  std::unique_ptr<scheduler::SchedulerServer> server_;
+  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes_;
+  std::vector<std::thread> threads_;
+};
+
 // A worker that keeps missing the round timeout while staying connected is dropped once and not
 // claimed again for the job: the spare takes its shards and the job ends with the undisturbed
 // answer. (Claimed again, being the longest registered, it would stall the job forever.)
@@ -299,41 +350,14 @@ TEST_F(JobLifecycleTest, AWorkerDroppedForLatenessIsNotClaimedAgain) {
   ASSERT_TRUE(undisturbed.ok()) << undisturbed.status();
   ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
 
-  scheduler::SchedulerServerOptions options;
-  options.jobs.data_dir = dir + "/scheduler";
-  options.jobs.engine.round_timeout = absl::Milliseconds(300);
-  scheduler::SchedulerServer server(options);
-  ASSERT_TRUE(server.Start().ok());
-  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes;
-  std::vector<std::thread> threads;
-  auto add_worker = [&](double delay_ns_per_unit) {
-    worker::WorkerOptions worker_options;
-    worker_options.scheduler_address = server.address();
-    worker_options.test_delay_ns_per_unit = delay_ns_per_unit;
-    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(worker_options));
-    worker::WorkerRuntime* runtime = runtimes.back().get();
-    threads.emplace_back([runtime] { runtime->Run().IgnoreError(); });
-    const size_t connected = runtimes.size();
-    for (int i = 0; i < 500 && server.pool().ConnectedCount() < static_cast<int>(connected); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  };
-  add_worker(1e8);  // registered first, and about a second late for every round
-  add_worker(0);
-  add_worker(0);
-  client::JobClient client(server.address());
-  absl::StatusOr<std::string> job_id = client.Submit(spec);
-  ASSERT_TRUE(job_id.ok()) << job_id.status();
-  const bool ended = WaitForState(client, *job_id, v1::JOB_STATE_SUCCEEDED, 60);
-  absl::StatusOr<v1::JobStatus> done = client.Get(*job_id);
-  for (auto& runtime : runtimes) runtime->Stop();
-  for (std::thread& thread : threads) thread.join();
-  server.Shutdown();
-  ASSERT_TRUE(done.ok()) << done.status();
-  ASSERT_TRUE(ended) << "state " << done->state() << ", round " << done->round() << ": "
-                     << done->message();
+  TimedCluster cluster(dir + "/scheduler", absl::Milliseconds(300));
+  cluster.AddWorker(1e8);  // claimed first, and about a second late for every round
+  cluster.AddWorker(0);
+  cluster.AddWorker(0);
+  const v1::JobStatus done = cluster.RunUntil(spec, v1::JOB_STATE_SUCCEEDED, 60);
+  ASSERT_EQ(done.state(), v1::JOB_STATE_SUCCEEDED);
   const double expected = undisturbed->metrics().at("objective");
-  EXPECT_NEAR(done->metrics().at("objective"), expected, 1e-8 * expected);
+  EXPECT_NEAR(done.metrics().at("objective"), expected, 1e-8 * expected);
 }
 
 // When every worker of the job misses the round timeout and no other is idle, the job fails with
@@ -341,33 +365,13 @@ TEST_F(JobLifecycleTest, AWorkerDroppedForLatenessIsNotClaimedAgain) {
 TEST_F(JobLifecycleTest, AJobWhoseRoundsOutlastTheTimeoutFailsClearly) {
   const std::string dir = MakeTempDir("too_slow");
   ASSERT_TRUE(WriteLassoProblem(FaultProblem(), dir + "/train.libsvm").ok());
-  scheduler::SchedulerServerOptions options;
-  options.jobs.data_dir = dir + "/scheduler";
-  options.jobs.engine.round_timeout = absl::Milliseconds(200);
-  scheduler::SchedulerServer server(options);
-  ASSERT_TRUE(server.Start().ok());
-  std::vector<std::unique_ptr<worker::WorkerRuntime>> runtimes;
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 2; ++i) {
-    worker::WorkerOptions worker_options;
-    worker_options.scheduler_address = server.address();
-    worker_options.test_delay_ns_per_unit = 5e6;
-    runtimes.push_back(std::make_unique<worker::WorkerRuntime>(worker_options));
-    worker::WorkerRuntime* runtime = runtimes.back().get();
-    threads.emplace_back([runtime] { runtime->Run().IgnoreError(); });
-  }
-  client::JobClient client(server.address());
-  absl::StatusOr<std::string> job_id = client.Submit(LassoSpec(dir + "/train.libsvm"));
-  ASSERT_TRUE(job_id.ok()) << job_id.status();
-  const bool failed = WaitForState(client, *job_id, v1::JOB_STATE_FAILED, 30);
-  absl::StatusOr<v1::JobStatus> done = client.Get(*job_id);
-  for (auto& runtime : runtimes) runtime->Stop();
-  for (std::thread& thread : threads) thread.join();
-  server.Shutdown();
-  ASSERT_TRUE(done.ok()) << done.status();
-  ASSERT_TRUE(failed) << "state " << done->state() << ": " << done->message();
-  EXPECT_THAT(done->message(), HasSubstr("missed the round timeout of 200ms"));
-  EXPECT_THAT(done->message(), HasSubstr("--round-timeout"));
+  TimedCluster cluster(dir + "/scheduler", absl::Milliseconds(200));
+  cluster.AddWorker(5e6);
+  cluster.AddWorker(5e6);
+  const v1::JobStatus done =
+      cluster.RunUntil(LassoSpec(dir + "/train.libsvm"), v1::JOB_STATE_FAILED, 30);
+  EXPECT_THAT(done.message(), HasSubstr("missed the round timeout of 200ms"));
+  EXPECT_THAT(done.message(), HasSubstr("--round-timeout"));
 }
 
 }  // namespace
