@@ -1,11 +1,16 @@
 #include "client/commands.h"
 
+#include <cerrno>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "client/interrupt.h"
 #include "client/job_client.h"
 #include "client/job_report.h"
 #include "client/local_cluster.h"
@@ -32,10 +37,46 @@ int ExitCodeFor(const v1::JobStatus& status) {
 
 absl::Status WriteSummary(const std::string& path, const nlohmann::json& summary) {
   std::ofstream out(path, std::ios::trunc);
+  if (!out) return WriteError(path, errno);
   out << summary.dump(2) << "\n";
   out.close();
-  if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write '", path, "'"));
+  if (!out) return WriteError(path, errno);
   return absl::OkStatus();
+}
+
+// The result files must be writable before a job runs (or is followed), not found unwritable
+// once its result is ready. An mf --model-out is a prefix, not a file; for `watch` the app is not
+// known yet, and the prefix check (the directory only) is the one that holds for every app.
+absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix) {
+  if (!files.model_out.empty()) {
+    if (absl::Status status = CheckCanWrite("--model-out", files.model_out, model_is_prefix);
+        !status.ok()) {
+      return status;
+    }
+  }
+  if (files.summary_json.empty()) return absl::OkStatus();
+  return CheckCanWrite("--summary-json", files.summary_json, false);
+}
+
+// Downloads the model next to `model_out` and puts its files in place; errors name the user's
+// path, not the temporary file.
+absl::StatusOr<std::vector<std::string>> DownloadModel(JobClient& client, const v1::JobStatus& job,
+                                                       const std::string& model_out) {
+  const std::string downloaded = model_out + ".download";
+  std::ofstream out(downloaded, std::ios::binary | std::ios::trunc);
+  if (!out) return WriteError(model_out, errno);
+  absl::StatusOr<v1::JobStatus> status = client.DownloadResult(job.job_id(), out);
+  const bool write_failed = !out;
+  out.close();
+  const int close_error = errno;
+  if (!status.ok() || !out) {
+    std::error_code ignored;
+    std::filesystem::remove(downloaded, ignored);
+    if (write_failed) return WriteError(model_out, status.status().message());
+    if (!status.ok()) return status.status();
+    return WriteError(model_out, close_error);
+  }
+  return PlaceModelFiles(job.spec().app(), downloaded, model_out);
 }
 
 // Follows the job until it ends, printing a progress line at most once per interval and on every
@@ -66,13 +107,17 @@ int Conclude(JobClient& client, const v1::JobStatus& final_status, const ResultF
   std::vector<std::string> model_files;
   bool has_model = final_status.state() != v1::JOB_STATE_FAILED;
   if (!files.model_out.empty() && has_model) {
-    const std::string downloaded = files.model_out + ".download";
-    absl::StatusOr<v1::JobStatus> status = client.DownloadResult(final_status.job_id(), downloaded);
-    if (!status.ok()) return Fail(status.status());
     absl::StatusOr<std::vector<std::string>> placed =
-        PlaceModelFiles(final_status.spec().app(), downloaded, files.model_out);
-    if (!placed.ok()) return Fail(placed.status());
-    model_files = *std::move(placed);
+        DownloadModel(client, final_status, files.model_out);
+    if (placed.ok()) {
+      model_files = *std::move(placed);
+    } else if (final_status.state() == v1::JOB_STATE_CANCELLED &&
+               absl::IsNotFound(placed.status())) {
+      // Cancelled before its first round (e.g. while waiting for workers): no model, no error.
+      std::cerr << "strads: " << placed.status().message() << "; no model written\n";
+    } else {
+      return Fail(placed.status());
+    }
   }
   const std::string model_path = absl::StrJoin(model_files, " ");
   nlohmann::json summary = SummaryJson(final_status, model_path);
@@ -96,17 +141,58 @@ int Conclude(JobClient& client, const v1::JobStatus& final_status, const ResultF
   return ExitCodeFor(final_status);
 }
 
-int SubmitAndFollow(JobClient& client, const core::JobSpec& spec, const ResultFiles& files,
-                    const OutputOptions& output) {
+absl::StatusOr<std::string> SubmitAnnounced(JobClient& client, const core::JobSpec& spec,
+                                            const OutputOptions& output) {
   absl::StatusOr<std::string> job_id = client.Submit(spec);
-  if (!job_id.ok()) return Fail(job_id.status());
-  if (!output.json && !output.quiet) {
+  if (job_id.ok() && !output.json && !output.quiet) {
     std::cout << "submitted " << *job_id << " (" << spec.app << " on " << spec.data_path << ", "
               << spec.workers << " workers) to " << client.address() << "\n";
   }
+  return job_id;
+}
+
+int SubmitAndFollow(JobClient& client, const core::JobSpec& spec, const ResultFiles& files,
+                    const OutputOptions& output) {
+  absl::StatusOr<std::string> job_id = SubmitAnnounced(client, spec, output);
+  if (!job_id.ok()) return Fail(job_id.status());
   absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, *job_id, output);
   if (!final_status.ok()) return Fail(final_status.status());
   return Conclude(client, *final_status, files, output);
+}
+
+// Once `interrupt` is requested, cancels every unfinished job of the embedded cluster (there is
+// one, perhaps not yet submitted when the signal came), until destroyed.
+class JobCanceller {
+ public:
+  JobCanceller(const std::string& address, const InterruptCatcher* interrupt)
+      : client_(address), interrupt_(interrupt), thread_([this] { Loop(); }) {}
+  ~JobCanceller() {
+    done_.Notify();
+    thread_.join();
+  }
+
+ private:
+  void Loop() {
+    while (!done_.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {
+      if (!interrupt_->requested()) continue;
+      absl::StatusOr<std::vector<v1::JobStatus>> jobs = client_.List();
+      if (!jobs.ok()) continue;
+      for (const v1::JobStatus& job : *jobs) {
+        if (!IsTerminal(job.state())) client_.Cancel(job.job_id()).IgnoreError();
+      }
+    }
+  }
+
+  JobClient client_;
+  const InterruptCatcher* interrupt_;
+  absl::Notification done_;
+  std::thread thread_;
+};
+
+int Interrupted(LocalCluster& cluster) {
+  cluster.Stop();
+  std::cerr << "strads: interrupted; job cancelled\n";
+  return 3;
 }
 
 }  // namespace
@@ -116,22 +202,40 @@ std::string DefaultModelOut(const std::string& app, const std::string& stem) {
 }
 
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output) {
+  if (absl::Status status = CheckResultFiles(files, spec.app == "mf"); !status.ok()) {
+    return Fail(status);
+  }
+  InterruptCatcher interrupt;
   LocalClusterOptions options;
   options.workers = std::max(1, spec.workers);
   LocalCluster cluster(options);
   if (absl::Status status = cluster.Start(); !status.ok()) return Fail(status);
+  if (interrupt.requested()) return Interrupted(cluster);
   if (!output.json && !output.quiet) {
     std::cout << "local cluster: scheduler on " << cluster.address() << ", " << options.workers
               << " workers\n";
   }
   JobClient client(cluster.address());
-  int code = SubmitAndFollow(client, spec, files, output);
+  absl::StatusOr<v1::JobStatus> final_status;
+  {
+    JobCanceller canceller(cluster.address(), &interrupt);
+    absl::StatusOr<std::string> job_id = SubmitAnnounced(client, spec, output);
+    final_status = job_id.ok() ? FollowJob(client, *job_id, output) : job_id.status();
+  }
+  if (interrupt.requested()) return Interrupted(cluster);
+  if (!final_status.ok()) return Fail(final_status.status());
+  int code = Conclude(client, *final_status, files, output);
   cluster.Stop();
   return code;
 }
 
 int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output) {
+  if (watch) {
+    if (absl::Status status = CheckResultFiles(files, spec.app == "mf"); !status.ok()) {
+      return Fail(status);
+    }
+  }
   JobClient client(server.address, server.connection);
   if (upload) {
     for (std::string* path : {&spec.data_path, &spec.test_path}) {
@@ -202,6 +306,7 @@ int ShowStatus(const Endpoint& server, const std::string& job_id, const OutputOp
 
 int Watch(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
           const OutputOptions& output) {
+  if (absl::Status status = CheckResultFiles(files, true); !status.ok()) return Fail(status);
   JobClient client(server.address, server.connection);
   absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, job_id, output);
   if (!final_status.ok()) return Fail(final_status.status());
@@ -234,6 +339,10 @@ int Result(const Endpoint& server, const std::string& job_id, const ResultFiles&
   ResultFiles result_files = files;
   if (result_files.model_out.empty()) {
     result_files.model_out = DefaultModelOut(status->spec().app(), job_id);
+  }
+  if (absl::Status checked = CheckResultFiles(result_files, status->spec().app() == "mf");
+      !checked.ok()) {
+    return Fail(checked);
   }
   return Conclude(client, *status, result_files, output);
 }

@@ -6,9 +6,23 @@
 #include "absl/time/clock.h"
 #include "apps/lasso/generator.h"
 #include "apps/mf/mf_generator.h"
+#include "client/command_line.h"
 #include "core/labeled_data.h"
+#include "nlohmann/json.hpp"
 
 namespace strads::client {
+namespace {
+
+int Fail(const absl::Status& status) {
+  std::cerr << "strads: " << status.message() << "\n";
+  return 1;
+}
+
+void AddJsonFlag(CLI::App* command, bool* json) {
+  command->add_flag("--json", *json, "print what was written as one line of JSON");
+}
+
+}  // namespace
 
 void AddGenerateCommands(CLI::App* cli, int* exit_code) {
   CLI::App* generate = cli->add_subcommand("generate", "write a seeded synthetic data set");
@@ -24,10 +38,10 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       "lasso", "sparse regression data with groups of strongly correlated columns (LIBSVM)");
   lasso->add_option("--samples", lasso_options->samples, "rows N")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   lasso->add_option("--features", lasso_options->features, "columns M")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   lasso->add_option("--density", lasso_options->density, "fraction of non-zeros per column")
       ->capture_default_str();
   lasso
@@ -36,31 +50,42 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       ->capture_default_str();
   lasso->add_option("--group-size", lasso_options->group_size, "columns per correlated group")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   lasso
       ->add_option("--true-nonzeros", lasso_options->true_nonzero_fraction,
                    "fraction of non-zero coefficients in the planted model")
       ->capture_default_str();
   lasso->add_option("--noise", lasso_options->noise, "standard deviation of label noise")
       ->capture_default_str();
-  lasso->add_option("--seed", lasso_options->seed, "random seed")->capture_default_str();
+  lasso->add_option("--seed", lasso_options->seed, "random seed")
+      ->capture_default_str()
+      ->check(AtLeast<int64_t>(0));
   lasso->add_option("--out", *lasso_out, "output LIBSVM file")->required();
-  lasso->callback([lasso_options, lasso_out, exit_code] {
+  auto lasso_json = std::make_shared<bool>(false);
+  AddJsonFlag(lasso, lasso_json.get());
+  lasso->callback([lasso_options, lasso_out, lasso_json, exit_code] {
     absl::Time start = absl::Now();
     absl::StatusOr<lasso::LassoProblem> problem = lasso::GenerateLassoProblem(*lasso_options);
-    if (!problem.ok()) {
-      std::cerr << "strads: " << problem.status().message() << "\n";
-      *exit_code = 1;
+    absl::Status status = problem.status();
+    if (status.ok()) status = core::WriteLibsvmFile(*lasso_out, problem->data);
+    if (!status.ok()) {
+      *exit_code = Fail(status);
       return;
     }
-    if (absl::Status status = core::WriteLibsvmFile(*lasso_out, problem->data); !status.ok()) {
-      std::cerr << "strads: " << status.message() << "\n";
-      *exit_code = 1;
-      return;
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    const core::CscMatrix& x = problem->data.x;
+    if (*lasso_json) {
+      std::cout << nlohmann::json{{"out", *lasso_out},
+                                  {"samples", x.rows},
+                                  {"features", x.cols},
+                                  {"nnz", x.nnz()},
+                                  {"seconds", seconds}}
+                       .dump()
+                << "\n";
+    } else {
+      std::cout << "wrote " << *lasso_out << ": " << x.rows << " samples, " << x.cols
+                << " features, " << x.nnz() << " non-zeros (" << seconds << " s)\n";
     }
-    std::cout << "wrote " << *lasso_out << ": " << problem->data.x.rows << " samples, "
-              << problem->data.x.cols << " features, " << problem->data.x.nnz() << " non-zeros ("
-              << absl::ToDoubleSeconds(absl::Now() - start) << " s)\n";
     *exit_code = 0;
   });
   auto mf_options = std::make_shared<mf::MfProblemOptions>();
@@ -72,17 +97,17 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       "(tab-separated 'user item rating')");
   mf->add_option("--users", mf_options->users, "users (rows)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   mf->add_option("--items", mf_options->items, "items (columns)")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   mf->add_option("--ratings", mf_options->ratings,
                  "distinct (user, item) ratings, train and test together")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   mf->add_option("--rank", mf_options->rank, "rank of the planted model")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(GreaterThan<int64_t>(0));
   mf->add_option("--power-law", mf_options->power_law,
                  "popularity exponent alpha: P(id i) ~ i^-alpha, 0 = uniform")
       ->capture_default_str();
@@ -91,33 +116,46 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
   mf->add_option("--test-fraction", mf_options->test_fraction,
                  "fraction of ratings held out for --test-out")
       ->capture_default_str();
-  mf->add_option("--seed", mf_options->seed, "random seed")->capture_default_str();
+  mf->add_option("--seed", mf_options->seed, "random seed")
+      ->capture_default_str()
+      ->check(AtLeast<int64_t>(0));
   mf->add_option("--out", *mf_out, "output training ratings file")->required();
   mf->add_option("--test-out", *mf_test_out,
                  "output held-out ratings file (without it, held-out ratings are dropped)");
-  mf->callback([mf_options, mf_out, mf_test_out, exit_code] {
+  auto mf_json = std::make_shared<bool>(false);
+  AddJsonFlag(mf, mf_json.get());
+  mf->callback([mf_options, mf_out, mf_test_out, mf_json, exit_code] {
     absl::Time start = absl::Now();
     absl::StatusOr<mf::MfProblem> problem = mf::GenerateMfProblem(*mf_options);
-    if (!problem.ok()) {
-      std::cerr << "strads: " << problem.status().message() << "\n";
-      *exit_code = 1;
-      return;
-    }
-    absl::Status status = mf::WriteRatingsText(*mf_out, problem->train);
+    absl::Status status = problem.status();
+    if (status.ok()) status = mf::WriteRatingsText(*mf_out, problem->train);
     if (status.ok() && !mf_test_out->empty()) {
       status = mf::WriteRatingsText(*mf_test_out, problem->test);
     }
     if (!status.ok()) {
-      std::cerr << "strads: " << status.message() << "\n";
-      *exit_code = 1;
+      *exit_code = Fail(status);
       return;
     }
-    std::cout << "wrote " << *mf_out << ": " << problem->train.size() << " ratings";
-    if (!mf_test_out->empty()) {
-      std::cout << "; " << *mf_test_out << ": " << problem->test.size() << " ratings";
+    const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+    if (*mf_json) {
+      nlohmann::json written = {{"out", *mf_out},
+                                {"ratings", problem->train.size()},
+                                {"users", mf_options->users},
+                                {"items", mf_options->items},
+                                {"seconds", seconds}};
+      if (!mf_test_out->empty()) {
+        written["test_out"] = *mf_test_out;
+        written["test_ratings"] = problem->test.size();
+      }
+      std::cout << written.dump() << "\n";
+    } else {
+      std::cout << "wrote " << *mf_out << ": " << problem->train.size() << " ratings";
+      if (!mf_test_out->empty()) {
+        std::cout << "; " << *mf_test_out << ": " << problem->test.size() << " ratings";
+      }
+      std::cout << " (" << mf_options->users << " users, " << mf_options->items << " items, "
+                << seconds << " s)\n";
     }
-    std::cout << " (" << mf_options->users << " users, " << mf_options->items << " items, "
-              << absl::ToDoubleSeconds(absl::Now() - start) << " s)\n";
     *exit_code = 0;
   });
 }

@@ -1,12 +1,15 @@
 #include "client/job_client.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "client/model_files.h"
 #include "core/limits.h"
 #include "grpcpp/create_channel.h"
 #include "protos/convert.h"
@@ -148,33 +151,49 @@ absl::StatusOr<v1::JobStatus> JobClient::Watch(
 }
 
 absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,
-                                                        const std::string& model_path) {
+                                                        std::ostream& out) {
   grpc::ClientContext context;
   proto::Authorize(&context, connection_);
   v1::JobRef request;
   request.set_job_id(job_id);
   std::unique_ptr<grpc::ClientReader<v1::ResultChunk>> reader = stub_->GetResult(&context, request);
+  v1::ResultChunk chunk;
+  v1::JobStatus job;
+  int write_error = 0;
+  while (reader->Read(&chunk)) {
+    if (chunk.has_status()) job = chunk.status();
+    out.write(chunk.model().data(), static_cast<std::streamsize>(chunk.model().size()));
+    if (!out) {
+      write_error = errno;  // before gRPC calls can change it
+      context.TryCancel();
+      break;
+    }
+  }
+  grpc::Status finished = reader->Finish();
+  if (write_error != 0) return absl::DataLossError(std::strerror(write_error));
+  if (absl::Status status = FromGrpc(finished); !status.ok()) return status;
+  return job;
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,
+                                                        const std::string& model_path) {
   const std::string temporary = model_path + ".part";
   std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  if (!out) return absl::PermissionDeniedError(absl::StrCat("cannot write '", temporary, "'"));
-  v1::ResultChunk chunk;
-  v1::JobStatus status;
-  while (reader->Read(&chunk)) {
-    if (chunk.has_status()) status = chunk.status();
-    out.write(chunk.model().data(), static_cast<std::streamsize>(chunk.model().size()));
-  }
+  if (!out) return WriteError(model_path, errno);
+  absl::StatusOr<v1::JobStatus> status = DownloadResult(job_id, out);
+  const bool write_failed = !out;
   out.close();
-  if (absl::Status finished = FromGrpc(reader->Finish()); !finished.ok()) {
-    std::filesystem::remove(temporary);
-    return finished;
+  const int close_error = errno;
+  if (!status.ok() || !out) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    if (write_failed) return WriteError(model_path, status.status().message());
+    if (!status.ok()) return status.status();
+    return WriteError(model_path, close_error);
   }
-  if (!out) return absl::DataLossError(absl::StrCat("writing '", temporary, "' failed"));
   std::error_code error;
   std::filesystem::rename(temporary, model_path, error);
-  if (error) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("cannot write '", model_path, "': ", error.message()));
-  }
+  if (error) return WriteError(model_path, error.message());
   return status;
 }
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ class JobClient {
   // Writes the finished job's model to `model_path` (via a temporary file and a rename).
   absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id,
                                                const std::string& model_path);
+  // Writes the finished job's model to `out`. A failed write stops the download with the OS
+  // reason as the message, leaving `out` failed: the caller, who knows the file, names it.
+  absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id, std::ostream& out);
 
   absl::StatusOr<std::vector<v1::WorkerInfo>> Workers();
   // Sends a local file to the scheduler's data directory; returns its path there.

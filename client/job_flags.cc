@@ -4,6 +4,7 @@
 #include <span>
 
 #include "absl/strings/str_cat.h"
+#include "client/command_line.h"
 
 namespace strads::client {
 namespace {
@@ -66,15 +67,15 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
   }
   command->add_option("--workers", flags->spec.workers, "workers (and data shards) for the job")
       ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+      ->check(Between(1, 4096));
   command
       ->add_option("--tol", flags->spec.tolerance,
                    "stop when the convergence measure falls below this (app default if 0)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0.0));
   command->add_option("--max-rounds", flags->spec.max_rounds, "stop after this many rounds")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast<int64_t>(0));
   command->add_option("--max-seconds", flags->spec.max_seconds, "stop after this many seconds")
-      ->check(CLI::NonNegativeNumber);
+      ->check(AtLeast(0.0));
   for (const AppFlag& flag : FlagsOf(app)) {
     if (flag.always != nullptr) flags->app_params[flag.param] = flag.always;
     if (flag.is_switch) {

@@ -23,6 +23,16 @@ std::string FormatValue(double value) {
   return absl::StrFormat("%.6g", value);
 }
 
+// Metrics travel as doubles; counts (nnz, updates, rounds, converged) are written as JSON
+// integers, and every other value with the shortest text that reads back as the same double.
+nlohmann::json MetricJson(double value) {
+  constexpr double kExactIntegers = 9007199254740992.0;  // 2^53: doubles are exact below it
+  if (std::isfinite(value) && value == std::trunc(value) && std::fabs(value) < kExactIntegers) {
+    return static_cast<int64_t>(value);
+  }
+  return value;
+}
+
 }  // namespace
 
 std::string ProgressLine(const v1::JobStatus& status) {
@@ -93,7 +103,7 @@ std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers) {
 
 nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path) {
   nlohmann::json json;
-  for (const auto& [name, value] : status.metrics()) json[name] = value;
+  for (const auto& [name, value] : status.metrics()) json[name] = MetricJson(value);
   // Per-worker metrics ("busy_seconds_worker_<i>") also as one array, in worker order.
   constexpr std::string_view kBusyPrefix = "busy_seconds_worker_";
   std::vector<std::pair<int, double>> busy;

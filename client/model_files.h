@@ -1,12 +1,15 @@
 // Where a downloaded model ends up on the user's disk. Most apps write one file; matrix
 // factorization's --model-out is a prefix, and W and H go to PREFIX-W.txt and PREFIX-H.txt, one
-// "id f1 ... fK" line per row, so each loads directly as a matrix with row ids.
+// "id f1 ... fK" line per row, so each loads directly as a matrix with row ids. Also the checks
+// that those files (and the summary) can be written, made before a job runs so that a mistyped
+// directory does not cost the result.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace strads::client {
 
@@ -15,5 +18,13 @@ namespace strads::client {
 absl::StatusOr<std::vector<std::string>> PlaceModelFiles(const std::string& app,
                                                          const std::string& downloaded,
                                                          const std::string& model_out);
+
+// Fails, naming `flag` and `path`, when a file could not be created at `path`: its directory is
+// missing or not writable, or (unless `path` is a prefix of file names) `path` is a directory.
+absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool is_prefix);
+
+// "cannot write '<path>': <reason>", with the reason from the OS (errno) or given.
+absl::Status WriteError(const std::string& path, int os_error);
+absl::Status WriteError(const std::string& path, absl::string_view reason);
 
 }  // namespace strads::client

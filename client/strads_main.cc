@@ -1,13 +1,18 @@
 // strads: the STRADS command-line client. Runs jobs on an embedded local cluster (`run`), or
 // submits and follows them on a long-running scheduler (`submit`, `jobs`, `status`, `watch`,
 // `cancel`, `result`), and generates test data (`generate`).
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
+#include <optional>
+#include <vector>
 
 #include "CLI/CLI.hpp"
+#include "client/command_line.h"
 #include "client/commands.h"
 #include "client/generate_command.h"
+#include "client/host_port.h"
 #include "client/job_flags.h"
 #include "spdlog/spdlog.h"
 
@@ -67,8 +72,24 @@ int main(int argc, char** argv) {
     if (!connection.ok()) return connection.status();
     return strads::client::Endpoint{server, *std::move(connection)};
   };
-  // Runs a command against the endpoint, or reports why the connection options are unusable.
+  // Every command's --server flag, to tell a bad --server from a bad STRADS_SERVER.
+  std::vector<const CLI::Option*> server_flags;
+  const std::string kServerHelp = "scheduler address HOST:PORT (env STRADS_SERVER)";
+  auto add_server_flag = [&](CLI::App* command) {
+    server_flags.push_back(
+        command->add_option("--server", server, kServerHelp)->capture_default_str());
+  };
+  // Runs a command against the endpoint, or reports why the address or the connection options
+  // are unusable.
   auto with_endpoint = [&](const std::function<int(const strads::client::Endpoint&)>& command) {
+    const bool from_flag = std::any_of(server_flags.begin(), server_flags.end(),
+                                       [](const CLI::Option* flag) { return flag->count() > 0; });
+    if (absl::Status valid =
+            strads::client::CheckHostPort(from_flag ? "--server" : "STRADS_SERVER", server, 1);
+        !valid.ok()) {
+      std::cerr << "strads: " << valid.message() << "\n";
+      return 1;
+    }
     absl::StatusOr<strads::client::Endpoint> at = endpoint();
     if (!at.ok()) {
       std::cerr << "strads: " << at.status().message() << "\n";
@@ -79,7 +100,6 @@ int main(int argc, char** argv) {
   strads::client::OutputOptions output;
   strads::client::ResultFiles files;
   int exit_code = 0;
-  const std::string kServerHelp = "scheduler address HOST:PORT (env STRADS_SERVER)";
 
   // run APP: embedded local cluster.
   CLI::App* run = cli.add_subcommand("run", "run a job on a local cluster started for it");
@@ -118,7 +138,7 @@ int main(int argc, char** argv) {
        {std::pair{"lasso", &submit_lasso_flags}, std::pair{"mf", &submit_mf_flags}}) {
     CLI::App* command = submit->add_subcommand(app, std::string("submit a ") + app + " job");
     strads::client::AddJobFlags(command, app, flags);
-    command->add_option("--server", server, kServerHelp)->capture_default_str();
+    add_server_flag(command);
     command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
     command->add_flag("--upload", upload,
                       "send the data files to the scheduler first (when it cannot read them)");
@@ -140,7 +160,7 @@ int main(int argc, char** argv) {
 
   std::string job_id;
   CLI::App* jobs = cli.add_subcommand("jobs", "list the scheduler's jobs");
-  jobs->add_option("--server", server, kServerHelp)->capture_default_str();
+  add_server_flag(jobs);
   AddOutputFlags(jobs, &output);
   jobs->callback([&] {
     exit_code = with_endpoint(
@@ -148,7 +168,7 @@ int main(int argc, char** argv) {
   });
 
   CLI::App* workers = cli.add_subcommand("workers", "list the workers connected to the scheduler");
-  workers->add_option("--server", server, kServerHelp)->capture_default_str();
+  add_server_flag(workers);
   AddOutputFlags(workers, &output);
   workers->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
@@ -158,7 +178,7 @@ int main(int argc, char** argv) {
 
   CLI::App* status = cli.add_subcommand("status", "show one job's state and metrics");
   status->add_option("job", job_id, "job id")->required();
-  status->add_option("--server", server, kServerHelp)->capture_default_str();
+  add_server_flag(status);
   AddOutputFlags(status, &output);
   status->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
@@ -168,7 +188,7 @@ int main(int argc, char** argv) {
 
   CLI::App* watch = cli.add_subcommand("watch", "follow a job with live progress until it ends");
   watch->add_option("job", job_id, "job id")->required();
-  watch->add_option("--server", server, kServerHelp)->capture_default_str();
+  add_server_flag(watch);
   AddOutputFlags(watch, &output);
   AddResultFlags(watch, &files, false);
   watch->callback([&] {
@@ -179,7 +199,7 @@ int main(int argc, char** argv) {
 
   CLI::App* cancel = cli.add_subcommand("cancel", "cancel a queued or running job");
   cancel->add_option("job", job_id, "job id")->required();
-  cancel->add_option("--server", server, kServerHelp)->capture_default_str();
+  add_server_flag(cancel);
   AddOutputFlags(cancel, &output);
   cancel->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
@@ -189,7 +209,7 @@ int main(int argc, char** argv) {
 
   CLI::App* result = cli.add_subcommand("result", "download a finished job's model and summary");
   result->add_option("job", job_id, "job id")->required();
-  result->add_option("--server", server, kServerHelp)->capture_default_str();
+  add_server_flag(result);
   AddOutputFlags(result, &output);
   AddResultFlags(result, &files, false);
   result->callback([&] {
@@ -200,10 +220,8 @@ int main(int argc, char** argv) {
 
   strads::client::AddGenerateCommands(&cli, &exit_code);
 
-  try {
-    cli.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return cli.exit(error);
+  if (std::optional<int> stop = strads::client::ParseCommandLine(cli, argc, argv, "strads")) {
+    return *stop;
   }
   return exit_code;
 }

@@ -1,12 +1,16 @@
 // strads-scheduler: the long-running scheduler service.
+#include <atomic>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
+#include "client/command_line.h"
+#include "client/host_port.h"
 #include "scheduler_service/access_policy.h"
 #include "scheduler_service/scheduler_server.h"
 #include "spdlog/spdlog.h"
@@ -32,11 +36,11 @@ int main(int argc, char** argv) {
   cli.add_option("--round-timeout", round_timeout,
                  "seconds a worker may take for one round before it is dropped")
       ->capture_default_str()
-      ->check(CLI::PositiveNumber);
+      ->check(strads::client::GreaterThan(0.0));
   cli.add_option("--checkpoint-seconds", checkpoint_seconds,
                  "seconds between checkpoints of a running job (a restart resumes from the last)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(strads::client::AtLeast(0.0));
   std::string client_token_file, worker_token_file, tls_cert, tls_key;
   cli.add_option("--client-token-file", client_token_file,
                  "file holding the token clients (the CLI) must present");
@@ -45,7 +49,10 @@ int main(int argc, char** argv) {
   cli.add_option("--tls-cert", tls_cert, "certificate chain (PEM): serve TLS");
   cli.add_option("--tls-key", tls_key, "private key (PEM) of --tls-cert");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
-  CLI11_PARSE(cli, argc, argv);
+  if (std::optional<int> stop =
+          strads::client::ParseCommandLine(cli, argc, argv, "strads-scheduler")) {
+    return *stop;
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
   options.jobs.engine.round_timeout = absl::Seconds(round_timeout);
   options.jobs.checkpoint_interval = absl::Seconds(checkpoint_seconds);
@@ -54,6 +61,10 @@ int main(int argc, char** argv) {
     std::cerr << "strads-scheduler: " << message << "\n";
     return 1;
   };
+  if (absl::Status valid = strads::client::CheckHostPort("--listen", options.listen_address, 0);
+      !valid.ok()) {
+    return fail(std::string(valid.message()));
+  }
   for (auto [path, token] : {std::pair{&client_token_file, &options.client_token},
                              std::pair{&worker_token_file, &options.worker_token}}) {
     if (path->empty()) continue;

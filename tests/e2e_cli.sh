@@ -59,6 +59,10 @@ summary = json.load(open(sys.argv[1]))
 for key in ["objective", "duality_gap", "rounds", "updates", "seconds", "nnz", "scheduler", "workers"]:
     assert key in summary, key
 assert summary["state"] == "succeeded"
+# Counts are JSON integers (17, not 17.0); measured values stay floats.
+for key in ["rounds", "updates", "nnz", "gap_rounds", "converged", "workers"]:
+    assert type(summary[key]) is int, (key, summary[key])
+assert type(summary["objective"]) is float, summary["objective"]
 PY
 "$bin/strads" jobs | grep -q "$job" || fail "jobs does not list $job"
 "$bin/strads" status "$job" --json | grep -q '"state": "succeeded"' || fail "status --json"

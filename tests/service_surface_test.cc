@@ -1,16 +1,22 @@
 // The scheduler's standard surfaces, spoken to as generic gRPC clients (grpcurl, load balancers
 // and Kubernetes probes do the same): the health service answers SERVING and server reflection
-// lists the STRADS services.
+// lists the STRADS services. And the address it serves on: one scheduler per port, and a listen
+// address gRPC would misread (no port, a port past 65535) is refused.
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "client/local_cluster.h"
+#include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "tests/cluster_test_support.h"
 
 namespace strads {
 namespace {
+
+using ::testing::HasSubstr;
 
 std::string Bytes(const grpc::ByteBuffer& buffer) {
   std::vector<grpc::Slice> slices;
@@ -89,6 +95,34 @@ TEST_F(ServiceSurfaceTest, ReflectionListsTheStradsServices) {
   grpc::Status status;
   stream->Finish(&status, &done);
   Await(queue, &done);
+}
+
+scheduler::SchedulerServerOptions ListeningOn(const std::string& address) {
+  scheduler::SchedulerServerOptions options;
+  options.listen_address = address;
+  options.jobs.data_dir = testing::MakeTempDir("listen");
+  return options;
+}
+
+// gRPC sets SO_REUSEPORT unless told not to; with it, the second scheduler would start and take
+// a share of the first one's connections.
+TEST(SchedulerServerListen, RefusesAPortAnotherSchedulerListensOn) {
+  client::LocalCluster first(client::LocalClusterOptions{.workers = 0});
+  ASSERT_TRUE(first.Start().ok());
+  scheduler::SchedulerServer second(ListeningOn(absl::StrCat("127.0.0.1:", first.server().port())));
+  absl::Status status = second.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("address already in use"));
+  first.Stop();
+}
+
+TEST(SchedulerServerListen, RefusesAnAddressWithoutAValidPort) {
+  for (const char* address : {"127.0.0.1", "127.0.0.1:99999", "127.0.0.1:", ":7070"}) {
+    scheduler::SchedulerServer server(ListeningOn(address));
+    absl::Status status = server.Start();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << address << ": " << status;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(address));
+  }
 }
 
 }  // namespace

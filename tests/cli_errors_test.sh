@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# End to end, the real binaries' answers to mistakes and interruptions: a bad flag, address or
+# output path is one clear line on stderr and exit code 1, before any work is done; a second
+# scheduler on a port already taken fails; a job cancelled while it waited for workers gives
+# exit code 3 from `result` as from `watch`; an interrupted `strads run` cancels its job, removes
+# its temporary directory and exits 3.
+set -euo pipefail
+bin=${1:?usage: cli_errors_test.sh BUILD_BIN_DIR}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() { echo "cli_errors: FAIL: $*" >&2; exit 1; }
+
+# expect CODE TEXT COMMAND...: COMMAND exits with CODE and says TEXT in one line on stderr.
+expect() {
+  local code=$1 text=$2
+  shift 2
+  local got=0
+  "$@" > "$work/out.txt" 2> "$work/err.txt" || got=$?
+  local err
+  err=$(cat "$work/err.txt")
+  [ "$got" -eq "$code" ] || fail "'$*' exited $got, expected $code; stderr: $err"
+  grep -qF -- "$text" "$work/err.txt" || fail "'$*': stderr lacks '$text': $err"
+  [ "$(wc -l < "$work/err.txt")" -eq 1 ] || fail "'$*': stderr is not one line: $err"
+}
+
+# Flags: CLI11's own exit codes (105, 106, 109) and its 300-digit bounds are gone.
+expect 1 "strads: --samples must be > 0, got 0" "$bin/strads" generate lasso --samples 0 --out x
+expect 1 "strads: --tol must be >= 0, got -1" "$bin/strads" run lasso --data f --tol -1
+expect 1 "--workers must be between 1 and 4096, got 0" "$bin/strads" run lasso --data f --workers 0
+expect 1 "--max-rounds must be an integer, got '1.5'" "$bin/strads" run lasso --data f \
+  --max-rounds 1.5
+expect 1 "not expected: --bogus" "$bin/strads" run lasso --data f --bogus
+expect 1 "--out is required" "$bin/strads" generate lasso
+expect 1 "--round-timeout must be > 0, got 0" "$bin/strads-scheduler" --round-timeout 0
+expect 1 "not expected: --bogus" "$bin/strads-scheduler" --bogus
+expect 1 "--reconnect-delay must be > 0, got 0" "$bin/strads-worker" --reconnect-delay 0
+for program in strads strads-scheduler strads-worker; do
+  "$bin/$program" --help > /dev/null || fail "$program --help exited non-zero"
+done
+"$bin/strads" run lasso --help > /dev/null || fail "strads run lasso --help exited non-zero"
+
+# Addresses: gRPC would wrap the port, default to 443, or log raw errors; each program refuses.
+expect 1 "--server '127.0.0.1:103409': the port must be a number from 1 to 65535" \
+  "$bin/strads" status job-1 --server 127.0.0.1:103409
+expect 1 "--server is empty" "$bin/strads" jobs --server ""
+expect 1 "STRADS_SERVER '127.0.0.1': no port" env STRADS_SERVER=127.0.0.1 "$bin/strads" jobs
+expect 1 "--listen '127.0.0.1:99999': the port must be a number from 0 to 65535" \
+  "$bin/strads-scheduler" --listen 127.0.0.1:99999 --data-dir "$work/unused"
+expect 1 "--listen '127.0.0.1': no port" "$bin/strads-scheduler" --listen 127.0.0.1 \
+  --data-dir "$work/unused"
+expect 1 "--scheduler '127.0.0.1:0': the port must be a number from 1 to 65535" \
+  "$bin/strads-worker" --scheduler 127.0.0.1:0
+
+# generate --json: one line saying what was written.
+"$bin/strads" generate lasso --samples 400 --features 300 --density 0.05 --correlation 0.9 \
+  --seed 5 --out "$work/train.libsvm" --json > "$work/generated.json"
+python3 - "$work/generated.json" "$work/train.libsvm" <<'PY' || fail "generate lasso --json"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, lines
+written = json.loads(lines[0])
+assert written["out"] == sys.argv[2], written
+assert written["samples"] == 400 and written["features"] == 300, written
+assert isinstance(written["nnz"], int) and written["nnz"] > 0, written
+PY
+"$bin/strads" generate mf --users 30 --items 20 --ratings 200 --out "$work/r.txt" \
+  --test-out "$work/rt.txt" --json | python3 -c '
+import json, sys
+written = json.loads(sys.stdin.read())
+assert written["ratings"] + written["test_ratings"] == 200, written' || fail "generate mf --json"
+
+# Output files are checked before the job runs, and the message names the user's path.
+expect 1 "--model-out '$work/no-dir/m.txt': directory '$work/no-dir' does not exist" \
+  "$bin/strads" run lasso --data "$work/train.libsvm" --model-out "$work/no-dir/m.txt"
+grep -q "local cluster" "$work/out.txt" && fail "run started a cluster before refusing --model-out"
+expect 1 "--summary-json '$work/no-dir/s.json': directory '$work/no-dir' does not exist" \
+  "$bin/strads" run lasso --data "$work/train.libsvm" --summary-json "$work/no-dir/s.json"
+expect 1 "--summary-json '$work': is a directory" \
+  "$bin/strads" run lasso --data "$work/train.libsvm" --summary-json "$work"
+
+# One scheduler per port: the second one says why it cannot listen, in one line.
+"$bin/strads-scheduler" --listen 127.0.0.1:0 --data-dir "$work/data" > "$work/scheduler.log" 2>&1 &
+pids+=($!)
+address=""
+for _ in $(seq 100); do
+  address=$(grep -o 'address=[0-9.]*:[0-9]*' "$work/scheduler.log" | head -1 | cut -d= -f2 || true)
+  [ -n "$address" ] && break
+  sleep 0.1
+done
+[ -n "$address" ] || fail "scheduler did not report its address"
+expect 1 "strads-scheduler: cannot listen on $address: address already in use" \
+  "$bin/strads-scheduler" --listen "$address" --data-dir "$work/data2"
+export STRADS_SERVER=$address
+"$bin/strads" jobs > /dev/null || fail "the first scheduler stopped serving"
+
+# A job cancelled while it waits for workers (there are none): exit code 3 from result and watch.
+job=$("$bin/strads" submit lasso --data "$work/train.libsvm" --workers 2)
+"$bin/strads" cancel "$job" > /dev/null
+expect 3 "no model written" "$bin/strads" result "$job" --model-out "$work/m.txt"
+expect 3 "no model written" "$bin/strads" watch "$job" -q --model-out "$work/m.txt"
+expect 1 "--model-out '$work/no-dir/m.txt'" "$bin/strads" result "$job" \
+  --model-out "$work/no-dir/m.txt"
+unset STRADS_SERVER
+
+# Ctrl-C on `strads run`: the job is cancelled, the temporary directory removed, exit code 3.
+mkdir "$work/tmp"
+TMPDIR="$work/tmp" "$bin/strads" run lasso --data "$work/train.libsvm" --lambda 0.01 \
+  --scheduler cyclic --tol 1e-15 --max-rounds 100000000 > "$work/run.txt" 2> "$work/run-err.txt" &
+run=$!
+for _ in $(seq 100); do
+  grep -q "running" "$work/run.txt" && break
+  sleep 0.1
+done
+grep -q "running" "$work/run.txt" || fail "strads run did not start running"
+ls "$work/tmp" | grep -q strads-run || fail "strads run has no temporary directory"
+kill -INT "$run"
+code=0
+wait "$run" || code=$?
+[ "$code" -eq 3 ] || fail "interrupted run exited $code, expected 3: $(cat "$work/run-err.txt")"
+[ "$(cat "$work/run-err.txt")" = "strads: interrupted; job cancelled" ] \
+  || fail "interrupted run said: $(cat "$work/run-err.txt")"
+[ -z "$(ls "$work/tmp")" ] || fail "interrupted run left $(ls "$work/tmp") behind"
+echo "cli_errors: ok"
