@@ -6,12 +6,15 @@
 #include "absl/time/clock.h"
 #include "apps/lasso/generator.h"
 #include "apps/mf/mf_generator.h"
-#include "client/command_line.h"
+#include "core/command_line.h"
 #include "core/labeled_data.h"
 #include "nlohmann/json.hpp"
 
 namespace strads::client {
 namespace {
+
+using core::AtLeast;
+using core::GreaterThan;
 
 int Fail(const absl::Status& status) {
   std::cerr << "strads: " << status.message() << "\n";

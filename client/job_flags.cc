@@ -4,10 +4,13 @@
 #include <span>
 
 #include "absl/strings/str_cat.h"
-#include "client/command_line.h"
+#include "core/command_line.h"
 
 namespace strads::client {
 namespace {
+
+using core::AtLeast;
+using core::Between;
 
 struct AppFlag {
   const char* flag;   // command-line name

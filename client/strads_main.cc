@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "client/command_line.h"
 #include "client/commands.h"
 #include "client/generate_command.h"
-#include "client/host_port.h"
 #include "client/job_flags.h"
+#include "core/command_line.h"
+#include "core/host_port.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     const bool from_flag = std::any_of(server_flags.begin(), server_flags.end(),
                                        [](const CLI::Option* flag) { return flag->count() > 0; });
     if (absl::Status valid =
-            strads::client::CheckHostPort(from_flag ? "--server" : "STRADS_SERVER", server, 1);
+            strads::core::CheckHostPort(from_flag ? "--server" : "STRADS_SERVER", server, 1);
         !valid.ok()) {
       std::cerr << "strads: " << valid.message() << "\n";
       return 1;
@@ -220,7 +220,7 @@ int main(int argc, char** argv) {
 
   strads::client::AddGenerateCommands(&cli, &exit_code);
 
-  if (std::optional<int> stop = strads::client::ParseCommandLine(cli, argc, argv, "strads")) {
+  if (std::optional<int> stop = strads::core::ParseCommandLine(cli, argc, argv, "strads")) {
     return *stop;
   }
   return exit_code;

@@ -68,6 +68,11 @@ JobManager::~JobManager() { Stop(); }
 
 absl::Status JobManager::Start() {
   if (absl::Status status = store_.Init(); !status.ok()) return status;
+  if (!data_dir_lock_.has_value()) {
+    absl::StatusOr<DataDirLock> lock = DataDirLock::Acquire(store_.data_dir());
+    if (!lock.ok()) return lock.status();
+    data_dir_lock_.emplace(*std::move(lock));
+  }
   LoadJobs();
   runner_ = std::thread([this] { RunnerLoop(); });
   return absl::OkStatus();
@@ -84,6 +89,7 @@ void JobManager::Stop() {
   }
   pool_->Wake();
   if (runner_.joinable()) runner_.join();
+  data_dir_lock_.reset();  // the last checkpoint is written: another scheduler may take over
 }
 
 absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "core/job_spec.h"
+#include "scheduler_service/data_dir_lock.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
@@ -79,6 +81,7 @@ class JobManager {
   ShardCatalogue* catalogue_;
   JobManagerOptions options_;
   JobStore store_;
+  std::optional<DataDirLock> data_dir_lock_;  // held from Start to Stop
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);  // in submission order

@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "client/command_line.h"
-#include "client/host_port.h"
+#include "core/command_line.h"
+#include "core/host_port.h"
 #include "scheduler_service/access_policy.h"
 #include "scheduler_service/scheduler_server.h"
 #include "spdlog/spdlog.h"
@@ -36,11 +36,11 @@ int main(int argc, char** argv) {
   cli.add_option("--round-timeout", round_timeout,
                  "seconds a worker may take for one round before it is dropped")
       ->capture_default_str()
-      ->check(strads::client::GreaterThan(0.0));
+      ->check(strads::core::GreaterThan(0.0));
   cli.add_option("--checkpoint-seconds", checkpoint_seconds,
                  "seconds between checkpoints of a running job (a restart resumes from the last)")
       ->capture_default_str()
-      ->check(strads::client::AtLeast(0.0));
+      ->check(strads::core::AtLeast(0.0));
   std::string client_token_file, worker_token_file, tls_cert, tls_key;
   cli.add_option("--client-token-file", client_token_file,
                  "file holding the token clients (the CLI) must present");
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   cli.add_option("--tls-key", tls_key, "private key (PEM) of --tls-cert");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   if (std::optional<int> stop =
-          strads::client::ParseCommandLine(cli, argc, argv, "strads-scheduler")) {
+          strads::core::ParseCommandLine(cli, argc, argv, "strads-scheduler")) {
     return *stop;
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
     std::cerr << "strads-scheduler: " << message << "\n";
     return 1;
   };
-  if (absl::Status valid = strads::client::CheckHostPort("--listen", options.listen_address, 0);
+  if (absl::Status valid = strads::core::CheckHostPort("--listen", options.listen_address, 0);
       !valid.ok()) {
     return fail(std::string(valid.message()));
   }

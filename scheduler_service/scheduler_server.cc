@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "client/host_port.h"
+#include "core/host_port.h"
 #include "core/limits.h"
 #include "grpc/support/log.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -106,7 +106,7 @@ SchedulerServer::SchedulerServer(SchedulerServerOptions options)
 SchedulerServer::~SchedulerServer() { Shutdown(); }
 
 absl::Status SchedulerServer::Start() {
-  if (absl::Status status = client::CheckHostPort("listen address", options_.listen_address, 0);
+  if (absl::Status status = core::CheckHostPort("listen address", options_.listen_address, 0);
       !status.ok()) {
     return status;
   }

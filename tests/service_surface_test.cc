@@ -116,6 +116,22 @@ TEST(SchedulerServerListen, RefusesAPortAnotherSchedulerListensOn) {
   first.Stop();
 }
 
+// Two schedulers on one data directory would resume the same jobs and overwrite each other's
+// checkpoints; the second is refused before it reads anything, whatever port it asks for.
+TEST(SchedulerServerListen, RefusesADataDirectoryAnotherSchedulerUses) {
+  scheduler::SchedulerServerOptions options = ListeningOn("127.0.0.1:0");
+  scheduler::SchedulerServer first(options);
+  ASSERT_TRUE(first.Start().ok());
+  scheduler::SchedulerServer second(options);
+  absl::Status status = second.Start();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_THAT(std::string(status.message()), HasSubstr("in use by another strads-scheduler"));
+  first.Shutdown();
+  scheduler::SchedulerServer third(options);
+  EXPECT_TRUE(third.Start().ok()) << "the directory is free once the first is gone";
+  third.Shutdown();
+}
+
 TEST(SchedulerServerListen, RefusesAnAddressWithoutAValidPort) {
   for (const char* address : {"127.0.0.1", "127.0.0.1:99999", "127.0.0.1:", ":7070"}) {
     scheduler::SchedulerServer server(ListeningOn(address));

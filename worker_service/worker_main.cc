@@ -7,8 +7,8 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "client/command_line.h"
-#include "client/host_port.h"
+#include "core/command_line.h"
+#include "core/host_port.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/worker_runtime.h"
 
@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   cli.add_option("--reconnect-delay", reconnect_seconds,
                  "seconds between attempts to reach the scheduler")
       ->capture_default_str()
-      ->check(strads::client::GreaterThan(0.0));
+      ->check(strads::core::GreaterThan(0.0));
   std::string token_file;
   std::string tls_ca;
   cli.add_option("--token-file", token_file, "file holding the scheduler's worker token");
@@ -39,18 +39,16 @@ int main(int argc, char** argv) {
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
                  "testing only: extra nanoseconds per unit of work, to model a slow machine")
-      ->check(strads::client::AtLeast(0.0))
+      ->check(strads::core::AtLeast(0.0))
       ->group("Testing");
   cli.add_option("--test-slowdown", options.test_slowdown,
                  "testing only: take this many times as long for every round's work")
-      ->check(strads::client::Between(1.0, 1000.0))
+      ->check(strads::core::Between(1.0, 1000.0))
       ->group("Testing");
-  if (std::optional<int> stop =
-          strads::client::ParseCommandLine(cli, argc, argv, "strads-worker")) {
+  if (std::optional<int> stop = strads::core::ParseCommandLine(cli, argc, argv, "strads-worker")) {
     return *stop;
   }
-  if (absl::Status valid =
-          strads::client::CheckHostPort("--scheduler", options.scheduler_address, 1);
+  if (absl::Status valid = strads::core::CheckHostPort("--scheduler", options.scheduler_address, 1);
       !valid.ok()) {
     std::cerr << "strads-worker: " << valid.message() << "\n";
     return 1;

@@ -1,4 +1,4 @@
-#include "client/command_line.h"
+#include "core/command_line.h"
 
 #include <string>
 #include <vector>
@@ -6,7 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace strads::client {
+namespace strads::core {
 namespace {
 
 using ::testing::HasSubstr;
@@ -70,4 +70,4 @@ TEST(ParseCommandLine, HelpExitsZeroAndAGoodLineGoesOn) {
 }
 
 }  // namespace
-}  // namespace strads::client
+}  // namespace strads::core

@@ -1,7 +1,7 @@
 // Command-line conventions shared by strads, strads-scheduler and strads-worker: numeric flag
 // checks whose messages name the flag and the bound ("--tol must be >= 0, got -1"), and parse
 // errors reported as one line with exit code 1 (CLI11's own codes, 105-109, are not documented
-// exit codes). Header-only so every program uses it without linking the client library.
+// exit codes).
 #pragma once
 
 #include <iostream>
@@ -16,7 +16,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 
-namespace strads::client {
+namespace strads::core {
 
 namespace command_line_internal {
 
@@ -97,4 +97,4 @@ inline std::optional<int> ParseCommandLine(CLI::App& cli, int argc, char** argv,
   return std::nullopt;
 }
 
-}  // namespace strads::client
+}  // namespace strads::core

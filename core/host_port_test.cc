@@ -1,9 +1,9 @@
-#include "client/host_port.h"
+#include "core/host_port.h"
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace strads::client {
+namespace strads::core {
 namespace {
 
 using ::testing::HasSubstr;
@@ -38,4 +38,4 @@ TEST(CheckHostPort, RefusesAMissingOrOutOfRangePortNamingTheFlag) {
 }
 
 }  // namespace
-}  // namespace strads::client
+}  // namespace strads::core

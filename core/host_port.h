@@ -1,7 +1,6 @@
 // Checks of HOST:PORT addresses given on command lines (--server, --listen, --scheduler). gRPC
 // accepts much that is wrong (no port means 443, port 99999 wraps to 34463), so each program
-// checks before it listens or connects. Header-only: strads, strads-scheduler and strads-worker
-// all use it without linking each other's libraries.
+// checks before it listens or connects.
 #pragma once
 
 #include <string>
@@ -12,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace strads::client {
+namespace strads::core {
 
 inline constexpr int kMaxPort = 65535;
 
@@ -54,4 +53,4 @@ inline absl::Status CheckHostPort(absl::string_view what, absl::string_view addr
   return absl::OkStatus();
 }
 
-}  // namespace strads::client
+}  // namespace strads::core
