@@ -75,7 +75,10 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
       ->add_option("--tol", flags->spec.tolerance,
                    "stop when the convergence measure falls below this (app default if 0)")
       ->check(AtLeast(0.0));
-  command->add_option("--max-rounds", flags->spec.max_rounds, "stop after this many rounds")
+  command
+      ->add_option("--max-rounds", flags->spec.max_rounds,
+                   "stop after this many rounds (0: the app's default, lasso 100000, mf 40; "
+                   "a job stopped there before its tolerance still succeeds, and says so)")
       ->check(AtLeast<int64_t>(0));
   command->add_option("--max-seconds", flags->spec.max_seconds, "stop after this many seconds")
       ->check(AtLeast(0.0));

@@ -37,6 +37,12 @@ absl::StatusOr<std::vector<std::string>> SplitFactors(const std::string& downloa
       w << std::string_view(line).substr(2) << '\n';
     } else if (line.rfind("H ", 0) == 0) {
       h << std::string_view(line).substr(2) << '\n';
+    } else if (line.rfind("# format:", 0) == 0) {
+      // The stream's format line describes tagged lines; the split files carry no tags.
+      w << "# format: '<user id> f1 ... fK' (rows of W); the predicted rating of (user, item) is "
+           "the dot product of the user's row here and the item's row in the -H file\n";
+      h << "# format: '<item id> f1 ... fK' (rows of H); the predicted rating of (user, item) is "
+           "the dot product of the user's row in the -W file and the item's row here\n";
     } else if (!line.empty() && line[0] == '#') {
       w << line << '\n';
       h << line << '\n';
