@@ -99,7 +99,12 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       }
     }
     absl::StatusOr<core::RoundOutcome> pulled = app_->Pull(plan, partials_, &pending_update_);
-    if (!pulled.ok()) return pulled.status();
+    if (!pulled.ok()) {
+      // The job's record then shows the rounds done and the metrics that made the app stop
+      // (e.g. the objective that diverged), not the last throttled snapshot.
+      Publish(round, /*force=*/true);
+      return pulled.status();
+    }
     for (size_t i = 0; i < workers_.size(); ++i) {
       views_[i].last_busy_seconds = partials_[i].busy_seconds;
       views_[i].last_work_units = partials_[i].work_units;

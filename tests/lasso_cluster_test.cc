@@ -106,6 +106,39 @@ TEST_P(LassoClusterTest, ReachesTheReferenceObjective) {
   cluster.Stop();
 }
 
+// Shotgun past its safe batch size on strongly correlated columns diverges; the failed job's
+// record says so with the round it reached and the objective that gave it away, not the last
+// progress snapshot from before.
+TEST(LassoCluster, ADivergedJobRecordsWhereItStopped) {
+  const std::string dir = MakeTempDir("diverge");
+  lasso::LassoProblemOptions options;
+  options.samples = 200;
+  options.features = 100;
+  options.density = 0.3;
+  options.correlation = 0.95;
+  options.seed = 4;
+  absl::StatusOr<lasso::LassoProblem> problem = WriteLassoProblem(options, dir + "/train.libsvm");
+  ASSERT_TRUE(problem.ok()) << problem.status();
+  double start_objective = 0;  // at b = 0
+  for (double y : problem->data.y) start_objective += 0.5 * y * y;
+  client::LocalCluster cluster(client::LocalClusterOptions{.workers = 2});
+  ASSERT_TRUE(cluster.Start().ok());
+  client::JobClient client(cluster.address());
+  core::JobSpec spec;
+  spec.app = "lasso";
+  spec.data_path = dir + "/train.libsvm";
+  spec.workers = 2;
+  spec.params = {{"scheduler", "random"}, {"batch", "100"}};
+  absl::StatusOr<v1::JobStatus> status = RunToEnd(client, spec);
+  ASSERT_TRUE(status.ok()) << status.status();
+  ASSERT_EQ(status->state(), v1::JOB_STATE_FAILED) << status->message();
+  const std::string expected_round = absl::StrCat("diverged at round ", status->round(), ":");
+  EXPECT_NE(status->message().find(expected_round), std::string::npos)
+      << status->message() << " (recorded round " << status->round() << ")";
+  EXPECT_GT(status->metrics().at("objective"), 1000 * start_objective) << status->message();
+  cluster.Stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(EverySchedule, LassoClusterTest,
                          ::testing::Values(std::pair<std::string, int>{"dynamic", 16},
                                            std::pair<std::string, int>{"static", 4},
