@@ -6,14 +6,7 @@
 # its temporary directory and exits 3.
 set -euo pipefail
 bin=${1:?usage: cli_errors_test.sh BUILD_BIN_DIR}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/cluster_lib.sh"
 fail() { echo "cli_errors: FAIL: $*" >&2; exit 1; }
 
 # expect CODE TEXT COMMAND...: COMMAND exits with CODE and says TEXT in one line on stderr.
@@ -85,15 +78,7 @@ expect 1 "--summary-json '$work': is a directory" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --summary-json "$work"
 
 # One scheduler per port: the second one says why it cannot listen, in one line.
-"$bin/strads-scheduler" --listen 127.0.0.1:0 --data-dir "$work/data" > "$work/scheduler.log" 2>&1 &
-pids+=($!)
-address=""
-for _ in $(seq 100); do
-  address=$(grep -o 'address=[0-9.]*:[0-9]*' "$work/scheduler.log" | head -1 | cut -d= -f2 || true)
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || fail "scheduler did not report its address"
+start_scheduler "$work/scheduler.log" "$work/data"
 expect 1 "strads-scheduler: cannot listen on $address: address already in use" \
   "$bin/strads-scheduler" --listen "$address" --data-dir "$work/data2"
 export STRADS_SERVER=$address

@@ -3,28 +3,13 @@
 # a user would: generate, submit, watch, status, jobs, result, cancel, and bad input.
 set -euo pipefail
 bin=${1:?usage: e2e_cli.sh BUILD_BIN_DIR}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/cluster_lib.sh"
 fail() { echo "e2e: FAIL: $*" >&2; for f in "$work"/*.log; do echo "--- $f"; tail -20 "$f"; done >&2; exit 1; }
 
 "$bin/strads" generate lasso --samples 400 --features 300 --density 0.05 --correlation 0.9 \
   --seed 5 --out "$work/train.libsvm" > /dev/null
 
-"$bin/strads-scheduler" --listen 127.0.0.1:0 --data-dir "$work/data" > "$work/scheduler.log" 2>&1 &
-pids+=($!)
-address=""
-for _ in $(seq 100); do
-  address=$(grep -o 'address=[0-9.]*:[0-9]*' "$work/scheduler.log" | head -1 | cut -d= -f2 || true)
-  [ -n "$address" ] && break
-  sleep 0.1
-done
-[ -n "$address" ] || fail "scheduler did not report its address"
+start_scheduler "$work/scheduler.log" "$work/data"
 export STRADS_SERVER=$address
 
 # A job submitted before any worker exists waits and says so.
