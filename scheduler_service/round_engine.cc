@@ -156,9 +156,11 @@ absl::Status RoundEngine::AcquireWorkers(int count) {
       AddWorker(std::move(id));
     }
     if (static_cast<int>(workers_.size()) >= count) break;
-    std::string message =
-        absl::StrCat("waiting for workers: ", workers_.size(), " of ", count, " claimed; ",
-                     pool_->ConnectedCount(), " connected to this scheduler");
+    std::string message = absl::StrCat("waiting for workers: ", workers_.size(), " of ", count,
+                                       " claimed", count < spec_.workers ? " to go on" : "");
+    if (count < spec_.workers)
+      absl::StrAppend(&message, " (the job asked for ", spec_.workers, ")");
+    absl::StrAppend(&message, "; ", pool_->ConnectedCount(), " connected to this scheduler");
     if (!timed_out_.empty()) {
       absl::StrAppend(&message, "; ", timed_out_.size(),
                       " dropped from this job for missing the round timeout");
