@@ -62,7 +62,7 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       ->capture_default_str();
   lasso->add_option("--seed", lasso_options->seed, "random seed")
       ->capture_default_str()
-      ->check(AtLeast<int64_t>(0));
+      ->check(AtLeast<uint64_t>(0));
   lasso->add_option("--out", *lasso_out, "output LIBSVM file")->required();
   auto lasso_json = std::make_shared<bool>(false);
   AddJsonFlag(lasso, lasso_json.get());
@@ -121,7 +121,7 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       ->capture_default_str();
   mf->add_option("--seed", mf_options->seed, "random seed")
       ->capture_default_str()
-      ->check(AtLeast<int64_t>(0));
+      ->check(AtLeast<uint64_t>(0));
   mf->add_option("--out", *mf_out, "output training ratings file")->required();
   mf->add_option("--test-out", *mf_test_out,
                  "output held-out ratings file (without it, held-out ratings are dropped)");

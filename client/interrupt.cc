@@ -20,8 +20,12 @@ InterruptCatcher::InterruptCatcher() {
   // SA_RESETHAND: the next signal gets the default action (terminate); SA_RESTART: system calls
   // of other threads are not interrupted by this one.
   action.sa_flags = SA_RESETHAND | SA_RESTART;
-  sigaction(SIGINT, &action, &previous_int_);
-  sigaction(SIGTERM, &action, &previous_term_);
+  // A signal ignored at start stays ignored: a shell starts background jobs with SIGINT ignored,
+  // and a Ctrl-C meant for the script must not cancel them.
+  sigaction(SIGINT, nullptr, &previous_int_);
+  if (previous_int_.sa_handler != SIG_IGN) sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, nullptr, &previous_term_);
+  if (previous_term_.sa_handler != SIG_IGN) sigaction(SIGTERM, &action, nullptr);
 }
 
 InterruptCatcher::~InterruptCatcher() {

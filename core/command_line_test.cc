@@ -38,6 +38,18 @@ TEST(ParseCommandLine, ABadValueIsOneLineNamingFlagAndBoundWithExitCodeOne) {
   EXPECT_EQ(err, "prog: --tol must be >= 0, got -1 (see: prog --help)\n");
 }
 
+TEST(ParseCommandLine, AnUnsignedFlagTakesItsWholeRange) {
+  CLI::App cli{"test"};
+  uint64_t seed = 1;
+  cli.add_option("--seed", seed, "seed")->check(AtLeast<uint64_t>(0));
+  std::string prog = "prog", flag = "--seed", value = "18446744073709551615";
+  char* argv[] = {prog.data(), flag.data(), value.data()};
+  ::testing::internal::CaptureStderr();
+  EXPECT_EQ(ParseCommandLine(cli, 3, argv, "prog"), std::nullopt);
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(seed, 18446744073709551615u);
+}
+
 TEST(ParseCommandLine, EveryParseErrorExitsOne) {
   for (std::vector<std::string> args :
        std::vector<std::vector<std::string>>{{"--bogus"},

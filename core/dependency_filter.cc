@@ -72,7 +72,7 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
                               std::vector<int64_t>* kept) {
   kept->clear();
   const CscMatrix& x = correlation_->matrix();
-  if (rows_.size() != static_cast<size_t>(x.rows)) rows_.assign(x.rows, RowBucket{});
+  if (row_bucket_.size() != static_cast<size_t>(x.rows)) row_bucket_.assign(x.rows, -1);
   if (is_kept_.size() != static_cast<size_t>(x.cols)) {
     is_kept_.assign(x.cols, 0);
     blocker_.assign(x.cols, -1);
@@ -87,10 +87,10 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
     bool keep = true;
     if (inv_c > 0) {
       ++stamp_;
-      // The buckets of a candidate's rows are scattered; ask for them all before using any.
-      for (const int32_t row : rows) __builtin_prefetch(&rows_[row]);
       for (size_t a = 0; a < rows.size(); ++a) {
-        const RowBucket& bucket = rows_[rows[a]];
+        const int32_t b = row_bucket_[rows[a]];
+        if (b < 0) continue;  // no kept column has this row
+        const RowBucket& bucket = buckets_[b];
         const int inline_count = std::min(bucket.count, kInlineEntries);
         for (int i = 0; i < inline_count; ++i) {
           Accumulate(bucket.slot[i], values[a] * bucket.value[i]);
@@ -117,8 +117,13 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
     if (slot_dot_.size() < kept->size()) slot_dot_.resize(kept->size());
     for (size_t a = 0; a < rows.size(); ++a) {
       const double unit_value = values[a] * inv_c;
-      RowBucket& bucket = rows_[rows[a]];
-      if (bucket.count == 0) touched_rows_.push_back(rows[a]);
+      int32_t& b = row_bucket_[rows[a]];
+      if (b < 0) {
+        b = static_cast<int32_t>(buckets_.size());
+        buckets_.emplace_back();
+        touched_rows_.push_back(rows[a]);
+      }
+      RowBucket& bucket = buckets_[b];
       if (bucket.count < kInlineEntries) {
         bucket.slot[bucket.count] = slot;
         bucket.value[bucket.count] = unit_value;
@@ -133,11 +138,9 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
 }
 
 void DependencyFilter::Reset(const std::vector<int64_t>& kept) {
-  for (const int32_t row : touched_rows_) {
-    rows_[row].count = 0;
-    rows_[row].overflow = -1;
-  }
+  for (const int32_t row : touched_rows_) row_bucket_[row] = -1;
   touched_rows_.clear();
+  buckets_.clear();
   overflow_.clear();
   for (const int64_t k : kept) is_kept_[k] = 0;
 }

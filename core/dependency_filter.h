@@ -60,8 +60,8 @@ class DependencyFilter {
 
  private:
   // The kept columns' entries of one row. Most rows hold few kept entries, so the first ones sit
-  // inline in one cache line: a candidate's rows are then independent loads the CPU overlaps,
-  // not a chain of dependent ones. Further entries go to a linked overflow list.
+  // inline in one cache line rather than in a chain of dependent loads. Further entries go to a
+  // linked overflow list.
   static constexpr int kInlineEntries = 4;
   struct alignas(64) RowBucket {
     int32_t slot[kInlineEntries];  // index into the kept list
@@ -85,7 +85,10 @@ class DependencyFilter {
 
   ColumnCorrelation* correlation_;
   double rho_;
-  std::vector<RowBucket> rows_;  // per matrix row
+  // Buckets exist only for rows some kept column has: 4 bytes per matrix row, not 64, on data
+  // with millions of samples.
+  std::vector<int32_t> row_bucket_;  // per matrix row: index into buckets_, or -1
+  std::vector<RowBucket> buckets_;
   std::vector<OverflowEntry> overflow_;
   std::vector<int32_t> touched_rows_;   // rows holding entries, to reset
   std::vector<SlotDot> slot_dot_;       // per kept slot

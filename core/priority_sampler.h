@@ -16,6 +16,13 @@ class PrioritySampler {
   // `size` weights, all set to `initial_weight` (>= 0, finite).
   PrioritySampler(int64_t size, double initial_weight);
 
+  // levels_ points into storage_: a copy would share the original's tree. Moves keep the
+  // buffer, and with it the pointers.
+  PrioritySampler(const PrioritySampler&) = delete;
+  PrioritySampler& operator=(const PrioritySampler&) = delete;
+  PrioritySampler(PrioritySampler&&) = default;
+  PrioritySampler& operator=(PrioritySampler&&) = default;
+
   int64_t size() const { return size_; }
   // Sets weight i (>= 0, finite). O(log n); internal sums are recomputed from children, so large
   // and small weights mixed over time never accumulate cancellation error.

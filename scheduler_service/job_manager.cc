@@ -89,8 +89,9 @@ void JobManager::Stop() {
   }
   pool_->Wake();
   if (runner_.joinable()) runner_.join();
-  data_dir_lock_.reset();  // the last checkpoint is written: another scheduler may take over
 }
+
+void JobManager::ReleaseDataDir() { data_dir_lock_.reset(); }
 
 absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   const apps::AppDefinition* app = apps::FindApp(spec.app);

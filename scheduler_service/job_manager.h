@@ -46,6 +46,9 @@ class JobManager {
   // Interrupts the running job (checkpointing it, so the next start resumes it), stops the
   // runner and joins it. Idempotent.
   void Stop();
+  // Lets another scheduler take the data directory. Call after Stop, once nothing (no RPC
+  // either) can write to the directory any more; until then a second scheduler is refused.
+  void ReleaseDataDir();
 
   // Validates the spec with its app (InvalidArgument / NotFound for the user) and queues it.
   absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
@@ -81,7 +84,7 @@ class JobManager {
   ShardCatalogue* catalogue_;
   JobManagerOptions options_;
   JobStore store_;
-  std::optional<DataDirLock> data_dir_lock_;  // held from Start to Stop
+  std::optional<DataDirLock> data_dir_lock_;  // held from Start to ReleaseDataDir
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);  // in submission order

@@ -89,7 +89,13 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       case WorkerPool::WaitResult::kWorkerLost:
       case WorkerPool::WaitResult::kTimeout: {
         const bool late = outcome.result == WorkerPool::WaitResult::kTimeout;
-        if (late) timed_out_.insert(outcome.worker_id);
+        if (late) {
+          timed_out_.insert(outcome.worker_id);
+          last_timeout_ =
+              absl::StrCat("the round timeout of ", absl::FormatDuration(options_.round_timeout),
+                           " (raise the scheduler's --round-timeout, or give the job "
+                           "more or faster workers)");
+        }
         const char* why = late ? "no reply in time" : "lost";
         if (absl::Status status = DropWorker(outcome.worker_id, why); !status.ok()) return status;
         if (absl::Status status = PlaceShards(); !status.ok()) return status;
@@ -125,9 +131,12 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "max_rounds";
       break;
     }
-    if (static_cast<int>(workers_.size()) < spec_.workers && pool_->IdleCount() > 0) {
+    if (static_cast<int>(workers_.size()) < spec_.workers && pool_->IdleCount(timed_out_) > 0) {
+      const size_t before = workers_.size();
       if (absl::Status status = RestoreCapacity(); !status.ok()) return status;
-      have_ahead = false;  // planned for the old placement
+      // A plan made for the old placement is replaced; planning a round twice would make a
+      // position-keeping schedule (static, cyclic) skip a block.
+      if (workers_.size() != before) have_ahead = false;
     }
     if (have_ahead) {
       std::swap(plan, ahead);
@@ -170,7 +179,7 @@ absl::Status RoundEngine::AcquireWorkers(int count) {
       spdlog::info("event=job_waiting job={} {}", job_id_, message);
       announced = true;
     }
-    pool_->AwaitIdle(1, absl::Now() + absl::Seconds(1), cancel_);
+    pool_->AwaitIdle(1, absl::Now() + absl::Seconds(1), cancel_, timed_out_);
   }
   views_.resize(workers_.size());
   partials_.resize(workers_.size());
@@ -225,6 +234,9 @@ absl::Status RoundEngine::PlaceShards() {
       case WorkerPool::WaitResult::kTimeout:
         if (outcome.result == WorkerPool::WaitResult::kTimeout) {
           timed_out_.insert(outcome.worker_id);
+          last_timeout_ = absl::StrCat("the shard-loading timeout of ",
+                                       absl::FormatDuration(options_.shard_timeout),
+                                       " (check the workers' network and memory)");
         }
         if (absl::Status status = DropWorker(outcome.worker_id, "lost while loading shards");
             !status.ok()) {
@@ -260,10 +272,8 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
     // Every worker the job had was too late and none is left to try: a round takes longer than
     // the timeout allows, and waiting for more workers would only repeat that.
     return absl::DeadlineExceededError(absl::StrCat(
-        timed_out_.size(), timed_out_.size() == 1 ? " worker" : " workers",
-        " missed the round timeout of ", absl::FormatDuration(options_.round_timeout),
-        " and no other worker is idle; a round takes longer than that (raise the scheduler's "
-        "--round-timeout, or give the job more or faster workers)"));
+        timed_out_.size(), timed_out_.size() == 1 ? " worker was" : " workers were",
+        " too late for this job and no other worker is idle; the last missed ", last_timeout_));
   }
   if (workers_.empty()) {
     if (absl::Status status = AcquireWorkers(1); !status.ok()) return status;

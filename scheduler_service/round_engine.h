@@ -91,6 +91,7 @@ class RoundEngine {
   // Workers dropped for missing the round timeout while still connected: not claimed again for
   // this job, or a stuck or too slow worker would be dropped and re-claimed forever.
   absl::flat_hash_set<std::string> timed_out_;
+  std::string last_timeout_;       // which limit the last of them missed, for the job's message
   std::vector<uint64_t> members_;  // their WorkerView::member numbers
   uint64_t next_member_ = 1;
   int64_t task_sequence_ = 0;             // numbers every task sent, so replies match their attempt

@@ -137,6 +137,7 @@ absl::Status SchedulerServer::Start() {
   std::vector<HeldLogLine> log = WithGrpcLogHeld([&] { server_ = builder.BuildAndStart(); });
   if (server_ == nullptr || port_ == 0) {
     jobs_.Stop();
+    jobs_.ReleaseDataDir();
     return ListenError(options_.listen_address, log);
   }
   PassOn(log);
@@ -162,6 +163,7 @@ void SchedulerServer::Shutdown() {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_->Wait();
   }
+  jobs_.ReleaseDataDir();  // RPCs (a cancel, an upload) may write there until Wait returns
 }
 
 }  // namespace strads::scheduler

@@ -246,18 +246,19 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
   return {};
 }
 
-bool WorkerPool::AwaitIdle(int count, absl::Time deadline, const std::atomic<bool>* interrupt) {
+bool WorkerPool::AwaitIdle(int count, absl::Time deadline, const std::atomic<bool>* interrupt,
+                           const absl::flat_hash_set<std::string>& exclude) {
   absl::MutexLock lock(&mu_);
   auto settled = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return (interrupt != nullptr && interrupt->load()) || IdleCountLocked() >= count;
+    return (interrupt != nullptr && interrupt->load()) || IdleCountLocked(exclude) >= count;
   };
   mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
-  return IdleCountLocked() >= count;
+  return IdleCountLocked(exclude) >= count;
 }
 
-int WorkerPool::IdleCount() const {
+int WorkerPool::IdleCount(const absl::flat_hash_set<std::string>& exclude) const {
   absl::MutexLock lock(&mu_);
-  return IdleCountLocked();
+  return IdleCountLocked(exclude);
 }
 
 void WorkerPool::Wake() {
@@ -270,10 +271,10 @@ WorkerPool::Worker* WorkerPool::Find(const std::string& worker_id) const {
   return it == workers_.end() ? nullptr : it->second.get();
 }
 
-int WorkerPool::IdleCountLocked() const {
+int WorkerPool::IdleCountLocked(const absl::flat_hash_set<std::string>& exclude) const {
   int count = 0;
   for (const auto& [id, worker] : workers_) {
-    count += (worker->connected && worker->job_id.empty()) ? 1 : 0;
+    count += (worker->connected && worker->job_id.empty() && !exclude.contains(id)) ? 1 : 0;
   }
   return count;
 }

@@ -80,9 +80,12 @@ class WorkerPool {
                             std::span<const std::string> worker_ids,
                             std::span<core::Partial> partials, absl::Time deadline,
                             const std::atomic<bool>* interrupt);
-  // Waits until at least `count` workers are idle (or interrupt/deadline); true if they are.
-  bool AwaitIdle(int count, absl::Time deadline, const std::atomic<bool>* interrupt);
-  int IdleCount() const;
+  // Waits until at least `count` workers outside `exclude` are idle (or interrupt/deadline);
+  // true if they are.
+  bool AwaitIdle(int count, absl::Time deadline, const std::atomic<bool>* interrupt,
+                 const absl::flat_hash_set<std::string>& exclude = {});
+  // Idle workers outside `exclude`: those ClaimIdle would hand out.
+  int IdleCount(const absl::flat_hash_set<std::string>& exclude = {}) const;
 
   // Re-evaluates waits, e.g. after an interrupt flag was set.
   void Wake();
@@ -105,7 +108,8 @@ class WorkerPool {
 
   // Null when unknown. Requires mu_.
   Worker* Find(const std::string& worker_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  int IdleCountLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int IdleCountLocked(const absl::flat_hash_set<std::string>& exclude) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

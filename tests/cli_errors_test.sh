@@ -94,10 +94,14 @@ expect 1 "--model-out '$work/no-dir/m.txt'" "$bin/strads" result "$job" \
 unset STRADS_SERVER
 
 # Ctrl-C on `strads run`: the job is cancelled, the temporary directory removed, exit code 3.
+# Job control on: without it bash starts background jobs with SIGINT ignored (and strads keeps an
+# ignored SIGINT ignored), as a terminal's Ctrl-C reaches only the foreground job anyway.
 mkdir "$work/tmp"
+set -m
 TMPDIR="$work/tmp" "$bin/strads" run lasso --data "$work/train.libsvm" --lambda 0.01 \
   --scheduler cyclic --tol 1e-15 --max-rounds 100000000 > "$work/run.txt" 2> "$work/run-err.txt" &
 run=$!
+set +m
 for _ in $(seq 100); do
   grep -q "running" "$work/run.txt" && break
   sleep 0.1

@@ -107,6 +107,10 @@ TEST(LassoSchedulerApp, PrepareRefusesValuesWhoseSquaresOverflow) {
   absl::Status status = app.Prepare(spec, 2);
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("feature 1 has values too large"), std::string::npos) << status;
+  spec.params["standardize"] = "true";  // scaling must not hide it by zeroing the column
+  status = app.Prepare(spec, 2);
+  EXPECT_NE(status.message().find("feature 1 has values too large"), std::string::npos) << status;
+  spec.params.erase("standardize");
   spec.data_path = ::strads::TestTempDir() + "/huge_label.libsvm";
   std::ofstream(spec.data_path) << "1e200 1:1\n2 2:1\n";
   status = app.Prepare(spec, 2);

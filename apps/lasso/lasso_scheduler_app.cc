@@ -13,6 +13,16 @@
 
 namespace strads::lasso {
 
+namespace {
+
+absl::Status TooLargeFeature(const std::string& data_path, int64_t j) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(data_path, ": feature ", j + 1,
+                   " has values too large (their squares overflow a double); scale the data"));
+}
+
+}  // namespace
+
 absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) {
   absl::StatusOr<LassoParams> params = ParseLassoParams(spec);
   if (!params.ok()) return params.status();
@@ -37,6 +47,10 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   scales_.clear();
   if (params_.standardize) {
     scales_ = StandardizationScales(data_.x, params_.intercept);
+    for (int64_t j = 0; j < m; ++j) {
+      // An infinite scale (squares that overflow) would silently zero the column.
+      if (!std::isfinite(scales_[j])) return TooLargeFeature(spec.data_path, j);
+    }
     DivideColumns(scales_, &data_.x);
   }
   col_sqnorm_ = core::ColumnSquaredNorms(data_.x);
@@ -54,11 +68,7 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
         spec.data_path, ": the labels are too large (their squares overflow a double); scale y"));
   }
   for (int64_t j = 0; j < m; ++j) {
-    if (!std::isfinite(col_sqnorm_[j])) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(spec.data_path, ": feature ", j + 1,
-                       " has values too large (their squares overflow a double); scale the data"));
-    }
+    if (!std::isfinite(col_sqnorm_[j])) return TooLargeFeature(spec.data_path, j);
   }
   col_sums_.clear();
   b0_ = 0;
