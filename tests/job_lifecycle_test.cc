@@ -335,6 +335,26 @@ class TimedCluster {
   std::vector<std::thread> threads_;
 };
 
+// Runs `spec` undisturbed on `reference` (a healthy cluster), then on a cluster whose first
+// worker is `delay_ns_per_unit` slow (late for every round, under a 300 ms round timeout) plus
+// `fast_workers` healthy ones, and expects the same converged answer.
+void ExpectALateWorkerCostsTimeNotTheAnswer(client::JobClient& reference, const core::JobSpec& spec,
+                                            const std::string& dir, double delay_ns_per_unit,
+                                            int fast_workers) {
+  absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(reference, spec);
+  ASSERT_TRUE(undisturbed.ok()) << undisturbed.status();
+  ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
+
+  TimedCluster cluster(dir + "/scheduler", absl::Milliseconds(300));
+  cluster.AddWorker(delay_ns_per_unit);  // claimed first
+  for (int i = 0; i < fast_workers; ++i) cluster.AddWorker(0);
+  const v1::JobStatus done = cluster.RunUntil(spec, v1::JOB_STATE_SUCCEEDED, 60);
+  ASSERT_EQ(done.state(), v1::JOB_STATE_SUCCEEDED);
+  EXPECT_EQ(done.metrics().at("converged"), 1.0) << done.message();
+  const double expected = undisturbed->metrics().at("objective");
+  EXPECT_NEAR(done.metrics().at("objective"), expected, 1e-8 * expected);
+}
+
 // A worker that keeps missing the round timeout while staying connected is dropped once and not
 // claimed again for the job: the spare takes its shards and the job ends with the undisturbed
 // answer. (Claimed again, being the longest registered, it would stall the job forever.)
@@ -346,18 +366,7 @@ TEST_F(JobLifecycleTest, AWorkerDroppedForLatenessIsNotClaimedAgain) {
   spec.params["batch"] = "8";
   spec.tolerance = 1e-9;
   StartCluster(2);
-  absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(*client_, spec);
-  ASSERT_TRUE(undisturbed.ok()) << undisturbed.status();
-  ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
-
-  TimedCluster cluster(dir + "/scheduler", absl::Milliseconds(300));
-  cluster.AddWorker(1e8);  // claimed first, and about a second late for every round
-  cluster.AddWorker(0);
-  cluster.AddWorker(0);
-  const v1::JobStatus done = cluster.RunUntil(spec, v1::JOB_STATE_SUCCEEDED, 60);
-  ASSERT_EQ(done.state(), v1::JOB_STATE_SUCCEEDED);
-  const double expected = undisturbed->metrics().at("objective");
-  EXPECT_NEAR(done.metrics().at("objective"), expected, 1e-8 * expected);
+  ExpectALateWorkerCostsTimeNotTheAnswer(*client_, spec, dir, 1e8, /*fast_workers=*/2);
 }
 
 // With no spare, the survivor carries the job alone after the late worker is dropped, and the
@@ -372,18 +381,7 @@ TEST_F(JobLifecycleTest, AStaticScheduleConvergesAfterALateWorkerIsDropped) {
   spec.params["batch"] = "20";  // 10 blocks: planning twice a round would visit only 5
   spec.tolerance = 1e-9;
   StartCluster(2);
-  absl::StatusOr<v1::JobStatus> undisturbed = RunToEnd(*client_, spec);
-  ASSERT_TRUE(undisturbed.ok()) << undisturbed.status();
-  ASSERT_EQ(undisturbed->state(), v1::JOB_STATE_SUCCEEDED) << undisturbed->message();
-
-  TimedCluster cluster(dir + "/scheduler", absl::Milliseconds(300));
-  cluster.AddWorker(3e7);  // claimed first, dropped at its first round
-  cluster.AddWorker(0);
-  const v1::JobStatus done = cluster.RunUntil(spec, v1::JOB_STATE_SUCCEEDED, 60);
-  ASSERT_EQ(done.state(), v1::JOB_STATE_SUCCEEDED);
-  EXPECT_EQ(done.metrics().at("converged"), 1.0) << done.message();
-  const double expected = undisturbed->metrics().at("objective");
-  EXPECT_NEAR(done.metrics().at("objective"), expected, 1e-8 * expected);
+  ExpectALateWorkerCostsTimeNotTheAnswer(*client_, spec, dir, 3e7, /*fast_workers=*/1);
 }
 
 // When every worker of the job misses the round timeout and no other is idle, the job fails with
