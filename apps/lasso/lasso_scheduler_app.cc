@@ -145,7 +145,12 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   b_.assign(m, 0.0);
   l1_ = 0;
   nnz_ = 0;
-  batch_.reserve(params_.batch);
+  for (PlannedBatch& recent : recent_batches_) {
+    recent.number = -1;
+    recent.keys.clear();
+    recent.keys.reserve(params_.batch);
+  }
+  next_recent_ = 0;
   sums_.reserve(m + 2);
   pulls_ = 0;
   updates_ = 0;
@@ -192,12 +197,25 @@ void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core
   // Rows are partitioned, so every shard contributes to every coordinate: all workers get the
   // same task.
   const bool gap_round = IsGapRound(plan->number);
-  batch_.clear();
-  if (!gap_round) schedule_->Next(&batch_);
+  // The engine plans a round again when its placement changes (a worker lost or added), possibly
+  // after it has planned the next one ahead. The batch drawn for a round number is kept and
+  // reused, so a repeat neither advances a position-keeping schedule (static, cyclic) past a
+  // block nor draws other coordinates: the job runs exactly as it would have undisturbed.
+  PlannedBatch* planned = nullptr;
+  for (PlannedBatch& recent : recent_batches_) {
+    if (recent.number == plan->number) planned = &recent;
+  }
+  if (planned == nullptr) {
+    planned = &recent_batches_[next_recent_];
+    next_recent_ = 1 - next_recent_;
+    planned->number = plan->number;
+    planned->keys.clear();
+    if (!gap_round) schedule_->Next(&planned->keys);
+  }
   for (core::Payload& task : plan->tasks) {
     task.clear();
     task.op = gap_round ? kComputeGap : kPushCoordinates;
-    task.keys.assign(batch_.begin(), batch_.end());
+    task.keys.assign(planned->keys.begin(), planned->keys.end());
   }
 }
 

@@ -5,6 +5,7 @@
 // Not thread-safe: every call comes from the job's runner thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <ostream>
@@ -139,7 +140,14 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   int64_t point_start_pulls_ = 0;
   std::vector<PathPoint> path_points_;
 
-  std::vector<int64_t> batch_;     // reused by Schedule
+  // The batches of the last two rounds planned (the one in flight and the one planned ahead),
+  // by round number; reused when the engine plans a round again. Buffers reused.
+  struct PlannedBatch {
+    int64_t number = -1;
+    std::vector<int64_t> keys;
+  };
+  std::array<PlannedBatch, 2> recent_batches_;
+  int next_recent_ = 0;
   std::vector<double> sums_;       // reused by Pull: partials summed over workers
   std::vector<double> predicted_;  // reused by gap rounds: every coordinate's would-be change
 
