@@ -167,7 +167,12 @@ absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
     }
     spdlog::info("event=job_cancel_requested job={}", job_id);
   }
-  if (was_queued) store_.SaveResult(cancelled, nullptr).IgnoreError();
+  if (was_queued) {
+    store_.SaveResult(cancelled, nullptr).IgnoreError();
+  } else if (absl::Status saved = store_.SaveCancelRequest(job_id); !saved.ok()) {
+    spdlog::error("event=job_cancel_not_saved job={} error=\"{}\"", job_id,
+                  std::string(saved.message()));
+  }
   pool_->Wake();
   return Get(job_id);
 }
@@ -310,7 +315,12 @@ void JobManager::LoadJobs() {
     job->snapshot = std::move(record.snapshot);
     job->snapshot.version = 1;
     next_job_number_ = std::max(next_job_number_, record.number + 1);
-    if (!record.finished) {
+    if (!record.finished && record.cancel_requested) {
+      // Cancelled while it ran, and the scheduler stopped before the job wound down.
+      job->snapshot.state = JobState::kCancelled;
+      job->snapshot.message = "cancelled (the scheduler restarted before the job wound down)";
+      store_.SaveResult(job->snapshot, nullptr).IgnoreError();
+    } else if (!record.finished) {
       job->snapshot.state = JobState::kQueued;
       job->snapshot.message = "queued again after a scheduler restart";
       queue_.push_back(job.get());

@@ -79,6 +79,10 @@ absl::Status JobStore::SaveSubmitted(const JobSnapshot& snapshot) const {
           "\n");
 }
 
+absl::Status JobStore::SaveCancelRequest(const std::string& job_id) const {
+  return WriteFileAtomically(fs::path(JobDir(job_id)) / "cancel_requested", "");
+}
+
 absl::StatusOr<std::string> JobStore::SaveResult(const JobSnapshot& snapshot,
                                                  const core::SchedulerApp* app) const {
   const fs::path dir = JobDir(snapshot.job_id);
@@ -158,6 +162,7 @@ std::vector<StoredJob> JobStore::LoadAll() const {
     }
     job.snapshot = *std::move(snapshot);
     job.finished = job.finished && IsTerminal(job.snapshot.state);
+    job.cancel_requested = fs::exists(entry.path() / "cancel_requested", error);
     found.push_back(std::move(job));
   }
   std::sort(found.begin(), found.end(),

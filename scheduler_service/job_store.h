@@ -29,6 +29,7 @@ struct StoredJob {
   int64_t number = 0;  // the N of "job-N"
   JobSnapshot snapshot;
   bool finished = false;  // has a terminal summary
+  bool cancel_requested = false;
 };
 
 class JobStore {
@@ -39,6 +40,9 @@ class JobStore {
   const std::string& data_dir() const { return data_dir_; }
 
   absl::Status SaveSubmitted(const JobSnapshot& snapshot) const;
+  // Records that the user cancelled a job that is still loading or running, so a scheduler that
+  // dies before the job winds down does not run it again after a restart.
+  absl::Status SaveCancelRequest(const std::string& job_id) const;
   // Writes the model (when `app` is given) and summary.json, drops the checkpoint, and returns
   // the model's path ("" without a model).
   absl::StatusOr<std::string> SaveResult(const JobSnapshot& snapshot,

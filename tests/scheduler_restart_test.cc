@@ -6,6 +6,7 @@
 
 #include "client/job_client.h"
 #include "gtest/gtest.h"
+#include "scheduler_service/job_store.h"
 #include "scheduler_service/scheduler_server.h"
 #include "tests/cluster_test_support.h"
 #include "worker_service/worker_runtime.h"
@@ -76,6 +77,57 @@ TEST(SchedulerRestart, FinishedJobsSurviveAndWorkersReconnect) {
   for (auto& runtime : workers) runtime->Stop();
   for (std::thread& thread : threads) thread.join();
   second->Shutdown();
+}
+
+// A cancel the user was told about must survive the scheduler dying before the job wound down
+// (e.g. killed while the job was still loading its data): the job is on disk as submitted plus a
+// cancel request, and a restarted scheduler ends it as cancelled instead of running it again.
+TEST(SchedulerRestart, ACancelAcknowledgedBeforeACrashIsKept) {
+  const std::string dir = MakeTempDir("cancel_crash");
+  lasso::LassoProblemOptions problem;
+  problem.samples = 100;
+  problem.features = 40;
+  problem.density = 0.2;
+  problem.seed = 5;
+  ASSERT_TRUE(WriteLassoProblem(problem, dir + "/train.libsvm").ok());
+
+  // The live path: cancelling a job that is past the queue records the request on disk.
+  {
+    std::unique_ptr<scheduler::SchedulerServer> server =
+        StartScheduler("127.0.0.1:0", dir + "/live");
+    client::JobClient client(server->address());
+    core::JobSpec spec;
+    spec.app = "lasso";
+    spec.data_path = dir + "/train.libsvm";
+    spec.workers = 1;  // none connected: the job waits for one
+    absl::StatusOr<std::string> job_id = client.Submit(spec);
+    ASSERT_TRUE(job_id.ok()) << job_id.status();
+    ASSERT_TRUE(testing::WaitForState(client, *job_id, v1::JOB_STATE_WAITING_FOR_WORKERS, 10));
+    ASSERT_TRUE(client.Cancel(*job_id).ok());
+    EXPECT_TRUE(std::filesystem::exists(dir + "/live/jobs/" + *job_id + "/cancel_requested"));
+    server->Shutdown();
+  }
+
+  // The crash: a job recorded as submitted, with a cancel request and no result.
+  scheduler::JobStore store(dir + "/crashed");
+  ASSERT_TRUE(store.Init().ok());
+  scheduler::JobSnapshot submitted;
+  submitted.job_id = scheduler::JobStore::JobId(1);
+  submitted.spec.app = "lasso";
+  submitted.spec.data_path = dir + "/train.libsvm";
+  submitted.spec.workers = 1;
+  submitted.state = scheduler::JobState::kLoading;
+  ASSERT_TRUE(store.SaveSubmitted(submitted).ok());
+  ASSERT_TRUE(store.SaveCancelRequest(submitted.job_id).ok());
+  for (int start = 0; start < 2; ++start) {  // and it stays cancelled on the next start too
+    std::unique_ptr<scheduler::SchedulerServer> server =
+        StartScheduler("127.0.0.1:0", dir + "/crashed");
+    client::JobClient client(server->address());
+    absl::StatusOr<v1::JobStatus> status = client.Get(submitted.job_id);
+    ASSERT_TRUE(status.ok()) << status.status();
+    EXPECT_EQ(status->state(), v1::JOB_STATE_CANCELLED) << status->message();
+    server->Shutdown();
+  }
 }
 
 }  // namespace
