@@ -79,26 +79,43 @@ absl::StatusOr<std::vector<std::string>> DownloadModel(JobClient& client, const 
   return PlaceModelFiles(job.spec().app(), downloaded, model_out);
 }
 
+// How long a watch of a long-running cluster waits for a scheduler that went away (a restart
+// resumes the job from its checkpoint) before giving up.
+constexpr absl::Duration kReconnectFor = absl::Seconds(60);
+
 // Follows the job until it ends, printing a progress line at most once per interval and on every
-// change of state.
+// change of state. With `reconnect_for` > 0 a scheduler restart is waited out (said once on
+// stderr per outage).
 absl::StatusOr<v1::JobStatus> FollowJob(JobClient& client, const std::string& job_id,
-                                        const OutputOptions& output) {
+                                        const OutputOptions& output, absl::Duration reconnect_for) {
   absl::Time last_print = absl::InfinitePast();
   v1::JobState last_state = v1::JOB_STATE_UNSPECIFIED;
   std::string last_message;
   const bool show = !output.quiet && !output.json;
-  return client.Watch(job_id, 200, [&](const v1::JobStatus& status) {
-    if (!show) return;
-    absl::Time now = absl::Now();
-    bool changed = status.state() != last_state || status.message() != last_message;
-    if (changed || IsTerminal(status.state()) ||
-        now - last_print >= absl::Seconds(output.progress_interval_seconds)) {
-      std::cout << ProgressLine(status) << "\n" << std::flush;
-      last_print = now;
-      last_state = status.state();
-      last_message = status.message();
-    }
-  });
+  bool retrying = false;
+  auto on_retry = [&](const absl::Status& why) {
+    if (retrying) return;
+    retrying = true;
+    std::cerr << "strads: lost the scheduler (" << why.message() << "); retrying for up to "
+              << absl::FormatDuration(reconnect_for)
+              << " (a restarted scheduler resumes the job)\n";
+  };
+  return client.Watch(
+      job_id, 200,
+      [&](const v1::JobStatus& status) {
+        retrying = false;
+        if (!show) return;
+        absl::Time now = absl::Now();
+        bool changed = status.state() != last_state || status.message() != last_message;
+        if (changed || IsTerminal(status.state()) ||
+            now - last_print >= absl::Seconds(output.progress_interval_seconds)) {
+          std::cout << ProgressLine(status) << "\n" << std::flush;
+          last_print = now;
+          last_state = status.state();
+          last_message = status.message();
+        }
+      },
+      reconnect_for, on_retry);
 }
 
 // Downloads what was asked for, prints the final report (or JSON), and returns the exit code.
@@ -155,7 +172,7 @@ int SubmitAndFollow(JobClient& client, const core::JobSpec& spec, const ResultFi
                     const OutputOptions& output) {
   absl::StatusOr<std::string> job_id = SubmitAnnounced(client, spec, output);
   if (!job_id.ok()) return Fail(job_id.status());
-  absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, *job_id, output);
+  absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, *job_id, output, kReconnectFor);
   if (!final_status.ok()) return Fail(final_status.status());
   return Conclude(client, *final_status, files, output);
 }
@@ -220,7 +237,9 @@ int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOp
   {
     JobCanceller canceller(cluster.address(), &interrupt);
     absl::StatusOr<std::string> job_id = SubmitAnnounced(client, spec, output);
-    final_status = job_id.ok() ? FollowJob(client, *job_id, output) : job_id.status();
+    // The embedded scheduler cannot restart: no point waiting for it.
+    final_status =
+        job_id.ok() ? FollowJob(client, *job_id, output, absl::ZeroDuration()) : job_id.status();
   }
   if (interrupt.requested()) return Interrupted(cluster);
   if (!final_status.ok()) return Fail(final_status.status());
@@ -308,7 +327,7 @@ int Watch(const Endpoint& server, const std::string& job_id, const ResultFiles& 
           const OutputOptions& output) {
   if (absl::Status status = CheckResultFiles(files, true); !status.ok()) return Fail(status);
   JobClient client(server.address, server.connection);
-  absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, job_id, output);
+  absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, job_id, output, kReconnectFor);
   if (!final_status.ok()) return Fail(final_status.status());
   return Conclude(client, *final_status, files, output);
 }

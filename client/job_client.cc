@@ -1,5 +1,6 @@
 #include "client/job_client.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "client/model_files.h"
 #include "core/limits.h"
 #include "grpcpp/create_channel.h"
@@ -127,27 +129,42 @@ absl::StatusOr<v1::JobStatus> JobClient::Cancel(const std::string& job_id) {
 
 absl::StatusOr<v1::JobStatus> JobClient::Watch(
     const std::string& job_id, int min_interval_ms,
-    const std::function<void(const v1::JobStatus&)>& on_status) {
-  grpc::ClientContext context;
-  proto::Authorize(&context, connection_);
-  v1::WatchJobRequest request;
-  request.set_job_id(job_id);
-  request.set_min_interval_ms(min_interval_ms);
-  std::unique_ptr<grpc::ClientReader<v1::JobStatus>> reader = stub_->WatchJob(&context, request);
-  v1::JobStatus status;
-  v1::JobStatus last;
-  bool any = false;
-  while (reader->Read(&status)) {
-    on_status(status);
-    last = status;
-    any = true;
+    const std::function<void(const v1::JobStatus&)>& on_status, absl::Duration reconnect_for,
+    const std::function<void(const absl::Status&)>& on_retry) {
+  absl::Time last_answer = absl::Now();
+  absl::Duration backoff = absl::Milliseconds(200);
+  while (true) {
+    grpc::ClientContext context;
+    proto::Authorize(&context, connection_);
+    v1::WatchJobRequest request;
+    request.set_job_id(job_id);
+    request.set_min_interval_ms(min_interval_ms);
+    std::unique_ptr<grpc::ClientReader<v1::JobStatus>> reader = stub_->WatchJob(&context, request);
+    v1::JobStatus status;
+    while (reader->Read(&status)) {
+      on_status(status);
+      last_answer = absl::Now();
+      backoff = absl::Milliseconds(200);
+      if (IsTerminal(status.state())) {
+        context.TryCancel();  // nothing more to hear
+        reader->Finish().ok();
+        return status;
+      }
+    }
+    absl::Status ended = FromGrpc(reader->Finish());
+    if (ended.ok()) {
+      ended = absl::UnavailableError(
+          absl::StrCat("the watch of ", job_id, " ended before the job did"));
+    }
+    // A scheduler that restarts closes its streams (UNAVAILABLE, or CANCELLED at shutdown) and
+    // comes back with the job resumed; anything else (unknown job, refused token) is final.
+    const bool retryable = ended.code() == absl::StatusCode::kUnavailable ||
+                           ended.code() == absl::StatusCode::kCancelled;
+    if (!retryable || absl::Now() - last_answer + backoff > reconnect_for) return ended;
+    if (on_retry) on_retry(ended);
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(2));
   }
-  if (absl::Status finished = FromGrpc(reader->Finish()); !finished.ok()) return finished;
-  if (!any || !IsTerminal(last.state())) {
-    return absl::UnavailableError(
-        absl::StrCat("the watch of ", job_id, " ended before the job did"));
-  }
-  return last;
 }
 
 absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "core/job_spec.h"
 #include "protos/connection.h"
 #include "strads/v1/strads.grpc.pb.h"
@@ -23,9 +24,15 @@ class JobClient {
   absl::StatusOr<std::vector<v1::JobStatus>> List();
   absl::StatusOr<v1::JobStatus> Get(const std::string& job_id);
   absl::StatusOr<v1::JobStatus> Cancel(const std::string& job_id);
-  // Calls `on_status` for every update until the job ends; returns the final status.
-  absl::StatusOr<v1::JobStatus> Watch(const std::string& job_id, int min_interval_ms,
-                                      const std::function<void(const v1::JobStatus&)>& on_status);
+  // Calls `on_status` for every update until the job ends; returns the final status. When the
+  // scheduler goes away (a restart) the watch is opened again, for up to `reconnect_for` since
+  // the last answer, calling `on_retry` with the reason before each new attempt; zero (the
+  // default) gives up at once.
+  absl::StatusOr<v1::JobStatus> Watch(
+      const std::string& job_id, int min_interval_ms,
+      const std::function<void(const v1::JobStatus&)>& on_status,
+      absl::Duration reconnect_for = absl::ZeroDuration(),
+      const std::function<void(const absl::Status&)>& on_retry = nullptr);
   // Writes the finished job's model to `model_path` (via a temporary file and a rename).
   absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id,
                                                const std::string& model_path);

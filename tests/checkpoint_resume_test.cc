@@ -1,6 +1,7 @@
 // A scheduler shut down in the middle of a job resumes it from its checkpoint after a restart,
 // and the job ends exactly where an uninterrupted run ends (matrix factorization's updates are
 // deterministic, so the final train RMSE must agree to rounding).
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -82,6 +83,16 @@ TEST(CheckpointResume, AnInterruptedJobResumesAndEndsWhereAnUninterruptedOneDoes
     }
     ASSERT_GE(interrupted_at, 5);
   }
+  // A user watching through the restart: the watch waits for the scheduler to come back and
+  // follows the resumed job to its end.
+  client::JobClient watcher(address);
+  std::atomic<int> retries = 0;
+  absl::StatusOr<v1::JobStatus> watched;
+  std::thread watch_thread([&] {
+    watched = watcher.Watch(
+        job_id, 50, [](const v1::JobStatus&) {}, absl::Seconds(30),
+        [&](const absl::Status&) { ++retries; });
+  });
   first->Shutdown();
   first.reset();
   ASSERT_TRUE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
@@ -95,6 +106,11 @@ TEST(CheckpointResume, AnInterruptedJobResumesAndEndsWhereAnUninterruptedOneDoes
   EXPECT_EQ(resumed->round(), 14);
   EXPECT_NEAR(resumed->metrics().at("train_rmse"), expected_rmse, 1e-9);
   EXPECT_FALSE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
+  watch_thread.join();
+  ASSERT_TRUE(watched.ok()) << watched.status();
+  EXPECT_EQ(watched->state(), v1::JOB_STATE_SUCCEEDED) << watched->message();
+  EXPECT_EQ(watched->round(), 14);
+  EXPECT_GE(retries.load(), 1);
 
   for (auto& runtime : workers) runtime->Stop();
   for (std::thread& thread : threads) thread.join();
