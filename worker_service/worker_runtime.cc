@@ -32,6 +32,10 @@ WorkerRuntime::WorkerRuntime(WorkerOptions options) : options_(std::move(options
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // gRPC's reconnect backoff grows to 2 minutes by default: after a long scheduler outage a
+  // worker would sit idle that long after the scheduler is back.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
   channel_ = proto::MakeChannel(options_.scheduler_address, options_.connection, args);
   stub_ = v1::WorkerService::NewStub(channel_);
 }
