@@ -477,7 +477,7 @@ absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
 
 namespace {
 // Version 2 added the intercept and the path's progress.
-constexpr std::string_view kCheckpointTag = "strads-lasso-3";
+constexpr std::string_view kCheckpointTag = "strads-lasso-4";
 }  // namespace
 
 absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
@@ -504,6 +504,14 @@ absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
     writer.Int(point.rounds);
   }
   writer.Doubles(schedule_->State());
+  // The batch already drawn for the next round (planned ahead): a resumed job runs it rather
+  // than drawing past it, and so continues exactly as it would have.
+  for (const PlannedBatch& recent : recent_batches_) {
+    writer.Int(recent.number);
+    writer.Int(static_cast<int64_t>(recent.keys.size()));
+    for (int64_t key : recent.keys) writer.Int(key);
+  }
+  writer.Int(next_recent_);
   return writer.Finish();
 }
 
@@ -547,7 +555,30 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   }
   std::vector<double> schedule_state;
   reader.Doubles(schedule_->state_size(), &schedule_state);
+  std::array<PlannedBatch, 2> recent;
+  const int64_t features = static_cast<int64_t>(b_.size());
+  for (PlannedBatch& planned : recent) {
+    planned.number = reader.Int();
+    const int64_t size = reader.Int();
+    if (!reader.status().ok()) break;
+    if (size < 0 || size > params_.batch) {
+      return absl::DataLossError(absl::StrCat("the checkpoint's planned batch has ", size,
+                                              " coordinates; the job's batch is ", params_.batch));
+    }
+    planned.keys.reserve(params_.batch);
+    for (int64_t k = 0; k < size && reader.status().ok(); ++k) {
+      const int64_t key = reader.Int();
+      if (key < 0 || key >= features) {
+        return absl::DataLossError("the checkpoint's planned batch does not fit the data");
+      }
+      planned.keys.push_back(key);
+    }
+  }
+  const int64_t next_recent = reader.Int();
   if (absl::Status status = reader.Finish(); !status.ok()) return status;
+  if (next_recent != 0 && next_recent != 1) {
+    return absl::DataLossError("the checkpoint's planned batches are malformed");
+  }
   if (absl::Status status = schedule_->SetState(schedule_state); !status.ok()) return status;
   b0_ = b0;
   residual_sum_ = residual_sum;
@@ -564,6 +595,8 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   duality_gap_ = duality_gap;
   relative_gap_ = relative_gap;
   b_ = std::move(b);
+  recent_batches_ = std::move(recent);
+  next_recent_ = static_cast<int>(next_recent);
   l1_ = 0;
   nnz_ = 0;
   for (double v : b_) {
