@@ -17,12 +17,13 @@
 #include "client/model_files.h"
 
 namespace strads::client {
-namespace {
 
 int Fail(const absl::Status& status) {
   std::cerr << "strads: " << status.message() << "\n";
   return 1;
 }
+
+namespace {
 
 int ExitCodeFor(const v1::JobStatus& status) {
   switch (status.state()) {
@@ -63,19 +64,9 @@ absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix) {
 absl::StatusOr<std::vector<std::string>> DownloadModel(JobClient& client, const v1::JobStatus& job,
                                                        const std::string& model_out) {
   const std::string downloaded = model_out + ".download";
-  std::ofstream out(downloaded, std::ios::binary | std::ios::trunc);
-  if (!out) return WriteError(model_out, errno);
-  absl::StatusOr<v1::JobStatus> status = client.DownloadResult(job.job_id(), out);
-  const bool write_failed = !out;
-  out.close();
-  const int close_error = errno;
-  if (!status.ok() || !out) {
-    std::error_code ignored;
-    std::filesystem::remove(downloaded, ignored);
-    if (write_failed) return WriteError(model_out, status.status().message());
-    if (!status.ok()) return status.status();
-    return WriteError(model_out, close_error);
-  }
+  absl::StatusOr<v1::JobStatus> status =
+      client.DownloadResultToFile(job.job_id(), downloaded, model_out);
+  if (!status.ok()) return status.status();
   return PlaceModelFiles(job.spec().app(), downloaded, model_out);
 }
 

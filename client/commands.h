@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "core/job_spec.h"
 #include "protos/connection.h"
 
@@ -25,6 +26,9 @@ struct ResultFiles {
   std::string model_out;     // where to write the model; empty = do not download
   std::string summary_json;  // where to write the summary JSON; empty = do not write
 };
+
+// Prints "strads: <message>" to stderr and returns 1, the exit code of an error.
+int Fail(const absl::Status& status);
 
 // Where a model goes when --model-out is not given: "<stem>-model.txt", or for matrix
 // factorization (whose --model-out is a prefix) "<stem>-model".

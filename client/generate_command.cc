@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "apps/lasso/generator.h"
 #include "apps/mf/mf_generator.h"
+#include "client/commands.h"
 #include "core/command_line.h"
 #include "core/labeled_data.h"
 #include "nlohmann/json.hpp"
@@ -15,11 +16,6 @@ namespace {
 
 using core::AtLeast;
 using core::GreaterThan;
-
-int Fail(const absl::Status& status) {
-  std::cerr << "strads: " << status.message() << "\n";
-  return 1;
-}
 
 void AddJsonFlag(CLI::App* command, bool* json) {
   command->add_flag("--json", *json, "print what was written as one line of JSON");

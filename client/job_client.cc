@@ -192,22 +192,28 @@ absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_i
   return job;
 }
 
-absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,
-                                                        const std::string& model_path) {
-  const std::string temporary = model_path + ".part";
-  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-  if (!out) return WriteError(model_path, errno);
+absl::StatusOr<v1::JobStatus> JobClient::DownloadResultToFile(const std::string& job_id,
+                                                              const std::string& file,
+                                                              const std::string& user_path) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  if (!out) return WriteError(user_path, errno);
   absl::StatusOr<v1::JobStatus> status = DownloadResult(job_id, out);
   const bool write_failed = !out;
   out.close();
   const int close_error = errno;
-  if (!status.ok() || !out) {
-    std::error_code ignored;
-    std::filesystem::remove(temporary, ignored);
-    if (write_failed) return WriteError(model_path, status.status().message());
-    if (!status.ok()) return status.status();
-    return WriteError(model_path, close_error);
-  }
+  if (status.ok() && out) return status;
+  std::error_code ignored;
+  std::filesystem::remove(file, ignored);
+  if (write_failed) return WriteError(user_path, status.status().message());
+  if (!status.ok()) return status.status();
+  return WriteError(user_path, close_error);
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::DownloadResult(const std::string& job_id,
+                                                        const std::string& model_path) {
+  const std::string temporary = model_path + ".part";
+  absl::StatusOr<v1::JobStatus> status = DownloadResultToFile(job_id, temporary, model_path);
+  if (!status.ok()) return status;
   std::error_code error;
   std::filesystem::rename(temporary, model_path, error);
   if (error) return WriteError(model_path, error.message());

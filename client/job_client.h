@@ -36,6 +36,11 @@ class JobClient {
   // Writes the finished job's model to `model_path` (via a temporary file and a rename).
   absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id,
                                                const std::string& model_path);
+  // Writes the finished job's model to `file`, removed again on failure; errors name
+  // `user_path` (what the user asked for), not `file` (a temporary name beside it).
+  absl::StatusOr<v1::JobStatus> DownloadResultToFile(const std::string& job_id,
+                                                     const std::string& file,
+                                                     const std::string& user_path);
   // Writes the finished job's model to `out`. A failed write stops the download with the OS
   // reason as the message, leaving `out` failed: the caller, who knows the file, names it.
   absl::StatusOr<v1::JobStatus> DownloadResult(const std::string& job_id, std::ostream& out);

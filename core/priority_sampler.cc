@@ -19,11 +19,12 @@ PrioritySampler::PrioritySampler(int64_t size, double initial_weight)
   assert(initial_weight >= 0 && std::isfinite(initial_weight));
   if (!(initial_weight > 0)) initial_weight = 0;  // also maps NaN to 0
   // Level sizes from the leaves up to a single root, each padded to whole 8-blocks.
+  std::vector<int64_t> level_sizes;
   std::vector<int64_t> offsets;
   int64_t nodes = std::max<int64_t>(size_, 1);
   int64_t total = 0;
   while (true) {
-    level_sizes_.push_back(nodes);
+    level_sizes.push_back(nodes);
     offsets.push_back(total);
     total += RoundUpToBlock(nodes, kFanout);
     if (nodes == 1) break;
@@ -36,7 +37,7 @@ PrioritySampler::PrioritySampler(int64_t size, double initial_weight)
   for (int64_t offset : offsets) levels_.push_back(storage_.data() + shift + offset);
   std::fill(levels_[0], levels_[0] + size_, initial_weight);
   for (int level = 1; level < static_cast<int>(levels_.size()); ++level) {
-    for (int64_t i = 0; i < level_sizes_[level]; ++i) Refresh(level, i);
+    for (int64_t i = 0; i < level_sizes[level]; ++i) Refresh(level, i);
   }
 }
 

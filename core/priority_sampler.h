@@ -50,7 +50,6 @@ class PrioritySampler {
   // has one node, the total. Each level is padded with zeros to a whole number of 8-blocks and
   // starts on a cache line (an offset into storage_).
   std::vector<double*> levels_;
-  std::vector<int64_t> level_sizes_;
   std::vector<double> storage_;
   std::vector<double> saved_;  // weights removed during SampleDistinct, restored before return
 };

@@ -90,11 +90,11 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       case WorkerPool::WaitResult::kTimeout: {
         const bool late = outcome.result == WorkerPool::WaitResult::kTimeout;
         if (late) {
-          timed_out_.insert(outcome.worker_id);
-          last_timeout_ =
+          MarkLate(
+              outcome.worker_id,
               absl::StrCat("the round timeout of ", absl::FormatDuration(options_.round_timeout),
                            " (raise the scheduler's --round-timeout, or give the job "
-                           "more or faster workers)");
+                           "more or faster workers)"));
         }
         const char* why = late ? "no reply in time" : "lost";
         if (absl::Status status = DropWorker(outcome.worker_id, why); !status.ok()) return status;
@@ -233,10 +233,9 @@ absl::Status RoundEngine::PlaceShards() {
       case WorkerPool::WaitResult::kWorkerLost:
       case WorkerPool::WaitResult::kTimeout:
         if (outcome.result == WorkerPool::WaitResult::kTimeout) {
-          timed_out_.insert(outcome.worker_id);
-          last_timeout_ = absl::StrCat("the shard-loading timeout of ",
-                                       absl::FormatDuration(options_.shard_timeout),
-                                       " (check the workers' network and memory)");
+          MarkLate(outcome.worker_id, absl::StrCat("the shard-loading timeout of ",
+                                                   absl::FormatDuration(options_.shard_timeout),
+                                                   " (check the workers' network and memory)"));
         }
         if (absl::Status status = DropWorker(outcome.worker_id, "lost while loading shards");
             !status.ok()) {
@@ -250,6 +249,11 @@ absl::Status RoundEngine::PlaceShards() {
     views_[i].shards = placed_[i];
   }
   return absl::OkStatus();
+}
+
+void RoundEngine::MarkLate(const std::string& worker_id, std::string limit) {
+  timed_out_.insert(worker_id);
+  last_timeout_ = std::move(limit);
 }
 
 absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::string& why) {

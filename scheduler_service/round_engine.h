@@ -64,6 +64,9 @@ class RoundEngine {
   // Drops `worker_id` from the job after it was lost or was too late: its shards become unplaced
   // and an idle worker, if any, takes its place. Waits for a worker when none is left.
   absl::Status DropWorker(const std::string& worker_id, const std::string& why);
+  // Keeps `worker_id` (still connected, but past `limit`, which the job's message will name) out
+  // of this job from now on.
+  void MarkLate(const std::string& worker_id, std::string limit);
   // After a loss left the job short of workers, brings in idle workers that have connected since
   // and moves shards to them (between rounds, after flushing the pending cache update).
   absl::Status RestoreCapacity();
