@@ -80,7 +80,8 @@ void BM_DynamicRound(benchmark::State& state) {
   const Problem& p = BenchProblem();
   const int64_t batch = state.range(0);
   strads::lasso::DynamicSchedule schedule(&p.data.x, p.col_sqnorm, batch, /*rho=*/0.3,
-                                          /*eta=*/1e-6, /*initial_floor=*/1e-12,
+                                          strads::core::kGershgorinRowSum, /*eta=*/1e-6,
+                                          /*initial_floor=*/1e-12,
                                           /*candidates_factor=*/2.0, /*seed=*/1);
   schedule.OnGradientPass(p.solution);
   RunRounds(state, schedule);

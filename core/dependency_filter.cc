@@ -55,8 +55,8 @@ double ColumnCorrelation::Compute(int64_t j, int64_t k) {
   return std::min(std::abs(dot) * inv_norm_[j] * inv_norm_[k], 1.0);
 }
 
-DependencyFilter::DependencyFilter(ColumnCorrelation* correlation, double rho)
-    : correlation_(correlation), rho_(rho) {}
+DependencyFilter::DependencyFilter(ColumnCorrelation* correlation, double rho, double max_row_sum)
+    : correlation_(correlation), rho_(rho), max_row_sum_(max_row_sum) {}
 
 inline void DependencyFilter::Accumulate(int32_t slot, double product) {
   SlotDot& s = slot_dot_[slot];
@@ -99,6 +99,7 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
           Accumulate(overflow_[e].slot, values[a] * overflow_[e].value);
         }
       }
+      double row_sum = 0;
       for (const int32_t slot : touched_slots_) {
         // Kept columns are indexed with unit norm, so the dot is already scaled by theirs.
         const double correlation = std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
@@ -107,8 +108,28 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
           blocker_[c] = static_cast<int32_t>((*kept)[slot]);
           break;
         }
+        if (max_row_sum_ > 0) {
+          // Not memoised as a blocker: whether a sum fits depends on the whole batch.
+          row_sum += correlation;
+          if (row_sum >= max_row_sum_ || slot_row_sum_[slot] + correlation >= max_row_sum_) {
+            keep = false;
+            break;
+          }
+        }
+      }
+      if (keep && max_row_sum_ > 0) {
+        for (const int32_t slot : touched_slots_) {
+          slot_row_sum_[slot] += std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
+        }
       }
       touched_slots_.clear();
+      if (keep && max_row_sum_ > 0) {
+        if (slot_row_sum_.size() <= kept->size()) slot_row_sum_.resize(kept->size() + 1);
+        slot_row_sum_[kept->size()] = row_sum;
+      }
+    } else if (max_row_sum_ > 0) {
+      if (slot_row_sum_.size() <= kept->size()) slot_row_sum_.resize(kept->size() + 1);
+      slot_row_sum_[kept->size()] = 0;
     }
     if (!keep) continue;
     const int32_t slot = static_cast<int32_t>(kept->size());

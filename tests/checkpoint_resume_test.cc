@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "apps/mf/mf_generator.h"
 #include "client/job_client.h"
 #include "client/local_cluster.h"
@@ -67,6 +68,12 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
     workers.push_back(std::make_unique<worker::WorkerRuntime>(options));
     threads.emplace_back([runtime = workers.back().get()] { runtime->Run().IgnoreError(); });
   }
+  // A failed ASSERT returns early: stop and join the workers on every path, so the failure is
+  // reported instead of aborting on a joinable thread.
+  absl::Cleanup stop_workers = [&] {
+    for (auto& runtime : workers) runtime->Stop();
+    for (std::thread& thread : threads) thread.join();
+  };
   std::string job_id;
   {
     client::JobClient client(address);
@@ -94,6 +101,7 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
         job_id, 50, [](const v1::JobStatus&) {}, absl::Seconds(30),
         [&](const absl::Status&) { ++retries; });
   });
+  absl::Cleanup join_watch = [&] { watch_thread.join(); };
   first->Shutdown();
   first.reset();
   ASSERT_TRUE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
@@ -107,14 +115,13 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
   EXPECT_EQ(resumed->round(), spec.max_rounds);
   EXPECT_NEAR(resumed->metrics().at(metric), expected, relative_tolerance * std::abs(expected));
   EXPECT_FALSE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
-  watch_thread.join();
+  std::move(join_watch).Invoke();
   ASSERT_TRUE(watched.ok()) << watched.status();
   EXPECT_EQ(watched->state(), v1::JOB_STATE_SUCCEEDED) << watched->message();
   EXPECT_EQ(watched->round(), spec.max_rounds);
   EXPECT_GE(retries.load(), 1);
 
-  for (auto& runtime : workers) runtime->Stop();
-  for (std::thread& thread : threads) thread.join();
+  std::move(stop_workers).Invoke();
   second->Shutdown();
 }
 

@@ -1,5 +1,6 @@
 // The Lasso app on a real in-process cluster (scheduler + workers over loopback gRPC): every
 // schedule reaches the reference solver's objective, and the model file holds that solution.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -140,11 +141,16 @@ TEST(LassoCluster, ADivergedJobRecordsWhereItStopped) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EverySchedule, LassoClusterTest,
-                         ::testing::Values(std::pair<std::string, int>{"dynamic", 16},
+                         ::testing::Values(std::pair<std::string, int>{"working-set", 64},
+                                           std::pair<std::string, int>{"dynamic", 16},
                                            std::pair<std::string, int>{"static", 4},
                                            std::pair<std::string, int>{"cyclic", 1},
                                            std::pair<std::string, int>{"random", 4}),
-                         [](const auto& info) { return info.param.first; });
+                         [](const auto& info) {
+                           std::string name = info.param.first;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace strads

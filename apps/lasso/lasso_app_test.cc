@@ -1,5 +1,6 @@
 #include "apps/lasso/lasso_app.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -187,9 +188,14 @@ TEST_P(LassoSolvesLikeTheReference, OnASmallCorrelatedProblem) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Schedules, LassoSolvesLikeTheReference,
-                         ::testing::Values(ScheduleCase{"dynamic", 8}, ScheduleCase{"static", 4},
+                         ::testing::Values(ScheduleCase{"working-set", 64},
+                                           ScheduleCase{"dynamic", 8}, ScheduleCase{"static", 4},
                                            ScheduleCase{"cyclic", 1}, ScheduleCase{"random", 4}),
-                         [](const auto& info) { return std::string(info.param.scheduler); });
+                         [](const auto& info) {
+                           std::string name = info.param.scheduler;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 TEST(LassoDynamicSchedule, NeverPushesACorrelatedPairInOneBatch) {
   const WrittenProblem& written = SmallCorrelatedProblem();

@@ -9,6 +9,22 @@
 
 namespace strads::lasso {
 
+std::string_view SchedulerName(LassoScheduler scheduler) {
+  switch (scheduler) {
+    case LassoScheduler::kWorkingSet:
+      return "working-set";
+    case LassoScheduler::kDynamic:
+      return "dynamic";
+    case LassoScheduler::kRandom:
+      return "random";
+    case LassoScheduler::kStatic:
+      return "static";
+    case LassoScheduler::kCyclic:
+      return "cyclic";
+  }
+  return "working-set";
+}
+
 absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
@@ -29,14 +45,48 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
     params.lambda = *lambda;
     params.lambda_given = true;
   }
-  absl::StatusOr<std::string> scheduler =
-      reader.Choice("scheduler", "dynamic", {"dynamic", "random", "static", "cyclic"});
+  if (spec.params.contains("alpha")) {
+    absl::StatusOr<double> alpha = reader.Double("alpha", 0, -kInf, kInf);
+    if (!alpha.ok()) return alpha.status();
+    if (!(*alpha > 0) || !std::isfinite(*alpha)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("alpha must be > 0 and finite (lambda = samples * alpha), got ", *alpha));
+    }
+    if (params.lambda_given) {
+      return absl::InvalidArgumentError(
+          "give lambda or alpha (the scikit-learn/glmnet scale, lambda = samples * alpha), not "
+          "both");
+    }
+    params.alpha = *alpha;
+    params.alpha_given = true;
+  }
+  absl::StatusOr<std::string> scheduler = reader.Choice(
+      "scheduler", "working-set", {"working-set", "dynamic", "random", "static", "cyclic"});
   if (!scheduler.ok()) return scheduler.status();
-  params.scheduler = *scheduler;
+  for (LassoScheduler s :
+       {LassoScheduler::kWorkingSet, LassoScheduler::kDynamic, LassoScheduler::kRandom,
+        LassoScheduler::kStatic, LassoScheduler::kCyclic}) {
+    if (*scheduler == SchedulerName(s)) params.scheduler = s;
+  }
 
   absl::StatusOr<int64_t> batch = reader.Int("batch", 64, 1, int64_t{1} << 30);
   if (!batch.ok()) return batch.status();
-  params.batch = params.scheduler == "cyclic" ? 1 : *batch;
+  params.batch = params.scheduler == LassoScheduler::kCyclic ? 1 : *batch;
+
+  absl::StatusOr<std::string> check =
+      reader.Choice("dependency_check", "gershgorin", {"gershgorin", "pairwise"});
+  if (!check.ok()) return check.status();
+  params.dependency_check =
+      *check == "pairwise" ? DependencyCheck::kPairwise : DependencyCheck::kGershgorin;
+
+  absl::StatusOr<int64_t> working_set_max =
+      reader.Int("working_set_max", kDefaultWorkingSetMax, 1, kMaxWorkingSetMax);
+  if (!working_set_max.ok()) return working_set_max.status();
+  params.working_set_max = *working_set_max;
+
+  absl::StatusOr<int64_t> overshoot = reader.Int("overshoot_round", -1, -1, kMaxInt);
+  if (!overshoot.ok()) return overshoot.status();
+  params.overshoot_round = *overshoot;
 
   absl::StatusOr<double> rho = reader.Double("rho", 0.3, -kInf, kInf);
   if (!rho.ok()) return rho.status();
@@ -89,9 +139,10 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
       return absl::InvalidArgumentError(
           absl::StrCat("path_ratio (final lambda / lambda_max) must be in (0, 1), got ", *ratio));
     }
-    if (params.lambda_given) {
+    if (params.lambda_given || params.alpha_given) {
       return absl::InvalidArgumentError(
-          "give lambda or path_ratio (lambda as a fraction of lambda_max), not both");
+          absl::StrCat("give ", params.lambda_given ? "lambda" : "alpha",
+                       " or path_ratio (lambda as a fraction of lambda_max), not both"));
     }
     params.path_ratio = *ratio;
     params.path_ratio_given = true;

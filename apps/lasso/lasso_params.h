@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "core/job_spec.h"
@@ -14,17 +15,55 @@ inline constexpr int64_t kDefaultMaxRounds = 100000;
 inline constexpr double kDefaultTolerance = 1e-6;  // relative duality gap
 inline constexpr int64_t kMaxPathPoints = 100;
 inline constexpr double kDefaultLambdaRatio = 0.1;  // lambda / lambda_max when not given
+// The largest working set: its Gram (|W|^2 doubles) lives on the scheduler and its new columns
+// travel in one message per worker (at most |W|^2 / 2 doubles, 16 MiB at 2048).
+inline constexpr int64_t kDefaultWorkingSetMax = 2048;
+inline constexpr int64_t kMaxWorkingSetMax = 4096;
+
+// How a round's coordinates are chosen (the "scheduler" parameter).
+enum class LassoScheduler {
+  kWorkingSet,  // "working-set": exact solves on a priority-chosen working set's Gram (default)
+  kDynamic,     // "dynamic": STRADS priority sampling + dependency check
+  kRandom,      // "random": Shotgun, uniform coordinates, no check
+  kStatic,      // "static": round-robin blocks
+  kCyclic,      // "cyclic": sequential coordinate descent
+};
+std::string_view SchedulerName(LassoScheduler scheduler);
+
+// The dynamic schedule's dependency check (the "dependency_check" parameter).
+enum class DependencyCheck {
+  // "gershgorin" (default): pairwise |corr| < rho and, for every kept column, the sum of its
+  // |corr| with the other kept columns < 1, so the batch's correlation matrix has spectral radius
+  // < 2 and the parallel step cannot raise the objective; backed by an objective monitor that
+  // undoes a round that raised it anyway and shrinks the batch.
+  kGershgorin,
+  // "pairwise": the paper's check alone (|corr| < rho for every pair), no monitor. Kept as the
+  // baseline it is: on mildly correlated real features it can diverge.
+  kPairwise,
+};
 
 struct LassoParams {
-  // "lambda" (>= 0). When absent, lambda_given is false and the scheduler uses
+  // "lambda" (> 0). When absent, lambda_given is false and the scheduler uses
   // path_ratio (default 0.1) * lambda_max, known only once the data is read.
   double lambda = 0;
   bool lambda_given = false;
-  // "scheduler": dynamic (STRADS: priority + dependency check), random (Shotgun), static
-  // (round-robin blocks) or cyclic (sequential CD).
-  std::string scheduler = "dynamic";
-  // "batch": coordinates per round, U (default 64). cyclic always uses 1.
+  // "alpha" (> 0): the scikit-learn / glmnet scale, objective 1/(2N)||y - Xb||^2 + alpha||b||_1,
+  // so lambda = N * alpha (known once the data is read). Excludes lambda and path_ratio.
+  double alpha = 0;
+  bool alpha_given = false;
+  // "scheduler": see LassoScheduler.
+  LassoScheduler scheduler = LassoScheduler::kWorkingSet;
+  // "batch": coordinates per round, U (default 64). cyclic always uses 1. For dynamic it is the
+  // upper bound of an adaptive batch (the dependency check and the monitor keep fewer).
   int64_t batch = 64;
+  // "dependency_check": the dynamic schedule's check, see DependencyCheck.
+  DependencyCheck dependency_check = DependencyCheck::kGershgorin;
+  // "working_set_max": the working-set schedule's largest |W| (when more coordinates matter, it
+  // solves blocks of this size chosen by priority, still exactly and safely).
+  int64_t working_set_max = kDefaultWorkingSetMax;
+  // "overshoot_round" (a test knob, -1 = off): the push round with this number applies 5 times
+  // its computed deltas, a bad batch the dynamic schedule's monitor must catch and undo.
+  int64_t overshoot_round = -1;
   // "rho": the dependency threshold in (0, 1]; no two coordinates of one dynamic batch have
   // |corr| >= rho.
   double rho = 0.3;

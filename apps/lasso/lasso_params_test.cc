@@ -29,7 +29,9 @@ TEST(ParseLassoParams, HasDocumentedDefaults) {
   absl::StatusOr<LassoParams> params = ParseLassoParams(SpecWith({}));
   ASSERT_TRUE(params.ok()) << params.status();
   EXPECT_FALSE(params->lambda_given);
-  EXPECT_EQ(params->scheduler, "dynamic");
+  EXPECT_EQ(params->scheduler, LassoScheduler::kWorkingSet);
+  EXPECT_EQ(params->dependency_check, DependencyCheck::kGershgorin);
+  EXPECT_EQ(params->working_set_max, kDefaultWorkingSetMax);
   EXPECT_EQ(params->batch, 64);
   EXPECT_DOUBLE_EQ(params->rho, 0.3);
   EXPECT_EQ(params->gap_every, 0);
@@ -52,7 +54,7 @@ TEST(ParseLassoParams, ReadsEveryParameter) {
   ASSERT_TRUE(params.ok()) << params.status();
   EXPECT_TRUE(params->lambda_given);
   EXPECT_DOUBLE_EQ(params->lambda, 0.5);
-  EXPECT_EQ(params->scheduler, "random");
+  EXPECT_EQ(params->scheduler, LassoScheduler::kRandom);
   EXPECT_EQ(params->batch, 8);
   EXPECT_DOUBLE_EQ(params->rho, 0.5);
   EXPECT_DOUBLE_EQ(params->eta, 1e-3);

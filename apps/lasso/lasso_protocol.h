@@ -33,6 +33,12 @@ inline constexpr int32_t kPushCoordinates = 2;
 // scheduler centres the residual with it for the gap and sets b0 += sum(r) / N).
 inline constexpr int32_t kComputeGap = 3;
 
+// Round task of the working-set schedule: keys = the working set W (distinct), values = {num_old}:
+// the Gram entries of the first num_old keys are known. Partial values = for every new key a
+// (num_old <= a < |W|, in order), sum over held shards of x_{W[s]}^p' x_{W[a]}^p for s = 0..a
+// (apps/lasso/shard_gram.h, GramValueIndex). The residual is not touched.
+inline constexpr int32_t kComputeGram = 5;
+
 // Cache update from Pull: keys = coefficients that changed, values = their deltas, then one
 // trailing value: the model version after this update. Workers apply r_p -= x_j^p delta_j, and
 // for key M (the intercept) r_p -= delta_b0.

@@ -7,8 +7,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "apps/lasso/gram_lasso_solver.h"
 #include "apps/lasso/lasso_math.h"
 #include "apps/lasso/lasso_protocol.h"
+#include "apps/lasso/shard_gram.h"
 #include "core/checkpoint_io.h"
 
 namespace strads::lasso {
@@ -101,8 +103,9 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   // The lambda path: log-spaced from lambda_max down to the job's lambda. Leading points at or
   // above lambda_max are solved by the start (b = 0) and recorded without rounds; the last point
   // is always solved by rounds, so a job has at least one gap round.
-  const double final_lambda =
-      params_.lambda_given ? params_.lambda : params_.path_ratio * lambda_max_;
+  const double final_lambda = params_.lambda_given  ? params_.lambda
+                              : params_.alpha_given ? params_.alpha * rows_
+                                                    : params_.path_ratio * lambda_max_;
   path_lambdas_.assign(params_.path, final_lambda);
   const double top = std::max(lambda_max_, final_lambda);
   if (params_.path > 1 && top > 0) {
@@ -139,7 +142,17 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   gap_every_ =
       params_.gap_every > 0 ? params_.gap_every : (sweep + params_.batch - 1) / params_.batch;
   const double initial_floor = std::max(params_.eta * step * step, 1e-300);
-  schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor);
+  schedule_.reset();
+  ws_gram_.reset();
+  if (params_.scheduler == LassoScheduler::kWorkingSet) {
+    ws_gram_ = std::make_unique<WorkingSetGram>(m);
+  } else {
+    schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor);
+  }
+  gram_pending_ = false;
+  inner_sweeps_ = 0;
+  last_step_.valid = false;
+  undone_rounds_ = 0;
   ranges_ = core::SplitRowsByNnz(data_.x, num_shards);
 
   b_.assign(m, 0.0);
@@ -196,6 +209,19 @@ bool LassoSchedulerApp::IsGapRound(int64_t number) const {
 void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
   // Rows are partitioned, so every shard contributes to every coordinate: all workers get the
   // same task.
+  if (ws_gram_ != nullptr) {
+    // Pure in the app's state, so a round planned again is the same round. The last round before
+    // max_rounds measures the gap instead, so a stopped job reports a fresh one.
+    const bool gram = gram_pending_ && plan->number + 1 != params_.max_rounds;
+    for (core::Payload& task : plan->tasks) {
+      task.clear();
+      task.op = gram ? kComputeGram : kComputeGap;
+      if (!gram) continue;
+      task.keys.assign(ws_gram_->keys().begin(), ws_gram_->keys().end());
+      task.values.push_back(static_cast<double>(ws_gram_->num_old()));
+    }
+    return;
+  }
   const bool gap_round = IsGapRound(plan->number);
   // The engine plans a round again when its placement changes (a worker lost or added), possibly
   // after it has planned the next one ahead. The batch drawn for a round number is kept and
@@ -224,9 +250,10 @@ absl::Status LassoSchedulerApp::CheckDivergence() const {
     return absl::OkStatus();
   }
   return absl::FailedPreconditionError(absl::StrFormat(
-      "diverged at round %d: objective %g (start %g); use a smaller --batch or --scheduler "
-      "dynamic",
-      pulls_, objective_, start_objective_));
+      "diverged at round %d: objective %g (start %g); the %s schedule does not check "
+      "dependencies: use --scheduler working-set (the default) or dynamic, which cannot diverge, "
+      "or a smaller --batch",
+      pulls_, objective_, start_objective_, SchedulerName(params_.scheduler)));
 }
 
 absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::Pull(const core::RoundPlan& plan,
@@ -239,6 +266,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::Pull(const core::RoundPlan
   const core::Payload& task = plan.tasks[0];
   if (task.op == kComputeGap) return PullGap(partials, cache_update);
   if (task.op == kPushCoordinates) return PullCoordinates(task, partials, cache_update);
+  if (task.op == kComputeGram) return PullGram(partials, cache_update);
   return absl::InternalError(absl::StrCat("lasso pull: unknown task op ", task.op));
 }
 
@@ -268,6 +296,16 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
   }
   // The residual norm describes the model before this round's deltas.
   objective_ = LassoObjective(sums_[num_keys], l1_, lambda_);
+  if (MonitorsObjective() && last_step_.valid) {
+    // Rounding in the workers' running ||r||^2 is far below this; a batch that really raised F
+    // shows up well above it.
+    if (objective_ > last_step_.objective_before * (1 + 1e-10)) {
+      // This round's partials describe the raised model, so they are dropped with it.
+      UndoLastStep(cache_update);
+      return AfterPull(cache_update);
+    }
+    schedule_->OnBatchAccepted();
+  }
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
   if (params_.target_objective > 0 && objective_ <= params_.target_objective &&
       path_point_ + 1 == path_lambdas_.size()) {
@@ -284,6 +322,8 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
 
   cache_update->clear();
   cache_update->op = kApplyDeltas;
+  const double residual_sum_before = residual_sum_;
+  const bool overshoot = pulls_ == params_.overshoot_round;
   for (size_t i = 0; i < num_keys; ++i) {
     const int64_t j = task.keys[i];
     const double sqnorm = col_sqnorm_[j];
@@ -292,7 +332,8 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
       continue;
     }
     const double old_value = b_[j];
-    const double new_value = CoordinateMinimizer(sums_[i], old_value, sqnorm, lambda_);
+    double new_value = CoordinateMinimizer(sums_[i], old_value, sqnorm, lambda_);
+    if (overshoot) new_value = old_value + 5 * (new_value - old_value);
     const double delta = new_value - old_value;
     schedule_->OnUpdated(j, delta);
     if (delta == 0) continue;
@@ -305,16 +346,24 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
     if (params_.intercept) residual_sum_ -= col_sums_[j] * delta;
   }
   updates_ += static_cast<int64_t>(num_keys);
+  double delta_b0 = 0;
   if (params_.intercept) {
     // The exact intercept step after the batch (Gauss-Seidel, so it never conflicts with it):
     // b0 += sum(r) / N, with sum(r) after the batch known from the column sums.
-    const double delta_b0 = residual_sum_ / rows_;
+    delta_b0 = residual_sum_ / rows_;
     if (delta_b0 != 0) {
       b0_ += delta_b0;
       residual_sum_ -= rows_ * delta_b0;
       cache_update->keys.push_back(static_cast<int64_t>(b_.size()));
       cache_update->values.push_back(delta_b0);
     }
+  }
+  if (MonitorsObjective()) {
+    last_step_.valid = true;
+    last_step_.objective_before = objective_;
+    last_step_.keys.assign(cache_update->keys.begin(), cache_update->keys.end());
+    last_step_.deltas.assign(cache_update->values.begin(), cache_update->values.end());
+    last_step_.residual_sum_before = residual_sum_before;
   }
   return AfterPull(cache_update);
 }
@@ -326,6 +375,16 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
       !status.ok()) {
     return status;
   }
+  if (MonitorsObjective() && last_step_.valid) {
+    const bool raised =
+        LassoObjective(sums_[m], l1_, lambda_) > last_step_.objective_before * (1 + 1e-10);
+    if (raised) {
+      UndoLastStep(cache_update);
+      return AfterPull(cache_update);
+    }
+    schedule_->OnBatchAccepted();
+  }
+  last_step_.valid = false;  // this round's own step (the intercept's) is exact
   const std::span<double> xtr(sums_.data(), m);
   double residual_sq = sums_[m];
   double delta_b0 = 0;
@@ -373,7 +432,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
                         ? 0.0
                         : CoordinateMinimizer(xtr[j], b_[j], col_sqnorm_[j], lambda_) - b_[j];
   }
-  schedule_->OnGradientPass(predicted_);
+  if (schedule_ != nullptr) schedule_->OnGradientPass(predicted_);
 
   cache_update->clear();
   cache_update->op = kApplyDeltas;
@@ -381,14 +440,137 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
     cache_update->keys.push_back(static_cast<int64_t>(m));
     cache_update->values.push_back(delta_b0);
   }
-  if (gap.relative_gap <= params_.tolerance) {
+  const bool reached_target = params_.target_objective > 0 &&
+                              gap.primal <= params_.target_objective &&
+                              path_point_ + 1 == path_lambdas_.size();
+  if (gap.relative_gap <= params_.tolerance || reached_target) {
     converged_ = true;
+    reached_target_ = reached_target;
     RecordPathPoint(gap.primal);
     ++pulls_;
     cache_update->values.push_back(static_cast<double>(pulls_));
     return core::RoundOutcome::kConverged;
   }
+  if (ws_gram_ != nullptr) PlanWorkingSet(xtr, residual_sq, cache_update);
   return AfterPull(cache_update);
+}
+
+bool LassoSchedulerApp::MonitorsObjective() const {
+  return params_.scheduler == LassoScheduler::kDynamic &&
+         params_.dependency_check == DependencyCheck::kGershgorin;
+}
+
+void LassoSchedulerApp::UndoLastStep(core::Payload* cache_update) {
+  cache_update->clear();
+  cache_update->op = kApplyDeltas;
+  const int64_t m = static_cast<int64_t>(b_.size());
+  for (size_t i = 0; i < last_step_.keys.size(); ++i) {
+    const int64_t j = last_step_.keys[i];
+    const double delta = last_step_.deltas[i];
+    if (j == m) {
+      b0_ -= delta;
+    } else {
+      const double old_value = b_[j];
+      b_[j] -= delta;
+      l1_ += std::abs(b_[j]) - std::abs(old_value);
+      nnz_ += (b_[j] != 0) - (old_value != 0);
+    }
+    cache_update->keys.push_back(j);
+    cache_update->values.push_back(-delta);
+  }
+  if (params_.intercept) residual_sum_ = last_step_.residual_sum_before;
+  objective_ = last_step_.objective_before;
+  last_step_.valid = false;
+  ++undone_rounds_;
+  schedule_->OnBatchUndone();
+}
+
+void LassoSchedulerApp::PlanWorkingSet(std::span<const double> xtr, double residual_sq,
+                                       core::Payload* cache_update) {
+  WorkingSetInputs inputs;
+  inputs.b = b_;
+  inputs.xtr = xtr;
+  inputs.col_sqnorm = col_sqnorm_;
+  inputs.predicted = predicted_;
+  inputs.lambda = lambda_;
+  inputs.max_size = params_.working_set_max;
+  ChooseWorkingSet(inputs, &ws_scratch_, &ws_chosen_);
+  ws_xtr_.assign(xtr.begin(), xtr.end());
+  ws_residual_sq_ = residual_sq;
+  ws_gram_->Plan(ws_chosen_);
+  gram_pending_ = !ws_gram_->complete();
+  if (!gram_pending_) SolveWorkingSet(cache_update);
+}
+
+absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGram(
+    std::span<const core::Partial> partials, core::Payload* cache_update) {
+  const int64_t count = GramValueCount(ws_gram_->size(), ws_gram_->num_old());
+  if (absl::Status status = SumPartials(partials, static_cast<size_t>(count), &sums_);
+      !status.ok()) {
+    return status;
+  }
+  ws_gram_->FillNew(sums_);
+  gram_pending_ = false;
+  cache_update->clear();
+  cache_update->op = kApplyDeltas;
+  SolveWorkingSet(cache_update);
+  return AfterPull(cache_update);
+}
+
+void LassoSchedulerApp::SolveWorkingSet(core::Payload* cache_update) {
+  const std::vector<int64_t>& keys = ws_gram_->keys();
+  const int64_t n = ws_gram_->size();
+  if (n == 0) return;
+  ws_start_.resize(n);
+  ws_sub_xtr_.resize(n);
+  ws_col_sums_.resize(params_.intercept ? n : 0);
+  for (int64_t i = 0; i < n; ++i) {
+    ws_start_[i] = b_[keys[i]];
+    ws_sub_xtr_[i] = ws_xtr_[keys[i]];
+    if (params_.intercept) ws_col_sums_[i] = col_sums_[keys[i]];
+  }
+  GramLassoProblem problem;
+  problem.size = n;
+  problem.gram = ws_gram_->gram();
+  problem.xtr = ws_sub_xtr_;
+  problem.start = ws_start_;
+  problem.residual_sq = ws_residual_sq_;
+  problem.lambda = lambda_;
+  problem.intercept = params_.intercept;
+  problem.col_sums = ws_col_sums_;
+  problem.rows = rows_;
+  problem.residual_sum = 0;  // the gap round's intercept step centred the residual
+  // Tight enough that a working set holding the support ends the job at the next gap round.
+  problem.gap_target = 0.3 * params_.tolerance * objective_;
+  const GramLassoSolution solution = SolveGramLasso(problem);
+
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t j = keys[i];
+    const double old_value = b_[j];
+    const double new_value = solution.b[i];
+    if (new_value == old_value) continue;
+    b_[j] = new_value;
+    l1_ += std::abs(new_value) - std::abs(old_value);
+    nnz_ += (new_value != 0) - (old_value != 0);
+    cache_update->keys.push_back(j);
+    cache_update->values.push_back(new_value - old_value);
+    ++moved_;
+  }
+  updates_ += solution.updates;
+  inner_sweeps_ += solution.sweeps;
+  const int64_t intercept_key = static_cast<int64_t>(b_.size());
+  if (params_.intercept && solution.delta_b0 != 0) {
+    b0_ += solution.delta_b0;
+    // An intercept delta the gap round already put first is merged, so the key appears once.
+    if (!cache_update->keys.empty() && cache_update->keys.front() == intercept_key) {
+      cache_update->values.front() += solution.delta_b0;
+    } else {
+      cache_update->keys.push_back(intercept_key);
+      cache_update->values.push_back(solution.delta_b0);
+    }
+  }
+  residual_sum_ = 0;
+  objective_ = LassoObjective(solution.residual_sq, l1_, lambda_);
 }
 
 void LassoSchedulerApp::RecordPathPoint(double objective) {
@@ -421,9 +603,16 @@ void LassoSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
     out->push_back({"path_point", static_cast<double>(path_point_)});
     out->push_back({"path_points", static_cast<double>(path_lambdas_.size())});
   }
-  if (schedule_ != nullptr && params_.scheduler == "dynamic") {
+  if (rows_ > 0) out->push_back({"alpha", lambda_ / rows_});
+  if (schedule_ != nullptr && params_.scheduler == LassoScheduler::kDynamic) {
     out->push_back({"candidates_per_round", schedule_->candidates_per_round()});
     out->push_back({"kept_per_round", schedule_->kept_per_round()});
+    out->push_back({"batch_limit", static_cast<double>(schedule_->batch_limit())});
+    out->push_back({"undone_rounds", static_cast<double>(undone_rounds_)});
+  }
+  if (ws_gram_ != nullptr) {
+    out->push_back({"working_set", static_cast<double>(ws_gram_->size())});
+    out->push_back({"inner_sweeps", static_cast<double>(inner_sweeps_)});
   }
 }
 
@@ -439,6 +628,9 @@ absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
   out << "# strads lasso model\n";
   out << absl::StrFormat("# data %s\n", data_path_);
   out << absl::StrFormat("# lambda %.17g\n", lambda_);
+  // The scikit-learn / glmnet scale of the same penalty: 1/(2N)||y - Xb||^2 + alpha ||b||_1.
+  out << absl::StrFormat("# alpha %.17g\n", lambda_ / rows_);
+  out << absl::StrFormat("# samples %d\n", static_cast<int64_t>(rows_));
   if (params_.intercept) out << absl::StrFormat("# intercept %.17g\n", b0_);
   out << absl::StrFormat("# features %d\n", static_cast<int64_t>(b_.size()));
   out << absl::StrFormat("# nnz %d\n", nnz_);
@@ -503,7 +695,7 @@ absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
     writer.Double(point.objective);
     writer.Int(point.rounds);
   }
-  writer.Doubles(schedule_->State());
+  writer.Doubles(schedule_ != nullptr ? schedule_->State() : std::vector<double>{});
   // The batch already drawn for the next round (planned ahead): a resumed job runs it rather
   // than drawing past it, and so continues exactly as it would have.
   for (const PlannedBatch& recent : recent_batches_) {
@@ -554,7 +746,7 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
     points.push_back(point);
   }
   std::vector<double> schedule_state;
-  reader.Doubles(schedule_->state_size(), &schedule_state);
+  reader.Doubles(schedule_ != nullptr ? schedule_->state_size() : 0, &schedule_state);
   std::array<PlannedBatch, 2> recent;
   const int64_t features = static_cast<int64_t>(b_.size());
   for (PlannedBatch& planned : recent) {
@@ -579,7 +771,13 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   if (next_recent != 0 && next_recent != 1) {
     return absl::DataLossError("the checkpoint's planned batches are malformed");
   }
-  if (absl::Status status = schedule_->SetState(schedule_state); !status.ok()) return status;
+  if (schedule_ != nullptr) {
+    if (absl::Status status = schedule_->SetState(schedule_state); !status.ok()) return status;
+  }
+  // The working set is rebuilt by the next gap round; the monitor starts over.
+  if (ws_gram_ != nullptr) ws_gram_->Clear();
+  gram_pending_ = false;
+  last_step_.valid = false;
   b0_ = b0;
   residual_sum_ = residual_sum;
   path_point_ = static_cast<size_t>(path_point);

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "apps/lasso/lasso_params.h"
 #include "apps/lasso/lasso_schedules.h"
+#include "apps/lasso/working_set.h"
 #include "core/app.h"
 #include "core/labeled_data.h"
 #include "core/row_sharding.h"
@@ -39,12 +40,17 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   absl::StatusOr<std::string> ShardBytes(int shard) const override;
   void ShardInit(int shard, core::Payload* init) const override;
   // Scheduling round t+1 with priorities one round stale is harmless: workers apply round t's
-  // deltas before pushing round t+1, so every update still sees the exact current residual.
-  bool schedule_ahead() const override { return true; }
-  // Round `plan->number` is a duality-gap round (op kComputeGap) when (number + 1) is a multiple
-  // of gap_every + 1 (gap_every push rounds, then one gap round), and the last round before
-  // max_rounds is one too, so a stopped job reports a fresh gap. Every other round pushes the
-  // next batch (op kPushCoordinates) to every worker.
+  // deltas before pushing round t+1, so every update still sees the exact current residual. The
+  // working-set schedule cannot: its Gram round asks for the columns its gap round chose.
+  bool schedule_ahead() const override { return params_.scheduler != LassoScheduler::kWorkingSet; }
+  // Coordinate schedules: round `plan->number` is a duality-gap round (op kComputeGap) when
+  // (number + 1) is a multiple of gap_every + 1 (gap_every push rounds, then one gap round), and
+  // the last round before max_rounds is one too, so a stopped job reports a fresh gap. Every other
+  // round pushes the next batch (op kPushCoordinates) to every worker.
+  // Working set: a gap round (X'r for every coordinate: the gap, and the priorities that choose
+  // W), followed, when W gained columns, by a Gram round (op kComputeGram: their dot products with
+  // W). The Lasso restricted to W is then solved exactly on the scheduler and its deltas go out
+  // with that round's cache update; when W did not grow the gap round sends them itself.
   void Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) override;
   absl::StatusOr<core::RoundOutcome> Pull(const core::RoundPlan& plan,
                                           std::span<const core::Partial> partials,
@@ -90,6 +96,8 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   double relative_gap() const { return relative_gap_; }
   bool converged() const { return converged_; }
   int64_t gap_every() const { return gap_every_; }
+  // Rounds whose batch the objective monitor undid (dynamic schedule with the Gershgorin check).
+  int64_t undone_rounds() const { return undone_rounds_; }
 
  private:
   bool IsGapRound(int64_t number) const;
@@ -100,6 +108,19 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   absl::StatusOr<core::RoundOutcome> PullGap(std::span<const core::Partial> partials,
                                              core::Payload* cache_update);
   core::RoundOutcome AfterPull(core::Payload* cache_update);
+  // Working set: picks W from the gap round's X'r (centred) and either asks for the Gram of its
+  // new columns (the next round) or, when there are none, solves on W at once into
+  // cache_update.
+  void PlanWorkingSet(std::span<const double> xtr, double residual_sq, core::Payload* cache_update);
+  absl::StatusOr<core::RoundOutcome> PullGram(std::span<const core::Partial> partials,
+                                              core::Payload* cache_update);
+  // Solves the Lasso restricted to the (complete) working set from ws_xtr_ / ws_residual_sq_ and
+  // appends the deltas to cache_update (merging an intercept delta already there).
+  void SolveWorkingSet(core::Payload* cache_update);
+  // The objective monitor: undoes the last push round's batch (its deltas, negated, become the
+  // cache update) and restores the objective it started from.
+  void UndoLastStep(core::Payload* cache_update);
+  bool MonitorsObjective() const;
   // Records the current path point as solved with `objective`, counting this Pull's round.
   void RecordPathPoint(double objective);
 
@@ -150,6 +171,29 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   int next_recent_ = 0;
   std::vector<double> sums_;       // reused by Pull: partials summed over workers
   std::vector<double> predicted_;  // reused by gap rounds: every coordinate's would-be change
+
+  // The working-set schedule: W and its Gram, whether the next round asks for W's new columns,
+  // and X'r (every coordinate) and ||r||^2 of the gap round that chose W. Buffers reused.
+  std::unique_ptr<WorkingSetGram> ws_gram_;
+  bool gram_pending_ = false;
+  std::vector<double> ws_xtr_;
+  double ws_residual_sq_ = 0;
+  std::vector<std::pair<double, int64_t>> ws_scratch_;
+  std::vector<int64_t> ws_chosen_;
+  std::vector<double> ws_start_, ws_sub_xtr_, ws_col_sums_;
+  int64_t inner_sweeps_ = 0;
+
+  // The objective monitor's record of the last push round's batch, so it can be undone when the
+  // next round's exact ||r||^2 shows that it raised F.
+  struct AppliedStep {
+    bool valid = false;
+    double objective_before = 0;
+    std::vector<int64_t> keys;
+    std::vector<double> deltas;  // the cache update's values (the intercept's under key M)
+    double residual_sum_before = 0;
+  };
+  AppliedStep last_step_;
+  int64_t undone_rounds_ = 0;
 
   int64_t pulls_ = 0;    // also the model version sent with cache updates
   int64_t updates_ = 0;  // coordinates processed by push rounds

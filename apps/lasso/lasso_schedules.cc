@@ -32,9 +32,10 @@ void BlockSchedule::Next(std::vector<int64_t>* batch) {
 }
 
 DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm,
-                                 int64_t batch, double rho, double eta, double initial_floor,
-                                 double candidates_factor, uint64_t seed)
+                                 int64_t batch, double rho, double max_row_sum, double eta,
+                                 double initial_floor, double candidates_factor, uint64_t seed)
     : batch_(std::min(batch, x->cols)),
+      batch_limit_(batch_),
       num_candidates_(std::min<int64_t>(
           x->cols,
           static_cast<int64_t>(std::ceil(candidates_factor * static_cast<double>(batch))))),
@@ -43,7 +44,7 @@ DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const doubl
       empty_column_(x->cols, 0),
       sampler_(x->cols, kUntriedWeight),
       correlation_(x),
-      filter_(&correlation_, rho),
+      filter_(&correlation_, rho, max_row_sum),
       rng_(seed) {
   for (int64_t j = 0; j < x->cols; ++j) {
     if (col_sqnorm[j] == 0) {
@@ -56,7 +57,8 @@ DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const doubl
 
 void DynamicSchedule::Next(std::vector<int64_t>* batch) {
   sampler_.SampleDistinct(num_candidates_, rng_, &candidates_);
-  filter_.Filter(candidates_, batch_, batch);
+  filter_.Filter(candidates_, batch_limit_, batch);
+  last_kept_ = static_cast<int64_t>(batch->size());
   ++rounds_;
   drawn_ += static_cast<int64_t>(candidates_.size());
   kept_ += static_cast<int64_t>(batch->size());
@@ -76,6 +78,15 @@ void DynamicSchedule::OnGradientPass(std::span<const double> predicted_delta) {
     if (empty_column_[j]) continue;
     sampler_.Set(static_cast<int64_t>(j), predicted_delta[j] * predicted_delta[j] + floor_);
   }
+}
+
+void DynamicSchedule::OnBatchAccepted() {
+  batch_limit_ = std::min(batch_, batch_limit_ + std::max<int64_t>(1, batch_limit_ / 4));
+}
+
+void DynamicSchedule::OnBatchUndone() {
+  // Halves what was actually kept, not the limit: the check may have kept far fewer.
+  batch_limit_ = std::max<int64_t>(1, std::min(batch_limit_, last_kept_) / 2);
 }
 
 double DynamicSchedule::candidates_per_round() const {
@@ -124,13 +135,22 @@ std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
                                                  const core::CscMatrix* x,
                                                  std::span<const double> col_sqnorm,
                                                  double initial_floor) {
-  if (params.scheduler == "random") {
-    return std::make_unique<RandomSchedule>(x->cols, params.batch, params.seed);
+  switch (params.scheduler) {
+    case LassoScheduler::kRandom:
+      return std::make_unique<RandomSchedule>(x->cols, params.batch, params.seed);
+    case LassoScheduler::kStatic:
+      return std::make_unique<BlockSchedule>(x->cols, params.batch);
+    case LassoScheduler::kCyclic:
+      return std::make_unique<BlockSchedule>(x->cols, 1);
+    case LassoScheduler::kDynamic:
+    case LassoScheduler::kWorkingSet:  // plans its own rounds; this only keeps priorities
+      break;
   }
-  if (params.scheduler == "static") return std::make_unique<BlockSchedule>(x->cols, params.batch);
-  if (params.scheduler == "cyclic") return std::make_unique<BlockSchedule>(x->cols, 1);
-  return std::make_unique<DynamicSchedule>(x, col_sqnorm, params.batch, params.rho, params.eta,
-                                           initial_floor, params.candidates_factor, params.seed);
+  const double max_row_sum =
+      params.dependency_check == DependencyCheck::kGershgorin ? core::kGershgorinRowSum : 0.0;
+  return std::make_unique<DynamicSchedule>(x, col_sqnorm, params.batch, params.rho, max_row_sum,
+                                           params.eta, initial_floor, params.candidates_factor,
+                                           params.seed);
 }
 
 }  // namespace strads::lasso

@@ -33,6 +33,13 @@ class LassoSchedule {
   // gap between them is what the check and the batch limit cost).
   virtual double candidates_per_round() const { return 0; }
   virtual double kept_per_round() const { return 0; }
+  // The objective monitor's verdict on the last batch applied: accepted (it did not raise the
+  // objective) or undone. An adaptive schedule grows its batch limit after acceptances and halves
+  // it after an undo; the others ignore both.
+  virtual void OnBatchAccepted() {}
+  virtual void OnBatchUndone() {}
+  // The current batch limit (the job's batch unless the schedule adapts it).
+  virtual int64_t batch_limit() const { return 0; }
 
   // What a checkpoint keeps, so a resumed job goes on from the same priorities or position
   // instead of sweeping every coordinate again (random draws are not replayed).
@@ -72,8 +79,10 @@ class BlockSchedule final : public LassoSchedule {
 };
 
 // STRADS: draws ceil(candidates_factor * batch) distinct coordinates with probability
-// proportional to (delta b_j)^2 + floor, then keeps at most `batch` of them whose pairwise
-// correlation is under rho. Coordinates never tried yet carry a huge weight, so the first
+// proportional to (delta b_j)^2 + floor, then keeps at most the batch limit of them whose pairwise
+// correlation is under rho (and, with max_row_sum, whose correlation row sums stay under it).
+// The limit starts at `batch`, halves after an undone batch and grows back by a quarter after
+// each accepted one. Coordinates never tried yet carry a huge weight, so the first
 // rounds sweep every coordinate once (in random order) before priorities take over. All-zero
 // columns get weight 0 (updating them can do nothing).
 // The floor is eta times the mean squared change the last gradient pass predicted: a fixed
@@ -84,14 +93,17 @@ class DynamicSchedule final : public LassoSchedule {
  public:
   // `x` must outlive this object.
   DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm, int64_t batch,
-                  double rho, double eta, double initial_floor, double candidates_factor,
-                  uint64_t seed);
+                  double rho, double max_row_sum, double eta, double initial_floor,
+                  double candidates_factor, uint64_t seed);
   void Next(std::vector<int64_t>* batch) override;
   void OnUpdated(int64_t j, double delta) override;
   void OnGradientPass(std::span<const double> predicted_delta) override;
   double floor() const { return floor_; }
   double candidates_per_round() const override;
   double kept_per_round() const override;
+  void OnBatchAccepted() override;
+  void OnBatchUndone() override;
+  int64_t batch_limit() const override { return batch_limit_; }
   // Every coordinate's weight, then the floor.
   std::vector<double> State() const override;
   size_t state_size() const override { return empty_column_.size() + 1; }
@@ -101,6 +113,8 @@ class DynamicSchedule final : public LassoSchedule {
 
  private:
   int64_t batch_;
+  int64_t batch_limit_;
+  int64_t last_kept_ = 0;
   int64_t num_candidates_;
   double eta_;
   double floor_;

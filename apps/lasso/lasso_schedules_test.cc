@@ -54,7 +54,8 @@ class DynamicScheduleTest : public ::testing::Test {
 
 TEST_F(DynamicScheduleTest, NeverKeepsACorrelatedPairAndTriesEveryCoordinateEarly) {
   const double rho = 0.3;
-  DynamicSchedule schedule(&x_, sqnorm_, /*batch=*/16, rho, /*eta=*/0.1, /*initial_floor=*/1e-6,
+  DynamicSchedule schedule(&x_, sqnorm_, /*batch=*/16, rho, /*max_row_sum=*/0, /*eta=*/0.1,
+                           /*initial_floor=*/1e-6,
                            /*candidates_factor=*/2.0, /*seed=*/5);
   core::ColumnCorrelation correlation(&x_);
   std::vector<int64_t> batch;
@@ -82,7 +83,7 @@ TEST_F(DynamicScheduleTest, NeverKeepsACorrelatedPairAndTriesEveryCoordinateEarl
 }
 
 TEST_F(DynamicScheduleTest, PrefersCoordinatesThatMoved) {
-  DynamicSchedule schedule(&x_, sqnorm_, /*batch=*/4, /*rho=*/0.3, /*eta=*/0.1,
+  DynamicSchedule schedule(&x_, sqnorm_, /*batch=*/4, /*rho=*/0.3, /*max_row_sum=*/0, /*eta=*/0.1,
                            /*initial_floor=*/1e-6,
                            /*candidates_factor=*/2.0, /*seed=*/8);
   for (int64_t j = 0; j < x_.cols; ++j) schedule.OnUpdated(j, 0.0);
@@ -100,12 +101,12 @@ TEST_F(DynamicScheduleTest, PrefersCoordinatesThatMoved) {
 // A schedule restored from a checkpoint keeps its priorities: the coordinate that moved is still
 // the one drawn, and no coordinate is "untried" again.
 TEST_F(DynamicScheduleTest, StateRestoresThePriorities) {
-  DynamicSchedule original(&x_, sqnorm_, /*batch=*/4, /*rho=*/0.3, /*eta=*/0.1,
+  DynamicSchedule original(&x_, sqnorm_, /*batch=*/4, /*rho=*/0.3, /*max_row_sum=*/0, /*eta=*/0.1,
                            /*initial_floor=*/1e-6, /*candidates_factor=*/2.0, /*seed=*/8);
   for (int64_t j = 0; j < x_.cols; ++j) original.OnUpdated(j, 0.0);
   original.OnUpdated(17, 1.0);
 
-  DynamicSchedule restored(&x_, sqnorm_, 4, 0.3, 0.1, 1e-6, 2.0, /*seed=*/9);
+  DynamicSchedule restored(&x_, sqnorm_, 4, 0.3, 0, 0.1, 1e-6, 2.0, /*seed=*/9);
   ASSERT_TRUE(restored.SetState(original.State()).ok());
   EXPECT_EQ(restored.State(), original.State());
   std::vector<int64_t> batch;

@@ -219,6 +219,24 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
     }
     return absl::OkStatus();
   }
+  if (task.op == kComputeGram) {
+    if (task.values.size() != 1 || !(task.values[0] >= 0) ||
+        task.values[0] > static_cast<double>(task.keys.size())) {
+      return absl::InvalidArgumentError("lasso worker: malformed Gram request");
+    }
+    for (int64_t j : task.keys) {
+      if (j < 0 || j >= features_) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("lasso worker: coordinate ", j, " out of range [0, ", features_, ")"));
+      }
+    }
+    const int64_t num_old = static_cast<int64_t>(task.values[0]);
+    out->values.assign(GramValueCount(static_cast<int64_t>(task.keys.size()), num_old), 0.0);
+    for (const auto& [shard, state] : shards_) {
+      out->work_units += gram_.Accumulate(state.data.x, task.keys, num_old, out->values);
+    }
+    return absl::OkStatus();
+  }
   return absl::InvalidArgumentError(absl::StrCat("lasso worker: unknown task op ", task.op));
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "apps/lasso/shard_gram.h"
 #include "core/app.h"
 #include "core/labeled_data.h"
 
@@ -44,6 +45,7 @@ class LassoWorkerApp final : public core::WorkerApp {
   bool intercept_ = false;  // from Configure
   int64_t features_ = -1;   // from the first shard; all shards must agree
   std::map<int, ShardState> shards_;
+  ShardGram gram_;  // scratch for kComputeGram
 };
 
 }  // namespace strads::lasso
