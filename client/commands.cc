@@ -248,7 +248,7 @@ int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
   }
   JobClient client(server.address, server.connection);
   if (upload) {
-    for (std::string* path : {&spec.data_path, &spec.test_path}) {
+    for (std::string* path : {&spec.data_path, &spec.test_path, &spec.labels_path}) {
       if (path->empty()) continue;
       absl::StatusOr<std::string> uploaded = client.Upload(*path);
       if (!uploaded.ok()) return Fail(uploaded.status());

@@ -81,9 +81,17 @@ std::span<const AppFlag> FlagsOf(const std::string& app) {
 void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
   flags->spec.app = app;
   flags->spec.workers = 2;
-  command->add_option("--data", flags->spec.data_path, "training data file")->required();
+  command
+      ->add_option("--data", flags->spec.data_path,
+                   "training data file (lasso: LIBSVM, or MatrixMarket .mmt with --labels)")
+      ->required();
   if (app == "mf") {
     command->add_option("--test", flags->spec.test_path, "held-out ratings (optional)");
+  }
+  if (app == "lasso") {
+    command->add_option("--labels", flags->spec.labels_path,
+                        "labels (MatrixMarket vector, one value per sample) of a MatrixMarket "
+                        "--data X.mmt; a LIBSVM --data holds its own");
   }
   command->add_option("--workers", flags->spec.workers, "workers (and data shards) for the job")
       ->capture_default_str()
@@ -132,11 +140,8 @@ absl::StatusOr<core::JobSpec> BuildSpec(const CLI::App& command, JobFlags& flags
     spec.params[pair.substr(0, equals)] = pair.substr(equals + 1);
   }
   std::error_code error;
-  if (!spec.data_path.empty()) {
-    spec.data_path = std::filesystem::absolute(spec.data_path, error).string();
-  }
-  if (!spec.test_path.empty()) {
-    spec.test_path = std::filesystem::absolute(spec.test_path, error).string();
+  for (std::string* path : {&spec.data_path, &spec.test_path, &spec.labels_path}) {
+    if (!path->empty()) *path = std::filesystem::absolute(*path, error).string();
   }
   return spec;
 }

@@ -131,6 +131,7 @@ nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model
   for (const auto& [key, value] : status.spec().params()) params[key] = value;
   json["params"] = params;
   json["data"] = status.spec().data_path();
+  if (!status.spec().labels_path().empty()) json["labels"] = status.spec().labels_path();
   if (!model_path.empty()) json["model"] = model_path;
   return json;
 }

@@ -12,6 +12,9 @@ struct JobSpec {
   std::string app;
   std::string data_path;
   std::string test_path;
+  // Labels in a file of their own, for data formats that hold none (a MatrixMarket X.mmt and its
+  // Y.mmt); empty when the data file carries them.
+  std::string labels_path;
   int workers = 1;
   int64_t max_rounds = 0;  // 0 = app default
   double tolerance = 0;    // 0 = app default

@@ -7,6 +7,7 @@ core::JobSpec FromProto(const v1::JobSpec& in) {
   out.app = in.app();
   out.data_path = in.data_path();
   out.test_path = in.test_path();
+  out.labels_path = in.labels_path();
   out.workers = in.workers();
   out.max_rounds = in.max_rounds();
   out.tolerance = in.tolerance();
@@ -19,6 +20,7 @@ void ToProto(const core::JobSpec& in, v1::JobSpec* out) {
   out->set_app(in.app);
   out->set_data_path(in.data_path);
   out->set_test_path(in.test_path);
+  out->set_labels_path(in.labels_path);
   out->set_workers(in.workers);
   out->set_max_rounds(in.max_rounds);
   out->set_tolerance(in.tolerance);

@@ -16,6 +16,7 @@ nlohmann::json SnapshotToJson(const JobSnapshot& snapshot) {
       {"app", snapshot.spec.app},
       {"data_path", snapshot.spec.data_path},
       {"test_path", snapshot.spec.test_path},
+      {"labels_path", snapshot.spec.labels_path},
       {"workers", snapshot.spec.workers},
       {"max_rounds", snapshot.spec.max_rounds},
       {"tolerance", snapshot.spec.tolerance},
@@ -58,6 +59,7 @@ absl::StatusOr<JobSnapshot> SnapshotFromJson(const nlohmann::json& json) {
     snapshot.spec.app = spec.at("app").get<std::string>();
     snapshot.spec.data_path = spec.value("data_path", "");
     snapshot.spec.test_path = spec.value("test_path", "");
+    snapshot.spec.labels_path = spec.value("labels_path", "");
     snapshot.spec.workers = spec.value("workers", 1);
     snapshot.spec.max_rounds = spec.value("max_rounds", int64_t{0});
     snapshot.spec.tolerance = spec.value("tolerance", 0.0);

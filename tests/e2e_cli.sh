@@ -87,6 +87,40 @@ rm "$work/upload-me.libsvm"
 "$bin/strads" status "$uploaded" --json | grep -q "$work/data/uploads/" \
   || fail "uploaded job does not read from the scheduler's uploads"
 
+# MatrixMarket input (X.mmt with its labels Y.mmt, as the original STRADS release wrote them),
+# uploaded together: the same data as train.libsvm gives the same solution.
+python3 - "$work/train.libsvm" "$work/X.mmt" "$work/Y.mmt" <<'PY'
+import sys
+rows = [line.split() for line in open(sys.argv[1]) if line.strip()]
+entries = [(i + 1, int(t.split(":")[0]), t.split(":")[1]) for i, r in enumerate(rows) for t in r[1:]]
+cols = max(j for _, j, _ in entries)
+with open(sys.argv[2], "w") as x:
+    x.write("%%MatrixMarket matrix coordinate real general\n% from train.libsvm\n")
+    x.write(f"{len(rows)} {cols} {len(entries)}\n")
+    for i, j, v in reversed(entries):  # any order
+        x.write(f"{i} {j} {v}\n")
+with open(sys.argv[3], "w") as y:
+    y.write(f"%%MatrixMarket matrix array real general\n{len(rows)} 1\n")
+    y.write("".join(r[0] + "\n" for r in rows))
+PY
+"$bin/strads" submit lasso --data "$work/X.mmt" --labels "$work/Y.mmt" --lambda 0.5 --upload \
+  --watch -q --summary-json "$work/mmt.json" --model-out "$work/mmt-model.txt" > /dev/null \
+  || fail "MatrixMarket job failed"
+python3 - "$work/mmt.json" "$work/summary.json" "$work/data/uploads/" <<'PY' \
+  || fail "MatrixMarket and LIBSVM runs differ"
+import json, sys
+mmt, libsvm = (json.load(open(p)) for p in sys.argv[1:3])
+assert mmt["data"].startswith(sys.argv[3]) and mmt["labels"].startswith(sys.argv[3]), mmt
+assert mmt["labels"].endswith("Y.mmt"), mmt["labels"]
+assert abs(mmt["objective"] - libsvm["objective"]) <= 1e-9 * libsvm["objective"], (mmt, libsvm)
+assert mmt["nnz"] == libsvm["nnz"], (mmt["nnz"], libsvm["nnz"])
+PY
+if "$bin/strads" submit lasso --data "$work/X.mmt" 2> "$work/err.txt"; then
+  fail "MatrixMarket data without labels accepted"
+fi
+grep -q "X.mmt is a MatrixMarket design matrix, which holds no labels" "$work/err.txt" \
+  || fail "no-labels message: $(cat "$work/err.txt")"
+
 # Matrix factorization against the same long-running cluster: the model is a prefix.
 "$bin/strads" generate mf --users 300 --items 200 --ratings 6000 --rank 4 --seed 2 \
   --out "$work/ratings.txt" --test-out "$work/ratings-test.txt" > /dev/null

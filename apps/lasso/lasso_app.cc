@@ -1,11 +1,10 @@
 #include "apps/lasso/lasso_app.h"
 
-#include <fstream>
-
 #include "absl/strings/str_cat.h"
 #include "apps/lasso/lasso_params.h"
 #include "apps/lasso/lasso_scheduler_app.h"
 #include "apps/lasso/lasso_worker_app.h"
+#include "core/labeled_data_source.h"
 
 namespace strads::lasso {
 
@@ -18,15 +17,12 @@ absl::Status ValidateLassoSpec(const core::JobSpec& spec) {
   }
   if (spec.data_path.empty()) {
     return absl::InvalidArgumentError(
-        "data_path is empty; the lasso app needs a LIBSVM file (label index:value ...)");
+        "data_path is empty; the lasso app needs a LIBSVM file (label index:value ...) or a "
+        "MatrixMarket X.mmt with its labels Y.mmt");
   }
-  // Only that the file opens: submission must stay cheap, and Prepare reports content errors.
-  std::ifstream file(spec.data_path);
-  if (!file.is_open()) {
-    return absl::NotFoundError(
-        absl::StrCat(spec.data_path, ": cannot open the data file (missing or unreadable)"));
-  }
-  return absl::OkStatus();
+  // Only that the files open and suit the format: submission must stay cheap, and Prepare
+  // reports content errors.
+  return core::CheckLabeledDataPaths(spec.data_path, spec.labels_path);
 }
 
 std::unique_ptr<core::SchedulerApp> NewLassoSchedulerApp() {

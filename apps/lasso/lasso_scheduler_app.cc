@@ -12,6 +12,7 @@
 #include "apps/lasso/lasso_protocol.h"
 #include "apps/lasso/shard_gram.h"
 #include "core/checkpoint_io.h"
+#include "core/labeled_data_source.h"
 
 namespace strads::lasso {
 
@@ -31,7 +32,7 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   if (num_shards < 1) {
     return absl::InvalidArgumentError(absl::StrCat("num_shards must be >= 1, got ", num_shards));
   }
-  absl::StatusOr<core::LabeledData> data = core::ReadLibsvmFile(spec.data_path);
+  absl::StatusOr<core::LabeledData> data = core::ReadLabeledData(spec.data_path, spec.labels_path);
   if (!data.ok()) return data.status();
   if (data->x.rows == 0 || data->x.cols == 0) {
     return absl::InvalidArgumentError(
