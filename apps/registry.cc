@@ -1,20 +1,121 @@
 #include "apps/registry.h"
 
 #include "apps/lasso/lasso_app.h"
+#include "apps/lasso/lasso_params.h"
 #ifdef STRADS_HAVE_MF
 #include "apps/mf/mf_app.h"
+#include "apps/mf/mf_params.h"
 #endif
 
 namespace strads::apps {
 namespace {
 
+// Lasso parameters; defaults live in the app (apps/lasso/lasso_params.h).
+constexpr AppFlag kLassoFlags[] = {
+    {"--lambda", "lambda",
+     "L1 penalty of 1/2||y - Xb||^2 + lambda||b||_1 (default: 0.1 * lambda_max of the data)"},
+    {"--alpha", "alpha",
+     "L1 penalty on the scikit-learn/glmnet scale, 1/(2N)||y - Xb||^2 + alpha||b||_1 (so "
+     "lambda = N * alpha, N samples); instead of --lambda or --path-ratio"},
+    {"--scheduler", "scheduler",
+     "working-set (default: exact solves on the Gram of a prioritised working set, summed over "
+     "workers; a few rounds), dynamic (STRADS priority sampling + dependency check, adaptive "
+     "batch), random (Shotgun: uniform coordinates, no check; may diverge), static (round-robin "
+     "blocks; may diverge) or cyclic (sequential coordinate descent, one per round)",
+     "working-set"},
+    {"--batch", "batch",
+     "upper bound of dynamic's adaptive batch (the dependency check and the objective monitor "
+     "keep fewer); the batch size of random and static; default 64, cyclic uses 1"},
+    {"--dependency-check", "dependency_check",
+     "dynamic's check: gershgorin (default: pairwise |corr| < rho and every kept column's summed "
+     "|corr| with the others < 1, so a round cannot raise the objective) or pairwise (the "
+     "paper's |corr| < rho alone; can diverge on mildly correlated real features)"},
+    {"--working-set-max", "working_set_max",
+     "largest working set of the working-set schedule (1 to 4096; default 2048); beyond it, "
+     "blocks of this size are solved in turn"},
+    {"--rho", "rho",
+     "dynamic's dependency threshold: no two batch columns correlate above it; default 0.3"},
+    {"--eta", "eta", "priority floor so every coordinate stays reachable"},
+    {"--gap-every", "gap_every", "rounds between duality-gap checks (default: about one sweep)"},
+    {"--seed", "seed", "random seed of the schedule; default 1"},
+    {"--intercept",
+     "intercept",
+     "fit an unpenalised intercept b0 (the model file gives it; predict y = b0 + x'b)",
+     {},
+     true},
+    {"--standardize",
+     "standardize",
+     "solve with columns scaled to unit standard deviation (root mean square without "
+     "--intercept); lambda refers to that scale, coefficients are reported in the original one",
+     {},
+     true},
+    {"--path", "path",
+     "solve this many lambdas (at most 100), log-spaced from lambda_max down to --lambda, each "
+     "warm-started from the last; default 1"},
+    {"--path-ratio", "path_ratio",
+     "final lambda as a fraction of lambda_max, instead of --lambda or --alpha (in (0, 1); "
+     "default 0.1)"},
+};
+#ifdef STRADS_HAVE_MF
+// Matrix factorization parameters; defaults live in the app (apps/mf/mf_params.h).
+constexpr AppFlag kMfFlags[] = {
+    {"--rank", "rank", "factorization rank K; default 10"},
+    {"--lambda", "lambda", "L2 penalty on W and H; default 0.05"},
+    {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
+    {"--seed", "seed", "random seed of the initial factors; default 1"},
+};
+#endif
+
+AppDefinition Lasso() {
+  AppDefinition lasso;
+  lasso.name = "lasso";
+  lasso.description = "L1-regularised least squares by parallel coordinate descent";
+  lasso.validate = lasso::ValidateLassoSpec;
+  lasso.make_scheduler_app = lasso::NewLassoSchedulerApp;
+  lasso.make_worker_app = lasso::NewLassoWorkerApp;
+  lasso.default_max_rounds = lasso::kDefaultMaxRounds;
+  lasso.inputs.data_help =
+      "training data: LIBSVM ('label index:value ...'), or a MatrixMarket design matrix X.mmt "
+      "(N x M, coordinate or array) with --labels";
+  lasso.inputs.labels_help =
+      "the labels of a MatrixMarket --data X.mmt: a MatrixMarket vector Y.mmt of N values "
+      "(coordinate or array); a LIBSVM --data holds its own";
+  lasso.flags = kLassoFlags;
+  return lasso;
+}
+
+#ifdef STRADS_HAVE_MF
+AppDefinition Mf() {
+  AppDefinition mf;
+  mf.name = "mf";
+  mf.description = "matrix factorization by load-balanced coordinate descent";
+  mf.validate = mf::ValidateMfSpec;
+  mf.make_scheduler_app = mf::NewMfSchedulerApp;
+  mf.make_worker_app = mf::NewMfWorkerApp;
+  mf.default_max_rounds = mf::kDefaultMaxRounds;
+  mf.inputs.data_help = "training ratings ('user item rating' lines or MatrixMarket)";
+  mf.inputs.test_help = "held-out ratings (optional)";
+  mf.flags = kMfFlags;
+  // The model is W and H, one "id f1 ... fK" line per row in PREFIX-W.txt and PREFIX-H.txt, so
+  // each loads directly as a matrix with row ids.
+  mf.model.default_suffix = "-model";
+  mf.model.parts = {
+      {"W",
+       "# format: '<user id> f1 ... fK' (rows of W); the predicted rating of (user, item) is the "
+       "dot product of the user's row here and the item's row in the -H file"},
+      {"H",
+       "# format: '<item id> f1 ... fK' (rows of H); the predicted rating of (user, item) is the "
+       "dot product of the user's row in the -W file and the item's row here"},
+  };
+  return mf;
+}
+#endif
+
 const std::vector<AppDefinition>& Definitions() {
   static const auto* definitions = new std::vector<AppDefinition>{
-      {"lasso", "L1-regularised least squares by parallel coordinate descent",
-       lasso::ValidateLassoSpec, lasso::NewLassoSchedulerApp, lasso::NewLassoWorkerApp},
+      Lasso(),
 #ifdef STRADS_HAVE_MF
-      {"mf", "matrix factorization by load-balanced coordinate descent", mf::ValidateMfSpec,
-       mf::NewMfSchedulerApp, mf::NewMfWorkerApp},
+      Mf(),
 #endif
   };
   return *definitions;
@@ -33,6 +134,12 @@ std::vector<std::string_view> AppNames() {
   std::vector<std::string_view> names;
   for (const AppDefinition& definition : Definitions()) names.push_back(definition.name);
   return names;
+}
+
+const ModelOutput& ModelOutputOf(std::string_view app) {
+  static const auto* plain = new ModelOutput();
+  const AppDefinition* definition = FindApp(app);
+  return definition != nullptr ? definition->model : *plain;
 }
 
 }  // namespace strads::apps

@@ -1,9 +1,12 @@
-// The one place that maps a job's app name to its implementation. Services and the CLI's generic
-// commands look apps up here and never name one themselves.
+// The one place that maps a job's app name to its implementation and to what the CLI offers for
+// it (flags, input files, where its model goes). Services and the CLI's generic commands look
+// apps up here and never name one themselves: a new app is one entry in registry.cc.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +17,43 @@
 
 namespace strads::apps {
 
+// One app parameter offered as a flag of `strads run APP` and `strads submit APP`. Its value
+// travels as text in JobSpec.params and is validated by the app (on the scheduler), so the CLI
+// and the scheduler cannot disagree about what is valid; the defaults live in the app.
+struct AppFlag {
+  std::string_view flag;   // command-line name, "--lambda"
+  std::string_view param;  // parameter name in the job spec, "lambda"
+  std::string_view help;
+  std::string_view always;  // when not empty, sent even when not given (so summaries name it)
+  bool is_switch = false;   // takes no value: given means "true" (--name=false also works)
+};
+
+// The files of a job besides --data. An empty help means the app takes no such file, and the CLI
+// offers no flag for it.
+struct AppInputs {
+  std::string_view data_help;    // --data (JobSpec.data_path)
+  std::string_view test_help;    // --test (JobSpec.test_path)
+  std::string_view labels_help;  // --labels (JobSpec.labels_path)
+};
+
+// One file of a model that --model-out names as a prefix: the downloaded model's lines tagged
+// "<tag> " go to PREFIX-<tag>.txt without the tag, its "# format:" line is replaced by
+// `format_line`, and its other comment lines are copied into every part.
+struct ModelPart {
+  std::string_view tag;
+  std::string_view format_line;
+};
+
+// Where a downloaded model goes on the user's disk.
+struct ModelOutput {
+  // --model-out when not given: "<stem><default_suffix>" (the stem is the app's name for
+  // `strads run`, the job id for `strads result`).
+  std::string_view default_suffix = "-model.txt";
+  // Empty: --model-out is the one model file. Otherwise it is a prefix, split into these parts.
+  std::vector<ModelPart> parts;
+  bool is_prefix() const { return !parts.empty(); }
+};
+
 struct AppDefinition {
   std::string_view name;
   std::string_view description;
@@ -21,10 +61,19 @@ struct AppDefinition {
   std::function<absl::Status(const core::JobSpec&)> validate;
   std::function<std::unique_ptr<core::SchedulerApp>()> make_scheduler_app;
   std::function<std::unique_ptr<core::WorkerApp>()> make_worker_app;
+  // For the CLI.
+  int64_t default_max_rounds = 0;  // what --max-rounds 0 means, for its help line
+  AppInputs inputs;
+  std::span<const AppFlag> flags;
+  ModelOutput model;
 };
 
 // nullptr when no app has that name.
 const AppDefinition* FindApp(std::string_view name);
 std::vector<std::string_view> AppNames();
+
+// How the model of `app` is placed: its entry's, or for an unknown app (a job from a newer
+// scheduler) one plain file.
+const ModelOutput& ModelOutputOf(std::string_view app);
 
 }  // namespace strads::apps

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "apps/registry.h"
 #include "client/interrupt.h"
 #include "client/job_client.h"
 #include "client/job_report.h"
@@ -46,8 +47,9 @@ absl::Status WriteSummary(const std::string& path, const nlohmann::json& summary
 }
 
 // The result files must be writable before a job runs (or is followed), not found unwritable
-// once its result is ready. An mf --model-out is a prefix, not a file; for `watch` the app is not
-// known yet, and the prefix check (the directory only) is the one that holds for every app.
+// once its result is ready. For an app whose model is several files --model-out is a prefix, not
+// a file; for `watch` the app is not known yet, and the prefix check (the directory only) is the
+// one that holds for every app.
 absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix) {
   if (!files.model_out.empty()) {
     if (absl::Status status = CheckCanWrite("--model-out", files.model_out, model_is_prefix);
@@ -206,11 +208,12 @@ int Interrupted(LocalCluster& cluster) {
 }  // namespace
 
 std::string DefaultModelOut(const std::string& app, const std::string& stem) {
-  return app == "mf" ? stem + "-model" : stem + "-model.txt";
+  return stem + std::string(apps::ModelOutputOf(app).default_suffix);
 }
 
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output) {
-  if (absl::Status status = CheckResultFiles(files, spec.app == "mf"); !status.ok()) {
+  if (absl::Status status = CheckResultFiles(files, apps::ModelOutputOf(spec.app).is_prefix());
+      !status.ok()) {
     return Fail(status);
   }
   InterruptCatcher interrupt;
@@ -242,7 +245,8 @@ int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOp
 int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output) {
   if (watch) {
-    if (absl::Status status = CheckResultFiles(files, spec.app == "mf"); !status.ok()) {
+    if (absl::Status status = CheckResultFiles(files, apps::ModelOutputOf(spec.app).is_prefix());
+        !status.ok()) {
       return Fail(status);
     }
   }
@@ -350,7 +354,8 @@ int Result(const Endpoint& server, const std::string& job_id, const ResultFiles&
   if (result_files.model_out.empty()) {
     result_files.model_out = DefaultModelOut(status->spec().app(), job_id);
   }
-  if (absl::Status checked = CheckResultFiles(result_files, status->spec().app() == "mf");
+  if (absl::Status checked =
+          CheckResultFiles(result_files, apps::ModelOutputOf(status->spec().app()).is_prefix());
       !checked.ok()) {
     return Fail(checked);
   }

@@ -30,8 +30,8 @@ struct ResultFiles {
 // Prints "strads: <message>" to stderr and returns 1, the exit code of an error.
 int Fail(const absl::Status& status);
 
-// Where a model goes when --model-out is not given: "<stem>-model.txt", or for matrix
-// factorization (whose --model-out is a prefix) "<stem>-model".
+// Where a model goes when --model-out is not given: "<stem>" and the app's default suffix
+// ("-model.txt", or "-model" for an app whose --model-out is a prefix).
 std::string DefaultModelOut(const std::string& app, const std::string& stem);
 
 // Starts an in-process cluster (scheduler + `spec.workers` workers on loopback), runs the job to

@@ -1,97 +1,25 @@
 #include "client/job_flags.h"
 
 #include <filesystem>
-#include <span>
 
 #include "absl/strings/str_cat.h"
 #include "core/command_line.h"
 
 namespace strads::client {
-namespace {
 
 using core::AtLeast;
 using core::Between;
 
-struct AppFlag {
-  const char* flag;   // command-line name
-  const char* param;  // parameter name in the job spec
-  const char* help;
-  const char* always = nullptr;  // sent even when not given, so summaries can name it
-  bool is_switch = false;        // takes no value: given means "true" (--name=false also works)
-};
-
-// Lasso parameters; defaults live in the app (apps/lasso/lasso_params.h).
-constexpr AppFlag kLassoFlags[] = {
-    {"--lambda", "lambda",
-     "L1 penalty of 1/2||y - Xb||^2 + lambda||b||_1 (default: 0.1 * lambda_max of the data)"},
-    {"--alpha", "alpha",
-     "L1 penalty on the scikit-learn/glmnet scale, 1/(2N)||y - Xb||^2 + alpha||b||_1 (so "
-     "lambda = N * alpha, N samples); instead of --lambda or --path-ratio"},
-    {"--scheduler", "scheduler",
-     "working-set (default: exact solves on the Gram of a prioritised working set, summed over "
-     "workers; a few rounds), dynamic (STRADS priority sampling + dependency check, adaptive "
-     "batch), random (Shotgun: uniform coordinates, no check; may diverge), static (round-robin "
-     "blocks; may diverge) or cyclic (sequential coordinate descent, one per round)",
-     "working-set"},
-    {"--batch", "batch",
-     "upper bound of dynamic's adaptive batch (the dependency check and the objective monitor "
-     "keep fewer); the batch size of random and static; default 64, cyclic uses 1"},
-    {"--dependency-check", "dependency_check",
-     "dynamic's check: gershgorin (default: pairwise |corr| < rho and every kept column's summed "
-     "|corr| with the others < 1, so a round cannot raise the objective) or pairwise (the "
-     "paper's |corr| < rho alone; can diverge on mildly correlated real features)"},
-    {"--working-set-max", "working_set_max",
-     "largest working set of the working-set schedule (1 to 4096; default 2048); beyond it, "
-     "blocks of this size are solved in turn"},
-    {"--rho", "rho",
-     "dynamic's dependency threshold: no two batch columns correlate above it; default 0.3"},
-    {"--eta", "eta", "priority floor so every coordinate stays reachable"},
-    {"--gap-every", "gap_every", "rounds between duality-gap checks (default: about one sweep)"},
-    {"--seed", "seed", "random seed of the schedule; default 1"},
-    {"--intercept", "intercept",
-     "fit an unpenalised intercept b0 (the model file gives it; predict y = b0 + x'b)", nullptr,
-     true},
-    {"--standardize", "standardize",
-     "solve with columns scaled to unit standard deviation (root mean square without "
-     "--intercept); lambda refers to that scale, coefficients are reported in the original one",
-     nullptr, true},
-    {"--path", "path",
-     "solve this many lambdas (at most 100), log-spaced from lambda_max down to --lambda, each "
-     "warm-started from the last; default 1"},
-    {"--path-ratio", "path_ratio",
-     "final lambda as a fraction of lambda_max, instead of --lambda or --alpha (in (0, 1); "
-     "default 0.1)"},
-};
-
-constexpr AppFlag kMfFlags[] = {
-    {"--rank", "rank", "factorization rank K; default 10"},
-    {"--lambda", "lambda", "L2 penalty on W and H; default 0.05"},
-    {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
-    {"--seed", "seed", "random seed of the initial factors; default 1"},
-};
-
-std::span<const AppFlag> FlagsOf(const std::string& app) {
-  if (app == "lasso") return kLassoFlags;
-  if (app == "mf") return kMfFlags;
-  return {};
-}
-
-}  // namespace
-
-void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
-  flags->spec.app = app;
+void AddJobFlags(CLI::App* command, const apps::AppDefinition& app, JobFlags* flags) {
+  flags->spec.app = std::string(app.name);
   flags->spec.workers = 2;
-  command
-      ->add_option("--data", flags->spec.data_path,
-                   "training data file (lasso: LIBSVM, or MatrixMarket .mmt with --labels)")
+  command->add_option("--data", flags->spec.data_path, std::string(app.inputs.data_help))
       ->required();
-  if (app == "mf") {
-    command->add_option("--test", flags->spec.test_path, "held-out ratings (optional)");
+  if (!app.inputs.test_help.empty()) {
+    command->add_option("--test", flags->spec.test_path, std::string(app.inputs.test_help));
   }
-  if (app == "lasso") {
-    command->add_option("--labels", flags->spec.labels_path,
-                        "labels (MatrixMarket vector, one value per sample) of a MatrixMarket "
-                        "--data X.mmt; a LIBSVM --data holds its own");
+  if (!app.inputs.labels_help.empty()) {
+    command->add_option("--labels", flags->spec.labels_path, std::string(app.inputs.labels_help));
   }
   command->add_option("--workers", flags->spec.workers, "workers (and data shards) for the job")
       ->capture_default_str()
@@ -102,28 +30,30 @@ void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags) {
       ->check(AtLeast(0.0));
   command
       ->add_option("--max-rounds", flags->spec.max_rounds,
-                   "stop after this many rounds (0: the app's default, lasso 100000, mf 40; "
-                   "a job stopped there before its tolerance still succeeds, and says so)")
+                   absl::StrCat("stop after this many rounds (0: the app's default, ",
+                                app.default_max_rounds,
+                                "; a job stopped there before its tolerance still succeeds, and "
+                                "says so)"))
       ->check(AtLeast<int64_t>(0));
   command->add_option("--max-seconds", flags->spec.max_seconds, "stop after this many seconds")
       ->check(AtLeast(0.0));
-  for (const AppFlag& flag : FlagsOf(app)) {
-    if (flag.always != nullptr) flags->app_params[flag.param] = flag.always;
+  for (const apps::AppFlag& flag : app.flags) {
+    if (!flag.always.empty()) flags->app_params[std::string(flag.param)] = std::string(flag.always);
     if (flag.is_switch) {
       command->add_flag_function(
-          flag.flag,
+          std::string(flag.flag),
           [flags, param = std::string(flag.param)](int64_t count) {
             flags->app_params[param] = count > 0 ? "true" : "false";
           },
-          flag.help);
+          std::string(flag.help));
       continue;
     }
     command->add_option_function<std::string>(
-        flag.flag,
+        std::string(flag.flag),
         [flags, param = std::string(flag.param)](const std::string& value) {
           flags->app_params[param] = value;
         },
-        flag.help);
+        std::string(flag.help));
   }
   command->add_option("--param", flags->extra_params,
                       "any app parameter as key=value (repeatable)");

@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/statusor.h"
+#include "apps/registry.h"
 #include "core/job_spec.h"
 
 namespace strads::client {
@@ -20,8 +21,9 @@ struct JobFlags {
 };
 
 // Adds the flags common to every app (--data, --workers, --tol, --max-rounds, --max-seconds,
-// --param) and those of `app`. `flags` must outlive `command`.
-void AddJobFlags(CLI::App* command, const std::string& app, JobFlags* flags);
+// --param), the input files `app` takes (--test, --labels) and its parameters' flags, all from its
+// registry entry. `flags` must outlive `command`.
+void AddJobFlags(CLI::App* command, const apps::AppDefinition& app, JobFlags* flags);
 
 // The spec after parsing: app parameters copied in, paths made absolute (the scheduler of a local
 // cluster resolves them from its own working directory).

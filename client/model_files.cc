@@ -6,9 +6,11 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "apps/registry.h"
 
 namespace strads::client {
 namespace {
@@ -20,42 +22,49 @@ absl::Status Rename(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
-// "W <id> f..." lines to PREFIX-W.txt and "H <id> f..." lines to PREFIX-H.txt, without the tag;
-// the header comments go to both.
-absl::StatusOr<std::vector<std::string>> SplitFactors(const std::string& downloaded,
-                                                      const std::string& prefix) {
-  const std::vector<std::string> paths = {prefix + "-W.txt", prefix + "-H.txt"};
+// The lines tagged "<tag> " of the downloaded model to PREFIX-<tag>.txt, without the tag, for each
+// part; the "# format:" line is replaced by each part's own (it describes the tagged stream), and
+// the other header comments go to every part.
+absl::StatusOr<std::vector<std::string>> SplitTaggedModel(
+    const std::string& downloaded, const std::string& prefix,
+    const std::vector<apps::ModelPart>& parts) {
+  std::vector<std::string> paths;
+  std::vector<std::ofstream> outs;
+  for (const apps::ModelPart& part : parts) {
+    paths.push_back(absl::StrCat(prefix, "-", std::string(part.tag), ".txt"));
+    outs.emplace_back(paths.back() + ".part", std::ios::trunc);
+    if (!outs.back()) return WriteError(paths.back(), errno);
+  }
   std::ifstream in(downloaded);
   if (!in) return absl::DataLossError("cannot read the downloaded model");
-  std::ofstream w(paths[0] + ".part", std::ios::trunc);
-  if (!w) return WriteError(paths[0], errno);
-  std::ofstream h(paths[1] + ".part", std::ios::trunc);
-  if (!h) return WriteError(paths[1], errno);
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("W ", 0) == 0) {
-      w << std::string_view(line).substr(2) << '\n';
-    } else if (line.rfind("H ", 0) == 0) {
-      h << std::string_view(line).substr(2) << '\n';
-    } else if (line.rfind("# format:", 0) == 0) {
-      // The stream's format line describes tagged lines; the split files carry no tags.
-      w << "# format: '<user id> f1 ... fK' (rows of W); the predicted rating of (user, item) is "
-           "the dot product of the user's row here and the item's row in the -H file\n";
-      h << "# format: '<item id> f1 ... fK' (rows of H); the predicted rating of (user, item) is "
-           "the dot product of the user's row in the -W file and the item's row here\n";
-    } else if (!line.empty() && line[0] == '#') {
-      w << line << '\n';
-      h << line << '\n';
-    } else if (!line.empty()) {
-      return absl::DataLossError(absl::StrCat("unexpected model line: '", line.substr(0, 40), "'"));
+    if (line.empty()) continue;
+    if (line.rfind("# format:", 0) == 0) {
+      for (size_t k = 0; k < parts.size(); ++k) outs[k] << parts[k].format_line << '\n';
+    } else if (line[0] == '#') {
+      for (std::ofstream& out : outs) out << line << '\n';
+    } else {
+      size_t k = 0;
+      while (k < parts.size() &&
+             !(line.size() > parts[k].tag.size() && line[parts[k].tag.size()] == ' ' &&
+               std::string_view(line).substr(0, parts[k].tag.size()) == parts[k].tag)) {
+        ++k;
+      }
+      if (k == parts.size()) {
+        return absl::DataLossError(
+            absl::StrCat("unexpected model line: '", line.substr(0, 40), "'"));
+      }
+      outs[k] << std::string_view(line).substr(parts[k].tag.size() + 1) << '\n';
     }
-    if (!w) return WriteError(paths[0], errno);
-    if (!h) return WriteError(paths[1], errno);
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (!outs[k]) return WriteError(paths[k], errno);
+    }
   }
-  w.close();
-  if (!w) return WriteError(paths[0], errno);
-  h.close();
-  if (!h) return WriteError(paths[1], errno);
+  for (size_t k = 0; k < parts.size(); ++k) {
+    outs[k].close();
+    if (!outs[k]) return WriteError(paths[k], errno);
+  }
   for (const std::string& path : paths) {
     if (absl::Status status = Rename(path + ".part", path); !status.ok()) return status;
   }
@@ -68,7 +77,8 @@ absl::StatusOr<std::vector<std::string>> SplitFactors(const std::string& downloa
 absl::StatusOr<std::vector<std::string>> PlaceModelFiles(const std::string& app,
                                                          const std::string& downloaded,
                                                          const std::string& model_out) {
-  if (app == "mf") return SplitFactors(downloaded, model_out);
+  const apps::ModelOutput& output = apps::ModelOutputOf(app);
+  if (output.is_prefix()) return SplitTaggedModel(downloaded, model_out, output.parts);
   if (absl::Status status = Rename(downloaded, model_out); !status.ok()) return status;
   return std::vector<std::string>{model_out};
 }
@@ -98,6 +108,29 @@ absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool
     return refuse(std::strerror(errno));
   }
   return absl::OkStatus();
+}
+
+std::string ModelOutHelp(const apps::AppDefinition* app) {
+  // The files a prefix becomes, "PREFIX-W.txt and PREFIX-H.txt".
+  auto files_of = [](const apps::ModelOutput& model) {
+    std::string files;
+    for (size_t k = 0; k < model.parts.size(); ++k) {
+      if (k > 0) absl::StrAppend(&files, k + 1 == model.parts.size() ? " and " : ", ");
+      absl::StrAppend(&files, "PREFIX-", std::string(model.parts[k].tag), ".txt");
+    }
+    return files;
+  };
+  if (app != nullptr) {
+    if (!app->model.is_prefix()) return "write the model here";
+    return absl::StrCat("write the model to files named from this prefix: ", files_of(app->model));
+  }
+  std::string help = "write the model here";
+  for (std::string_view name : apps::AppNames()) {
+    const apps::ModelOutput& model = apps::ModelOutputOf(name);
+    if (model.is_prefix())
+      absl::StrAppend(&help, " (", std::string(name), ": a prefix for ", files_of(model), ")");
+  }
+  return help;
 }
 
 absl::Status WriteError(const std::string& path, int os_error) {

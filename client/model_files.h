@@ -1,8 +1,7 @@
-// Where a downloaded model ends up on the user's disk. Most apps write one file; matrix
-// factorization's --model-out is a prefix, and W and H go to PREFIX-W.txt and PREFIX-H.txt, one
-// "id f1 ... fK" line per row, so each loads directly as a matrix with row ids. Also the checks
-// that those files (and the summary) can be written, made before a job runs so that a mistyped
-// directory does not cost the result.
+// Where a downloaded model ends up on the user's disk, as the app's registry entry says: one file,
+// or for an app whose --model-out is a prefix (matrix factorization's W and H) one file per part.
+// Also the checks that those files (and the summary) can be written, made before a job runs so
+// that a mistyped directory does not cost the result.
 #pragma once
 
 #include <string>
@@ -10,11 +9,12 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "apps/registry.h"
 
 namespace strads::client {
 
-// Moves or splits the model downloaded to `downloaded` into its final files for `app` and
-// returns their paths.
+// Moves or splits the model downloaded to `downloaded` into its final files for `app` (see
+// apps::ModelOutput) and returns their paths.
 absl::StatusOr<std::vector<std::string>> PlaceModelFiles(const std::string& app,
                                                          const std::string& downloaded,
                                                          const std::string& model_out);
@@ -26,5 +26,8 @@ absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool
 // "cannot write '<path>': <reason>", with the reason from the OS (errno) or given.
 absl::Status WriteError(const std::string& path, int os_error);
 absl::Status WriteError(const std::string& path, absl::string_view reason);
+
+// The help of --model-out: for `app`, or with nullptr for a command that serves every app.
+std::string ModelOutHelp(const apps::AppDefinition* app);
 
 }  // namespace strads::client

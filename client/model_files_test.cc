@@ -63,6 +63,24 @@ TEST(PlaceModelFiles, SplitsMfFactorsWithoutTagsAndDescribesEachFile) {
   EXPECT_FALSE(std::filesystem::exists(downloaded));
 }
 
+TEST(PlaceModelFiles, KeepsOneFileForAnAppWithoutParts) {
+  for (const char* app : {"lasso", "an-app-from-a-newer-scheduler"}) {
+    const std::string downloaded = TestTempDir() + "/one.download";
+    std::ofstream(downloaded) << "# a model\n1 0.5\n";
+    const std::string out = TestTempDir() + "/one-" + app + ".txt";
+    absl::StatusOr<std::vector<std::string>> paths = PlaceModelFiles(app, downloaded, out);
+    ASSERT_TRUE(paths.ok()) << paths.status();
+    EXPECT_THAT(*paths, ::testing::ElementsAre(out));
+    EXPECT_TRUE(std::filesystem::exists(out));
+  }
+}
+
+TEST(ModelOutHelp, NamesThePartsOfAPrefixFromTheRegistry) {
+  EXPECT_EQ(ModelOutHelp(apps::FindApp("lasso")), "write the model here");
+  EXPECT_THAT(ModelOutHelp(apps::FindApp("mf")), HasSubstr("PREFIX-W.txt and PREFIX-H.txt"));
+  EXPECT_THAT(ModelOutHelp(nullptr), HasSubstr("mf: a prefix for PREFIX-W.txt and PREFIX-H.txt"));
+}
+
 TEST(WriteError, NamesThePathAndTheOsReason) {
   EXPECT_EQ(WriteError("/x/m.txt", ENOENT).message(),
             "cannot write '/x/m.txt': No such file or directory");

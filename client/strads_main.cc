@@ -3,15 +3,19 @@
 // `cancel`, `result`), and generates test data (`generate`).
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <functional>
 #include <iostream>
 #include <optional>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/strings/str_cat.h"
+#include "apps/registry.h"
 #include "client/commands.h"
 #include "client/generate_command.h"
 #include "client/job_flags.h"
+#include "client/model_files.h"
 #include "core/command_line.h"
 #include "core/host_port.h"
 #include "spdlog/spdlog.h"
@@ -33,16 +37,11 @@ void AddOutputFlags(CLI::App* command, strads::client::OutputOptions* output) {
   command->add_flag("--quiet,-q", output->quiet, "no progress lines");
 }
 
-void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files, bool with_defaults) {
-  auto* model =
-      command->add_option("--model-out", files->model_out,
-                          "write the model here (mf: a prefix for PREFIX-W.txt and PREFIX-H.txt)");
-  auto* summary =
-      command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
-  if (with_defaults) {
-    model->capture_default_str();
-    summary->capture_default_str();
-  }
+// `app` is the app of a run or submit command, nullptr for a command that serves every app.
+void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files,
+                    const strads::apps::AppDefinition* app) {
+  command->add_option("--model-out", files->model_out, strads::client::ModelOutHelp(app));
+  command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
 }
 
 }  // namespace
@@ -104,47 +103,52 @@ int main(int argc, char** argv) {
   // run APP: embedded local cluster.
   CLI::App* run = cli.add_subcommand("run", "run a job on a local cluster started for it");
   run->require_subcommand(1);
-  strads::client::JobFlags run_lasso_flags, run_mf_flags;
-  for (auto [app, flags] : {std::pair{"lasso", &run_lasso_flags}, std::pair{"mf", &run_mf_flags}}) {
-    CLI::App* command = run->add_subcommand(app, std::string("run a ") + app + " job");
+  // One JobFlags per command; a deque keeps each where the flags' callbacks point.
+  std::deque<strads::client::JobFlags> job_flags;
+  for (std::string_view name : strads::apps::AppNames()) {
+    const strads::apps::AppDefinition& app = *strads::apps::FindApp(name);
+    strads::client::JobFlags* flags = &job_flags.emplace_back();
+    CLI::App* command = run->add_subcommand(
+        std::string(name),
+        absl::StrCat("run a ", std::string(name), " job: ", std::string(app.description)));
     strads::client::AddJobFlags(command, app, flags);
     AddOutputFlags(command, &output);
-    AddResultFlags(command, &files, false);
-    command->callback(
-        [command, flags = flags, &files, &output, &exit_code, app = std::string(app)] {
-          absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
-          if (!spec.ok()) {
-            std::cerr << "strads: " << spec.status().message() << "\n";
-            exit_code = 1;
-            return;
-          }
-          strads::client::ResultFiles run_files = files;
-          // Matrix factorization's model is a prefix: PREFIX-W.txt and PREFIX-H.txt.
-          if (run_files.model_out.empty()) {
-            run_files.model_out = app == "mf" ? "mf-model" : app + "-model.txt";
-          }
-          if (run_files.summary_json.empty()) run_files.summary_json = app + "-summary.json";
-          exit_code = strads::client::RunLocal(*spec, run_files, output);
-        });
+    AddResultFlags(command, &files, &app);
+    command->callback([command, flags, &files, &output, &exit_code, name = std::string(name)] {
+      absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
+      if (!spec.ok()) {
+        std::cerr << "strads: " << spec.status().message() << "\n";
+        exit_code = 1;
+        return;
+      }
+      strads::client::ResultFiles run_files = files;
+      if (run_files.model_out.empty()) {
+        run_files.model_out = strads::client::DefaultModelOut(name, name);
+      }
+      if (run_files.summary_json.empty()) run_files.summary_json = name + "-summary.json";
+      exit_code = strads::client::RunLocal(*spec, run_files, output);
+    });
   }
 
   // submit APP: long-running cluster.
   CLI::App* submit = cli.add_subcommand("submit", "submit a job to a running scheduler");
   submit->require_subcommand(1);
-  strads::client::JobFlags submit_lasso_flags, submit_mf_flags;
   bool watch_after_submit = false;
   bool upload = false;
-  for (auto [app, flags] :
-       {std::pair{"lasso", &submit_lasso_flags}, std::pair{"mf", &submit_mf_flags}}) {
-    CLI::App* command = submit->add_subcommand(app, std::string("submit a ") + app + " job");
+  for (std::string_view name : strads::apps::AppNames()) {
+    const strads::apps::AppDefinition& app = *strads::apps::FindApp(name);
+    strads::client::JobFlags* flags = &job_flags.emplace_back();
+    CLI::App* command = submit->add_subcommand(
+        std::string(name),
+        absl::StrCat("submit a ", std::string(name), " job: ", std::string(app.description)));
     strads::client::AddJobFlags(command, app, flags);
     add_server_flag(command);
     command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
     command->add_flag("--upload", upload,
                       "send the data files to the scheduler first (when it cannot read them)");
     AddOutputFlags(command, &output);
-    AddResultFlags(command, &files, false);
-    command->callback([command, flags = flags, &with_endpoint, &files, &output, &exit_code,
+    AddResultFlags(command, &files, &app);
+    command->callback([command, flags, &with_endpoint, &files, &output, &exit_code,
                        &watch_after_submit, &upload] {
       absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
       if (!spec.ok()) {
@@ -190,7 +194,7 @@ int main(int argc, char** argv) {
   watch->add_option("job", job_id, "job id")->required();
   add_server_flag(watch);
   AddOutputFlags(watch, &output);
-  AddResultFlags(watch, &files, false);
+  AddResultFlags(watch, &files, nullptr);
   watch->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
       return strads::client::Watch(at, job_id, files, output);
@@ -211,7 +215,7 @@ int main(int argc, char** argv) {
   result->add_option("job", job_id, "job id")->required();
   add_server_flag(result);
   AddOutputFlags(result, &output);
-  AddResultFlags(result, &files, false);
+  AddResultFlags(result, &files, nullptr);
   result->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
       return strads::client::Result(at, job_id, files, output);

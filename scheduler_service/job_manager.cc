@@ -103,6 +103,15 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown app '", spec.app, "'; known apps: ", known));
   }
+  // A file the app would never read is a mistake the user should hear of, not silently ignored.
+  if (!spec.labels_path.empty() && app->inputs.labels_help.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", spec.app, " app reads no labels file (got '", spec.labels_path, "')"));
+  }
+  if (!spec.test_path.empty() && app->inputs.test_help.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the ", spec.app, " app reads no test file (got '", spec.test_path, "')"));
+  }
   if (spec.workers < 1 || spec.workers > 4096) {
     return absl::InvalidArgumentError(
         absl::StrCat("workers must be between 1 and 4096, got ", spec.workers));

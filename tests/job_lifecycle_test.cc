@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/job_client.h"
 #include "client/local_cluster.h"
+#include "core/labeled_data_source.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/cluster_test_support.h"
@@ -76,6 +77,21 @@ TEST_F(JobLifecycleTest, BadInputIsRefusedClearlyAndTheSchedulerKeepsServing) {
   ASSERT_FALSE(refused.ok());
   EXPECT_THAT(std::string(refused.status().message()), HasSubstr("unknown app 'svm'"));
 
+  // A file the app would not read is refused, not ignored (the registry says what each reads).
+  core::JobSpec stray_test = LassoSpec(dir + "/good.libsvm");
+  stray_test.test_path = dir + "/good.libsvm";
+  refused = client_->Submit(stray_test);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("lasso app reads no test file"));
+  core::JobSpec mf_labels;
+  mf_labels.app = "mf";
+  mf_labels.workers = 2;
+  mf_labels.data_path = dir + "/good.libsvm";
+  mf_labels.labels_path = dir + "/good.libsvm";
+  refused = client_->Submit(mf_labels);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("mf app reads no labels file"));
+
   // Refused when the data is read: the job fails with the file and line.
   struct BadFile {
     std::string name;
@@ -86,10 +102,16 @@ TEST_F(JobLifecycleTest, BadInputIsRefusedClearlyAndTheSchedulerKeepsServing) {
       {"malformed.libsvm", "1 1:1\n1 2:x\n", "line 2"},
       {"zero.libsvm", "1 1:1\n1 0:1\n", "index 0"},
       {"nan.libsvm", "1 1:1\nnan 2:1\n", "line 2"},
+      {"duplicate.mmt",
+       "%%MatrixMarket matrix coordinate real general\n3 2 3\n1 1 1\n2 2 1\n1 1 2\n",
+       "line 5: entry (1, 1) is given twice; first on line 3"},
   };
+  WriteText(dir + "/labels.mmt", "%%MatrixMarket matrix array real general\n3 1\n1\n2\n3\n");
   for (const BadFile& bad : bad_files) {
     WriteText(dir + "/" + bad.name, bad.text);
-    absl::StatusOr<v1::JobStatus> status = RunToEnd(*client_, LassoSpec(dir + "/" + bad.name));
+    core::JobSpec spec = LassoSpec(dir + "/" + bad.name);
+    if (core::IsMatrixMarketPath(bad.name)) spec.labels_path = dir + "/labels.mmt";
+    absl::StatusOr<v1::JobStatus> status = RunToEnd(*client_, spec);
     ASSERT_TRUE(status.ok()) << status.status();
     EXPECT_EQ(status->state(), v1::JOB_STATE_FAILED) << bad.name;
     EXPECT_THAT(status->message(), HasSubstr(bad.name));
