@@ -484,6 +484,26 @@ TEST(LassoPath, TakesFewerRoundsThanSolvingEachLambdaCold) {
   EXPECT_LT(warm->rounds, 3 * cold_final);
 }
 
+// The working-set schedule walks the path too: each point's gap round hands over to the next
+// lambda, and the working set of the last point is its starting one.
+TEST(LassoPath, TheWorkingSetScheduleEndsAtTheDirectSolution) {
+  const core::LabeledData data = OptionsProblem(3.0, false);
+  const std::string path = WriteData(data, "path_working_set");
+  const double lambda = 0.01 * LambdaMaxWithIntercept(data);
+  absl::StatusOr<ReferenceSolution> direct =
+      SolveLassoReference(data, {.lambda = lambda, .tolerance = 1e-12, .intercept = true});
+  ASSERT_TRUE(direct.ok());
+  LassoSchedulerApp app;
+  absl::StatusOr<InProcessResult> result =
+      Solve(app, Spec(path, lambda,
+                      {{"scheduler", "working-set"}, {"path", "6"}, {"intercept", "true"}}, 1e-10));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, core::RoundOutcome::kConverged);
+  EXPECT_LT(result->rounds, 60);
+  EXPECT_NEAR(*result->Metric("objective"), direct->objective, 1e-8 * direct->objective);
+  ASSERT_EQ(app.path_points().size(), 6u);
+}
+
 TEST(LassoOptions, APlainJobsModelFileHasNoOptionLines) {
   const core::LabeledData data = OptionsProblem(0, false);
   LassoSchedulerApp app;
