@@ -22,13 +22,29 @@ struct AppFlag {
 
 // Lasso parameters; defaults live in the app (apps/lasso/lasso_params.h).
 constexpr AppFlag kLassoFlags[] = {
-    {"--lambda", "lambda", "L1 penalty (default: 0.1 * lambda_max of the data)"},
+    {"--lambda", "lambda",
+     "L1 penalty of 1/2||y - Xb||^2 + lambda||b||_1 (default: 0.1 * lambda_max of the data)"},
+    {"--alpha", "alpha",
+     "L1 penalty on the scikit-learn/glmnet scale, 1/(2N)||y - Xb||^2 + alpha||b||_1 (so "
+     "lambda = N * alpha, N samples); instead of --lambda or --path-ratio"},
     {"--scheduler", "scheduler",
-     "dynamic (STRADS priority + dependency check), random (Shotgun), static (round-robin "
-     "blocks) or cyclic (sequential); default dynamic",
-     "dynamic"},
-    {"--batch", "batch", "coordinates updated per round (U); default 64, cyclic uses 1"},
-    {"--rho", "rho", "dependency threshold: no two batch columns correlate above it; default 0.3"},
+     "working-set (default: exact solves on the Gram of a prioritised working set, summed over "
+     "workers; a few rounds), dynamic (STRADS priority sampling + dependency check, adaptive "
+     "batch), random (Shotgun: uniform coordinates, no check; may diverge), static (round-robin "
+     "blocks; may diverge) or cyclic (sequential coordinate descent, one per round)",
+     "working-set"},
+    {"--batch", "batch",
+     "upper bound of dynamic's adaptive batch (the dependency check and the objective monitor "
+     "keep fewer); the batch size of random and static; default 64, cyclic uses 1"},
+    {"--dependency-check", "dependency_check",
+     "dynamic's check: gershgorin (default: pairwise |corr| < rho and every kept column's summed "
+     "|corr| with the others < 1, so a round cannot raise the objective) or pairwise (the "
+     "paper's |corr| < rho alone; can diverge on mildly correlated real features)"},
+    {"--working-set-max", "working_set_max",
+     "largest working set of the working-set schedule (1 to 4096; default 2048); beyond it, "
+     "blocks of this size are solved in turn"},
+    {"--rho", "rho",
+     "dynamic's dependency threshold: no two batch columns correlate above it; default 0.3"},
     {"--eta", "eta", "priority floor so every coordinate stays reachable"},
     {"--gap-every", "gap_every", "rounds between duality-gap checks (default: about one sweep)"},
     {"--seed", "seed", "random seed of the schedule; default 1"},
@@ -43,7 +59,8 @@ constexpr AppFlag kLassoFlags[] = {
      "solve this many lambdas (at most 100), log-spaced from lambda_max down to --lambda, each "
      "warm-started from the last; default 1"},
     {"--path-ratio", "path_ratio",
-     "final lambda as a fraction of lambda_max, instead of --lambda (in (0, 1); default 0.1)"},
+     "final lambda as a fraction of lambda_max, instead of --lambda or --alpha (in (0, 1); "
+     "default 0.1)"},
 };
 
 constexpr AppFlag kMfFlags[] = {

@@ -22,6 +22,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "core/file_text.h"
+#include "core/number_text.h"
 #include "core/user_text.h"
 
 namespace strads::core {
@@ -32,37 +34,6 @@ namespace {
 absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-// Parses all of `s` as a double; LIBSVM labels are often written "+1", which from_chars refuses.
-bool ParseDouble(std::string_view s, double* out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (b != e && *b == '+') {
-    ++b;
-    if (b != e && (*b == '-' || *b == '+')) return false;
-  }
-  if (b == e) return false;
-  auto [ptr, ec] = std::from_chars(b, e, *out);
-  if (ec == std::errc::result_out_of_range && ptr == e) {
-    // Underflow (1e-400) is a number, just smaller than a double holds: it reads as strtod
-    // rounds it, 0 or a subnormal. Overflow (1e999) is refused rather than silently saturated.
-    const std::string copy(b, e);
-    const double value = std::strtod(copy.c_str(), nullptr);
-    if (std::isinf(value)) return false;
-    *out = value;
-    return true;
-  }
-  return ec == std::errc() && ptr == e;
-}
-
-bool ParseInt(std::string_view s, int64_t* out) {
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (b != e && *b == '+') ++b;
-  if (b == e) return false;
-  auto [ptr, ec] = std::from_chars(b, e, *out);
-  return ec == std::errc() && ptr == e;
-}
 
 // CSR (rows in order, indices increasing within a row, no duplicates) -> CSC by a counting
 // transpose: no sort and no triplet array, which matters for files of many gigabytes.
@@ -197,52 +168,9 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
 }
 
 absl::StatusOr<LabeledData> ReadLibsvmFile(const std::string& path, int64_t min_features) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    const int err = errno;
-    const std::string msg = absl::StrCat("cannot open '", path, "': ", std::strerror(err));
-    if (err == ENOENT) return absl::NotFoundError(msg);
-    if (err == EACCES) return absl::PermissionDeniedError(msg);
-    return absl::InvalidArgumentError(msg);
-  }
-  struct stat st;
-  int stat_err = 0;
-  if (::fstat(fd, &st) != 0) {
-    stat_err = errno;
-  } else if (S_ISDIR(st.st_mode)) {
-    stat_err = EISDIR;
-  }
-  if (stat_err != 0) {
-    ::close(fd);
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read '", path, "': ", std::strerror(stat_err)));
-  }
-  // One read of the whole file: parsing then runs over memory without any per-line I/O. The
-  // size from fstat is a hint; files that are growing or report 0 (pipes, /proc) still work.
-  std::string text;
-  text.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  char probe[4096];
-  for (;;) {
-    const bool full = got == text.size();
-    char* dst = full ? probe : text.data() + got;
-    const size_t room = full ? sizeof(probe) : text.size() - got;
-    const ssize_t n = ::read(fd, dst, room);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", std::strerror(err)));
-    }
-    if (n == 0) break;
-    if (full) {
-      text.append(probe, static_cast<size_t>(n));
-    }
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  text.resize(got);
-  return ParseLibsvm(text, path, min_features);
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  return ParseLibsvm(*text, path, min_features);
 }
 
 absl::Status WriteLibsvmFile(const std::string& path, const LabeledData& data) {

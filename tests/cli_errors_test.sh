@@ -68,6 +68,45 @@ import json, sys
 written = json.loads(sys.stdin.read())
 assert written["ratings"] + written["test_ratings"] == 200, written' || fail "generate mf --json"
 
+# Lasso parameters given as flags are checked by the app and named in one line, before any round.
+for bad in "--alpha -1|alpha must be > 0" "--alpha x|alpha must be a number, got 'x'" \
+  "--dependency-check foo|dependency_check must be one of gershgorin|pairwise, got 'foo'" \
+  "--working-set-max 5000|working_set_max must be in [1, 4096], got 5000" \
+  "--scheduler bogus|scheduler must be one of working-set|dynamic|random|static|cyclic" \
+  "--alpha 0.01 --lambda 1|give lambda or alpha"; do
+  # shellcheck disable=SC2086  # the flags are meant to split
+  expect 1 "${bad#*|}" "$bin/strads" run lasso --data "$work/train.libsvm" -q ${bad%%|*}
+done
+"$bin/strads" run lasso --help | grep -q -- "--dependency-check" || fail "--help lacks --dependency-check"
+"$bin/strads" run lasso --data "$work/train.libsvm" -q --json --model-out "$work/default.txt" \
+  | python3 -c 'import json,sys; s = json.load(sys.stdin); assert s["scheduler"] == "working-set", s' \
+  || fail "the default schedule is not working-set"
+
+# --alpha is the scikit-learn/glmnet scale: lambda = samples * alpha (400 here). The job reports
+# both, and solves the same problem as the matching --lambda, whatever the schedule.
+for scheduler in working-set dynamic; do
+  "$bin/strads" run lasso --data "$work/train.libsvm" --alpha 0.002 --scheduler "$scheduler" \
+    --dependency-check gershgorin --working-set-max 64 -q --tol 1e-10 \
+    --summary-json "$work/alpha.json" --model-out "$work/alpha-model.txt" > /dev/null \
+    || fail "run --alpha ($scheduler)"
+  "$bin/strads" run lasso --data "$work/train.libsvm" --lambda 0.8 --scheduler "$scheduler" -q \
+    --tol 1e-10 --summary-json "$work/lambda.json" --model-out "$work/lambda-model.txt" \
+    > /dev/null || fail "run --lambda ($scheduler)"
+  python3 - "$work/alpha.json" "$work/lambda.json" "$work/alpha-model.txt" "$scheduler" <<'PY' \
+    || fail "--alpha does not reach the job ($scheduler)"
+import json, sys
+alpha, lam = (json.load(open(p)) for p in sys.argv[1:3])
+assert alpha["params"]["alpha"] == "0.002" and "lambda" not in alpha["params"], alpha["params"]
+assert alpha["scheduler"] == sys.argv[4], alpha
+assert alpha["params"]["dependency_check"] == "gershgorin", alpha["params"]
+assert alpha["params"]["working_set_max"] == "64", alpha["params"]
+assert alpha["alpha"] == 0.002 and abs(alpha["lambda"] - 0.8) < 1e-12, alpha
+assert abs(alpha["objective"] - lam["objective"]) <= 1e-8 * lam["objective"], (alpha, lam)
+header = [line for line in open(sys.argv[3]) if line.startswith("# alpha ")]
+assert header and float(header[0].split()[2]) == 0.002, header
+PY
+done
+
 # Output files are checked before the job runs, and the message names the user's path.
 expect 1 "--model-out '$work/no-dir/m.txt': directory '$work/no-dir' does not exist" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --model-out "$work/no-dir/m.txt"

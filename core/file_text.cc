@@ -1,0 +1,64 @@
+#include "core/file_text.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace strads::core {
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    const std::string msg = absl::StrCat("cannot open '", path, "': ", std::strerror(err));
+    if (err == ENOENT) return absl::NotFoundError(msg);
+    if (err == EACCES) return absl::PermissionDeniedError(msg);
+    return absl::InvalidArgumentError(msg);
+  }
+  struct stat st;
+  int stat_err = 0;
+  if (::fstat(fd, &st) != 0) {
+    stat_err = errno;
+  } else if (S_ISDIR(st.st_mode)) {
+    stat_err = EISDIR;
+  }
+  if (stat_err != 0) {
+    ::close(fd);
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read '", path, "': ", std::strerror(stat_err)));
+  }
+  // One read of the whole file: parsing then runs over memory without any per-line I/O. The
+  // size from fstat is a hint; files that are growing or report 0 (pipes, /proc) still work.
+  std::string text;
+  text.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  char probe[4096];
+  for (;;) {
+    const bool full = got == text.size();
+    char* dst = full ? probe : text.data() + got;
+    const size_t room = full ? sizeof(probe) : text.size() - got;
+    const ssize_t n = ::read(fd, dst, room);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd);
+      return absl::DataLossError(absl::StrCat("cannot read '", path, "': ", std::strerror(err)));
+    }
+    if (n == 0) break;
+    if (full) {
+      text.append(probe, static_cast<size_t>(n));
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  text.resize(got);
+  return text;
+}
+
+}  // namespace strads::core
