@@ -71,16 +71,14 @@ TEST(ParseMatrixMarket, ReadsIntegerPatternAndArrayFields) {
   ASSERT_TRUE(integer.ok()) << integer.status();
   EXPECT_THAT(Dense(*integer), ElementsAre(3, 0, 0, -4));
 
-  absl::StatusOr<CscMatrix> pattern =
-      ParseMatrixMarket("%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n",
-                        "X.mmt");
+  absl::StatusOr<CscMatrix> pattern = ParseMatrixMarket(
+      "%%MatrixMarket matrix coordinate pattern general\n2 3 2\n1 3\n2 1\n", "X.mmt");
   ASSERT_TRUE(pattern.ok()) << pattern.status();
   EXPECT_THAT(Dense(*pattern), ElementsAre(0, 0, 1, 1, 0, 0));
 
   // Column by column; zeros are not stored.
-  absl::StatusOr<CscMatrix> array =
-      ParseMatrixMarket("%%MatrixMarket matrix array real general\n% c\n2 3\n1\n2\n0\n4\n5\n6\n",
-                        "X.mmt");
+  absl::StatusOr<CscMatrix> array = ParseMatrixMarket(
+      "%%MatrixMarket matrix array real general\n% c\n2 3\n1\n2\n0\n4\n5\n6\n", "X.mmt");
   ASSERT_TRUE(array.ok()) << array.status();
   EXPECT_THAT(Dense(*array), ElementsAre(1, 0, 5, 2, 4, 6));
   EXPECT_EQ(array->nnz(), 5);
