@@ -76,9 +76,9 @@ def objective(x, y, b0, beta, alpha):
 
 def run_strads(args, data, alpha, scheduler, check, work):
     summary = os.path.join(work, f"summary-{scheduler}-{check}.json")
-    command = [args.strads, "run", "lasso", "--data", data, "--param", f"alpha={alpha!r}",
+    command = [args.strads, "run", "lasso", "--data", data, "--alpha", repr(alpha),
                "--intercept", "--workers", "2", "--scheduler", scheduler, "--tol", str(args.tol),
-               "--param", f"dependency_check={check}", "-q", "--summary-json", summary,
+               "--dependency-check", check, "-q", "--summary-json", summary,
                "--model-out", os.path.join(work, "model.txt")]
     start = time.perf_counter()
     try:

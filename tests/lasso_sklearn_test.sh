@@ -30,7 +30,7 @@ fi
 "$bin/strads" generate lasso --kind binary --samples 400 --features 150 --density 0.05 --seed 3 \
   --out "$work/train.libsvm" > /dev/null
 alpha=0.004
-"$bin/strads" run lasso --data "$work/train.libsvm" --param alpha=$alpha --intercept --workers 2 \
+"$bin/strads" run lasso --data "$work/train.libsvm" --alpha $alpha --intercept --workers 2 \
   --tol 1e-12 -q --model-out "$work/model.txt" > /dev/null || fail "strads run lasso failed"
 
 /usr/bin/python3 - "$work/train.libsvm" "$work/model.txt" "$alpha" <<'PY' || fail "sklearn check"
