@@ -38,6 +38,7 @@ struct GramLassoSolution {
   int64_t sweeps = 0;
   int64_t updates = 0;         // coordinate steps taken
   int64_t extrapolations = 0;  // accepted Anderson extrapolations
+  int64_t newton_steps = 0;    // accepted solves of the active block's linear system
 };
 
 // Coordinate descent (cyclic sweeps, an exact intercept step after each) until the restricted
