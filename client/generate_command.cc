@@ -34,14 +34,30 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
   lasso_options->density = 0.05;
   lasso_options->correlation = 0.8;
   CLI::App* lasso = generate->add_subcommand(
-      "lasso", "sparse regression data with groups of strongly correlated columns (LIBSVM)");
+      "lasso",
+      "sparse regression data y = X beta + noise (LIBSVM); the design has groups of strongly "
+      "correlated columns, or with --kind looks like real data");
+  auto lasso_kind = std::make_shared<std::string>("groups");
+  lasso
+      ->add_option("--kind", *lasso_kind,
+                   "design: groups (correlated groups, the default), onehot (categorical "
+                   "fields), counts (Zipf word counts), binary (power-law indicators), spectra "
+                   "(dense smooth curves), duplicated (exact and near copies of columns)")
+      ->capture_default_str()
+      ->check([](const std::string& value) {
+        absl::StatusOr<lasso::DesignKind> kind = lasso::ParseDesignKind(value);
+        return kind.ok() ? std::string() : std::string(kind.status().message());
+      });
   lasso->add_option("--samples", lasso_options->samples, "rows N")
       ->capture_default_str()
       ->check(GreaterThan<int64_t>(0));
   lasso->add_option("--features", lasso_options->features, "columns M")
       ->capture_default_str()
       ->check(GreaterThan<int64_t>(0));
-  lasso->add_option("--density", lasso_options->density, "fraction of non-zeros per column")
+  lasso
+      ->add_option("--density", lasso_options->density,
+                   "fraction of non-zeros per column (counts: mean words per row / features; "
+                   "onehot and spectra set their own)")
       ->capture_default_str();
   lasso
       ->add_option("--correlation", lasso_options->correlation,
@@ -62,8 +78,9 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
   lasso->add_option("--out", *lasso_out, "output LIBSVM file")->required();
   auto lasso_json = std::make_shared<bool>(false);
   AddJsonFlag(lasso, lasso_json.get());
-  lasso->callback([lasso_options, lasso_out, lasso_json, exit_code] {
+  lasso->callback([lasso_options, lasso_kind, lasso_out, lasso_json, exit_code] {
     absl::Time start = absl::Now();
+    lasso_options->kind = *lasso::ParseDesignKind(*lasso_kind);  // checked by the option
     absl::StatusOr<lasso::LassoProblem> problem = lasso::GenerateLassoProblem(*lasso_options);
     absl::Status status = problem.status();
     if (status.ok()) status = core::WriteLibsvmFile(*lasso_out, problem->data);

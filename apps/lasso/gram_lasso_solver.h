@@ -36,7 +36,9 @@ struct GramLassoSolution {
   double residual_sq = 0;
   double gap = 0;  // the restricted problem's duality gap at the new point
   int64_t sweeps = 0;
-  int64_t updates = 0;  // coordinate steps taken
+  int64_t updates = 0;         // coordinate steps taken
+  int64_t extrapolations = 0;  // accepted Anderson extrapolations
+  int64_t newton_steps = 0;    // accepted solves of the active block's linear system
 };
 
 // Coordinate descent (cyclic sweeps, an exact intercept step after each) until the restricted

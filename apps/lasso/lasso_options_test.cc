@@ -484,6 +484,26 @@ TEST(LassoPath, TakesFewerRoundsThanSolvingEachLambdaCold) {
   EXPECT_LT(warm->rounds, 3 * cold_final);
 }
 
+// The working-set schedule walks the path too: each point's gap round hands over to the next
+// lambda, and the working set of the last point is its starting one.
+TEST(LassoPath, TheWorkingSetScheduleEndsAtTheDirectSolution) {
+  const core::LabeledData data = OptionsProblem(3.0, false);
+  const std::string path = WriteData(data, "path_working_set");
+  const double lambda = 0.01 * LambdaMaxWithIntercept(data);
+  absl::StatusOr<ReferenceSolution> direct =
+      SolveLassoReference(data, {.lambda = lambda, .tolerance = 1e-12, .intercept = true});
+  ASSERT_TRUE(direct.ok());
+  LassoSchedulerApp app;
+  absl::StatusOr<InProcessResult> result =
+      Solve(app, Spec(path, lambda,
+                      {{"scheduler", "working-set"}, {"path", "6"}, {"intercept", "true"}}, 1e-10));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->outcome, core::RoundOutcome::kConverged);
+  EXPECT_LT(result->rounds, 60);
+  EXPECT_NEAR(*result->Metric("objective"), direct->objective, 1e-8 * direct->objective);
+  ASSERT_EQ(app.path_points().size(), 6u);
+}
+
 TEST(LassoOptions, APlainJobsModelFileHasNoOptionLines) {
   const core::LabeledData data = OptionsProblem(0, false);
   LassoSchedulerApp app;
@@ -522,6 +542,84 @@ TEST(LassoOptions, TheModelFileGivesTheIntercept) {
   }
   EXPECT_TRUE(saw);
   EXPECT_GT(app.intercept(), 4.0);
+}
+
+// alpha is the scikit-learn / glmnet scale of the same penalty: lambda = N * alpha.
+TEST(LassoAlpha, GivesTheSolutionOfTheMatchingLambda) {
+  const core::LabeledData data = OptionsProblem(2.0, false);
+  const std::string path = WriteData(data, "alpha");
+  const double alpha = 0.05 * LambdaMaxWithIntercept(data) / static_cast<double>(data.y.size());
+  for (const char* scheduler : {"working-set", "dynamic"}) {
+    SCOPED_TRACE(scheduler);
+    core::JobSpec by_alpha = Spec(path, 1, {{"scheduler", scheduler}, {"intercept", "true"}});
+    by_alpha.params.erase("lambda");
+    by_alpha.params["alpha"] = absl::StrFormat("%.17g", alpha);
+    const core::JobSpec by_lambda = Spec(path, alpha * static_cast<double>(data.y.size()),
+                                         {{"scheduler", scheduler}, {"intercept", "true"}});
+    LassoSchedulerApp a;
+    LassoSchedulerApp b;
+    absl::StatusOr<InProcessResult> ra = Solve(a, by_alpha);
+    absl::StatusOr<InProcessResult> rb = Solve(b, by_lambda);
+    ASSERT_TRUE(ra.ok()) << ra.status();
+    ASSERT_TRUE(rb.ok()) << rb.status();
+    EXPECT_DOUBLE_EQ(*ra->Metric("alpha"), alpha);
+    EXPECT_DOUBLE_EQ(*ra->Metric("lambda"), *rb->Metric("lambda"));
+    EXPECT_EQ(a.coefficients(), b.coefficients());
+    EXPECT_EQ(a.intercept(), b.intercept());
+    std::ostringstream model;
+    ASSERT_TRUE(a.WriteModel(model).ok());
+    EXPECT_NE(model.str().find(absl::StrFormat("# alpha %.17g\n", alpha)), std::string::npos)
+        << model.str();
+  }
+  core::JobSpec both = Spec(path, 1.0);
+  both.params["alpha"] = "0.1";
+  LassoSchedulerApp refused;
+  absl::StatusOr<InProcessResult> result = Solve(refused, both);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("alpha"), std::string::npos) << result.status();
+}
+
+// The safeguard: a round whose deltas are pushed 5 times too far raises F; the objective monitor
+// sees it in the next round's partials, the workers apply the opposite deltas, the batch limit
+// halves, and the job still ends at the optimum of an undisturbed run.
+TEST(LassoObjectiveMonitor, UndoesABadBatchAndEndsAtTheSameOptimum) {
+  const core::LabeledData data = OptionsProblem(0.0, false);
+  const std::string path = WriteData(data, "overshoot");
+  const double lambda = 0.1 * LambdaMax(data.x, data.y);
+  LassoSchedulerApp undisturbed;
+  absl::StatusOr<InProcessResult> clean = Solve(undisturbed, Spec(path, lambda));
+  ASSERT_TRUE(clean.ok()) << clean.status();
+  EXPECT_EQ(clean->Metric("undone_rounds"), 0.0);
+
+  LassoSchedulerApp app;
+  const int64_t bad_round = 5;
+  std::vector<double> objective_before_bad;
+  std::vector<double> model_after_undo;
+  std::vector<double> model_before_bad;
+  int64_t round = 0;
+  InProcessOptions options;
+  options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+    if (round == bad_round - 1) model_before_bad = app.coefficients();
+    if (round == bad_round + 1) model_after_undo = app.coefficients();
+    ++round;
+  };
+  absl::StatusOr<InProcessResult> result =
+      Solve(app, Spec(path, lambda, {{"overshoot_round", std::to_string(bad_round)}}), options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->Metric("undone_rounds"), 1.0);
+  EXPECT_EQ(model_after_undo, model_before_bad);  // exactly the model before the bad round
+  EXPECT_EQ(result->Metric("converged"), 1.0);
+  EXPECT_NEAR(*result->Metric("objective"), *clean->Metric("objective"),
+              1e-10 * *clean->Metric("objective"));
+
+  // Without the monitor (the pairwise check alone) the same bad round is kept.
+  LassoSchedulerApp unguarded;
+  absl::StatusOr<InProcessResult> kept = Solve(
+      unguarded,
+      Spec(path, lambda,
+           {{"overshoot_round", std::to_string(bad_round)}, {"dependency_check", "pairwise"}}));
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_FALSE(kept->Metric("undone_rounds").has_value() && *kept->Metric("undone_rounds") > 0);
 }
 
 }  // namespace
