@@ -13,6 +13,7 @@
 #include "apps/registry.h"
 #include "client/interrupt.h"
 #include "client/job_client.h"
+#include "client/job_flags.h"
 #include "client/job_report.h"
 #include "client/local_cluster.h"
 #include "client/model_files.h"
@@ -154,7 +155,8 @@ int Conclude(JobClient& client, const v1::JobStatus& final_status, const ResultF
 absl::StatusOr<std::string> SubmitAnnounced(JobClient& client, const core::JobSpec& spec,
                                             const OutputOptions& output) {
   absl::StatusOr<std::string> job_id = client.Submit(spec);
-  if (job_id.ok() && !output.json && !output.quiet) {
+  if (!job_id.ok()) return NameFlagsIn(spec.app, job_id.status());
+  if (!output.json && !output.quiet) {
     std::cout << "submitted " << *job_id << " (" << spec.app << " on " << spec.data_path << ", "
               << spec.workers << " workers) to " << client.address() << "\n";
   }
@@ -264,7 +266,7 @@ int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
   }
   if (watch) return SubmitAndFollow(client, spec, files, output);
   absl::StatusOr<std::string> job_id = client.Submit(spec);
-  if (!job_id.ok()) return Fail(job_id.status());
+  if (!job_id.ok()) return Fail(NameFlagsIn(spec.app, job_id.status()));
   if (output.json) {
     std::cout << nlohmann::json{{"job_id", *job_id}}.dump() << "\n";
   } else {

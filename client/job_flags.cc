@@ -59,6 +59,21 @@ void AddJobFlags(CLI::App* command, const apps::AppDefinition& app, JobFlags* fl
                       "any app parameter as key=value (repeatable)");
 }
 
+absl::Status NameFlagsIn(const std::string& app, const absl::Status& status) {
+  const apps::AppDefinition* definition = apps::FindApp(app);
+  if (definition == nullptr || !absl::IsInvalidArgument(status)) return status;
+  const std::string message(status.message());
+  for (const apps::AppFlag& flag : definition->flags) {
+    const std::string param(flag.param);
+    if (message.size() > param.size() && message.compare(0, param.size(), param) == 0 &&
+        message[param.size()] == ' ') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(std::string(flag.flag), message.substr(param.size())));
+    }
+  }
+  return status;
+}
+
 absl::StatusOr<core::JobSpec> BuildSpec(const CLI::App& command, JobFlags& flags) {
   core::JobSpec spec = flags.spec;
   spec.params.insert(flags.app_params.begin(), flags.app_params.end());

@@ -29,4 +29,9 @@ void AddJobFlags(CLI::App* command, const apps::AppDefinition& app, JobFlags* fl
 // cluster resolves them from its own working directory).
 absl::StatusOr<core::JobSpec> BuildSpec(const CLI::App& command, JobFlags& flags);
 
+// A refusal of the app's parameters as the user typed them: a message that starts with a
+// parameter's name ("dependency_check must be one of ...") names its flag instead
+// ("--dependency-check must be one of ..."). Other statuses are returned as they are.
+absl::Status NameFlagsIn(const std::string& app, const absl::Status& status);
+
 }  // namespace strads::client

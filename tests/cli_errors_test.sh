@@ -68,11 +68,12 @@ import json, sys
 written = json.loads(sys.stdin.read())
 assert written["ratings"] + written["test_ratings"] == 200, written' || fail "generate mf --json"
 
-# Lasso parameters given as flags are checked by the app and named in one line, before any round.
-for bad in "--alpha -1|alpha must be > 0" "--alpha x|alpha must be a number, got 'x'" \
-  "--dependency-check foo|dependency_check must be one of gershgorin|pairwise, got 'foo'" \
-  "--working-set-max 5000|working_set_max must be in [1, 4096], got 5000" \
-  "--scheduler bogus|scheduler must be one of working-set|dynamic|random|static|cyclic" \
+# Lasso parameters given as flags are checked by the app and refused in one line naming the flag,
+# before any round.
+for bad in "--alpha -1|strads: --alpha must be > 0" "--alpha x|strads: --alpha must be a number, got 'x'" \
+  "--dependency-check foo|strads: --dependency-check must be one of gershgorin|pairwise, got 'foo'" \
+  "--working-set-max 5000|strads: --working-set-max must be in [1, 4096], got 5000" \
+  "--scheduler bogus|strads: --scheduler must be one of working-set|dynamic|random|static|cyclic" \
   "--alpha 0.01 --lambda 1|give lambda or alpha"; do
   # shellcheck disable=SC2086  # the flags are meant to split
   expect 1 "${bad#*|}" "$bin/strads" run lasso --data "$work/train.libsvm" -q ${bad%%|*}
