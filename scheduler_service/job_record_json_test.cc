@@ -1,0 +1,43 @@
+#include "scheduler_service/job_record_json.h"
+
+#include "gtest/gtest.h"
+
+namespace strads::scheduler {
+namespace {
+
+JobSnapshot MatrixMarketJob() {
+  JobSnapshot snapshot;
+  snapshot.job_id = "job-7";
+  snapshot.state = JobState::kRunning;
+  snapshot.round = 12;
+  snapshot.spec.app = "lasso";
+  snapshot.spec.data_path = "/data/X.mmt";
+  snapshot.spec.labels_path = "/data/Y.mmt";
+  snapshot.spec.workers = 3;
+  snapshot.spec.params = {{"alpha", "0.01"}};
+  return snapshot;
+}
+
+// A restarted scheduler resumes a job from this record: every input path must survive it.
+TEST(JobRecordJson, KeepsTheLabelsFileAcrossARestart) {
+  absl::StatusOr<JobSnapshot> read = SnapshotFromJson(SnapshotToJson(MatrixMarketJob()));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->spec.data_path, "/data/X.mmt");
+  EXPECT_EQ(read->spec.labels_path, "/data/Y.mmt");
+  EXPECT_EQ(read->spec.workers, 3);
+  EXPECT_EQ(read->spec.params.at("alpha"), "0.01");
+  EXPECT_EQ(read->state, JobState::kRunning);
+  EXPECT_EQ(read->round, 12);
+}
+
+TEST(JobRecordJson, ReadsARecordWrittenBeforeLabelsExisted) {
+  nlohmann::json json = SnapshotToJson(MatrixMarketJob());
+  json["spec"].erase("labels_path");
+  absl::StatusOr<JobSnapshot> read = SnapshotFromJson(json);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->spec.labels_path, "");
+  EXPECT_EQ(read->spec.data_path, "/data/X.mmt");
+}
+
+}  // namespace
+}  // namespace strads::scheduler
