@@ -115,6 +115,7 @@ assert mmt["labels"].endswith("Y.mmt"), mmt["labels"]
 assert abs(mmt["objective"] - libsvm["objective"]) <= 1e-9 * libsvm["objective"], (mmt, libsvm)
 assert mmt["nnz"] == libsvm["nnz"], (mmt["nnz"], libsvm["nnz"])
 PY
+grep -q "^# labels .*Y.mmt$" "$work/mmt-model.txt" || fail "the model file does not name its labels"
 if "$bin/strads" submit lasso --data "$work/X.mmt" 2> "$work/err.txt"; then
   fail "MatrixMarket data without labels accepted"
 fi

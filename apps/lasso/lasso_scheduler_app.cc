@@ -43,6 +43,7 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   params_ = *std::move(params);
   stop_at_max_rounds_ = spec.max_rounds == 0;
   data_path_ = spec.data_path;
+  labels_path_ = spec.labels_path;
   data_ = *std::move(data);
   const int64_t m = data_.x.cols;
   // Scaled here, before sharding, so every worker holds the scaled columns and the whole solve
@@ -638,6 +639,7 @@ std::vector<double> LassoSchedulerApp::OriginalCoefficients() const {
 absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
   out << "# strads lasso model\n";
   out << absl::StrFormat("# data %s\n", data_path_);
+  if (!labels_path_.empty()) out << absl::StrFormat("# labels %s\n", labels_path_);
   out << absl::StrFormat("# lambda %.17g\n", lambda_);
   // The scikit-learn / glmnet scale of the same penalty: 1/(2N)||y - Xb||^2 + alpha ||b||_1.
   out << absl::StrFormat("# alpha %.17g\n", lambda_ / rows_);

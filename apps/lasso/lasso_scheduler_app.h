@@ -129,6 +129,7 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // A user-set max_rounds is enforced by the engine, which reports it as such.
   bool stop_at_max_rounds_ = true;
   std::string data_path_;
+  std::string labels_path_;  // MatrixMarket Y.mmt, when X is X.mmt
   core::LabeledData data_;
   std::vector<core::RowRange> ranges_;
   std::vector<double> col_sqnorm_;
