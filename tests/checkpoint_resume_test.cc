@@ -105,6 +105,11 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
   first->Shutdown();
   first.reset();
   ASSERT_TRUE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
+  // The scheduler stays down until the watcher has noticed (on a loaded machine its next poll
+  // can come after a quick restart, and then there is nothing to retry).
+  for (int i = 0; i < 1000 && retries.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 
   std::unique_ptr<scheduler::SchedulerServer> second =
       StartScheduler(address, dir + "/data", absl::ZeroDuration());
