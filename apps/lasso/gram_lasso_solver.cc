@@ -267,9 +267,10 @@ int64_t ActiveSetSweeps(const GramLassoProblem& problem, GramLassoSolution* out,
     intercept_step();
     ++out->sweeps;
     if (gain <= 0.1 * problem.gap_target) break;
-    // Sweeps that go on this long mean an ill-conditioned block: try solving it outright, at
-    // geometrically spaced sweeps so the solves cost at most about twice the last one.
-    if ((sweep == 10 || sweep == 40 || sweep == 160 || sweep == 640) && a <= kMaxNewtonSize) {
+    // Sweeps that go on this long mean an ill-conditioned block: try solving it outright. Only
+    // then: tried early (after 10 sweeps) it was measured to cost rounds on well-conditioned
+    // data (19 -> 27 on a 3000 x 20000 correlated problem), where the sweeps finish anyway.
+    if ((sweep == 160 || sweep == 640) && a <= kMaxNewtonSize) {
       work += a * a * a / 3 + 2 * a * a;
       if (TrySignedNewtonStep(problem, scratch, &b, residual_sq, residual_sum, b0)) {
         intercept_step();
