@@ -20,32 +20,40 @@ absl::Status Rename(const std::string& from, const std::string& to) {
   return absl::OkStatus();
 }
 
-// "W <id> f..." lines to PREFIX-W.txt and "H <id> f..." lines to PREFIX-H.txt, without the tag;
-// the header comments go to both.
+// "W <id> <bias> f..." lines to PREFIX-W.txt, "H <id> <bias> f..." lines to PREFIX-H.txt and the
+// "G <mu> <min> <max>" line to PREFIX-global.txt, without the tag; the header comments go to all.
 absl::StatusOr<std::vector<std::string>> SplitFactors(const std::string& downloaded,
                                                       const std::string& prefix) {
-  const std::vector<std::string> paths = {prefix + "-W.txt", prefix + "-H.txt"};
+  const std::vector<std::string> paths = {prefix + "-W.txt", prefix + "-H.txt",
+                                          prefix + "-global.txt"};
   std::ifstream in(downloaded);
   if (!in) return absl::DataLossError("cannot read the downloaded model");
   std::ofstream w(paths[0] + ".part", std::ios::trunc);
   if (!w) return WriteError(paths[0], errno);
   std::ofstream h(paths[1] + ".part", std::ios::trunc);
   if (!h) return WriteError(paths[1], errno);
+  std::ofstream g(paths[2] + ".part", std::ios::trunc);
+  if (!g) return WriteError(paths[2], errno);
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind("W ", 0) == 0) {
       w << std::string_view(line).substr(2) << '\n';
     } else if (line.rfind("H ", 0) == 0) {
       h << std::string_view(line).substr(2) << '\n';
+    } else if (line.rfind("G ", 0) == 0) {
+      g << std::string_view(line).substr(2) << '\n';
     } else if (line.rfind("# format:", 0) == 0) {
       // The stream's format line describes tagged lines; the split files carry no tags.
-      w << "# format: '<user id> f1 ... fK' (rows of W); the predicted rating of (user, item) is "
-           "the dot product of the user's row here and the item's row in the -H file\n";
-      h << "# format: '<item id> f1 ... fK' (rows of H); the predicted rating of (user, item) is "
-           "the dot product of the user's row in the -W file and the item's row here\n";
+      constexpr const char* kPredict =
+          "; prediction(user, item) = mu + b_user + b_item + f_user . f_item, clipped to [min, "
+          "max] (mu, min, max: the -global file)\n";
+      w << "# format: '<user id> <b_user> f1 ... fK' (users)" << kPredict;
+      h << "# format: '<item id> <b_item> f1 ... fK' (items)" << kPredict;
+      g << "# format: '<mu> <min rating> <max rating>'" << kPredict;
     } else if (!line.empty() && line[0] == '#') {
       w << line << '\n';
       h << line << '\n';
+      g << line << '\n';
     } else if (!line.empty()) {
       return absl::DataLossError(absl::StrCat("unexpected model line: '", line.substr(0, 40), "'"));
     }
@@ -56,6 +64,8 @@ absl::StatusOr<std::vector<std::string>> SplitFactors(const std::string& downloa
   if (!w) return WriteError(paths[0], errno);
   h.close();
   if (!h) return WriteError(paths[1], errno);
+  g.close();
+  if (!g) return WriteError(paths[2], errno);
   for (const std::string& path : paths) {
     if (absl::Status status = Rename(path + ".part", path); !status.ok()) return status;
   }

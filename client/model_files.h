@@ -1,6 +1,7 @@
 // Where a downloaded model ends up on the user's disk. Most apps write one file; matrix
-// factorization's --model-out is a prefix, and W and H go to PREFIX-W.txt and PREFIX-H.txt, one
-// "id f1 ... fK" line per row, so each loads directly as a matrix with row ids. Also the checks
+// factorization's --model-out is a prefix: users to PREFIX-W.txt and items to PREFIX-H.txt, one
+// "id bias f1 ... fK" line per row, so each loads directly as a matrix with row ids, and
+// "mu min max" to PREFIX-global.txt (format: apps/mf/mf_model.h). Also the checks
 // that those files (and the summary) can be written, made before a job runs so that a mistyped
 // directory does not cost the result.
 #pragma once

@@ -1,0 +1,84 @@
+#include "apps/mf/lambda_search.h"
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "apps/mf/mf_math.h"
+#include "apps/mf/reference_solver.h"
+
+namespace strads::mf {
+
+std::vector<double> DefaultLambdaGrid(Regularization reg) {
+  if (reg == Regularization::kWeighted) return {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1};
+  return {0.1, 0.3, 1, 3, 10, 30, 100};
+}
+
+HeldOutSplit SplitHeldOut(const TrainingRatings& train, double fraction, uint64_t seed) {
+  // Its own stream (not the initial factors'), so the split does not shift with the rank.
+  std::mt19937_64 rng(seed ^ 0x6c616d6264615f31ULL);
+  HeldOutSplit split;
+  const RatingsCsr& m = train.by_user;
+  RatingsCsr& fit = split.fit.by_user;
+  fit.rows = m.rows;
+  fit.cols = m.cols;
+  fit.ptr.assign(m.rows + 1, 0);
+  for (int64_t u = 0; u < m.rows; ++u) {
+    for (int64_t e = m.ptr[u]; e < m.ptr[u + 1]; ++e) {
+      const double draw = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+      if (draw < fraction) {
+        split.held_out.users.push_back(static_cast<int32_t>(u));
+        split.held_out.items.push_back(m.idx[e]);
+        split.held_out.values.push_back(m.values[e]);
+      } else {
+        fit.idx.push_back(m.idx[e]);
+        fit.values.push_back(m.values[e]);
+      }
+    }
+    fit.ptr[u + 1] = fit.nnz();
+  }
+  split.fit.by_item = Transpose(fit);
+  ComputeRatingStats(&split.fit);
+  return split;
+}
+
+absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
+                                          const LambdaSearchOptions& options) {
+  LambdaChoice choice;
+  choice.grid = options.grid.empty() ? DefaultLambdaGrid(options.reg) : options.grid;
+  const HeldOutSplit split = SplitHeldOut(train, options.holdout_fraction, options.seed);
+  choice.holdout_ratings = split.held_out.size();
+  if (split.held_out.size() == 0 || split.fit.by_user.nnz() == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lambda=auto needs ratings to hold out: ", train.by_user.nnz(),
+                     " training ratings are too few; give --lambda a number"));
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (double lambda : choice.grid) {
+    const MfReferenceResult fitted = SolveMfReference(split.fit, {.rank = options.rank,
+                                                                  .lambda = lambda,
+                                                                  .seed = options.seed,
+                                                                  .rounds = options.rounds,
+                                                                  .reg = options.reg,
+                                                                  .biases = options.biases});
+    const Predictor predictor{.rank = options.rank,
+                              .mu = fitted.mu,
+                              .min_rating = split.fit.min_rating,
+                              .max_rating = split.fit.max_rating};
+    const double rmse = std::sqrt(TestSquaredError(split.held_out, predictor, fitted.w, fitted.h) /
+                                  static_cast<double>(split.held_out.size()));
+    choice.holdout_rmse.push_back(rmse);
+    // Ties (and NaN) keep the earlier, smaller lambda.
+    if (rmse < best) {
+      best = rmse;
+      choice.lambda = lambda;
+    }
+  }
+  if (!std::isfinite(best)) {
+    return absl::InternalError("lambda=auto: no lambda of the grid gave a finite held-out RMSE");
+  }
+  return choice;
+}
+
+}  // namespace strads::mf
