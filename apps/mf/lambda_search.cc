@@ -56,12 +56,14 @@ absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
   }
   double best = std::numeric_limits<double>::infinity();
   for (double lambda : choice.grid) {
-    const MfReferenceResult fitted = SolveMfReference(split.fit, {.rank = options.rank,
-                                                                  .lambda = lambda,
-                                                                  .seed = options.seed,
-                                                                  .rounds = options.rounds,
-                                                                  .reg = options.reg,
-                                                                  .biases = options.biases});
+    const MfReferenceResult fitted =
+        SolveMfReference(split.fit, {.rank = options.rank,
+                                     .lambda = lambda,
+                                     .seed = options.seed,
+                                     .rounds = options.rounds,
+                                     .reg = options.reg,
+                                     .bias_lambda = options.bias_lambda,
+                                     .biases = options.biases});
     const Predictor predictor{.rank = options.rank,
                               .mu = fitted.mu,
                               .min_rating = split.fit.min_rating,

@@ -20,6 +20,7 @@ inline constexpr int64_t kLambdaSearchMaxRounds = 20;
 struct LambdaSearchOptions {
   int64_t rank = kDefaultRank;
   Regularization reg = Regularization::kWeighted;
+  double bias_lambda = kDefaultBiasLambda;  // kept fixed: the grid is over lambda
   bool biases = true;
   uint64_t seed = 1;  // of the initial factors and of the held-out draw
   int64_t rounds = kLambdaSearchMaxRounds;

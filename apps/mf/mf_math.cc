@@ -45,7 +45,8 @@ double RowSolver::SolveByRankOneUpdates(std::span<const int32_t> cols,
 }
 
 void RowSolver::FactorAndSolve(double penalty, Eigen::Map<Eigen::VectorXd>& x) {
-  gram_.diagonal().array() += penalty;
+  gram_.diagonal().head(options_.rank).array() += penalty;
+  if (options_.biases) gram_(options_.rank, options_.rank) += options_.bias_lambda;
   llt_.compute(gram_);
   if (llt_.info() != Eigen::Success) {
     // Only with lambda = 0 and fewer ratings than unknowns (or exact collinearity): a tiny ridge
@@ -128,18 +129,21 @@ double TestSquaredError(const TestRatings& test, const Predictor& predictor,
 
 double Regularizer(const SolveOptions& options, const TrainingRatings& train,
                    std::span<const double> w, std::span<const double> h) {
-  const int64_t stride = RowStride(options.rank);
+  const int64_t k = options.rank;
+  const int64_t stride = RowStride(k);
   const bool weighted = options.reg == Regularization::kWeighted;
   auto sum_of = [&](const RatingsCsr& m, std::span<const double> factor) {
     double sum = 0;
     for (int64_t r = 0; r < m.rows; ++r) {
       double norm = 0;
-      for (int64_t f = 0; f < stride; ++f) norm += factor[r * stride + f] * factor[r * stride + f];
-      sum += (weighted ? static_cast<double>(m.RowNnz(r)) : 1.0) * norm;
+      for (int64_t f = 0; f < k; ++f) norm += factor[r * stride + f] * factor[r * stride + f];
+      const double bias = factor[r * stride + k];
+      sum += options.lambda * (weighted ? static_cast<double>(m.RowNnz(r)) : 1.0) * norm +
+             options.bias_lambda * bias * bias;
     }
     return sum;
   };
-  return options.lambda * (sum_of(train.by_user, w) + sum_of(train.by_item, h));
+  return sum_of(train.by_user, w) + sum_of(train.by_item, h);
 }
 
 double TrainSquaredError(const TrainingRatings& train, const SolveOptions& options,

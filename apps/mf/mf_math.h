@@ -27,15 +27,16 @@ struct SolveOptions {
   int64_t rank = 10;
   double lambda = 0.05;
   Regularization reg = Regularization::kWeighted;
-  bool biases = true;  // false: the bias entries stay 0 and mu is 0
-  double mu = 0;       // the global mean, subtracted from every rating
+  double bias_lambda = kDefaultBiasLambda;  // the bias entry's penalty, not scaled by the row
+  bool biases = true;                       // false: the bias entries stay 0 and mu is 0
+  double mu = 0;                            // the global mean, subtracted from every rating
 };
 
-// Solves one row: x = argmin sum_k (a_k - mu - b_{c_k} - x'g_{c_k})^2 + p ||x||^2 with
-// g_c = [f_c; 1] and x = [w; b] when biases are on (g_c = f_c, x = w otherwise), and p = lambda *
-// (number of ratings) for ALS-WR or lambda for plain: x = (G'G + p I)^-1 G'(a - mu - b)
-// (Cholesky of the system). Reuses its buffers, so solving rows allocates nothing.
-// Not thread-safe (one per thread).
+// Solves one row: x = argmin sum_k (a_k - mu - b_{c_k} - x'g_{c_k})^2 + p ||w||^2 + q b^2 with
+// g_c = [f_c; 1] and x = [w; b] when biases are on (g_c = f_c, x = w otherwise), p = lambda *
+// (number of ratings) for ALS-WR or lambda for plain, and q = bias_lambda:
+// x = (G'G + diag(p, ..., p, q))^-1 G'(a - mu - b) (Cholesky of the system). Reuses its buffers, so
+// solving rows allocates nothing. Not thread-safe (one per thread).
 class RowSolver {
  public:
   explicit RowSolver(const SolveOptions& options);
@@ -97,8 +98,8 @@ struct Predictor {
 double TestSquaredError(const TestRatings& test, const Predictor& predictor,
                         std::span<const double> w, std::span<const double> h);
 
-// The penalty term of the objective: lambda * sum_r weight_r ||row_r||^2 over both factors
-// (weight_r = its number of ratings for ALS-WR, 1 for plain), bias entries included.
+// The penalty term of the objective: sum_r lambda * weight_r ||w_r||^2 + bias_lambda * b_r^2 over
+// both factors (weight_r = its number of ratings for ALS-WR, 1 for plain).
 double Regularizer(const SolveOptions& options, const TrainingRatings& train,
                    std::span<const double> w, std::span<const double> h);
 

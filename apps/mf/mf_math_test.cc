@@ -10,10 +10,11 @@
 namespace strads::mf {
 namespace {
 
-// Solve against the textbook formula x = (G G' + p I)^-1 G (a - mu - b) with G the augmented
-// features [f_c; 1] (or f_c without biases) and p = lambda * n (ALS-WR) or lambda (plain), on
-// rows short and long enough for both of RowSolver's paths (rank-one updates, and the gathered
-// block for long rows at higher ranks), with repeated columns and a reused solver. Seed 4.
+// Solve against the textbook formula x = (G G' + diag(p, ..., p, q))^-1 G (a - mu - b) with G
+// the augmented features [f_c; 1] (or f_c without biases), p = lambda * n (ALS-WR) or lambda
+// (plain) and q = bias_lambda, on rows short and long enough for both of RowSolver's paths
+// (rank-one updates, and the gathered block for long rows at higher ranks), with repeated columns
+// and a reused solver. Seed 4.
 TEST(RowSolver, MatchesTheNormalEquationsWithThePerRowPenalty) {
   std::mt19937_64 rng(4);
   std::uniform_real_distribution<double> uniform(-1, 1);
@@ -27,7 +28,13 @@ TEST(RowSolver, MatchesTheNormalEquationsWithThePerRowPenalty) {
         const int64_t cols_total = 300;
         std::vector<double> factor(static_cast<size_t>(cols_total * stride));
         for (double& v : factor) v = uniform(rng);
-        RowSolver solver({.rank = rank, .lambda = lambda, .reg = reg, .biases = biases, .mu = mu});
+        const double bias_lambda = 1.7;
+        RowSolver solver({.rank = rank,
+                          .lambda = lambda,
+                          .reg = reg,
+                          .bias_lambda = bias_lambda,
+                          .biases = biases,
+                          .mu = mu});
         for (int m : {1, 10, 63, 64, 200, 1000, 5}) {
           std::vector<int32_t> cols(m);
           std::vector<double> ratings(m);
@@ -44,8 +51,9 @@ TEST(RowSolver, MatchesTheNormalEquationsWithThePerRowPenalty) {
             a(k) = ratings[k] - (biases ? mu + factor[cols[k] * stride + rank] : 0.0);
           }
           const double penalty = reg == Regularization::kWeighted ? lambda * m : lambda;
-          const Eigen::MatrixXd system =
+          Eigen::MatrixXd system =
               g * g.transpose() + penalty * Eigen::MatrixXd::Identity(dim, dim);
+          if (biases) system(rank, rank) += bias_lambda - penalty;
           const Eigen::VectorXd expected = system.ldlt().solve(g * a);
           const double expected_error = (a - g.transpose() * expected).squaredNorm();
 
@@ -66,8 +74,8 @@ TEST(RowSolver, MatchesTheNormalEquationsWithThePerRowPenalty) {
   }
 }
 
-// ALS-WR shrinks a row by its own length: two rows that see the same ratings pattern repeated
-// 1x and 100x get the same solution, where plain lambda shrinks the short one much harder.
+// ALS-WR shrinks a row's factors by its own length: two rows that see the same ratings pattern
+// repeated 1x and 100x get the same solution, where plain lambda shrinks the short one much harder.
 TEST(RowSolver, WeightedPenaltyScalesWithTheRowLength) {
   const std::vector<double> factor = {1.0, 0.0, 0.5, 0.0};  // 2 columns, rank 1 + bias
   std::vector<int32_t> short_cols = {0, 1};
@@ -79,12 +87,14 @@ TEST(RowSolver, WeightedPenaltyScalesWithTheRowLength) {
     long_ratings.insert(long_ratings.end(), short_ratings.begin(), short_ratings.end());
   }
   double short_row[2], long_row[2];
-  RowSolver weighted({.rank = 1, .lambda = 0.5, .reg = Regularization::kWeighted});
+  // Without the (constant) bias penalty, so that only the weighting differs.
+  RowSolver weighted(
+      {.rank = 1, .lambda = 0.5, .reg = Regularization::kWeighted, .bias_lambda = 0});
   weighted.Solve(short_cols, short_ratings, factor.data(), short_row);
   weighted.Solve(long_cols, long_ratings, factor.data(), long_row);
   EXPECT_NEAR(short_row[0], long_row[0], 1e-12);
   EXPECT_NEAR(short_row[1], long_row[1], 1e-12);
-  RowSolver plain({.rank = 1, .lambda = 0.5, .reg = Regularization::kPlain});
+  RowSolver plain({.rank = 1, .lambda = 0.5, .reg = Regularization::kPlain, .bias_lambda = 0});
   plain.Solve(short_cols, short_ratings, factor.data(), short_row);
   plain.Solve(long_cols, long_ratings, factor.data(), long_row);
   EXPECT_LT(std::abs(short_row[0]), 0.9 * std::abs(long_row[0]));

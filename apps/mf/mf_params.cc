@@ -45,6 +45,11 @@ absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec) {
   }
   params.lambda = params.lambda_auto ? std::numeric_limits<double>::quiet_NaN() : *lambda;
 
+  absl::StatusOr<double> bias_lambda =
+      reader.Double("bias_lambda", kDefaultBiasLambda, 0, std::numeric_limits<double>::max());
+  if (!bias_lambda.ok()) return bias_lambda.status();
+  params.bias_lambda = *bias_lambda;
+
   absl::StatusOr<bool> biases = reader.Bool("biases", true);
   if (!biases.ok()) return biases.status();
   params.biases = *biases;

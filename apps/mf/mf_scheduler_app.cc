@@ -68,6 +68,7 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
     absl::StatusOr<LambdaChoice> choice = ChooseLambda(
         *train, {.rank = params_.rank,
                  .reg = params_.reg,
+                 .bias_lambda = params_.bias_lambda,
                  .biases = params_.biases,
                  .seed = params_.seed,
                  .rounds = std::min<int64_t>(params_.max_rounds, kLambdaSearchMaxRounds)});
@@ -86,6 +87,7 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   solve_ = {.rank = params_.rank,
             .lambda = params_.lambda,
             .reg = params_.reg,
+            .bias_lambda = params_.bias_lambda,
             .biases = params_.biases,
             .mu = params_.biases ? train_.mean : 0.0};
   predictor_ = {.rank = params_.rank,
@@ -451,6 +453,7 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   }
   out->push_back({"als_wr", params_.reg == Regularization::kWeighted ? 1.0 : 0.0});
   out->push_back({"biases", params_.biases ? 1.0 : 0.0});
+  out->push_back({"bias_lambda", params_.bias_lambda});
   out->push_back({"mu", solve_.mu});
   out->push_back({"duplicates", static_cast<double>(train_.duplicates)});
   out->push_back({"rounds", static_cast<double>(pulls_)});
@@ -552,6 +555,7 @@ absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {
                          params_.lambda_auto ? " (chosen by lambda=auto)" : "");
   out << absl::StrFormat("# reg %s\n", RegularizationName(params_.reg));
   out << absl::StrFormat("# biases %s\n", params_.biases ? "true" : "false");
+  out << absl::StrFormat("# bias_lambda %.17g\n", params_.bias_lambda);
   out << absl::StrFormat("# mu %.17g\n", solve_.mu);
   out << absl::StrFormat("# rating_range %.17g %.17g\n", train_.min_rating, train_.max_rating);
   out << absl::StrFormat("# users %d\n# items %d\n# ratings %d\n# duplicates %d\n",

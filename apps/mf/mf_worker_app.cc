@@ -19,7 +19,12 @@ absl::Status MfWorkerApp::Configure(const core::JobSpec& spec) {
   rank_ = params->rank;
   stride_ = RowStride(rank_);
   // lambda (resolved when it is "auto") and mu come with the shards' init.
-  solve_ = {.rank = rank_, .lambda = 0, .reg = params->reg, .biases = params->biases, .mu = 0};
+  solve_ = {.rank = rank_,
+            .lambda = 0,
+            .reg = params->reg,
+            .bias_lambda = params->bias_lambda,
+            .biases = params->biases,
+            .mu = 0};
   configured_ = true;
   return absl::OkStatus();
 }

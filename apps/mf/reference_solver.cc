@@ -14,6 +14,7 @@ MfReferenceResult SolveMfReference(const TrainingRatings& train,
   const SolveOptions solve{.rank = options.rank,
                            .lambda = options.lambda,
                            .reg = options.reg,
+                           .bias_lambda = options.bias_lambda,
                            .biases = options.biases,
                            .mu = result.mu};
   InitFactors(train.by_user.rows, train.by_item.rows, options.rank, options.seed, &result.w,

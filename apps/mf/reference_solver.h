@@ -17,6 +17,7 @@ struct MfReferenceOptions {
   uint64_t seed = 1;
   int64_t rounds = 10;  // round r updates all of W when r is even, all of H when odd
   Regularization reg = Regularization::kWeighted;
+  double bias_lambda = kDefaultBiasLambda;
   bool biases = true;
 };
 
