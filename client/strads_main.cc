@@ -37,7 +37,8 @@ void AddOutputFlags(CLI::App* command, strads::client::OutputOptions* output) {
 void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files, bool with_defaults) {
   auto* model =
       command->add_option("--model-out", files->model_out,
-                          "write the model here (mf: a prefix for PREFIX-W.txt and PREFIX-H.txt)");
+                          "write the model here (mf: a prefix for PREFIX-W.txt, PREFIX-H.txt and "
+                          "PREFIX-global.txt)");
   auto* summary =
       command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
   if (with_defaults) {

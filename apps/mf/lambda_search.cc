@@ -54,22 +54,24 @@ absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
         absl::StrCat("lambda=auto needs ratings to hold out: ", train.by_user.nnz(),
                      " training ratings are too few; give --lambda a number"));
   }
-  double best = std::numeric_limits<double>::infinity();
-  for (double lambda : choice.grid) {
-    const MfReferenceResult fitted =
-        SolveMfReference(split.fit, {.rank = options.rank,
-                                     .lambda = lambda,
-                                     .seed = options.seed,
-                                     .rounds = options.rounds,
-                                     .reg = options.reg,
-                                     .bias_lambda = options.bias_lambda,
-                                     .biases = options.biases});
+  auto held_out_rmse = [&](double lambda, double bias_lambda) {
+    const MfReferenceResult fitted = SolveMfReference(split.fit, {.rank = options.rank,
+                                                                  .lambda = lambda,
+                                                                  .seed = options.seed,
+                                                                  .rounds = options.rounds,
+                                                                  .reg = options.reg,
+                                                                  .bias_lambda = bias_lambda,
+                                                                  .biases = options.biases});
     const Predictor predictor{.rank = options.rank,
                               .mu = fitted.mu,
                               .min_rating = split.fit.min_rating,
                               .max_rating = split.fit.max_rating};
-    const double rmse = std::sqrt(TestSquaredError(split.held_out, predictor, fitted.w, fitted.h) /
-                                  static_cast<double>(split.held_out.size()));
+    return std::sqrt(TestSquaredError(split.held_out, predictor, fitted.w, fitted.h) /
+                     static_cast<double>(split.held_out.size()));
+  };
+  double best = std::numeric_limits<double>::infinity();
+  for (double lambda : choice.grid) {
+    const double rmse = held_out_rmse(lambda, options.bias_lambda);
     choice.holdout_rmse.push_back(rmse);
     // Ties (and NaN) keep the earlier, smaller lambda.
     if (rmse < best) {
@@ -80,6 +82,21 @@ absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
   if (!std::isfinite(best)) {
     return absl::InternalError("lambda=auto: no lambda of the grid gave a finite held-out RMSE");
   }
+  choice.bias_lambda = options.bias_lambda;
+  if (options.search_bias_lambda && options.biases) {
+    // Then the bias penalty, at the chosen lambda (one line search, not the whole product grid).
+    for (double bias_lambda : kBiasLambdaGrid) {
+      if (bias_lambda == options.bias_lambda) continue;  // already scored above
+      const double rmse = held_out_rmse(choice.lambda, bias_lambda);
+      choice.bias_grid.push_back(bias_lambda);
+      choice.bias_holdout_rmse.push_back(rmse);
+      if (rmse < best) {
+        best = rmse;
+        choice.bias_lambda = bias_lambda;
+      }
+    }
+  }
+  choice.best_holdout_rmse = best;
   return choice;
 }
 

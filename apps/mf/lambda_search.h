@@ -1,8 +1,9 @@
 // `--lambda auto`: picks the penalty on a seeded held-out slice of the training ratings. Each
 // lambda of a small log-spaced grid is fitted (single-process, apps/mf/reference_solver.h) on the
-// rest, the one with the lowest held-out RMSE wins, and the job then trains on all the ratings
-// with it. Runs in the scheduler at Prepare, so it costs grid size x `rounds` single-threaded ALS
-// sweeps over 90% of the data.
+// rest, the one with the lowest held-out RMSE wins; then, unless the job gave bias_lambda, a few
+// bias penalties are tried the same way at that lambda. The job then trains on all the ratings
+// with the choice. Runs in the scheduler at Prepare, so it costs grid size x `rounds`
+// single-threaded ALS sweeps over 90% of the data.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +17,15 @@ namespace strads::mf {
 
 inline constexpr double kLambdaHoldoutFraction = 0.1;
 inline constexpr int64_t kLambdaSearchMaxRounds = 20;
+// bias_lambda values tried (besides the given one) once lambda is chosen.
+inline constexpr double kBiasLambdaGrid[] = {0.3, 1, 3, 10, 30};
 
 struct LambdaSearchOptions {
   int64_t rank = kDefaultRank;
   Regularization reg = Regularization::kWeighted;
-  double bias_lambda = kDefaultBiasLambda;  // kept fixed: the grid is over lambda
+  double bias_lambda = kDefaultBiasLambda;  // used while lambda is searched
+  // Then search bias_lambda over kBiasLambdaGrid at the chosen lambda (when biases are on).
+  bool search_bias_lambda = false;
   bool biases = true;
   uint64_t seed = 1;  // of the initial factors and of the held-out draw
   int64_t rounds = kLambdaSearchMaxRounds;
@@ -30,8 +35,12 @@ struct LambdaSearchOptions {
 
 struct LambdaChoice {
   double lambda = 0;
+  double bias_lambda = 0;
   std::vector<double> grid;
-  std::vector<double> holdout_rmse;  // per grid entry
+  std::vector<double> holdout_rmse;  // per grid entry, at options.bias_lambda
+  std::vector<double> bias_grid;     // the bias_lambda values tried after, at the chosen lambda
+  std::vector<double> bias_holdout_rmse;
+  double best_holdout_rmse = 0;
   int64_t holdout_ratings = 0;
 };
 

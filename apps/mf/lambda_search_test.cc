@@ -100,10 +100,13 @@ TEST(MfApp, LambdaAutoTrainsWithTheChosenLambdaAndReportsIt) {
   absl::StatusOr<apps::testing::InProcessResult> result =
       apps::testing::RunInProcess(app, NewMfWorkerApp, spec);
   ASSERT_TRUE(result.ok()) << result.status();
-  absl::StatusOr<LambdaChoice> expected = ChooseLambda(app.train(), {.rank = 3, .rounds = 6});
+  absl::StatusOr<LambdaChoice> expected =
+      ChooseLambda(app.train(), {.rank = 3, .search_bias_lambda = true, .rounds = 6});
   ASSERT_TRUE(expected.ok());
   EXPECT_EQ(app.lambda(), expected->lambda);
   EXPECT_EQ(result->Metric("lambda"), expected->lambda);
+  EXPECT_EQ(result->Metric("bias_lambda"), expected->bias_lambda);
+  EXPECT_EQ(expected->bias_grid.size(), 4u);  // the default 3 was scored with the lambda grid
   EXPECT_EQ(result->Metric("lambda_auto"), 1.0);
   EXPECT_EQ(result->Metric("als_wr"), 1.0);
   ASSERT_TRUE(app.lambda_choice().has_value());

@@ -49,6 +49,7 @@ absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec) {
       reader.Double("bias_lambda", kDefaultBiasLambda, 0, std::numeric_limits<double>::max());
   if (!bias_lambda.ok()) return bias_lambda.status();
   params.bias_lambda = *bias_lambda;
+  params.bias_lambda_given = params_text.contains("bias_lambda");
 
   absl::StatusOr<bool> biases = reader.Bool("biases", true);
   if (!biases.ok()) return biases.status();

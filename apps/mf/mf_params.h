@@ -38,6 +38,7 @@ struct MfParams {
   bool lambda_auto = false;
   Regularization reg = Regularization::kWeighted;  // "reg": wr | plain
   double bias_lambda = kDefaultBiasLambda;         // "bias_lambda": >= 0, see Regularization
+  bool bias_lambda_given = false;                  // else lambda=auto also chooses bias_lambda
   // "biases": true (default) fits mu + b_u + b_i + w_u'h_i; false fits w_u'h_i alone (the old
   // model, kept for comparison).
   bool biases = true;

@@ -24,8 +24,8 @@ namespace strads::mf {
 // Shard bytes start with this tag (then the format version), so a stray shard is refused.
 inline constexpr char kShardMagic[8] = {'S', 'T', 'R', 'D', 'M', 'F', '0', '2'};
 
-// ShardInit: keys = {users, items, K}; values = {lambda (resolved), mu} (the shard bytes hold
-// the rows).
+// ShardInit: keys = {users, items, K}; values = {lambda, mu, bias_lambda} (resolved) (the shard
+// bytes hold the rows).
 inline constexpr int32_t kInitShard = 1;
 
 // Round tasks (layout: apps/mf/mf_task.h): rows to solve, rows to drop, rows to add with their

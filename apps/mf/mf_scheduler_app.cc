@@ -69,11 +69,13 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
         *train, {.rank = params_.rank,
                  .reg = params_.reg,
                  .bias_lambda = params_.bias_lambda,
+                 .search_bias_lambda = !params_.bias_lambda_given,
                  .biases = params_.biases,
                  .seed = params_.seed,
                  .rounds = std::min<int64_t>(params_.max_rounds, kLambdaSearchMaxRounds)});
     if (!choice.ok()) return choice.status();
     params_.lambda = choice->lambda;
+    params_.bias_lambda = choice->bias_lambda;
     lambda_choice_ = *std::move(choice);
   }
   stop_at_max_rounds_ = spec.max_rounds == 0;
@@ -164,7 +166,7 @@ void MfSchedulerApp::ShardInit(int shard, core::Payload* init) const {
   init->op = kInitShard;
   init->keys = {train_.by_user.rows, train_.by_item.rows, params_.rank};
   // The resolved lambda (lambda=auto is chosen here, not by the workers) and mu.
-  init->values = {solve_.lambda, solve_.mu};
+  init->values = {solve_.lambda, solve_.mu, solve_.bias_lambda};
 }
 
 void MfSchedulerApp::SyncMembers(std::span<const core::WorkerView> workers) {
@@ -450,10 +452,15 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
       out->push_back({absl::StrCat("lambda_auto_holdout_rmse_", lambda_choice_->grid[g]),
                       lambda_choice_->holdout_rmse[g]});
     }
+    for (size_t g = 0; g < lambda_choice_->bias_grid.size(); ++g) {
+      out->push_back({absl::StrCat("bias_lambda_auto_holdout_rmse_", lambda_choice_->bias_grid[g]),
+                      lambda_choice_->bias_holdout_rmse[g]});
+    }
+    out->push_back({"lambda_auto_best_holdout_rmse", lambda_choice_->best_holdout_rmse});
   }
   out->push_back({"als_wr", params_.reg == Regularization::kWeighted ? 1.0 : 0.0});
   out->push_back({"biases", params_.biases ? 1.0 : 0.0});
-  out->push_back({"bias_lambda", params_.bias_lambda});
+  out->push_back({"bias_lambda", solve_.bias_lambda});
   out->push_back({"mu", solve_.mu});
   out->push_back({"duplicates", static_cast<double>(train_.duplicates)});
   out->push_back({"rounds", static_cast<double>(pulls_)});
@@ -491,7 +498,7 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
 }
 
 namespace {
-// 2: augmented rows (factors and bias), mu and the resolved lambda.
+// 2: augmented rows (factors and bias), mu and the resolved lambda and bias_lambda.
 constexpr std::string_view kCheckpointTag = "strads-mf-2";
 }  // namespace
 
@@ -500,6 +507,7 @@ absl::Status MfSchedulerApp::SaveCheckpoint(std::ostream& out) const {
   writer.Int(params_.rank);
   writer.Double(solve_.mu);
   writer.Double(solve_.lambda);
+  writer.Double(solve_.bias_lambda);
   writer.Int(pulls_);
   writer.Double(train_rmse_);
   writer.Double(test_rmse_);
@@ -519,7 +527,9 @@ absl::Status MfSchedulerApp::RestoreCheckpoint(std::istream& in) {
   }
   const double mu = reader.Double();
   const double lambda = reader.Double();
-  if (reader.status().ok() && (mu != solve_.mu || lambda != solve_.lambda)) {
+  const double bias_lambda = reader.Double();
+  if (reader.status().ok() &&
+      (mu != solve_.mu || lambda != solve_.lambda || bias_lambda != solve_.bias_lambda)) {
     return absl::DataLossError(absl::StrFormat(
         "the checkpoint has mu %.17g and lambda %.17g, the job %.17g and %.17g (other ratings?)",
         mu, lambda, solve_.mu, solve_.lambda));
@@ -555,7 +565,7 @@ absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {
                          params_.lambda_auto ? " (chosen by lambda=auto)" : "");
   out << absl::StrFormat("# reg %s\n", RegularizationName(params_.reg));
   out << absl::StrFormat("# biases %s\n", params_.biases ? "true" : "false");
-  out << absl::StrFormat("# bias_lambda %.17g\n", params_.bias_lambda);
+  out << absl::StrFormat("# bias_lambda %.17g\n", solve_.bias_lambda);
   out << absl::StrFormat("# mu %.17g\n", solve_.mu);
   out << absl::StrFormat("# rating_range %.17g %.17g\n", train_.min_rating, train_.max_rating);
   out << absl::StrFormat("# users %d\n# items %d\n# ratings %d\n# duplicates %d\n",

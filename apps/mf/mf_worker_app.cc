@@ -36,7 +36,7 @@ absl::Status MfWorkerApp::AddShard(int shard, std::string_view bytes, const core
   absl::StatusOr<MfShard> decoded = DecodeShard(bytes);
   if (!decoded.ok()) return decoded.status();
   if (init.op != kInitShard || init.keys.size() != 3 || init.keys[0] != decoded->users ||
-      init.keys[1] != decoded->items || init.keys[2] != rank_ || init.values.size() != 2) {
+      init.keys[1] != decoded->items || init.keys[2] != rank_ || init.values.size() != 3) {
     return absl::InvalidArgumentError(absl::StrCat("mf shard ", shard, ": init (op ", init.op, ", ",
                                                    init.keys.size(), " keys) does not describe ",
                                                    decoded->users, " users, ", decoded->items,
@@ -45,6 +45,7 @@ absl::Status MfWorkerApp::AddShard(int shard, std::string_view bytes, const core
   if (users_ < 0) {
     solve_.lambda = init.values[0];
     solve_.mu = init.values[1];
+    solve_.bias_lambda = init.values[2];
     solver_.emplace(solve_);
     users_ = decoded->users;
     items_ = decoded->items;
@@ -52,7 +53,8 @@ absl::Status MfWorkerApp::AddShard(int shard, std::string_view bytes, const core
     by_item_.Reset(items_);
     w_.assign(static_cast<size_t>(users_ * stride_), 0.0);
     h_.assign(static_cast<size_t>(items_ * stride_), 0.0);
-  } else if (init.values[0] != solve_.lambda || init.values[1] != solve_.mu) {
+  } else if (init.values[0] != solve_.lambda || init.values[1] != solve_.mu ||
+             init.values[2] != solve_.bias_lambda) {
     return absl::InvalidArgumentError(
         absl::StrCat("mf shard ", shard, ": lambda ", init.values[0], " and mu ", init.values[1],
                      " differ from the job's ", solve_.lambda, " and ", solve_.mu));
