@@ -1,7 +1,8 @@
 // `--lambda auto`: picks the penalty on a seeded held-out slice of the training ratings. Each
 // lambda of a small log-spaced grid is fitted (single-process, apps/mf/reference_solver.h) on the
 // rest, the one with the lowest held-out RMSE wins; then, unless the job gave bias_lambda, a few
-// bias penalties are tried the same way at that lambda. The job then trains on all the ratings
+// bias penalties are tried the same way at that lambda, and the pair walks to neighbouring grid
+// points of either while that lowers the held-out error. The job then trains on all the ratings
 // with the choice. Runs in the scheduler at Prepare, so it costs grid size x `rounds`
 // single-threaded ALS sweeps over 90% of the data.
 #pragma once
@@ -16,7 +17,7 @@
 namespace strads::mf {
 
 inline constexpr double kLambdaHoldoutFraction = 0.1;
-inline constexpr int64_t kLambdaSearchMaxRounds = 20;
+inline constexpr int64_t kLambdaSearchMaxRounds = 30;
 // bias_lambda values tried (besides the given one) once lambda is chosen.
 inline constexpr double kBiasLambdaGrid[] = {0.3, 1, 3, 10, 30};
 
