@@ -60,7 +60,14 @@ constexpr AppFlag kLassoFlags[] = {
 // Matrix factorization parameters; defaults live in the app (apps/mf/mf_params.h).
 constexpr AppFlag kMfFlags[] = {
     {"--rank", "rank", "factorization rank K; default 10"},
-    {"--lambda", "lambda", "L2 penalty on W and H; default 0.05"},
+    {"--lambda", "lambda",
+     "L2 penalty, or 'auto' (chosen on a seeded held-out 10% of --data from a small grid, then "
+     "trained on all of it); default 0.1 with --reg wr, 2 with plain"},
+    {"--reg", "reg",
+     "wr (ALS-WR, default: a row's penalty is lambda x its number of ratings, as Spark's "
+     "regParam) or plain (lambda for every row); a bias pays --bias-lambda whatever the row",
+     "wr"},
+    {"--bias-lambda", "bias_lambda", "penalty on each user and item bias; default 3"},
     {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
     {"--seed", "seed", "random seed of the initial factors; default 1"},
 };
@@ -96,16 +103,21 @@ AppDefinition Mf() {
   mf.inputs.data_help = "training ratings ('user item rating' lines or MatrixMarket)";
   mf.inputs.test_help = "held-out ratings (optional)";
   mf.flags = kMfFlags;
-  // The model is W and H, one "id f1 ... fK" line per row in PREFIX-W.txt and PREFIX-H.txt, so
-  // each loads directly as a matrix with row ids.
+  // The model is users to PREFIX-W.txt and items to PREFIX-H.txt, one "id bias f1 ... fK" line
+  // per row, so each loads directly as a matrix with row ids, and "mu min max" to
+  // PREFIX-global.txt (format: apps/mf/mf_model.h).
   mf.model.default_suffix = "-model";
   mf.model.parts = {
       {"W",
-       "# format: '<user id> f1 ... fK' (rows of W); the predicted rating of (user, item) is the "
-       "dot product of the user's row here and the item's row in the -H file"},
+       "# format: '<user id> <b_user> f1 ... fK' (users); prediction(user, item) = mu + b_user + "
+       "b_item + f_user . f_item, clipped to [min, max] (mu, min, max: the -global file)"},
       {"H",
-       "# format: '<item id> f1 ... fK' (rows of H); the predicted rating of (user, item) is the "
-       "dot product of the user's row in the -W file and the item's row here"},
+       "# format: '<item id> <b_item> f1 ... fK' (items); prediction(user, item) = mu + b_user + "
+       "b_item + f_user . f_item, clipped to [min, max] (mu, min, max: the -global file)"},
+      {"G",
+       "# format: '<mu> <min rating> <max rating>'; prediction(user, item) = mu + b_user + b_item "
+       "+ f_user . f_item, clipped to [min, max] (mu, min, max: this file)",
+       "global"},
   };
   return mf;
 }

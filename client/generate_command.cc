@@ -129,6 +129,20 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       ->capture_default_str();
   mf->add_option("--noise", mf_options->noise, "standard deviation of rating noise")
       ->capture_default_str();
+  mf->add_option("--mean", mf_options->mean, "global mean added to every rating")
+      ->capture_default_str();
+  mf->add_option("--user-bias", mf_options->user_bias,
+                 "standard deviation of the planted per-user biases")
+      ->capture_default_str();
+  mf->add_option("--item-bias", mf_options->item_bias,
+                 "standard deviation of the planted per-item biases")
+      ->capture_default_str();
+  mf->add_option("--factor-scale", mf_options->factor_scale,
+                 "multiplier of the planted low-rank part w_u'h_i (unit scale at 1)")
+      ->capture_default_str();
+  mf->add_flag("--stars", mf_options->stars,
+               "round ratings to whole stars and clip them to 1-5 (real-like data: try --mean 3.5 "
+               "--user-bias 0.4 --item-bias 0.5 --factor-scale 0.5 --noise 0.8 --stars)");
   mf->add_option("--test-fraction", mf_options->test_fraction,
                  "fraction of ratings held out for --test-out")
       ->capture_default_str();

@@ -31,7 +31,7 @@ absl::StatusOr<std::vector<std::string>> SplitTaggedModel(
   std::vector<std::string> paths;
   std::vector<std::ofstream> outs;
   for (const apps::ModelPart& part : parts) {
-    paths.push_back(absl::StrCat(prefix, "-", std::string(part.tag), ".txt"));
+    paths.push_back(absl::StrCat(prefix, "-", std::string(part.FileSuffix()), ".txt"));
     outs.emplace_back(paths.back() + ".part", std::ios::trunc);
     if (!outs.back()) return WriteError(paths.back(), errno);
   }
@@ -116,7 +116,7 @@ std::string ModelOutHelp(const apps::AppDefinition* app) {
     std::string files;
     for (size_t k = 0; k < model.parts.size(); ++k) {
       if (k > 0) absl::StrAppend(&files, k + 1 == model.parts.size() ? " and " : ", ");
-      absl::StrAppend(&files, "PREFIX-", std::string(model.parts[k].tag), ".txt");
+      absl::StrAppend(&files, "PREFIX-", std::string(model.parts[k].FileSuffix()), ".txt");
     }
     return files;
   };

@@ -45,21 +45,22 @@ TEST(CheckCanWrite, RefusesAPathUnderAFile) {
 TEST(PlaceModelFiles, SplitsMfFactorsWithoutTagsAndDescribesEachFile) {
   const std::string downloaded = TestTempDir() + "/mf.download";
   std::ofstream(downloaded) << "# strads mf model\n# format: 'W <user id> f1 ... fK' and ...\n"
-                               "W u7 0.5 1\nH i3 2 0.25\nW u9 1 1\n";
+                               "G 3.5 1 5\nW u7 0.5 1\nH i3 2 0.25\nW u9 1 1\n";
   const std::string prefix = TestTempDir() + "/factors";
   absl::StatusOr<std::vector<std::string>> paths = PlaceModelFiles("mf", downloaded, prefix);
   ASSERT_TRUE(paths.ok()) << paths.status();
-  ASSERT_EQ(paths->size(), 2u);
+  ASSERT_EQ(paths->size(), 3u);
   auto read = [](const std::string& path) {
     std::ifstream in(path);
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
   const std::string w = read(prefix + "-W.txt");
   const std::string h = read(prefix + "-H.txt");
-  EXPECT_THAT(w, HasSubstr("# strads mf model\n# format: '<user id> f1 ... fK'"));
+  EXPECT_THAT(w, HasSubstr("# strads mf model\n# format: '<user id> <b_user> f1 ... fK'"));
   EXPECT_THAT(w, HasSubstr("\nu7 0.5 1\nu9 1 1\n"));
-  EXPECT_THAT(h, HasSubstr("# format: '<item id> f1 ... fK'"));
+  EXPECT_THAT(h, HasSubstr("# format: '<item id> <b_item> f1 ... fK'"));
   EXPECT_THAT(h, HasSubstr("\ni3 2 0.25\n"));
+  EXPECT_THAT(read(prefix + "-global.txt"), HasSubstr("\n3.5 1 5\n"));
   EXPECT_FALSE(std::filesystem::exists(downloaded));
 }
 

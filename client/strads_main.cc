@@ -15,6 +15,7 @@
 #include "client/commands.h"
 #include "client/generate_command.h"
 #include "client/job_flags.h"
+#include "client/mf_commands.h"
 #include "client/model_files.h"
 #include "core/command_line.h"
 #include "core/host_port.h"
@@ -223,6 +224,7 @@ int main(int argc, char** argv) {
   });
 
   strads::client::AddGenerateCommands(&cli, &exit_code);
+  strads::client::AddMfCommands(&cli, &exit_code);
 
   if (std::optional<int> stop = strads::core::ParseCommandLine(cli, argc, argv, "strads")) {
     return *stop;

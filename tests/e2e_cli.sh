@@ -134,10 +134,30 @@ grep -q "test_rmse" "$work/mf-watch.txt" || fail "mf progress lacks test RMSE"
 python3 - "$work/mf.json" <<'PY' || fail "mf summary JSON lacks keys"
 import json, sys
 summary = json.load(open(sys.argv[1]))
-for key in ["train_rmse", "test_rmse", "rounds", "seconds", "workers", "busy_seconds_per_worker"]:
+for key in ["train_rmse", "test_rmse", "rounds", "seconds", "workers", "busy_seconds_per_worker",
+            "mu", "lambda", "als_wr", "duplicates"]:
     assert key in summary, key
 assert len(summary["busy_seconds_per_worker"]) == 2
+assert summary["als_wr"] == 1 and summary["params"]["reg"] == "wr"
 PY
+# The recommender on the downloaded model: one prediction per pair, unknown ids counted.
+[ -s "$work/mf-global.txt" ] || fail "mf-global.txt missing"
+printf '1 1\n1 999999\nnobody 1\n' > "$work/pairs.txt"
+"$bin/strads" predict mf --model "$work/mf" --pairs "$work/pairs.txt" > "$work/pred.txt" \
+  2> "$work/pred-err.txt" || fail "predict mf failed"
+[ "$(wc -l < "$work/pred.txt")" -eq 3 ] || fail "predict mf should print 3 lines"
+grep -q "1 with a user and 1 with an item the model has not seen" "$work/pred-err.txt" \
+  || fail "predict mf does not count unknown ids"
+"$bin/strads" recommend --model "$work/mf" --user 1 --top 5 --exclude "$work/ratings.txt" \
+  > "$work/rec.txt" || fail "recommend failed"
+[ "$(wc -l < "$work/rec.txt")" -eq 5 ] || fail "recommend should list 5 items"
+while read -r _ item _; do
+  ! grep -q "^1	$item	" "$work/ratings.txt" || fail "recommend listed item $item that user 1 rated"
+done < "$work/rec.txt"
+if "$bin/strads" predict mf --model "$work/nothing" --pairs "$work/pairs.txt" 2> "$work/err.txt"; then
+  fail "predict with a missing model should fail"
+fi
+grep -q "nothing-global.txt" "$work/err.txt" || fail "predict error should name the missing file"
 
 # The embedded local cluster.
 (cd "$work" && "$bin/strads" run lasso --data train.libsvm --lambda 0.5 --workers 2 -q \

@@ -85,14 +85,20 @@ TEST(MfCluster, MatchesTheReferenceAndWritesTheUsersIds) {
     std::string tag;
     std::string id;
     fields >> tag >> id;
+    if (tag == "G") {  // "G mu min max": biases are on, so mu is the reference's
+      EXPECT_EQ(std::stod(id), reference.mu);
+      continue;
+    }
     const bool is_w = tag == "W";
     const int32_t row = is_w ? train->users.Find(id) : train->items.Find(id);
     ASSERT_GE(row, 0) << line;
     const std::vector<double>& factor = is_w ? reference.w : reference.h;
-    for (int f = 0; f < 5; ++f) {
+    // "<bias> f1 .. f5"; stored as f1 .. f5 then the bias.
+    for (int f = 0; f < 6; ++f) {
       double v = 0;
       ASSERT_TRUE(fields >> v) << line;
-      max_diff = std::max(max_diff, std::abs(v - factor[row * 5 + f]));
+      const int stored = f == 0 ? 5 : f - 1;
+      max_diff = std::max(max_diff, std::abs(v - factor[row * 6 + stored]));
     }
     (is_w ? w_rows : h_rows) += 1;
   }

@@ -97,8 +97,12 @@ TEST(MfApp, MatchesTheReferenceSolverRoundForRound) {
       ASSERT_TRUE(result.ok()) << result.status();
       ASSERT_EQ(result->rounds, kRounds);
 
+      // Biases and ALS-WR are on (the defaults), so mu, both biases and the per-row penalty are
+      // all compared.
       MfReferenceResult reference =
           SolveMfReference(app.train(), {.rank = 4, .lambda = 0.1, .seed = 7, .rounds = kRounds});
+      EXPECT_EQ(app.mu(), reference.mu);
+      EXPECT_NE(reference.mu, 0.0);
       ASSERT_EQ(rmse_per_round.size(), reference.train_rmse.size());
       for (int64_t r = 0; r < kRounds; ++r) {
         EXPECT_NEAR(rmse_per_round[r], reference.train_rmse[r], 1e-6)
@@ -123,6 +127,7 @@ TEST(MfApp, ObjectiveNeverRisesAndTheModelFitsThePlantedRatings) {
   MfSchedulerApp app;
   core::JobSpec spec = SpecFor(SkewedProblem());
   spec.max_rounds = 30;
+  spec.params["lambda"] = "0.01";  // ALS-WR: per rating, so this is a light penalty
   std::vector<double> objectives;
   InProcessOptions options;
   options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
@@ -139,6 +144,80 @@ TEST(MfApp, ObjectiveNeverRisesAndTheModelFitsThePlantedRatings) {
   std::printf("rounds=%lld train_rmse=%.4f test_rmse=%.4f converged=%.0f\n",
               static_cast<long long>(result->rounds), *result->Metric("train_rmse"),
               *result->Metric("test_rmse"), *result->Metric("converged"));
+}
+
+// Pearson correlation of a and b over the entries where `keep` is true.
+double Correlation(const std::vector<double>& a, const std::vector<double>& b,
+                   const std::vector<bool>& keep) {
+  double n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (!keep[i]) continue;
+    n += 1;
+    sa += a[i];
+    sb += b[i];
+    saa += a[i] * a[i];
+    sbb += b[i] * b[i];
+    sab += a[i] * b[i];
+  }
+  return (sab - sa * sb / n) / std::sqrt((saa - sa * sa / n) * (sbb - sb * sb / n));
+}
+
+// Ratings = 3.5 + b_u + b_i + 0.5 w'h + noise (seed 11). With biases on, mu is the training mean
+// (near 3.5), the learned biases follow the planted ones, and the held-out error beats the old
+// biasless model of the same rank, whose factors must spend themselves on the offsets.
+TEST(MfApp, LearnsThePlantedMeanAndBiasesAndBeatsABiaslessFit) {
+  const MfProblemOptions options{.users = 300,
+                                 .items = 200,
+                                 .ratings = 24000,
+                                 .rank = 3,
+                                 .power_law = 0.5,
+                                 .noise = 0.3,
+                                 .mean = 3.5,
+                                 .user_bias = 0.5,
+                                 .item_bias = 0.5,
+                                 .factor_scale = 0.5,
+                                 .test_fraction = 0.1,
+                                 .seed = 11};
+  absl::StatusOr<MfProblem> problem = GenerateMfProblem(options);
+  ASSERT_TRUE(problem.ok()) << problem.status();
+  const WrittenProblem written = WriteProblem(options, "biased");
+  auto run = [&](bool biases, MfSchedulerApp& app) {
+    core::JobSpec spec = SpecFor(written);
+    spec.params["rank"] = "3";
+    spec.params["lambda"] = "0.05";
+    spec.params["biases"] = biases ? "true" : "false";
+    spec.max_rounds = 20;
+    absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return *result->Metric("test_rmse");
+  };
+  MfSchedulerApp biased, biasless;
+  const double with_biases = run(true, biased);
+  const double without = run(false, biasless);
+  std::printf("test_rmse with biases %.4f, without %.4f; mu %.4f\n", with_biases, without,
+              biased.mu());
+  EXPECT_LT(with_biases, 0.9 * without);
+  EXPECT_LT(with_biases, 0.45);  // noise 0.3 plus what 2000 ratings leave of the model
+  EXPECT_NEAR(biased.mu(), 3.5, 0.15);
+  EXPECT_EQ(biasless.mu(), 0.0);
+
+  // Learned biases (the last of each stored row) against the planted ones, by the file's ids
+  // (1-based there), over rows with at least 20 ratings.
+  auto compare = [&](const IdMap& ids, const RatingsCsr& m, const std::vector<double>& rows,
+                     const std::vector<double>& planted, const char* what) {
+    std::vector<double> learned(ids.size()), truth(ids.size());
+    std::vector<bool> keep(ids.size());
+    for (int64_t r = 0; r < ids.size(); ++r) {
+      learned[r] = rows[r * 4 + 3];
+      truth[r] = planted[std::stoll(ids.names[r]) - 1];
+      keep[r] = m.RowNnz(r) >= 20;
+    }
+    const double correlation = Correlation(learned, truth, keep);
+    std::printf("%s bias correlation %.4f\n", what, correlation);
+    EXPECT_GT(correlation, 0.9) << what;
+  };
+  compare(biased.train().users, biased.train().by_user, biased.w(), problem->user_bias, "user");
+  compare(biased.train().items, biased.train().by_item, biased.h(), problem->item_bias, "item");
 }
 
 TEST(MfApp, StopsWhenTheObjectiveSettles) {
@@ -351,24 +430,24 @@ TEST(MfWorkerApp, RefusesRowsItWasNeverSentCacheUpdatesAndMalformedTasks) {
   EXPECT_EQ(worker.users().Ranges(), (std::vector<int64_t>{0, 2}));
   EXPECT_EQ(worker.items().Ranges(), (std::vector<int64_t>{0, 1}));
 
-  const std::vector<double> h = {0.5, 0.5, 0.25, 0.25};
+  const std::vector<double> h = {0.5, 0.5, 0.1, 0.25, 0.25, -0.1};  // K = 2, then the bias
   core::Payload task;
   task.op = kUpdateUsers;
   const int64_t held[] = {0, 2};
   const int64_t not_held[] = {2, 4};
   const int32_t needed[] = {0, 1};
-  WriteTask(held, {}, {}, scheduler.train().by_user, needed, h, 2, &task);
+  WriteTask(held, {}, {}, scheduler.train().by_user, needed, h, 3, &task);
   core::Partial partial;
   EXPECT_TRUE(worker.Push(task, &partial).ok());
-  WriteTask(not_held, {}, {}, scheduler.train().by_user, needed, h, 2, &task);
+  WriteTask(not_held, {}, {}, scheduler.train().by_user, needed, h, 3, &task);
   absl::Status status = worker.Push(task, &partial);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
   EXPECT_NE(status.message().find("never sent"), std::string::npos) << status;
   // Sent with the task, the rows can be solved; dropped, they cannot.
-  WriteTask(not_held, {}, not_held, scheduler.train().by_user, needed, h, 2, &task);
+  WriteTask(not_held, {}, not_held, scheduler.train().by_user, needed, h, 3, &task);
   EXPECT_TRUE(worker.Push(task, &partial).ok());
   EXPECT_EQ(worker.users().Ranges(), (std::vector<int64_t>{0, 4}));
-  WriteTask(not_held, held, {}, scheduler.train().by_user, needed, h, 2, &task);
+  WriteTask(not_held, held, {}, scheduler.train().by_user, needed, h, 3, &task);
   EXPECT_TRUE(worker.Push(task, &partial).ok());
   EXPECT_EQ(worker.users().Ranges(), (std::vector<int64_t>{2, 4}));
 
@@ -401,7 +480,7 @@ TEST(MfApp, EachWorkerReceivesOnlyTheFactorRowsItsRatingsTouch) {
   options.on_round = [&](const core::RoundPlan& plan, std::span<const core::Partial>) {
     if (plan.number != 0) return;
     for (const core::Payload& task : plan.tasks) {
-      absl::StatusOr<MfTaskView> view = ParseTask(task, 2, 40, 20);
+      absl::StatusOr<MfTaskView> view = ParseTask(task, 3, 40, 20);
       ASSERT_TRUE(view.ok()) << view.status();
       ids_per_worker.emplace_back(view->factor_ids.begin(), view->factor_ids.end());
       EXPECT_TRUE(view->add.empty()) << "the shards already hold the first split";
@@ -493,7 +572,13 @@ TEST(MfApp, WritesTheModelWithTheUsersOwnIds) {
     std::vector<double> values;
     double v = 0;
     while (fields >> v) values.push_back(v);
-    EXPECT_EQ(values.size(), 2u) << line;
+    if (tag == "G") {
+      EXPECT_EQ(values.size(), 2u) << line;  // "G mu min max": the id field took mu
+      EXPECT_EQ(std::stod(id), app.mu());
+      EXPECT_EQ(values, (std::vector<double>{2, 5}));
+      continue;
+    }
+    EXPECT_EQ(values.size(), 3u) << line;  // bias, f1, f2
     rows[tag + " " + id] = values;
   }
   EXPECT_EQ(rows.size(), 5u);
@@ -501,8 +586,9 @@ TEST(MfApp, WritesTheModelWithTheUsersOwnIds) {
   ASSERT_TRUE(rows.contains("H alien"));
   // Reads back exactly and predicts like the model in memory.
   const int32_t bob = app.train().users.Find("bob");
-  EXPECT_EQ(rows["W bob"][0], app.w()[bob * 2]);
-  EXPECT_EQ(rows["W bob"][1], app.w()[bob * 2 + 1]);
+  EXPECT_EQ(rows["W bob"][0], app.w()[bob * 3 + 2]);  // the bias is stored last
+  EXPECT_EQ(rows["W bob"][1], app.w()[bob * 3]);
+  EXPECT_EQ(rows["W bob"][2], app.w()[bob * 3 + 1]);
 }
 
 TEST(ValidateMfSpec, RefusesBadParametersAndMissingFiles) {
@@ -512,8 +598,9 @@ TEST(ValidateMfSpec, RefusesBadParametersAndMissingFiles) {
     const char* name;
     const char* value;
   };
-  for (const Case& c : {Case{"rank", "0"}, Case{"rank", "1001"}, Case{"lambda", "-1"},
-                        Case{"balance", "random"}, Case{"rnak", "4"}}) {
+  for (const Case& c :
+       {Case{"rank", "0"}, Case{"rank", "1001"}, Case{"lambda", "-1"}, Case{"balance", "random"},
+        Case{"rnak", "4"}, Case{"reg", "l1"}, Case{"biases", "maybe"}, Case{"lambda", "autoo"}}) {
     core::JobSpec bad = spec;
     bad.params[c.name] = c.value;
     absl::Status status = ValidateMfSpec(bad);

@@ -93,18 +93,37 @@ absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
     return absl::InvalidArgumentError(
         absl::StrCat("test fraction must be in [0, 1), got ", o.test_fraction));
   }
+  for (double v : {o.mean, o.user_bias, o.item_bias, o.factor_scale}) {
+    if (!std::isfinite(v)) {
+      return absl::InvalidArgumentError("mean, biases and factor scale must be finite");
+    }
+  }
+  if (o.user_bias < 0 || o.item_bias < 0 || o.factor_scale < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bias standard deviations and the factor scale must be >= 0, got ",
+                     o.user_bias, ", ", o.item_bias, ", ", o.factor_scale));
+  }
   Draws draws(o.seed);
   const double scale = std::pow(static_cast<double>(o.rank), -0.25);
   std::vector<double> w(o.users * o.rank);
   std::vector<double> h(o.items * o.rank);
   for (double& v : w) v = scale * draws.Normal();
   for (double& v : h) v = scale * draws.Normal();
+  MfProblem problem;
+  problem.user_bias.assign(o.users, 0.0);
+  problem.item_bias.assign(o.items, 0.0);
+  // Only drawn when asked for, so the plain model's ratings stay as they were for a seed.
+  if (o.user_bias > 0) {
+    for (double& b : problem.user_bias) b = o.user_bias * draws.Normal();
+  }
+  if (o.item_bias > 0) {
+    for (double& b : problem.item_bias) b = o.item_bias * draws.Normal();
+  }
 
   const std::vector<double> user_cdf = PowerLawCdf(o.users, o.power_law);
   const std::vector<double> item_cdf = PowerLawCdf(o.items, o.power_law);
   absl::flat_hash_set<int64_t> seen;
   seen.reserve(o.ratings);
-  MfProblem problem;
   // A steep power law concentrates draws on a few pairs; give up rather than loop forever.
   const int64_t max_attempts = 50 * o.ratings + 1000;
   int64_t attempts = 0;
@@ -121,7 +140,9 @@ absl::StatusOr<MfProblem> GenerateMfProblem(const MfProblemOptions& o) {
     if (!seen.insert(u * o.items + i).second) continue;
     double value = 0;
     for (int64_t f = 0; f < o.rank; ++f) value += w[u * o.rank + f] * h[i * o.rank + f];
-    value += o.noise * draws.Normal();
+    value = o.mean + problem.user_bias[u] + problem.item_bias[i] + o.factor_scale * value +
+            o.noise * draws.Normal();
+    if (o.stars) value = std::clamp(std::round(value), 1.0, 5.0);
     const Rating rating{u + 1, i + 1, value};
     if (draws.Uniform() < o.test_fraction) {
       problem.test.push_back(rating);

@@ -6,75 +6,95 @@
 
 namespace strads::mf {
 
-RowSolver::RowSolver(int64_t rank, double lambda)
-    : rank_(rank), lambda_(lambda), gram_(rank, rank), rhs_(rank), llt_(rank) {}
+RowSolver::RowSolver(const SolveOptions& options)
+    : options_(options),
+      stride_(RowStride(options.rank)),
+      dim_(options.biases ? options.rank + 1 : options.rank),
+      gram_(dim_, dim_),
+      rhs_(dim_),
+      feature_(dim_),
+      llt_(dim_) {
+  if (!options_.biases) options_.mu = 0;
+}
 
 double RowSolver::SolveByRankOneUpdates(std::span<const int32_t> cols,
                                         std::span<const double> ratings, const double* factor,
-                                        double* out) {
-  Eigen::Map<Eigen::VectorXd> w(out, rank_);
+                                        Eigen::Map<Eigen::VectorXd>& x) {
+  const int64_t k = options_.rank;
   gram_.setZero();
   rhs_.setZero();
-  for (size_t k = 0; k < cols.size(); ++k) {
-    Eigen::Map<const Eigen::VectorXd> f(factor + cols[k] * rank_, rank_);
-    gram_.selfadjointView<Eigen::Lower>().rankUpdate(f);
-    rhs_.noalias() += ratings[k] * f;
+  if (options_.biases) feature_[k] = 1.0;
+  for (size_t e = 0; e < cols.size(); ++e) {
+    const double* row = factor + static_cast<int64_t>(cols[e]) * stride_;
+    feature_.head(k) = Eigen::Map<const Eigen::VectorXd>(row, k);
+    gram_.selfadjointView<Eigen::Lower>().rankUpdate(feature_);
+    rhs_.noalias() += (ratings[e] - options_.mu - OtherBias(row)) * feature_;
   }
-  FactorAndSolve(w);
+  FactorAndSolve(
+      options_.lambda *
+          (options_.reg == Regularization::kWeighted ? static_cast<double>(cols.size()) : 1.0),
+      x);
   double squared_error = 0;
-  for (size_t k = 0; k < cols.size(); ++k) {
-    Eigen::Map<const Eigen::VectorXd> f(factor + cols[k] * rank_, rank_);
-    const double residual = ratings[k] - w.dot(f);
+  for (size_t e = 0; e < cols.size(); ++e) {
+    const double* row = factor + static_cast<int64_t>(cols[e]) * stride_;
+    feature_.head(k) = Eigen::Map<const Eigen::VectorXd>(row, k);
+    const double residual = ratings[e] - options_.mu - OtherBias(row) - x.dot(feature_);
     squared_error += residual * residual;
   }
   return squared_error;
 }
 
-void RowSolver::FactorAndSolve(Eigen::Map<Eigen::VectorXd>& w) {
-  gram_.diagonal().array() += lambda_;
+void RowSolver::FactorAndSolve(double penalty, Eigen::Map<Eigen::VectorXd>& x) {
+  gram_.diagonal().head(options_.rank).array() += penalty;
+  if (options_.biases) gram_(options_.rank, options_.rank) += options_.bias_lambda;
   llt_.compute(gram_);
   if (llt_.info() != Eigen::Success) {
-    // Only with lambda = 0 and fewer ratings than K (or exact collinearity): a tiny ridge
+    // Only with lambda = 0 and fewer ratings than unknowns (or exact collinearity): a tiny ridge
     // relative to the system's scale picks the minimum-norm-like solution instead of failing.
-    const double ridge = 1e-10 * (gram_.diagonal().sum() / static_cast<double>(rank_)) + 1e-300;
+    const double ridge = 1e-10 * (gram_.diagonal().sum() / static_cast<double>(dim_)) + 1e-300;
     gram_.diagonal().array() += ridge;
     llt_.compute(gram_);
   }
-  w = rhs_;
-  llt_.solveInPlace(w);
+  x = rhs_;
+  llt_.solveInPlace(x);
 }
 
 double RowSolver::Solve(std::span<const int32_t> cols, std::span<const double> ratings,
                         const double* factor, double* out) {
-  Eigen::Map<Eigen::VectorXd> w(out, rank_);
-  if (cols.empty()) {
-    w.setZero();
-    return 0;
-  }
+  const int64_t k = options_.rank;
+  std::fill_n(out, stride_, 0.0);
+  if (cols.empty()) return 0;
+  Eigen::Map<Eigen::VectorXd> x(out, dim_);  // without biases, out[k] stays 0
   const Eigen::Index m = static_cast<Eigen::Index>(cols.size());
-  if (m < kBlockedMinRatings || rank_ < kBlockedMinRank) {
-    return SolveByRankOneUpdates(cols, ratings, factor, out);
+  if (m < kBlockedMinRatings || k < kBlockedMinRank) {
+    return SolveByRankOneUpdates(cols, ratings, factor, x);
   }
-  // Gather the factor rows of the row's ratings into one K x m block, so that the Gram matrix is
+  // Gather the features of the row's ratings into one dim x m block, so that the Gram matrix is
   // one rank-m update (a matrix-matrix kernel) instead of m rank-1 updates. It pays on rows with
   // many ratings (15% less time per rating at K = 10, 25-30% at K = 20-50), but costs more set-up
   // than it saves on short rows or at small K.
   if (gathered_.cols() < m) {
-    gathered_.resize(rank_, std::max<Eigen::Index>(m, 2 * gathered_.cols()));
+    gathered_.resize(dim_, std::max<Eigen::Index>(m, 2 * gathered_.cols()));
+    targets_.resize(gathered_.cols());
     fitted_.resize(gathered_.cols());
   }
-  for (Eigen::Index k = 0; k < m; ++k) {
-    std::copy_n(factor + static_cast<int64_t>(cols[k]) * rank_, rank_, gathered_.col(k).data());
+  for (Eigen::Index e = 0; e < m; ++e) {
+    const double* row = factor + static_cast<int64_t>(cols[e]) * stride_;
+    std::copy_n(row, k, gathered_.col(e).data());
+    if (options_.biases) gathered_(k, e) = 1.0;
+    targets_[e] = ratings[e] - options_.mu - OtherBias(row);
   }
-  const auto f = gathered_.leftCols(m);
-  const Eigen::Map<const Eigen::VectorXd> a(ratings.data(), m);
+  const auto g = gathered_.leftCols(m);
+  const auto a = targets_.head(m);
   // Only the lower triangle: the LLT reads no more.
   gram_.setZero();
-  gram_.selfadjointView<Eigen::Lower>().rankUpdate(f);
-  rhs_.noalias() = f * a;
-  FactorAndSolve(w);
+  gram_.selfadjointView<Eigen::Lower>().rankUpdate(g);
+  rhs_.noalias() = g * a;
+  FactorAndSolve(
+      options_.lambda * (options_.reg == Regularization::kWeighted ? static_cast<double>(m) : 1.0),
+      x);
   auto fitted = fitted_.head(m);
-  fitted.noalias() = f.transpose() * w;
+  fitted.noalias() = g.transpose() * x;
   return (a - fitted).squaredNorm();
 }
 
@@ -82,33 +102,68 @@ void InitFactors(int64_t users, int64_t items, int64_t rank, uint64_t seed, std:
                  std::vector<double>* h) {
   std::mt19937_64 rng(seed);
   const double scale = 1.0 / std::sqrt(static_cast<double>(rank));
+  const int64_t stride = RowStride(rank);
   // 53 random bits -> [0, 1): the same on every platform, unlike std::uniform_real_distribution.
   auto draw = [&] { return static_cast<double>(rng() >> 11) * 0x1.0p-53 * scale; };
-  w->resize(users * rank);
-  h->resize(items * rank);
-  for (double& v : *w) v = draw();
-  for (double& v : *h) v = draw();
+  auto fill = [&](int64_t rows, std::vector<double>* factor) {
+    factor->assign(static_cast<size_t>(rows * stride), 0.0);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t f = 0; f < rank; ++f) (*factor)[r * stride + f] = draw();
+    }
+  };
+  fill(users, w);
+  fill(items, h);
 }
 
-double TestSquaredError(const TestRatings& test, int64_t rank, std::span<const double> w,
-                        std::span<const double> h) {
+double TestSquaredError(const TestRatings& test, const Predictor& predictor,
+                        std::span<const double> w, std::span<const double> h) {
+  const int64_t stride = RowStride(predictor.rank);
   double sum = 0;
   for (int64_t k = 0; k < test.size(); ++k) {
-    const double* wu = w.data() + test.users[k] * rank;
-    const double* hi = h.data() + test.items[k] * rank;
-    double prediction = 0;
-    for (int64_t f = 0; f < rank; ++f) prediction += wu[f] * hi[f];
-    const double residual = test.values[k] - prediction;
+    const double residual = test.values[k] - predictor.Predict(w.data() + test.users[k] * stride,
+                                                               h.data() + test.items[k] * stride);
     sum += residual * residual;
   }
   return sum;
 }
 
-double Regularizer(double lambda, std::span<const double> w, std::span<const double> h) {
+double Regularizer(const SolveOptions& options, const TrainingRatings& train,
+                   std::span<const double> w, std::span<const double> h) {
+  const int64_t k = options.rank;
+  const int64_t stride = RowStride(k);
+  const bool weighted = options.reg == Regularization::kWeighted;
+  auto sum_of = [&](const RatingsCsr& m, std::span<const double> factor) {
+    double sum = 0;
+    for (int64_t r = 0; r < m.rows; ++r) {
+      double norm = 0;
+      for (int64_t f = 0; f < k; ++f) norm += factor[r * stride + f] * factor[r * stride + f];
+      const double bias = factor[r * stride + k];
+      sum += options.lambda * (weighted ? static_cast<double>(m.RowNnz(r)) : 1.0) * norm +
+             options.bias_lambda * bias * bias;
+    }
+    return sum;
+  };
+  return sum_of(train.by_user, w) + sum_of(train.by_item, h);
+}
+
+double TrainSquaredError(const TrainingRatings& train, const SolveOptions& options,
+                         std::span<const double> w, std::span<const double> h) {
+  const int64_t k = options.rank;
+  const int64_t stride = RowStride(k);
+  const double mu = options.biases ? options.mu : 0.0;
   double sum = 0;
-  for (double v : w) sum += v * v;
-  for (double v : h) sum += v * v;
-  return lambda * sum;
+  for (int64_t u = 0; u < train.by_user.rows; ++u) {
+    const double* wu = w.data() + u * stride;
+    std::span<const int32_t> items = train.by_user.RowIdx(u);
+    std::span<const double> ratings = train.by_user.RowValues(u);
+    for (size_t e = 0; e < items.size(); ++e) {
+      const double* hi = h.data() + static_cast<int64_t>(items[e]) * stride;
+      double prediction = mu + wu[k] + hi[k];
+      for (int64_t f = 0; f < k; ++f) prediction += wu[f] * hi[f];
+      sum += (ratings[e] - prediction) * (ratings[e] - prediction);
+    }
+  }
+  return sum;
 }
 
 }  // namespace strads::mf

@@ -1,30 +1,53 @@
-// The arithmetic of regularised alternating least squares, shared by the worker half of the app
-// and the single-process reference solver so that both make bit-identical updates.
+// The arithmetic of regularised alternating least squares with biases, shared by the worker half
+// of the app and the single-process reference solver so that both make bit-identical updates.
+//
+// The model: r_ui ~ mu + b_u + b_i + w_u'h_i. Factors are stored augmented, K + 1 values a row
+// ([w_u, b_u] for users, [h_i, b_i] for items; kStride = rank + 1). Solving a user row is then
+// one ridge regression of the targets r_ui - mu - b_i on the features [h_i; 1], whose solution
+// is [w_u; b_u] (the augmented-vector trick): biases are learned exactly in every ALS step.
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
 #include "Eigen/Cholesky"
 #include "Eigen/Core"
+#include "apps/mf/mf_params.h"
 #include "apps/mf/ratings.h"
 
 namespace strads::mf {
 
-// Solves one row: w = argmin sum_k (a_k - w'f_{c_k})^2 + lambda ||w||^2
-//                   = (F_c'F_c + lambda I)^-1 F_c'a   (Cholesky of the K x K system),
-// over the ratings a_k in columns c_k of the row, with F the other factor. Reuses its buffers,
-// so solving rows allocates nothing. Not thread-safe (one per thread).
+// Values per stored factor row: K factors, then the row's bias.
+inline int64_t RowStride(int64_t rank) { return rank + 1; }
+
+// What a row solve needs beyond the data.
+struct SolveOptions {
+  int64_t rank = 10;
+  double lambda = 0.05;
+  Regularization reg = Regularization::kWeighted;
+  double bias_lambda = kDefaultBiasLambda;  // the bias entry's penalty, not scaled by the row
+  bool biases = true;                       // false: the bias entries stay 0 and mu is 0
+  double mu = 0;                            // the global mean, subtracted from every rating
+};
+
+// Solves one row: x = argmin sum_k (a_k - mu - b_{c_k} - x'g_{c_k})^2 + p ||w||^2 + q b^2 with
+// g_c = [f_c; 1] and x = [w; b] when biases are on (g_c = f_c, x = w otherwise), p = lambda *
+// (number of ratings) for ALS-WR or lambda for plain, and q = bias_lambda:
+// x = (G'G + diag(p, ..., p, q))^-1 G'(a - mu - b) (Cholesky of the system). Reuses its buffers, so
+// solving rows allocates nothing. Not thread-safe (one per thread).
 class RowSolver {
  public:
-  RowSolver(int64_t rank, double lambda);
+  explicit RowSolver(const SolveOptions& options);
 
-  // `factor` is the other factor, row-major (row c at factor[c * rank]). Writes the new row to
-  // `out` (rank values) and returns the squared error of the row's ratings under it. A row with
-  // no ratings becomes 0.
+  // `factor` is the other factor, row-major with RowStride(rank) values a row (row c at
+  // factor[c * stride]). Writes the new row to `out` (stride values: factors, then bias) and
+  // returns the squared error of the row's ratings under it. A row with no ratings becomes 0.
   double Solve(std::span<const int32_t> cols, std::span<const double> ratings, const double* factor,
                double* out);
+
+  const SolveOptions& options() const { return options_; }
 
  private:
   // Rows at least this long, at a rank at least this high, take the gathered (blocked) path.
@@ -32,29 +55,57 @@ class RowSolver {
   static constexpr int64_t kBlockedMinRank = 8;
 
   double SolveByRankOneUpdates(std::span<const int32_t> cols, std::span<const double> ratings,
-                               const double* factor, double* out);
-  // Adds lambda to gram_'s diagonal, factors it and solves for rhs_ into w.
-  void FactorAndSolve(Eigen::Map<Eigen::VectorXd>& w);
+                               const double* factor, Eigen::Map<Eigen::VectorXd>& x);
+  // The bias of the other factor's row (0 for a model without biases, whatever is stored).
+  double OtherBias(const double* row) const { return options_.biases ? row[options_.rank] : 0.0; }
+  // Adds the row's penalty to gram_'s diagonal, factors it and solves for rhs_ into x.
+  void FactorAndSolve(double penalty, Eigen::Map<Eigen::VectorXd>& x);
 
-  int64_t rank_;
-  double lambda_;
+  SolveOptions options_;
+  int64_t stride_;
+  int64_t dim_;  // unknowns per row: rank + 1 with biases, rank without
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
-  Eigen::MatrixXd gathered_;  // K x (at least the ratings of the largest row so far)
-  Eigen::VectorXd fitted_;    // the row's predicted ratings
+  Eigen::VectorXd feature_;   // one g_c
+  Eigen::MatrixXd gathered_;  // dim x (at least the ratings of the largest row so far)
+  Eigen::VectorXd targets_;   // a - mu - b of the row
+  Eigen::VectorXd fitted_;    // the row's predicted targets
   Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt_;
 };
 
-// The seeded initial factors: W (users x K) then H (items x K), row-major, every entry uniform in
-// [0, 1/sqrt(K)) from one std::mt19937_64 stream (same on every platform).
+// The seeded initial factors: W (users x stride) then H (items x stride), row-major; every factor
+// entry uniform in [0, 1/sqrt(K)) from one std::mt19937_64 stream (same on every platform), every
+// bias 0.
 void InitFactors(int64_t users, int64_t items, int64_t rank, uint64_t seed, std::vector<double>* w,
                  std::vector<double>* h);
 
-// Sum of (a_ij - w_i'h_j)^2 over the held-out ratings.
-double TestSquaredError(const TestRatings& test, int64_t rank, std::span<const double> w,
-                        std::span<const double> h);
+// How predictions are made from the factors.
+struct Predictor {
+  int64_t rank = 10;
+  double mu = 0;
+  // Predictions are clipped to the training ratings' range (the scale a user rated on).
+  double min_rating = -std::numeric_limits<double>::infinity();
+  double max_rating = std::numeric_limits<double>::infinity();
 
-// lambda (||W||^2 + ||H||^2).
-double Regularizer(double lambda, std::span<const double> w, std::span<const double> h);
+  double Predict(const double* user_row, const double* item_row) const {
+    double p = mu + user_row[rank] + item_row[rank];
+    for (int64_t f = 0; f < rank; ++f) p += user_row[f] * item_row[f];
+    return p < min_rating ? min_rating : (p > max_rating ? max_rating : p);
+  }
+};
+
+// Sum of (a_ij - prediction)^2 over the held-out ratings.
+double TestSquaredError(const TestRatings& test, const Predictor& predictor,
+                        std::span<const double> w, std::span<const double> h);
+
+// The penalty term of the objective: sum_r lambda * weight_r ||w_r||^2 + bias_lambda * b_r^2 over
+// both factors (weight_r = its number of ratings for ALS-WR, 1 for plain).
+double Regularizer(const SolveOptions& options, const TrainingRatings& train,
+                   std::span<const double> w, std::span<const double> h);
+
+// Sum of (a - mu - b_u - b_i - w'h)^2 over the training ratings, unclipped (what the ALS steps
+// minimise).
+double TrainSquaredError(const TrainingRatings& train, const SolveOptions& options,
+                         std::span<const double> w, std::span<const double> h);
 
 }  // namespace strads::mf

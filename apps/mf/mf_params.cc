@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
 
 #include "absl/status/status.h"
@@ -10,22 +11,49 @@
 
 namespace strads::mf {
 
+const char* RegularizationName(Regularization reg) {
+  return reg == Regularization::kWeighted ? "wr" : "plain";
+}
+
 absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
-  core::ParamReader reader(spec.params);
+  // "lambda=auto" is not a number: take it out before the typed reader sees the parameters.
+  std::map<std::string, std::string> params_text = spec.params;
   MfParams params;
+  if (auto it = params_text.find("lambda"); it != params_text.end() && it->second == "auto") {
+    params.lambda_auto = true;
+    params_text.erase(it);
+  }
+  core::ParamReader reader(params_text);
 
   absl::StatusOr<int64_t> rank = reader.Int("rank", kDefaultRank, 1, kMaxRank);
   if (!rank.ok()) return rank.status();
   params.rank = *rank;
 
-  absl::StatusOr<double> lambda = reader.Double("lambda", kDefaultLambda, 0, kInf);
+  absl::StatusOr<std::string> reg = reader.Choice("reg", "wr", {"wr", "plain"});
+  if (!reg.ok()) return reg.status();
+  params.reg = *reg == "plain" ? Regularization::kPlain : Regularization::kWeighted;
+
+  const double default_lambda =
+      params.reg == Regularization::kPlain ? kDefaultLambdaPlain : kDefaultLambdaWeighted;
+  absl::StatusOr<double> lambda = reader.Double("lambda", default_lambda, 0, kInf);
   if (!lambda.ok()) return lambda.status();
   if (!std::isfinite(*lambda)) {
-    return absl::InvalidArgumentError(absl::StrCat("lambda must be finite, got ", *lambda));
+    return absl::InvalidArgumentError(
+        absl::StrCat("lambda must be finite (or 'auto'), got ", *lambda));
   }
-  params.lambda = *lambda;
+  params.lambda = params.lambda_auto ? std::numeric_limits<double>::quiet_NaN() : *lambda;
+
+  absl::StatusOr<double> bias_lambda =
+      reader.Double("bias_lambda", kDefaultBiasLambda, 0, std::numeric_limits<double>::max());
+  if (!bias_lambda.ok()) return bias_lambda.status();
+  params.bias_lambda = *bias_lambda;
+  params.bias_lambda_given = params_text.contains("bias_lambda");
+
+  absl::StatusOr<bool> biases = reader.Bool("biases", true);
+  if (!biases.ok()) return biases.status();
+  params.biases = *biases;
 
   absl::StatusOr<std::string> balance = reader.Choice("balance", "dynamic", {"dynamic", "static"});
   if (!balance.ok()) return balance.status();

@@ -12,20 +12,45 @@ namespace strads::mf {
 
 inline constexpr int64_t kDefaultRank = 10;
 inline constexpr int64_t kMaxRank = 1000;
-inline constexpr double kDefaultLambda = 0.05;
+// How a row's penalty scales. kWeighted is ALS-WR (Zhou et al. 2008; Spark ALS's regParam): row r
+// with n_r ratings pays lambda * n_r * ||[x_r; b_r]||^2, so a user with 3 ratings and one with
+// 2000 are shrunk alike relative to their data. kPlain pays lambda * ||[x_r; b_r]||^2 for every
+// row. Either way a row's bias b_r pays bias_lambda * b_r^2, whatever the row's length: like the
+// damped means of bias baselines, a bias seen in many ratings is barely shrunk (under the ALS-WR
+// weight every bias would be shrunk by the same factor 1 / (1 + lambda), however much data backs
+// it; on MovieLens latest-small at rank 10 that costs 0.007 of test RMSE).
+enum class Regularization { kWeighted, kPlain };
+// Good on explicit 1-5 / 0.5-5 star data at ranks 5-20 (measured on MovieLens latest-small and
+// on generated power-law ratings, docs/benchmarks.md); plain lambda needs roughly the mean row
+// length times more.
+inline constexpr double kDefaultLambdaWeighted = 0.1;
+inline constexpr double kDefaultLambdaPlain = 2.0;
+inline constexpr double kDefaultBiasLambda = 3.0;
 inline constexpr int64_t kDefaultMaxRounds = 40;
 // Relative change of the objective between consecutive rounds of the same phase.
 inline constexpr double kDefaultTolerance = 1e-4;
 
 struct MfParams {
-  int64_t rank = kDefaultRank;                              // "rank": K, in [1, 1000]
-  double lambda = kDefaultLambda;                           // "lambda": L2 penalty on W and H, >= 0
+  int64_t rank = kDefaultRank;  // "rank": K, in [1, 1000]
+  // "lambda": >= 0, or "auto" (lambda_auto; lambda is then chosen at Prepare, see
+  // apps/mf/lambda_search.h). The default depends on "reg".
+  double lambda = kDefaultLambdaWeighted;
+  bool lambda_auto = false;
+  Regularization reg = Regularization::kWeighted;  // "reg": wr | plain
+  double bias_lambda = kDefaultBiasLambda;         // "bias_lambda": >= 0, see Regularization
+  bool bias_lambda_given = false;                  // else lambda=auto also chooses bias_lambda
+  // "biases": true (default) fits mu + b_u + b_i + w_u'h_i; false fits w_u'h_i alone (the old
+  // model, kept for comparison).
+  bool biases = true;
   core::BalanceMode balance = core::BalanceMode::kDynamic;  // "balance": dynamic | static
   uint64_t seed = 1;                                        // "seed": of the initial factors
   // From JobSpec (0 there means these defaults).
   int64_t max_rounds = kDefaultMaxRounds;
   double tolerance = kDefaultTolerance;
 };
+
+// "wr" or "plain".
+const char* RegularizationName(Regularization reg);
 
 // Parses spec.params and the spec's max_rounds / tolerance. Unknown parameter names are refused.
 absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec);

@@ -24,11 +24,12 @@ namespace strads::mf {
 // Shard bytes start with this tag (then the format version), so a stray shard is refused.
 inline constexpr char kShardMagic[8] = {'S', 'T', 'R', 'D', 'M', 'F', '0', '2'};
 
-// ShardInit: keys = {users, items, K}; no values (the shard bytes hold the rows).
+// ShardInit: keys = {users, items, K}; values = {lambda, mu, bias_lambda} (resolved) (the shard
+// bytes hold the rows).
 inline constexpr int32_t kInitShard = 1;
 
 // Round tasks (layout: apps/mf/mf_task.h): rows to solve, rows to drop, rows to add with their
-// ratings, and the other factor's rows the solved rows need. Partial values = the new rows (K
+// ratings, and the other factor's rows the solved rows need. Partial values = the new rows (K + 1
 // each, in solve order), then the squared error over those rows' ratings after the update, then
 // the number of those ratings. work_units = ratings touched.
 inline constexpr int32_t kUpdateUsers = 2;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "apps/mf/lambda_search.h"
 #include "apps/mf/mf_math.h"
 #include "apps/mf/mf_protocol.h"
 #include "apps/mf/mf_shard.h"
@@ -62,6 +63,21 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   }
 
   params_ = *std::move(params);
+  lambda_choice_.reset();
+  if (params_.lambda_auto) {
+    absl::StatusOr<LambdaChoice> choice = ChooseLambda(
+        *train, {.rank = params_.rank,
+                 .reg = params_.reg,
+                 .bias_lambda = params_.bias_lambda,
+                 .search_bias_lambda = !params_.bias_lambda_given,
+                 .biases = params_.biases,
+                 .seed = params_.seed,
+                 .rounds = std::min<int64_t>(params_.max_rounds, kLambdaSearchMaxRounds)});
+    if (!choice.ok()) return choice.status();
+    params_.lambda = choice->lambda;
+    params_.bias_lambda = choice->bias_lambda;
+    lambda_choice_ = *std::move(choice);
+  }
   stop_at_max_rounds_ = spec.max_rounds == 0;
   data_path_ = spec.data_path;
   test_path_ = spec.test_path;
@@ -70,27 +86,26 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   test_ = std::move(test);
   user_work_ = RowWork(train_.by_user);
   item_work_ = RowWork(train_.by_item);
+  solve_ = {.rank = params_.rank,
+            .lambda = params_.lambda,
+            .reg = params_.reg,
+            .bias_lambda = params_.bias_lambda,
+            .biases = params_.biases,
+            .mu = params_.biases ? train_.mean : 0.0};
+  predictor_ = {.rank = params_.rank,
+                .mu = solve_.mu,
+                .min_rating = train_.min_rating,
+                .max_rating = train_.max_rating};
   InitFactors(train_.by_user.rows, train_.by_item.rows, params_.rank, params_.seed, &w_, &h_);
 
   // The starting point's error, so progress before the first round is meaningful.
-  const int64_t k = params_.rank;
-  double squared_error = 0;
-  for (int64_t u = 0; u < train_.by_user.rows; ++u) {
-    std::span<const int32_t> items = train_.by_user.RowIdx(u);
-    std::span<const double> ratings = train_.by_user.RowValues(u);
-    for (size_t e = 0; e < items.size(); ++e) {
-      double prediction = 0;
-      for (int64_t f = 0; f < k; ++f) prediction += w_[u * k + f] * h_[items[e] * k + f];
-      squared_error += (ratings[e] - prediction) * (ratings[e] - prediction);
-    }
-  }
+  const double squared_error = TrainSquaredError(train_, solve_, w_, h_);
   const double nnz = static_cast<double>(train_.by_user.nnz());
   train_rmse_ = std::sqrt(squared_error / nnz);
-  test_rmse_ =
-      test_.size() > 0
-          ? std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()))
-          : 0;
-  objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
+  test_rmse_ = test_.size() > 0 ? std::sqrt(TestSquaredError(test_, predictor_, w_, h_) /
+                                            static_cast<double>(test_.size()))
+                                : 0;
+  objective_ = squared_error + Regularizer(solve_, train_, w_, h_);
 
   // A row's fixed cost (the K x K system's set-up, Cholesky and solves, and the call overheads
   // of small dynamic-size Eigen matrices) is worth about 10 + 0.6 K ratings: measured with
@@ -150,6 +165,8 @@ void MfSchedulerApp::ShardInit(int shard, core::Payload* init) const {
   init->clear();
   init->op = kInitShard;
   init->keys = {train_.by_user.rows, train_.by_item.rows, params_.rank};
+  // The resolved lambda (lambda=auto is chosen here, not by the workers) and mu.
+  init->values = {solve_.lambda, solve_.mu, solve_.bias_lambda};
 }
 
 void MfSchedulerApp::SyncMembers(std::span<const core::WorkerView> workers) {
@@ -210,7 +227,7 @@ void MfSchedulerApp::WriteWorkerTask(bool users, size_t w, const core::WorkerVie
   }
   const int64_t solve[2] = {begin, end};
   WriteTask(begin < end ? std::span<const int64_t>(solve) : std::span<const int64_t>(), drop_, add_,
-            m, rows.ids, users ? h_ : w_, params_.rank, task);
+            m, rows.ids, users ? h_ : w_, RowStride(params_.rank), task);
   factor_rows_sent_ += static_cast<int64_t>(rows.ids.size());
   for (size_t p = 0; p < add_.size(); p += 2) ratings_sent_ += m.ptr[add_[p + 1]] - m.ptr[add_[p]];
 }
@@ -340,7 +357,7 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
     return absl::InternalError(absl::StrCat("mf pull: unknown task op ", op));
   }
   const bool users = op == kUpdateUsers;
-  const int64_t k = params_.rank;
+  const int64_t k = RowStride(params_.rank);  // values per row
   std::vector<double>& target = users ? w_ : h_;
   const int64_t total_rows = users ? train_.by_user.rows : train_.by_item.rows;
 
@@ -379,7 +396,7 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
   ++pulls_;
 
   train_rmse_ = std::sqrt(squared_error / static_cast<double>(nnz));
-  objective_ = squared_error + Regularizer(params_.lambda, w_, h_);
+  objective_ = squared_error + Regularizer(solve_, train_, w_, h_);
   if (!std::isfinite(objective_)) {
     return absl::FailedPreconditionError(absl::StrFormat(
         "diverged at round %d: objective %g is not finite; check the scale of the ratings and "
@@ -387,7 +404,8 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
         pulls_, objective_));
   }
   if (test_.size() > 0) {
-    test_rmse_ = std::sqrt(TestSquaredError(test_, k, w_, h_) / static_cast<double>(test_.size()));
+    test_rmse_ =
+        std::sqrt(TestSquaredError(test_, predictor_, w_, h_) / static_cast<double>(test_.size()));
   }
   RecordBusy(partials);
 
@@ -426,6 +444,25 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"train_rmse", train_rmse_});
   if (test_.size() > 0) out->push_back({"test_rmse", test_rmse_});
   out->push_back({"objective", objective_});
+  // Which model and penalty (the summary's params say what was asked; these, what ran).
+  out->push_back({"lambda", solve_.lambda});
+  out->push_back({"lambda_auto", params_.lambda_auto ? 1.0 : 0.0});
+  if (lambda_choice_.has_value()) {
+    for (size_t g = 0; g < lambda_choice_->grid.size(); ++g) {
+      out->push_back({absl::StrCat("lambda_auto_holdout_rmse_", lambda_choice_->grid[g]),
+                      lambda_choice_->holdout_rmse[g]});
+    }
+    for (size_t g = 0; g < lambda_choice_->bias_grid.size(); ++g) {
+      out->push_back({absl::StrCat("bias_lambda_auto_holdout_rmse_", lambda_choice_->bias_grid[g]),
+                      lambda_choice_->bias_holdout_rmse[g]});
+    }
+    out->push_back({"lambda_auto_best_holdout_rmse", lambda_choice_->best_holdout_rmse});
+  }
+  out->push_back({"als_wr", params_.reg == Regularization::kWeighted ? 1.0 : 0.0});
+  out->push_back({"biases", params_.biases ? 1.0 : 0.0});
+  out->push_back({"bias_lambda", solve_.bias_lambda});
+  out->push_back({"mu", solve_.mu});
+  out->push_back({"duplicates", static_cast<double>(train_.duplicates)});
   out->push_back({"rounds", static_cast<double>(pulls_)});
   out->push_back({"converged", converged_ ? 1.0 : 0.0});
   out->push_back({"users", static_cast<double>(train_.by_user.rows)});
@@ -461,12 +498,16 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
 }
 
 namespace {
-constexpr std::string_view kCheckpointTag = "strads-mf-1";
+// 2: augmented rows (factors and bias), mu and the resolved lambda and bias_lambda.
+constexpr std::string_view kCheckpointTag = "strads-mf-2";
 }  // namespace
 
 absl::Status MfSchedulerApp::SaveCheckpoint(std::ostream& out) const {
   core::CheckpointWriter writer(out, kCheckpointTag);
   writer.Int(params_.rank);
+  writer.Double(solve_.mu);
+  writer.Double(solve_.lambda);
+  writer.Double(solve_.bias_lambda);
   writer.Int(pulls_);
   writer.Double(train_rmse_);
   writer.Double(test_rmse_);
@@ -483,6 +524,15 @@ absl::Status MfSchedulerApp::RestoreCheckpoint(std::istream& in) {
   if (const int64_t rank = reader.Int(); reader.status().ok() && rank != params_.rank) {
     return absl::DataLossError(
         absl::StrCat("the checkpoint has rank ", rank, ", the job ", params_.rank));
+  }
+  const double mu = reader.Double();
+  const double lambda = reader.Double();
+  const double bias_lambda = reader.Double();
+  if (reader.status().ok() &&
+      (mu != solve_.mu || lambda != solve_.lambda || bias_lambda != solve_.bias_lambda)) {
+    return absl::DataLossError(absl::StrFormat(
+        "the checkpoint has mu %.17g and lambda %.17g, the job %.17g and %.17g (other ratings?)",
+        mu, lambda, solve_.mu, solve_.lambda));
   }
   const int64_t pulls = reader.Int();
   const double train_rmse = reader.Double();
@@ -506,35 +556,46 @@ absl::Status MfSchedulerApp::RestoreCheckpoint(std::istream& in) {
 
 absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {
   const int64_t k = params_.rank;
+  const int64_t stride = RowStride(k);
   out << "# strads mf model\n";
   out << absl::StrFormat("# data %s\n", data_path_);
   if (!test_path_.empty()) out << absl::StrFormat("# test %s\n", test_path_);
   out << absl::StrFormat("# rank %d\n", k);
-  out << absl::StrFormat("# lambda %.17g\n", params_.lambda);
-  out << absl::StrFormat("# users %d\n# items %d\n# ratings %d\n", train_.by_user.rows,
-                         train_.by_item.rows, train_.by_user.nnz());
+  out << absl::StrFormat("# lambda %.17g%s\n", solve_.lambda,
+                         params_.lambda_auto ? " (chosen by lambda=auto)" : "");
+  out << absl::StrFormat("# reg %s\n", RegularizationName(params_.reg));
+  out << absl::StrFormat("# biases %s\n", params_.biases ? "true" : "false");
+  out << absl::StrFormat("# bias_lambda %.17g\n", solve_.bias_lambda);
+  out << absl::StrFormat("# mu %.17g\n", solve_.mu);
+  out << absl::StrFormat("# rating_range %.17g %.17g\n", train_.min_rating, train_.max_rating);
+  out << absl::StrFormat("# users %d\n# items %d\n# ratings %d\n# duplicates %d\n",
+                         train_.by_user.rows, train_.by_item.rows, train_.by_user.nnz(),
+                         train_.duplicates);
   out << absl::StrFormat("# rounds %d\n", pulls_);
   out << absl::StrFormat("# train_rmse %.17g\n", train_rmse_);
   if (test_.size() > 0) out << absl::StrFormat("# test_rmse %.17g\n", test_rmse_);
   out << absl::StrFormat("# objective %.17g\n", objective_);
-  out << "# format: 'W <user id> f1 ... fK' and 'H <item id> f1 ... fK'; the predicted rating of "
-         "(user, item) is the dot product of their rows\n";
+  out << "# format: 'G <mu> <min rating> <max rating>', 'W <user id> <user bias> f1 ... fK' and "
+         "'H <item id> <item bias> f1 ... fK'; the predicted rating of (user, item) is mu + both "
+         "biases + the dot product of their factors, clipped to [min rating, max rating]\n";
+  out << absl::StrFormat("G %.17g %.17g %.17g\n", solve_.mu, train_.min_rating, train_.max_rating);
   // std::to_chars writes the shortest text that reads back to the same double, and is fast:
-  // models have (users + items) * K values.
+  // models have (users + items) * (K + 1) values.
   auto write_rows = [&](char tag, const IdMap& ids, const std::vector<double>& factor) {
     std::string line;
     char number[32];
+    auto append = [&](double value) {
+      line.push_back(' ');
+      const std::to_chars_result end = std::to_chars(number, number + sizeof(number), value);
+      line.append(number, end.ptr);
+    };
     for (int64_t r = 0; r < ids.size(); ++r) {
       line.clear();
       line.push_back(tag);
       line.push_back(' ');
       line.append(ids.names[r]);
-      for (int64_t f = 0; f < k; ++f) {
-        line.push_back(' ');
-        const std::to_chars_result end =
-            std::to_chars(number, number + sizeof(number), factor[r * k + f]);
-        line.append(number, end.ptr);
-      }
+      append(factor[r * stride + k]);  // the bias first, then the factors
+      for (int64_t f = 0; f < k; ++f) append(factor[r * stride + f]);
       line.push_back('\n');
       out << line;
     }

@@ -19,6 +19,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "apps/mf/lambda_search.h"
+#include "apps/mf/mf_math.h"
 #include "apps/mf/mf_params.h"
 #include "apps/mf/ratings.h"
 #include "apps/mf/row_holdings.h"
@@ -48,24 +50,28 @@ class MfSchedulerApp final : public core::SchedulerApp {
                                           std::span<const core::Partial> partials,
                                           core::Payload* cache_update) override;
   void Metrics(std::vector<core::Metric>* out) const override;
-  // Text: "# " header lines, then "W <user id> f1 ... fK" for every user and "H <item id> f1 ...
-  // fK" for every item, with the ids as written in the training file; values in the shortest
-  // form that reads back exactly.
+  // Text: "# " header lines, "G <mu> <min rating> <max rating>", then "W <user id> <bias> f1 ...
+  // fK" for every user and "H <item id> <bias> f1 ... fK" for every item, with the ids as
+  // written in the training file; values in the shortest form that reads back exactly.
   absl::Status WriteModel(std::ostream& out) const override;
 
-  // The factors, the round count and the convergence state; the balancers start over (they
-  // re-learn the workers' speeds within a few rounds).
+  // The factors (with the biases), mu, the resolved lambda, the round count and the convergence
+  // state; the balancers start over (they re-learn the workers' speeds within a few rounds).
   bool supports_checkpoints() const override { return true; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
   absl::Status RestoreCheckpoint(std::istream& in) override;
 
   const MfParams& params() const { return params_; }
   const TrainingRatings& train() const { return train_; }
+  // Augmented rows, RowStride(rank) values each: factors, then the row's bias.
   const std::vector<double>& w() const { return w_; }
   const std::vector<double>& h() const { return h_; }
   double train_rmse() const { return train_rmse_; }
   std::optional<double> test_rmse() const;
   double objective() const { return objective_; }
+  double mu() const { return solve_.mu; }
+  double lambda() const { return solve_.lambda; }  // the resolved one under lambda=auto
+  const std::optional<LambdaChoice>& lambda_choice() const { return lambda_choice_; }
   bool converged() const { return converged_; }
   const core::LoadBalancer& user_balancer() const { return user_balancer_; }
   const core::LoadBalancer& item_balancer() const { return item_balancer_; }
@@ -122,7 +128,10 @@ class MfSchedulerApp final : public core::SchedulerApp {
   int64_t factor_rows_broadcast_total_ = 0;  // what sending every row to every worker would be
   int64_t ratings_sent_total_ = 0;
 
-  // The model.
+  // The model: how rows are solved (lambda resolved, mu) and predicted, and the factors.
+  SolveOptions solve_;
+  Predictor predictor_;
+  std::optional<LambdaChoice> lambda_choice_;  // under lambda=auto
   std::vector<double> w_;
   std::vector<double> h_;
 

@@ -23,7 +23,7 @@ int64_t CheckRanges(std::span<const int64_t> pairs, int64_t rows) {
 
 }  // namespace
 
-absl::StatusOr<MfTaskView> ParseTask(const core::Payload& task, int64_t rank, int64_t rows,
+absl::StatusOr<MfTaskView> ParseTask(const core::Payload& task, int64_t stride, int64_t rows,
                                      int64_t other_rows) {
   const std::span<const int64_t> keys = task.keys;
   if (keys.size() < kTaskHeaderKeys) return Malformed("no header");
@@ -74,7 +74,7 @@ absl::StatusOr<MfTaskView> ParseTask(const core::Payload& task, int64_t rank, in
   for (int64_t id : view.factor_ids) {
     if (id < 0 || id >= other_rows) return Malformed("a factor row id does not fit");
   }
-  if (task.values.size() != static_cast<size_t>(add_nnz + factor_rows * rank)) {
+  if (task.values.size() != static_cast<size_t>(add_nnz + factor_rows * stride)) {
     return Malformed("value count does not match the keys");
   }
   view.add_ratings = std::span<const double>(task.values).first(static_cast<size_t>(add_nnz));
@@ -84,7 +84,7 @@ absl::StatusOr<MfTaskView> ParseTask(const core::Payload& task, int64_t rank, in
 
 void WriteTask(std::span<const int64_t> solve, std::span<const int64_t> drop,
                std::span<const int64_t> add, const RatingsCsr& m,
-               std::span<const int32_t> factor_ids, std::span<const double> factor, int64_t rank,
+               std::span<const int32_t> factor_ids, std::span<const double> factor, int64_t stride,
                core::Payload* task) {
   task->keys.clear();
   task->values.clear();
@@ -106,10 +106,10 @@ void WriteTask(std::span<const int64_t> solve, std::span<const int64_t> drop,
     task->values.insert(task->values.end(), m.values.begin() + begin, m.values.begin() + end);
   }
   task->keys.insert(task->keys.end(), factor_ids.begin(), factor_ids.end());
-  task->values.reserve(task->values.size() + factor_ids.size() * static_cast<size_t>(rank));
+  task->values.reserve(task->values.size() + factor_ids.size() * static_cast<size_t>(stride));
   for (int32_t id : factor_ids) {
-    const auto row = factor.begin() + static_cast<std::ptrdiff_t>(id) * rank;
-    task->values.insert(task->values.end(), row, row + rank);
+    const auto row = factor.begin() + static_cast<std::ptrdiff_t>(id) * stride;
+    task->values.insert(task->values.end(), row, row + stride);
   }
 }
 

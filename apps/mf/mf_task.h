@@ -3,7 +3,9 @@
 //             solve [begin, end) pairs, drop pairs, add pairs,
 //             the ratings count of every added row (in add order), their columns,
 //             the ids of the other factor's rows carried]
-//   values = [the added rows' ratings, then the carried factor rows (K each, in id order)]
+//   values = [the added rows' ratings, then the carried factor rows (`stride` = K + 1 each:
+//   factors, then
+//             bias, in id order)]
 // Rows are dense indices of the factor being updated; columns and factor ids index the other.
 #pragma once
 
@@ -28,21 +30,21 @@ struct MfTaskView {
   std::span<const int64_t> add_cols;
   std::span<const double> add_ratings;
   std::span<const int64_t> factor_ids;
-  std::span<const double> factor_rows;  // K per id
+  std::span<const double> factor_rows;  // stride per id
 };
 
 // Checks every count, range and index against a factor of `rows` rows whose ratings index
 // `other_rows` columns; InvalidArgument names what is off.
-absl::StatusOr<MfTaskView> ParseTask(const core::Payload& task, int64_t rank, int64_t rows,
+absl::StatusOr<MfTaskView> ParseTask(const core::Payload& task, int64_t stride, int64_t rows,
                                      int64_t other_rows);
 
 // Writes a task for solving `solve`, dropping `drop` and adding `add` (each [begin, end) pairs;
 // the added rows' ratings come from `m`, the matrix by the factor being updated), carrying rows
-// `factor_ids` of `factor` (the other factor, row-major, `rank` wide). Keeps `task->op`; reuses
+// `factor_ids` of `factor` (the other factor, row-major, `stride` wide). Keeps `task->op`; reuses
 // its capacity.
 void WriteTask(std::span<const int64_t> solve, std::span<const int64_t> drop,
                std::span<const int64_t> add, const RatingsCsr& m,
-               std::span<const int32_t> factor_ids, std::span<const double> factor, int64_t rank,
+               std::span<const int32_t> factor_ids, std::span<const double> factor, int64_t stride,
                core::Payload* task);
 
 // The distinct columns of rows [begin, end) of `m`, ascending: the other factor's rows a worker

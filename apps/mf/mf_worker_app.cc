@@ -17,31 +17,47 @@ absl::Status MfWorkerApp::Configure(const core::JobSpec& spec) {
   absl::StatusOr<MfParams> params = ParseMfParams(spec);
   if (!params.ok()) return params.status();
   rank_ = params->rank;
-  lambda_ = params->lambda;
-  solver_.emplace(rank_, lambda_);
+  stride_ = RowStride(rank_);
+  // lambda (resolved when it is "auto") and mu come with the shards' init.
+  solve_ = {.rank = rank_,
+            .lambda = 0,
+            .reg = params->reg,
+            .bias_lambda = params->bias_lambda,
+            .biases = params->biases,
+            .mu = 0};
+  configured_ = true;
   return absl::OkStatus();
 }
 
 absl::Status MfWorkerApp::AddShard(int shard, std::string_view bytes, const core::Payload& init) {
-  if (!solver_.has_value()) {
+  if (!configured_) {
     return absl::FailedPreconditionError("mf worker: shard before Configure");
   }
   absl::StatusOr<MfShard> decoded = DecodeShard(bytes);
   if (!decoded.ok()) return decoded.status();
   if (init.op != kInitShard || init.keys.size() != 3 || init.keys[0] != decoded->users ||
-      init.keys[1] != decoded->items || init.keys[2] != rank_ || !init.values.empty()) {
+      init.keys[1] != decoded->items || init.keys[2] != rank_ || init.values.size() != 3) {
     return absl::InvalidArgumentError(absl::StrCat("mf shard ", shard, ": init (op ", init.op, ", ",
                                                    init.keys.size(), " keys) does not describe ",
                                                    decoded->users, " users, ", decoded->items,
                                                    " items, rank ", rank_));
   }
   if (users_ < 0) {
+    solve_.lambda = init.values[0];
+    solve_.mu = init.values[1];
+    solve_.bias_lambda = init.values[2];
+    solver_.emplace(solve_);
     users_ = decoded->users;
     items_ = decoded->items;
     by_user_.Reset(users_);
     by_item_.Reset(items_);
-    w_.assign(static_cast<size_t>(users_ * rank_), 0.0);
-    h_.assign(static_cast<size_t>(items_ * rank_), 0.0);
+    w_.assign(static_cast<size_t>(users_ * stride_), 0.0);
+    h_.assign(static_cast<size_t>(items_ * stride_), 0.0);
+  } else if (init.values[0] != solve_.lambda || init.values[1] != solve_.mu ||
+             init.values[2] != solve_.bias_lambda) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("mf shard ", shard, ": lambda ", init.values[0], " and mu ", init.values[1],
+                     " differ from the job's ", solve_.lambda, " and ", solve_.mu));
   } else if (decoded->users != users_ || decoded->items != items_) {
     return absl::InvalidArgumentError(absl::StrCat("mf shard ", shard, " is of a ", decoded->users,
                                                    " x ", decoded->items, " matrix, not ", users_,
@@ -82,7 +98,7 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
   HeldRows& held = users ? by_user_ : by_item_;
   std::vector<double>& other = users ? h_ : w_;
   const int64_t other_rows = users ? items_ : users_;
-  absl::StatusOr<MfTaskView> view = ParseTask(task, rank_, held.rows(), other_rows);
+  absl::StatusOr<MfTaskView> view = ParseTask(task, stride_, held.rows(), other_rows);
   if (!view.ok()) return view.status();
 
   for (size_t p = 0; p < view->drop.size(); p += 2)
@@ -98,8 +114,8 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
     }
   }
   for (size_t k = 0; k < view->factor_ids.size(); ++k) {
-    std::copy_n(view->factor_rows.begin() + static_cast<std::ptrdiff_t>(k * rank_), rank_,
-                other.begin() + view->factor_ids[k] * rank_);
+    std::copy_n(view->factor_rows.begin() + static_cast<std::ptrdiff_t>(k * stride_), stride_,
+                other.begin() + view->factor_ids[k] * stride_);
   }
 
   int64_t rows = 0;
@@ -113,7 +129,7 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
     }
     rows += view->solve[p + 1] - view->solve[p];
   }
-  out->values.resize(static_cast<size_t>(rows * rank_ + 2));
+  out->values.resize(static_cast<size_t>(rows * stride_ + 2));
   double* row_out = out->values.data();
   double squared_error = 0;
   int64_t ratings = 0;
@@ -121,11 +137,11 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
     for (int64_t r = view->solve[p]; r < view->solve[p + 1]; ++r) {
       squared_error += solver_->Solve(held.Cols(r), held.Ratings(r), other.data(), row_out);
       ratings += static_cast<int64_t>(held.Cols(r).size());
-      row_out += rank_;
+      row_out += stride_;
     }
   }
-  out->values[static_cast<size_t>(rows * rank_)] = squared_error;
-  out->values[static_cast<size_t>(rows * rank_ + 1)] = static_cast<double>(ratings);
+  out->values[static_cast<size_t>(rows * stride_)] = squared_error;
+  out->values[static_cast<size_t>(rows * stride_ + 1)] = static_cast<double>(ratings);
   out->work_units = ratings;
   return absl::OkStatus();
 }

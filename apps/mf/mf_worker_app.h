@@ -40,9 +40,11 @@ class MfWorkerApp final : public core::WorkerApp {
   };
 
   int64_t rank_ = 0;
-  double lambda_ = 0;
-  std::optional<RowSolver> solver_;
-  int64_t users_ = -1;  // dimensions of the job's matrix, known from the first shard
+  int64_t stride_ = 0;  // values per factor row: factors, then bias
+  bool configured_ = false;
+  SolveOptions solve_;               // lambda and mu from the first shard's init
+  std::optional<RowSolver> solver_;  // from the first shard on
+  int64_t users_ = -1;               // dimensions of the job's matrix, known from the first shard
   int64_t items_ = -1;
   absl::flat_hash_map<int, Blocks> shards_;
   HeldRows by_user_;

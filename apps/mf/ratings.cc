@@ -251,6 +251,21 @@ int32_t IdMap::Find(absl::string_view name) const {
   return it == index.end() ? -1 : it->second;
 }
 
+void ComputeRatingStats(TrainingRatings* train) {
+  const std::vector<double>& values = train->by_user.values;
+  double sum = 0;
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -lo;
+  for (double v : values) {
+    sum += v;
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  train->mean = values.empty() ? 0 : sum / static_cast<double>(values.size());
+  train->min_rating = values.empty() ? 0 : lo;
+  train->max_rating = values.empty() ? 0 : hi;
+}
+
 RatingsCsr Transpose(const RatingsCsr& m) {
   RatingsCsr t;
   t.rows = m.cols;
@@ -320,7 +335,31 @@ absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
     }
   }
   train.by_user = Transpose(by_item);
+  // Within a user's row, the ratings of one item are adjacent and in file order (the bucketing
+  // kept file order and both transposes are stable): keep the last of each run.
+  {
+    RatingsCsr& m = train.by_user;
+    int64_t kept = 0;
+    int64_t begin = 0;
+    for (int64_t r = 0; r < m.rows; ++r) {
+      const int64_t end = m.ptr[r + 1];
+      for (int64_t e = begin; e < end; ++e) {
+        if (e + 1 < end && m.idx[e + 1] == m.idx[e]) {
+          ++train.duplicates;
+          continue;
+        }
+        m.idx[kept] = m.idx[e];
+        m.values[kept] = m.values[e];
+        ++kept;
+      }
+      begin = end;
+      m.ptr[r + 1] = kept;
+    }
+    m.idx.resize(kept);
+    m.values.resize(kept);
+  }
   train.by_item = Transpose(train.by_user);
+  ComputeRatingStats(&train);
   return train;
 }
 

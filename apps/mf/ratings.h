@@ -54,7 +54,19 @@ struct TrainingRatings {
   RatingsCsr by_item;  // items x users, Transpose(by_user)
   IdMap users;
   IdMap items;
+  // Of the ratings kept (after duplicates): their mean (the model's mu) and range (predictions
+  // are clipped to it).
+  double mean = 0;
+  double min_rating = 0;
+  double max_rating = 0;
+  // (user, item) pairs rated more than once in the file: the last rating in file order is kept
+  // (as most loaders do), and each earlier one is counted here.
+  int64_t duplicates = 0;
 };
+
+// Fills `mean`, `min_rating` and `max_rating` of `train` from its by_user ratings (summed in
+// by_user order, so every holder of the same matrix gets the same mean).
+void ComputeRatingStats(TrainingRatings* train);
 
 // Held-out ratings, in dense indices of the training matrix.
 struct TestRatings {
@@ -73,7 +85,8 @@ struct TestRatings {
 // by tabs, commas, "::" or spaces. Skipped: '#' and '%' comment lines, blank lines, and a header
 // (a first line whose user and rating fields are both not numbers, e.g. "userId,movieId,rating").
 // Dense indices follow the ids' numeric order when every id is an integer (so a file ordered by
-// popularity keeps that order), else their first appearance. Errors name the file and line; NaN or
+// popularity keeps that order), else their first appearance. A (user, item) pair rated more than
+// once keeps its last rating (counted in `duplicates`). Errors name the file and line; NaN or
 // infinite ratings are refused; a missing file is NotFound.
 absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path);
 

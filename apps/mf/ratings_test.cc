@@ -264,5 +264,24 @@ TEST(MfGenerator, RefusesSizesItCannotHoldInsteadOfRunningOutOfMemory) {
   EXPECT_NE(status.message().find("went to the test set"), std::string::npos) << status;
 }
 
+// Duplicates are counted, and the last rating of a (user, item) pair in file order wins,
+// wherever the repeats are in the file.
+TEST(ReadTrainingRatings, DuplicatePairsAreCountedAndTheLastOneWins) {
+  const std::string path =
+      WriteFile("dupes.csv",
+                "userId,movieId,rating,timestamp\r\n1,10,4.0,1\r\n2,10,3.0,2\r\n"
+                "1,10,2.5,3\r\n1,20,5.0,4\r\n1,10,1.5,5\r\n2,20,2.0,6\r\n");
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(path);
+  ASSERT_TRUE(train.ok()) << train.status();
+  EXPECT_EQ(train->duplicates, 2);
+  EXPECT_EQ(train->by_user.nnz(), 4);
+  EXPECT_EQ(RatingOf(*train, "1", "10"), 1.5);
+  EXPECT_EQ(RatingOf(*train, "2", "10"), 3.0);
+  ExpectConsistentTranspose(*train);
+  EXPECT_DOUBLE_EQ(train->mean, (1.5 + 5.0 + 3.0 + 2.0) / 4);
+  EXPECT_EQ(train->min_rating, 1.5);
+  EXPECT_EQ(train->max_rating, 5.0);
+}
+
 }  // namespace
 }  // namespace strads::mf

@@ -8,10 +8,18 @@ namespace strads::mf {
 
 MfReferenceResult SolveMfReference(const TrainingRatings& train,
                                    const MfReferenceOptions& options) {
-  const int64_t k = options.rank;
+  const int64_t stride = RowStride(options.rank);
   MfReferenceResult result;
-  InitFactors(train.by_user.rows, train.by_item.rows, k, options.seed, &result.w, &result.h);
-  RowSolver solver(k, options.lambda);
+  result.mu = options.biases ? train.mean : 0.0;
+  const SolveOptions solve{.rank = options.rank,
+                           .lambda = options.lambda,
+                           .reg = options.reg,
+                           .bias_lambda = options.bias_lambda,
+                           .biases = options.biases,
+                           .mu = result.mu};
+  InitFactors(train.by_user.rows, train.by_item.rows, options.rank, options.seed, &result.w,
+              &result.h);
+  RowSolver solver(solve);
   const double nnz = static_cast<double>(train.by_user.nnz());
   for (int64_t round = 0; round < options.rounds; ++round) {
     const bool users = round % 2 == 0;
@@ -20,10 +28,10 @@ MfReferenceResult SolveMfReference(const TrainingRatings& train,
     const std::vector<double>& other = users ? result.h : result.w;
     double squared_error = 0;
     for (int64_t r = 0; r < m.rows; ++r) {
-      squared_error += solver.Solve(m.RowIdx(r), m.RowValues(r), other.data(), &target[r * k]);
+      squared_error += solver.Solve(m.RowIdx(r), m.RowValues(r), other.data(), &target[r * stride]);
     }
     result.train_rmse.push_back(std::sqrt(squared_error / nnz));
-    result.objective.push_back(squared_error + Regularizer(options.lambda, result.w, result.h));
+    result.objective.push_back(squared_error + Regularizer(solve, train, result.w, result.h));
   }
   return result;
 }

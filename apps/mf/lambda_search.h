@@ -1,0 +1,63 @@
+// `--lambda auto`: picks the penalty on a seeded held-out slice of the training ratings. Each
+// lambda of a small log-spaced grid is fitted (single-process, apps/mf/reference_solver.h) on the
+// rest, the one with the lowest held-out RMSE wins; then, unless the job gave bias_lambda, a few
+// bias penalties are tried the same way at that lambda, and the pair walks to neighbouring grid
+// points of either while that lowers the held-out error. The job then trains on all the ratings
+// with the choice. Runs in the scheduler at Prepare, so it costs grid size x `rounds`
+// single-threaded ALS sweeps over 90% of the data.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "apps/mf/mf_params.h"
+#include "apps/mf/ratings.h"
+
+namespace strads::mf {
+
+inline constexpr double kLambdaHoldoutFraction = 0.1;
+inline constexpr int64_t kLambdaSearchMaxRounds = 30;
+// bias_lambda values tried (besides the given one) once lambda is chosen.
+inline constexpr double kBiasLambdaGrid[] = {0.3, 1, 3, 10, 30};
+
+struct LambdaSearchOptions {
+  int64_t rank = kDefaultRank;
+  Regularization reg = Regularization::kWeighted;
+  double bias_lambda = kDefaultBiasLambda;  // used while lambda is searched
+  // Then search bias_lambda over kBiasLambdaGrid at the chosen lambda (when biases are on).
+  bool search_bias_lambda = false;
+  bool biases = true;
+  uint64_t seed = 1;  // of the initial factors and of the held-out draw
+  int64_t rounds = kLambdaSearchMaxRounds;
+  double holdout_fraction = kLambdaHoldoutFraction;
+  std::vector<double> grid;  // empty: DefaultLambdaGrid(reg)
+};
+
+struct LambdaChoice {
+  double lambda = 0;
+  double bias_lambda = 0;
+  std::vector<double> grid;
+  std::vector<double> holdout_rmse;  // per grid entry, at options.bias_lambda
+  std::vector<double> bias_grid;     // the bias_lambda values tried after, at the chosen lambda
+  std::vector<double> bias_holdout_rmse;
+  double best_holdout_rmse = 0;
+  int64_t holdout_ratings = 0;
+};
+
+// The grid searched by default: 0.005 ... 1 for ALS-WR, 0.1 ... 100 for plain.
+std::vector<double> DefaultLambdaGrid(Regularization reg);
+
+// The training ratings without a seeded `fraction` of them, and those ratings as a test set
+// (same dense indices). Deterministic for a seed.
+struct HeldOutSplit {
+  TrainingRatings fit;
+  TestRatings held_out;
+};
+HeldOutSplit SplitHeldOut(const TrainingRatings& train, double fraction, uint64_t seed);
+
+// InvalidArgument when too few ratings are left to hold any out.
+absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
+                                          const LambdaSearchOptions& options);
+
+}  // namespace strads::mf

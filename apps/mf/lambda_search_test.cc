@@ -1,0 +1,117 @@
+#include "apps/mf/lambda_search.h"
+
+#include <string>
+
+#include "apps/mf/mf_app.h"
+#include "apps/mf/mf_generator.h"
+#include "apps/mf/mf_scheduler_app.h"
+#include "apps/testing/in_process_driver.h"
+#include "core/test_temp_dir.h"
+#include "gtest/gtest.h"
+
+namespace strads::mf {
+namespace {
+
+TrainingRatings Generated(const MfProblemOptions& options, const std::string& name) {
+  absl::StatusOr<MfProblem> problem = GenerateMfProblem(options);
+  EXPECT_TRUE(problem.ok()) << problem.status();
+  const std::string path = ::strads::TestTempDir() + "/" + name;
+  EXPECT_TRUE(WriteRatingsText(path, problem->train).ok());
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(path);
+  EXPECT_TRUE(train.ok()) << train.status();
+  return *std::move(train);
+}
+
+TEST(SplitHeldOut, HoldsOutASeededTenthAndKeepsTheRest) {
+  const TrainingRatings train =
+      Generated({.users = 200, .items = 100, .ratings = 5000, .seed = 2}, "split.txt");
+  const HeldOutSplit a = SplitHeldOut(train, 0.1, 5);
+  const HeldOutSplit b = SplitHeldOut(train, 0.1, 5);
+  const HeldOutSplit c = SplitHeldOut(train, 0.1, 6);
+  EXPECT_EQ(a.held_out.values, b.held_out.values);
+  EXPECT_EQ(a.held_out.users, b.held_out.users);
+  EXPECT_NE(a.held_out.users, c.held_out.users);
+  EXPECT_EQ(a.fit.by_user.nnz() + a.held_out.size(), train.by_user.nnz());
+  EXPECT_NEAR(static_cast<double>(a.held_out.size()) / train.by_user.nnz(), 0.1, 0.02);
+  EXPECT_EQ(a.fit.by_item.nnz(), a.fit.by_user.nnz());
+  EXPECT_EQ(a.fit.by_user.rows, train.by_user.rows);  // same dense indices
+}
+
+// Where the answer is known: on nearly noise-free low-rank ratings a tiny penalty wins; on pure
+// noise around a mean, any fit of rank 10 is over-fitting, and the huge penalty (which predicts
+// mu) wins. Both are in one grid, given in both orders.
+TEST(ChooseLambda, PicksTheKnownBestOfItsGrid) {
+  const TrainingRatings clean =
+      Generated({.users = 300, .items = 200, .ratings = 20000, .rank = 3, .noise = 0.01, .seed = 3},
+                "clean.txt");
+  const TrainingRatings noise = Generated({.users = 300,
+                                           .items = 200,
+                                           .ratings = 20000,
+                                           .rank = 3,
+                                           .noise = 1.0,
+                                           .mean = 3,
+                                           .factor_scale = 0,
+                                           .seed = 4},
+                                          "noise.txt");
+  for (const std::vector<double>& grid :
+       {std::vector<double>{1e-4, 100}, std::vector<double>{100, 1e-4}}) {
+    absl::StatusOr<LambdaChoice> on_clean =
+        ChooseLambda(clean, {.rank = 3, .rounds = 10, .grid = grid});
+    ASSERT_TRUE(on_clean.ok()) << on_clean.status();
+    EXPECT_EQ(on_clean->lambda, 1e-4);
+    absl::StatusOr<LambdaChoice> on_noise =
+        ChooseLambda(noise, {.rank = 10, .rounds = 10, .grid = grid});
+    ASSERT_TRUE(on_noise.ok()) << on_noise.status();
+    EXPECT_EQ(on_noise->lambda, 100);
+    EXPECT_EQ(on_noise->holdout_rmse.size(), 2u);
+  }
+}
+
+TEST(ChooseLambda, RefusesTooFewRatingsClearly) {
+  const std::string path = ::strads::TestTempDir() + "/one.txt";
+  ASSERT_TRUE(WriteRatingsText(path, std::vector<Rating>{{1, 1, 3.0}}).ok());
+  absl::StatusOr<TrainingRatings> train = ReadTrainingRatings(path);
+  ASSERT_TRUE(train.ok());
+  absl::StatusOr<LambdaChoice> choice = ChooseLambda(*train, {.rank = 2});
+  EXPECT_EQ(choice.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(choice.status().message().find("--lambda"), std::string::npos) << choice.status();
+}
+
+// The job under lambda=auto trains with the lambda the search picks and reports it.
+TEST(MfApp, LambdaAutoTrainsWithTheChosenLambdaAndReportsIt) {
+  const std::string path = ::strads::TestTempDir() + "/auto.txt";
+  absl::StatusOr<MfProblem> problem = GenerateMfProblem({.users = 200,
+                                                         .items = 100,
+                                                         .ratings = 6000,
+                                                         .rank = 3,
+                                                         .noise = 0.5,
+                                                         .mean = 3,
+                                                         .user_bias = 0.3,
+                                                         .seed = 8});
+  ASSERT_TRUE(problem.ok());
+  ASSERT_TRUE(WriteRatingsText(path, problem->train).ok());
+  core::JobSpec spec;
+  spec.app = "mf";
+  spec.data_path = path;
+  spec.workers = 2;
+  spec.max_rounds = 6;
+  spec.params = {{"rank", "3"}, {"lambda", "auto"}};
+  MfSchedulerApp app;
+  absl::StatusOr<apps::testing::InProcessResult> result =
+      apps::testing::RunInProcess(app, NewMfWorkerApp, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  absl::StatusOr<LambdaChoice> expected =
+      ChooseLambda(app.train(), {.rank = 3, .search_bias_lambda = true, .rounds = 6});
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(app.lambda(), expected->lambda);
+  EXPECT_EQ(result->Metric("lambda"), expected->lambda);
+  EXPECT_EQ(result->Metric("bias_lambda"), expected->bias_lambda);
+  EXPECT_EQ(expected->bias_grid.size(), 4u);  // the default 3 was scored with the lambda grid
+  EXPECT_EQ(result->Metric("lambda_auto"), 1.0);
+  EXPECT_EQ(result->Metric("als_wr"), 1.0);
+  ASSERT_TRUE(app.lambda_choice().has_value());
+  EXPECT_EQ(app.lambda_choice()->grid, DefaultLambdaGrid(Regularization::kWeighted));
+}
+
+}  // namespace
+}  // namespace strads::mf
