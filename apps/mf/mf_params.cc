@@ -38,7 +38,10 @@ absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec) {
   const double default_lambda =
       params.reg == Regularization::kPlain ? kDefaultLambdaPlain : kDefaultLambdaWeighted;
   absl::StatusOr<double> lambda = reader.Double("lambda", default_lambda, 0, kInf);
-  if (!lambda.ok()) return lambda.status();
+  if (!lambda.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(lambda.status().message(), " (or give lambda=auto to choose it)"));
+  }
   if (!std::isfinite(*lambda)) {
     return absl::InvalidArgumentError(
         absl::StrCat("lambda must be finite (or 'auto'), got ", *lambda));

@@ -20,10 +20,10 @@ inline constexpr int64_t kMaxRank = 1000;
 // weight every bias would be shrunk by the same factor 1 / (1 + lambda), however much data backs
 // it; on MovieLens latest-small at rank 10 that costs 0.007 of test RMSE).
 enum class Regularization { kWeighted, kPlain };
-// Good on explicit 1-5 / 0.5-5 star data at ranks 5-20 (measured on MovieLens latest-small and
-// on generated power-law ratings, docs/benchmarks.md); plain lambda needs roughly the mean row
-// length times more.
-inline constexpr double kDefaultLambdaWeighted = 0.1;
+// lambda=auto chose 0.2 on MovieLens latest-small and on generated power-law 1-5 star ratings at
+// ranks 5, 10 and 20 (docs/benchmarks.md). The plain default is not benchmarked: plain lambda
+// needs roughly the mean row length times more than ALS-WR's.
+inline constexpr double kDefaultLambdaWeighted = 0.2;
 inline constexpr double kDefaultLambdaPlain = 2.0;
 inline constexpr double kDefaultBiasLambda = 3.0;
 inline constexpr int64_t kDefaultMaxRounds = 40;
