@@ -37,10 +37,10 @@ struct AppInputs {
 };
 
 // One file of a model that --model-out names as a prefix: the downloaded model's lines tagged
-// "<tag> " go to PREFIX-<tag>.txt without the tag, its "# format:" line is replaced by
+// "<tag> " go to PREFIX-<file suffix>.txt without the tag, its "# format:" line is replaced by
 // `format_line`, and its other comment lines are copied into every part.
 struct ModelPart {
-  std::string_view tag;          // the model stream's lines of this part start with "<tag> "
+  std::string_view tag;  // the model stream's lines of this part start with "<tag> "
   std::string_view format_line;
   std::string_view file_suffix;  // the part's file is PREFIX-<file_suffix>.txt; empty: the tag
   std::string_view FileSuffix() const { return file_suffix.empty() ? tag : file_suffix; }

@@ -78,8 +78,10 @@ TEST(PlaceModelFiles, KeepsOneFileForAnAppWithoutParts) {
 
 TEST(ModelOutHelp, NamesThePartsOfAPrefixFromTheRegistry) {
   EXPECT_EQ(ModelOutHelp(apps::FindApp("lasso")), "write the model here");
-  EXPECT_THAT(ModelOutHelp(apps::FindApp("mf")), HasSubstr("PREFIX-W.txt and PREFIX-H.txt"));
-  EXPECT_THAT(ModelOutHelp(nullptr), HasSubstr("mf: a prefix for PREFIX-W.txt and PREFIX-H.txt"));
+  EXPECT_THAT(ModelOutHelp(apps::FindApp("mf")),
+              HasSubstr("PREFIX-W.txt, PREFIX-H.txt and PREFIX-global.txt"));
+  EXPECT_THAT(ModelOutHelp(nullptr),
+              HasSubstr("mf: a prefix for PREFIX-W.txt, PREFIX-H.txt and PREFIX-global.txt"));
 }
 
 TEST(WriteError, NamesThePathAndTheOsReason) {
