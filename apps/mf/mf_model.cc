@@ -19,17 +19,12 @@ std::string Quote(absl::string_view text) {
   return core::QuoteUserText(std::string_view(text.data(), text.size()), 40);
 }
 
-bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == ',' || c == ':' || c == '\r'; }
-
 std::vector<absl::string_view> Fields(absl::string_view line) {
   std::vector<absl::string_view> fields;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && IsSeparator(line[i])) ++i;
-    if (i == line.size()) break;
-    const size_t start = i;
-    while (i < line.size() && !IsSeparator(line[i])) ++i;
-    fields.push_back(line.substr(start, i - start));
+  size_t pos = 0;
+  for (absl::string_view field = NextField(line, &pos); !field.empty();
+       field = NextField(line, &pos)) {
+    fields.push_back(field);
   }
   return fields;
 }

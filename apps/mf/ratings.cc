@@ -19,26 +19,34 @@
 #include "core/user_text.h"
 
 namespace strads::mf {
+
+absl::string_view NextField(absl::string_view line, size_t* pos) {
+  auto is_separator = [](char c) {
+    return c == ' ' || c == '\t' || c == ',' || c == ':' || c == '\r';
+  };
+  size_t i = *pos;
+  while (i < line.size() && is_separator(line[i])) ++i;
+  const size_t start = i;
+  while (i < line.size() && !is_separator(line[i])) ++i;
+  *pos = i;
+  return line.substr(start, i - start);
+}
+
 namespace {
 
 // Called once per rating with the ids' text as written and the rating.
 using EntrySink = std::function<absl::Status(absl::string_view user, absl::string_view item,
                                              double rating, int64_t line)>;
 
-bool IsSeparator(char c) { return c == ' ' || c == '\t' || c == ',' || c == ':' || c == '\r'; }
-
 // Splits `line` at runs of separators into at most `max` fields; returns the number of fields
 // found (max + 1 when there are more). Allocation-free.
 int SplitFields(absl::string_view line, absl::string_view* fields, int max) {
   int count = 0;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && IsSeparator(line[i])) ++i;
-    if (i == line.size()) break;
-    const size_t start = i;
-    while (i < line.size() && !IsSeparator(line[i])) ++i;
+  size_t pos = 0;
+  for (absl::string_view field = NextField(line, &pos); !field.empty();
+       field = NextField(line, &pos)) {
     if (count == max) return max + 1;
-    fields[count++] = line.substr(start, i - start);
+    fields[count++] = field;
   }
   return count;
 }

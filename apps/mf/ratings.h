@@ -15,6 +15,10 @@
 
 namespace strads::mf {
 
+// The next field of a line of ratings-like text from *pos on (fields are separated by runs of
+// ' ', '\t', ',', ':' or '\r'), advancing *pos past it; empty when the line has no more.
+absl::string_view NextField(absl::string_view line, size_t* pos);
+
 // Compressed sparse rows: row r's entries are [ptr[r], ptr[r + 1]) of idx (column) and values.
 struct RatingsCsr {
   int64_t rows = 0;
