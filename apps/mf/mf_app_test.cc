@@ -388,7 +388,7 @@ TEST(MfApp, ReportsTheDocumentedMetrics) {
   EXPECT_EQ(result->Metric("rounds"), 4.0);
 }
 
-TEST(MfApp, EmptyTestSetHasNoTestRmseAndUnknownEntriesAreCounted) {
+TEST(MfApp, EmptyTestSetHasNoTestRmseAndColdStartsArePredictedFromMuAndBiases) {
   const std::string train = WriteFile("tiny_train.txt", "1 1 5\n1 2 4\n2 1 3\n2 2 1\n3 2 2\n");
   MfSchedulerApp app;
   core::JobSpec spec;
@@ -406,8 +406,15 @@ TEST(MfApp, EmptyTestSetHasNoTestRmseAndUnknownEntriesAreCounted) {
   result = RunInProcess(unknown, NewMfWorkerApp, spec);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->Metric("test_unknown_entries"), 2.0);
-  EXPECT_EQ(result->Metric("test_ratings"), 1.0);
+  EXPECT_EQ(result->Metric("test_ratings"), 3.0);  // every held-out rating counts
   EXPECT_TRUE(result->Metric("test_rmse").has_value());
+
+  // A user and an item both unseen: the prediction is mu, the training mean (15 / 5 = 3).
+  MfSchedulerApp cold;
+  spec.test_path = WriteFile("tiny_cold_test.txt", "9 9 4\n");
+  result = RunInProcess(cold, NewMfWorkerApp, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_DOUBLE_EQ(*result->Metric("test_rmse"), 1.0);
 }
 
 TEST(MfApp, MoreWorkersThanRowsStillCoversEveryRow) {

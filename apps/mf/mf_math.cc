@@ -120,8 +120,18 @@ double TestSquaredError(const TestRatings& test, const Predictor& predictor,
   const int64_t stride = RowStride(predictor.rank);
   double sum = 0;
   for (int64_t k = 0; k < test.size(); ++k) {
-    const double residual = test.values[k] - predictor.Predict(w.data() + test.users[k] * stride,
-                                                               h.data() + test.items[k] * stride);
+    const int32_t u = test.users[k];
+    const int32_t i = test.items[k];
+    double prediction;
+    if (u >= 0 && i >= 0) {
+      prediction = predictor.Predict(w.data() + u * stride, h.data() + i * stride);
+    } else {
+      // A cold start: mu plus whichever bias is known, clipped like every prediction.
+      prediction = predictor.mu + (u >= 0 ? w[u * stride + predictor.rank] : 0.0) +
+                   (i >= 0 ? h[i * stride + predictor.rank] : 0.0);
+      prediction = std::clamp(prediction, predictor.min_rating, predictor.max_rating);
+    }
+    const double residual = test.values[k] - prediction;
     sum += residual * residual;
   }
   return sum;

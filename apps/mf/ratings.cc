@@ -378,10 +378,7 @@ absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const Train
                                              double rating, int64_t line) -> absl::Status {
                                            const int32_t u = train.users.Find(user);
                                            const int32_t i = train.items.Find(item);
-                                           if (u < 0 || i < 0) {
-                                             ++test.unknown;
-                                             return absl::OkStatus();
-                                           }
+                                           if (u < 0 || i < 0) ++test.unknown;
                                            test.users.push_back(u);
                                            test.items.push_back(i);
                                            test.values.push_back(rating);

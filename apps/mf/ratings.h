@@ -72,13 +72,14 @@ struct TrainingRatings {
 // by_user order, so every holder of the same matrix gets the same mean).
 void ComputeRatingStats(TrainingRatings* train);
 
-// Held-out ratings, in dense indices of the training matrix.
+// Held-out ratings, in dense indices of the training matrix; -1 for a user or item that never
+// appears in training (a cold start: predicted from mu and the bias that is known, as
+// `strads predict` does, so the test RMSE covers every held-out rating).
 struct TestRatings {
   std::vector<int32_t> users;
   std::vector<int32_t> items;
   std::vector<double> values;
-  // Entries whose user or item never appears in training: counted and skipped (no factor row to
-  // predict them from).
+  // Entries with an unknown user or item (they are in users/items/values with -1).
   int64_t unknown = 0;
 
   int64_t size() const { return static_cast<int64_t>(values.size()); }

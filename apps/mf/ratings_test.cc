@@ -191,17 +191,20 @@ TEST(ReadTrainingRatings, MissingFileIsNotFoundAndEmptyFileHasNoRatings) {
   EXPECT_NE(empty.message().find("no ratings"), std::string::npos) << empty;
 }
 
-TEST(ReadTestRatings, CountsAndSkipsUnknownIdsAndAllowsAnEmptyFile) {
+TEST(ReadTestRatings, CountsUnknownIdsAsColdStartsAndAllowsAnEmptyFile) {
   absl::StatusOr<TrainingRatings> train =
       ReadTrainingRatings(WriteFile("train.txt", "1 1 5\n1 2 4\n2 1 3\n"));
   ASSERT_TRUE(train.ok()) << train.status();
   absl::StatusOr<TestRatings> test =
       ReadTestRatings(WriteFile("test.txt", "2 2 1\n9 1 2\n1 7 3\n1 1 4\n"), *train);
   ASSERT_TRUE(test.ok()) << test.status();
-  EXPECT_EQ(test->size(), 2);
+  EXPECT_EQ(test->size(), 4);  // cold starts are kept, with -1 for what training never saw
   EXPECT_EQ(test->unknown, 2);
   EXPECT_EQ(train->users.names[test->users[0]], "2");
   EXPECT_EQ(train->items.names[test->items[0]], "2");
+  EXPECT_EQ(test->users[1], -1);
+  EXPECT_EQ(train->items.names[test->items[1]], "1");
+  EXPECT_EQ(test->items[2], -1);
 
   absl::StatusOr<TestRatings> empty = ReadTestRatings(WriteFile("empty_test.txt", ""), *train);
   ASSERT_TRUE(empty.ok()) << empty.status();
