@@ -67,12 +67,19 @@ bool TryExtrapolation(const GramLassoProblem& problem, ActiveScratch* scratch,
   const int64_t a = static_cast<int64_t>(scratch->index.size());
   const int k = kAndersonDepth;
   Eigen::Map<const Eigen::MatrixXd> iterates(scratch->history.data(), a, k + 1);
-  const Eigen::MatrixXd differences = iterates.rightCols(k) - iterates.leftCols(k);
-  Eigen::MatrixXd normal = differences.transpose() * differences;
+  // The differences' normal matrix from the iterates' own Gram: no a x k temporary on this path.
+  Eigen::Matrix<double, kAndersonDepth + 1, kAndersonDepth + 1> products;
+  products.noalias() = iterates.transpose() * iterates;
+  Eigen::Matrix<double, kAndersonDepth, kAndersonDepth> normal =
+      products.bottomRightCorner<kAndersonDepth, kAndersonDepth>() -
+      products.bottomLeftCorner<kAndersonDepth, kAndersonDepth>() -
+      products.topRightCorner<kAndersonDepth, kAndersonDepth>() +
+      products.topLeftCorner<kAndersonDepth, kAndersonDepth>();
   const double scale = normal.trace() / k;
   if (!(scale > 0)) return false;
   normal.diagonal().array() += 1e-10 * scale;
-  const Eigen::VectorXd z = normal.ldlt().solve(Eigen::VectorXd::Ones(k));
+  const Eigen::Matrix<double, kAndersonDepth, 1> z =
+      normal.ldlt().solve(Eigen::Matrix<double, kAndersonDepth, 1>::Ones());
   const double total = z.sum();
   if (!std::isfinite(total) || total == 0) return false;
   scratch->step.resize(a);

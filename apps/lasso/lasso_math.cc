@@ -98,4 +98,21 @@ void DivideColumns(std::span<const double> scales, core::CscMatrix* x) {
   }
 }
 
+double ObjectiveFromData(const core::LabeledData& data, std::span<const double> b, double b0,
+                         double lambda) {
+  std::vector<double> r(data.y.begin(), data.y.end());
+  for (double& v : r) v -= b0;
+  double l1 = 0;
+  const int64_t cols = std::min<int64_t>(data.x.cols, static_cast<int64_t>(b.size()));
+  for (int64_t j = 0; j < cols; ++j) {
+    l1 += std::abs(b[j]);
+    auto rows = data.x.ColRows(j);
+    auto values = data.x.ColValues(j);
+    for (size_t k = 0; k < rows.size(); ++k) r[rows[k]] -= values[k] * b[j];
+  }
+  double sq = 0;
+  for (double v : r) sq += v * v;
+  return 0.5 * sq + lambda * l1;
+}
+
 }  // namespace strads::lasso

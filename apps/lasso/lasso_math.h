@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/csc_matrix.h"
+#include "core/labeled_data.h"
 
 namespace strads::lasso {
 
@@ -68,5 +69,11 @@ std::vector<double> StandardizationScales(const core::CscMatrix& x, bool interce
 
 // Divides column j of x by scales[j] in place (the sparsity pattern is unchanged).
 void DivideColumns(std::span<const double> scales, core::CscMatrix* x);
+
+// F(b, b0) = 1/2 ||y - b0 - X b||^2 + lambda ||b||_1 straight from the data, O(nnz): the
+// independent check tests hold a solver's reported objective to. `b` may be shorter than X (a
+// LIBSVM file's trailing all-zero columns are not in it); the missing coefficients are zero.
+double ObjectiveFromData(const core::LabeledData& data, std::span<const double> b, double b0,
+                         double lambda);
 
 }  // namespace strads::lasso

@@ -83,22 +83,6 @@ absl::StatusOr<InProcessResult> Solve(LassoSchedulerApp& app, const core::JobSpe
   return RunInProcess(app, NewLassoWorkerApp, spec, options);
 }
 
-double Objective(const core::LabeledData& data, const std::vector<double>& b, double b0,
-                 double lambda) {
-  std::vector<double> r = data.y;
-  for (double& v : r) v -= b0;
-  double l1 = 0;
-  for (int64_t j = 0; j < data.x.cols; ++j) {
-    l1 += std::abs(b[j]);
-    for (int64_t k = data.x.col_ptr[j]; k < data.x.col_ptr[j + 1]; ++k) {
-      r[data.x.row_idx[k]] -= data.x.values[k] * b[j];
-    }
-  }
-  double rsq = 0;
-  for (double v : r) rsq += v * v;
-  return 0.5 * rsq + lambda * l1;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Intercept
 
@@ -121,7 +105,7 @@ TEST(LassoIntercept, MatchesTheReferenceWithTwoWorkers) {
     const double objective = *result->Metric("objective");
     EXPECT_NEAR(objective, reference->objective, 1e-8 * reference->objective) << scheduler;
     // The reported objective is the model's, recomputed from scratch.
-    EXPECT_NEAR(Objective(data, app.coefficients(), app.intercept(), lambda), objective,
+    EXPECT_NEAR(ObjectiveFromData(data, app.coefficients(), app.intercept(), lambda), objective,
                 1e-9 * objective)
         << scheduler;
     EXPECT_NEAR(app.intercept(), reference->intercept, 1e-5) << scheduler;
@@ -335,8 +319,9 @@ TEST(LassoStandardize, EqualsSolvingPreScaledDataByHandAndUnscaling) {
     EXPECT_NEAR(app.intercept(), by_hand->intercept, 1e-5);
 
     // The unscaled model predicts on the original data what the scaled one does on scaled data.
-    EXPECT_NEAR(Objective(data, original, app.intercept(), 0),
-                Objective(scaled, by_hand->beta, by_hand->intercept, 0), 1e-7 * by_hand->objective);
+    EXPECT_NEAR(ObjectiveFromData(data, original, app.intercept(), 0),
+                ObjectiveFromData(scaled, by_hand->beta, by_hand->intercept, 0),
+                1e-7 * by_hand->objective);
 
     // The model file holds the original-scale coefficients.
     std::ostringstream out;

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "apps/lasso/generator.h"
 #include "apps/lasso/lasso_app.h"
+#include "apps/lasso/lasso_math.h"
 #include "apps/lasso/lasso_protocol.h"
 #include "apps/lasso/lasso_scheduler_app.h"
 #include "apps/lasso/lasso_worker_app.h"
@@ -90,24 +91,6 @@ WrittenCase Write(const RealLikeCase& c) {
   return written;
 }
 
-// F(b, b0) = 1/2 ||y - b0 - X b||^2 + lambda ||b||_1, straight from the data.
-double TrueObjective(const core::LabeledData& data, const std::vector<double>& b, double b0,
-                     double lambda) {
-  std::vector<double> r(data.y.begin(), data.y.end());
-  for (double& v : r) v -= b0;
-  double l1 = 0;
-  // A file's trailing all-zero columns are not in it, so the model can be shorter than X.
-  for (int64_t j = 0; j < static_cast<int64_t>(b.size()); ++j) {
-    l1 += std::abs(b[j]);
-    auto rows = data.x.ColRows(j);
-    auto values = data.x.ColValues(j);
-    for (size_t k = 0; k < rows.size(); ++k) r[rows[k]] -= values[k] * b[j];
-  }
-  double sq = 0;
-  for (double v : r) sq += v * v;
-  return 0.5 * sq + lambda * l1;
-}
-
 struct RunTrace {
   absl::Status status;
   InProcessResult result;
@@ -143,7 +126,7 @@ RunTrace RunCase(const RealLikeCase& c, const WrittenCase& written, const std::s
       if (metric.name == "lambda") lambda = metric.value;
     }
     const double f =
-        TrueObjective(written.problem.data, app.coefficients(), app.intercept(), lambda);
+        ObjectiveFromData(written.problem.data, app.coefficients(), app.intercept(), lambda);
     if (previous >= 0 && f > previous) {
       const double rise = (f - previous) / previous;
       if (rise > trace.worst_rise) {

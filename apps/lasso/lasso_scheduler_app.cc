@@ -305,16 +305,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
   }
   // The residual norm describes the model before this round's deltas.
   objective_ = LassoObjective(sums_[num_keys], l1_, lambda_);
-  if (MonitorsObjective() && last_step_.valid) {
-    // Rounding in the workers' running ||r||^2 is far below this; a batch that really raised F
-    // shows up well above it.
-    if (objective_ > last_step_.objective_before * (1 + 1e-10)) {
-      // This round's partials describe the raised model, so they are dropped with it.
-      UndoLastStep(cache_update);
-      return AfterPull(cache_update);
-    }
-    schedule_->OnBatchAccepted();
-  }
+  if (UndoneBecauseTheLastStepRaisedF(objective_, cache_update)) return AfterPull(cache_update);
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
   if (params_.target_objective > 0 && objective_ <= params_.target_objective &&
       path_point_ + 1 == path_lambdas_.size()) {
@@ -384,14 +375,8 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
       !status.ok()) {
     return status;
   }
-  if (MonitorsObjective() && last_step_.valid) {
-    const bool raised =
-        LassoObjective(sums_[m], l1_, lambda_) > last_step_.objective_before * (1 + 1e-10);
-    if (raised) {
-      UndoLastStep(cache_update);
-      return AfterPull(cache_update);
-    }
-    schedule_->OnBatchAccepted();
+  if (UndoneBecauseTheLastStepRaisedF(LassoObjective(sums_[m], l1_, lambda_), cache_update)) {
+    return AfterPull(cache_update);
   }
   last_step_.valid = false;  // this round's own step (the intercept's) is exact
   const std::span<double> xtr(sums_.data(), m);
@@ -467,6 +452,20 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
 bool LassoSchedulerApp::MonitorsObjective() const {
   return params_.scheduler == LassoScheduler::kDynamic &&
          params_.dependency_check == DependencyCheck::kGershgorin;
+}
+
+bool LassoSchedulerApp::UndoneBecauseTheLastStepRaisedF(double measured,
+                                                        core::Payload* cache_update) {
+  if (!MonitorsObjective() || !last_step_.valid) return false;
+  // Rounding in the workers' running ||r||^2 is far below this; a batch that really raised F
+  // shows up well above it.
+  if (measured > last_step_.objective_before * (1 + 1e-10)) {
+    // This round's partials describe the raised model, so they are dropped with it.
+    UndoLastStep(cache_update);
+    return true;
+  }
+  schedule_->OnBatchAccepted();
+  return false;
 }
 
 void LassoSchedulerApp::UndoLastStep(core::Payload* cache_update) {

@@ -119,6 +119,10 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   void SolveWorkingSet(core::Payload* cache_update);
   // The objective monitor: undoes the last push round's batch (its deltas, negated, become the
   // cache update) and restores the objective it started from.
+  // The objective monitor: when the previous push round's step raised F (measured now from the
+  // workers' ||r||^2), undoes it into `cache_update` and returns true; otherwise counts the batch
+  // as accepted. Off for schedules without the monitor.
+  bool UndoneBecauseTheLastStepRaisedF(double measured, core::Payload* cache_update);
   void UndoLastStep(core::Payload* cache_update);
   bool MonitorsObjective() const;
   // Records the current path point as solved with `objective`, counting this Pull's round.

@@ -49,10 +49,12 @@ int64_t WorkingSetGram::Plan(std::span<const int64_t> chosen) {
   // lost, a restore) keeps just its first num_old_ columns.
   const int64_t old_complete = num_old_;
   previous_.swap(gram_);
-  std::vector<int64_t> old_keys;
+  std::vector<int64_t>& old_keys = previous_keys_;
   old_keys.swap(keys_);
+  keys_.clear();
   // Kept columns first, in their old order, so their block of the matrix is copied as is.
-  std::vector<int32_t> old_index;  // per new kept slot: its old slot
+  std::vector<int32_t>& old_index = kept_slots_;  // per new kept slot: its old slot
+  old_index.clear();
   for (int64_t j : chosen) {
     if (position_[j] >= 0 && position_[j] < old_complete) old_index.push_back(position_[j]);
   }

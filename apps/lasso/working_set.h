@@ -58,6 +58,8 @@ class WorkingSetGram {
   std::vector<int32_t> position_;  // per feature: index in keys_, or -1
   std::vector<double> gram_;
   std::vector<double> previous_;  // scratch for Plan's compaction
+  std::vector<int64_t> previous_keys_;
+  std::vector<int32_t> kept_slots_;
   int64_t num_old_ = 0;
 };
 
