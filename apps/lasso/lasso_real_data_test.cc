@@ -196,6 +196,21 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// The working-set schedule solves W from its Gram when W is small against the rows (one-hot, tall)
+// and from its columns when the Gram would cost more (sparse p >> n): the test above reaches the
+// optimum through both, which this one makes sure of.
+TEST(LassoOnRealLikeData, TheWorkingSetSolvesOnTheGramOrOnTheColumnsByCost) {
+  const RealLikeCase tall{DesignKind::kOneHot, 300, 60, 0, 1, 0.01, true};
+  const RealLikeCase wide{DesignKind::kBinary, 200, 300, 0.05, 1, 0.01, true};
+  const RunTrace on_gram = RunCase(tall, Write(tall), "working-set", "gershgorin");
+  const RunTrace on_columns = RunCase(wide, Write(wide), "working-set", "gershgorin");
+  ASSERT_TRUE(on_gram.status.ok()) << on_gram.status;
+  ASSERT_TRUE(on_columns.status.ok()) << on_columns.status;
+  EXPECT_EQ(on_gram.result.Metric("column_solves"), 0.0);
+  EXPECT_GT(*on_columns.result.Metric("column_solves"), 0.0);
+  EXPECT_EQ(on_columns.result.Metric("converged"), 1.0);
+}
+
 // The test above can fail: with the paper's pairwise check alone (|corr| < rho for every pair),
 // batches of mildly correlated real-like columns raise the objective on most of these designs.
 TEST(LassoOnRealLikeData, ThePairwiseCheckAloneRaisesTheObjective) {

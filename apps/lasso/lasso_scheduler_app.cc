@@ -505,6 +505,15 @@ void LassoSchedulerApp::PlanWorkingSet(std::span<const double> xtr, double resid
   ChooseWorkingSet(inputs, &ws_scratch_, &ws_chosen_);
   ws_xtr_.assign(xtr.begin(), xtr.end());
   ws_residual_sq_ = residual_sq;
+  working_set_size_ = static_cast<int64_t>(ws_chosen_.size());
+  int64_t chosen_nnz = 0;
+  for (int64_t j : ws_chosen_) chosen_nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
+  if (PreferResidualSolve(working_set_size_, chosen_nnz, data_.x.rows)) {
+    ws_gram_->Clear();  // a later Gram-sized W asks for all its columns again
+    gram_pending_ = false;
+    SolveWorkingSetOnColumns(cache_update);
+    return;
+  }
   ws_gram_->Plan(ws_chosen_);
   gram_pending_ = !ws_gram_->complete();
   if (!gram_pending_) SolveWorkingSet(cache_update);
@@ -554,7 +563,42 @@ void LassoSchedulerApp::SolveWorkingSet(core::Payload* cache_update) {
   // loose one once its active set has settled.)
   problem.gap_target = 0.3 * params_.tolerance * objective_;
   const GramLassoSolution solution = SolveGramLasso(problem);
+  ApplyWorkingSetSolution(keys, solution, cache_update);
+}
 
+void LassoSchedulerApp::SolveWorkingSetOnColumns(core::Payload* cache_update) {
+  const int64_t n = static_cast<int64_t>(ws_chosen_.size());
+  if (n == 0) return;
+  // r = y - b0 - X b, from the scheduler's copy of the data: O(rows + nnz of the non-zero
+  // columns). b0 already holds the gap round's intercept step, so r is centred.
+  ws_residual_.assign(data_.y.begin(), data_.y.end());
+  for (double& v : ws_residual_) v -= b0_;
+  for (int64_t j = 0; j < static_cast<int64_t>(b_.size()); ++j) {
+    if (b_[j] == 0) continue;
+    const std::span<const int32_t> rows = data_.x.ColRows(j);
+    const std::span<const double> values = data_.x.ColValues(j);
+    for (size_t k = 0; k < rows.size(); ++k) ws_residual_[rows[k]] -= b_[j] * values[k];
+  }
+  ws_start_.resize(n);
+  for (int64_t i = 0; i < n; ++i) ws_start_[i] = b_[ws_chosen_[i]];
+  ResidualLassoProblem problem;
+  problem.x = &data_.x;
+  problem.keys = ws_chosen_;
+  problem.col_sqnorm = col_sqnorm_;
+  problem.start = ws_start_;
+  problem.lambda = lambda_;
+  problem.intercept = params_.intercept;
+  problem.gap_target = 0.3 * params_.tolerance * objective_;  // as SolveWorkingSet's
+  const GramLassoSolution solution =
+      SolveResidualLasso(problem, ws_residual_, &ws_residual_scratch_);
+  ++column_solves_;
+  ApplyWorkingSetSolution(ws_chosen_, solution, cache_update);
+}
+
+void LassoSchedulerApp::ApplyWorkingSetSolution(std::span<const int64_t> keys,
+                                                const GramLassoSolution& solution,
+                                                core::Payload* cache_update) {
+  const int64_t n = static_cast<int64_t>(keys.size());
   for (int64_t i = 0; i < n; ++i) {
     const int64_t j = keys[i];
     const double old_value = b_[j];
@@ -622,7 +666,8 @@ void LassoSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
     out->push_back({"undone_rounds", static_cast<double>(undone_rounds_)});
   }
   if (ws_gram_ != nullptr) {
-    out->push_back({"working_set", static_cast<double>(ws_gram_->size())});
+    out->push_back({"working_set", static_cast<double>(working_set_size_)});
+    out->push_back({"column_solves", static_cast<double>(column_solves_)});
     out->push_back({"inner_sweeps", static_cast<double>(inner_sweeps_)});
   }
 }

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "apps/lasso/lasso_params.h"
 #include "apps/lasso/lasso_schedules.h"
+#include "apps/lasso/residual_lasso_solver.h"
 #include "apps/lasso/working_set.h"
 #include "core/app.h"
 #include "core/labeled_data.h"
@@ -117,6 +118,12 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // Solves the Lasso restricted to the (complete) working set from ws_xtr_ / ws_residual_sq_ and
   // appends the deltas to cache_update (merging an intercept delta already there).
   void SolveWorkingSet(core::Payload* cache_update);
+  // The same solve in residual form on the columns of W (residual_lasso_solver.h), for working
+  // sets whose Gram would cost more than their columns; needs no Gram round.
+  void SolveWorkingSetOnColumns(core::Payload* cache_update);
+  // Moves b_W to `solution` and appends the deltas (and the intercept's) to cache_update.
+  void ApplyWorkingSetSolution(std::span<const int64_t> keys, const GramLassoSolution& solution,
+                               core::Payload* cache_update);
   // The objective monitor: undoes the last push round's batch (its deltas, negated, become the
   // cache update) and restores the objective it started from.
   // The objective monitor: when the previous push round's step raised F (measured now from the
@@ -187,6 +194,10 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   std::vector<int64_t> ws_chosen_;
   std::vector<double> ws_start_, ws_sub_xtr_, ws_col_sums_;
   int64_t inner_sweeps_ = 0;
+  int64_t working_set_size_ = 0;
+  int64_t column_solves_ = 0;  // working-set solves done in residual form
+  std::vector<double> ws_residual_;
+  ResidualLassoScratch ws_residual_scratch_;
 
   // The objective monitor's record of the last push round's batch, so it can be undone when the
   // next round's exact ||r||^2 shows that it raised F.
