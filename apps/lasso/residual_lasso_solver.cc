@@ -70,7 +70,11 @@ class Solver {
     s_.gradient.resize(n);
     while (true) {
       const int64_t moves = moves_;
+      const int64_t support_changes = support_changes_;
       Sweep(All(), /*gain=*/nullptr);
+      // The Newton step solves A's block only: worth its O(|A|^3) once no coordinate of W
+      // outside A wants in (nor one in A out), so that A is W's support.
+      support_matches_ = support_changes_ == support_changes;
       // A full sweep that moves nothing is at the restricted optimum (up to rounding).
       if (Gap() <= p_.gap_target || work_ >= p_.max_work || moves_ == moves) break;
       ActiveSweeps();
@@ -157,8 +161,8 @@ class Solver {
         last_support_change_ = active_sweeps_;
       }
       // Only once the support has held for a while: a step on the wrong signs is cut at once.
-      if (active_sweeps_ >= next_newton_ && active_sweeps_ - last_support_change_ >= 20 &&
-          a <= kMaxNewtonSize) {
+      if (support_matches_ && active_sweeps_ >= next_newton_ &&
+          active_sweeps_ - last_support_change_ >= 20 && a <= kMaxNewtonSize) {
         next_newton_ *= 4;
         if (TrySignedNewtonStep()) {
           ++out_.newton_steps;
@@ -334,6 +338,7 @@ class Solver {
   int64_t support_changes_seen_ = 0;
   int64_t last_support_change_ = 0;
   int64_t next_newton_ = kFirstNewtonSweep;
+  bool support_matches_ = false;  // the last full sweep over W left the support as it was
 };
 
 }  // namespace
