@@ -12,6 +12,7 @@
 #include "apps/lasso/lasso_app.h"
 #include "apps/lasso/lasso_protocol.h"
 #include "core/row_sharding.h"
+#include "core/thread_team.h"
 
 namespace {
 
@@ -44,8 +45,11 @@ Fixture& SharedFixture() {
   return *fixture;
 }
 
+// Arg: the worker's threads (strads-worker --threads).
 void BM_GapPass(benchmark::State& state) {
   Fixture& f = SharedFixture();
+  strads::core::ThreadTeam team(static_cast<int>(state.range(0)));
+  f.worker->UseThreads(&team);
   strads::core::Payload task;
   task.op = strads::lasso::kComputeGap;
   strads::core::Partial partial;
@@ -54,8 +58,9 @@ void BM_GapPass(benchmark::State& state) {
     benchmark::DoNotOptimize(partial.values.data());
   }
   state.SetBytesProcessed(state.iterations() * f.streamed_bytes);
+  f.worker->UseThreads(nullptr);
 }
-BENCHMARK(BM_GapPass)->Unit(benchmark::kMillisecond)->MinTime(2);
+BENCHMARK(BM_GapPass)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->MinTime(1);
 
 void BM_MemcpyBaseline(benchmark::State& state) {
   const size_t bytes = static_cast<size_t>(SharedFixture().streamed_bytes);

@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/job_spec.h"
+#include "core/thread_team.h"
 
 namespace strads::core {
 
@@ -120,6 +121,11 @@ class WorkerApp {
  public:
   virtual ~WorkerApp() = default;
 
+  // Lends the app the worker's threads, before Configure. The team outlives the app and is used
+  // only from the thread that calls the app. Apply and Push may split their loops over it, but
+  // their results must be bit-identical whatever the team's size (sum partials in a fixed order).
+  // An app that ignores it runs on the calling thread.
+  virtual void UseThreads(ThreadTeam* team) {}
   // Takes the job's parameters (the same map the scheduler validated).
   virtual absl::Status Configure(const JobSpec& spec) = 0;
   // Starts holding `shard`: decodes its bytes and brings its caches to the model described by

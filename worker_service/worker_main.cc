@@ -8,8 +8,10 @@
 
 #include "CLI/CLI.hpp"
 #include "core/command_line.h"
+#include "core/cpu_limit.h"
 #include "core/host_port.h"
 #include "spdlog/spdlog.h"
+#include "worker_service/thread_count.h"
 #include "worker_service/worker_runtime.h"
 
 namespace {
@@ -31,6 +33,11 @@ int main(int argc, char** argv) {
                  "seconds between attempts to reach the scheduler")
       ->capture_default_str()
       ->check(strads::core::GreaterThan(0.0));
+  std::string threads = "auto";
+  cli.add_option("--threads", threads,
+                 "threads for pushes and cache updates (1 to 1024), or auto: the cores this "
+                 "process may use, under its container's CPU limit (cgroup cpu.max)")
+      ->capture_default_str();
   std::string token_file;
   std::string tls_ca;
   cli.add_option("--token-file", token_file, "file holding the scheduler's worker token");
@@ -53,7 +60,17 @@ int main(int argc, char** argv) {
     std::cerr << "strads-worker: " << valid.message() << "\n";
     return 1;
   }
+  const int available_cores = strads::core::AvailableCoresOfThisProcess();
+  absl::StatusOr<int> thread_count = strads::worker::ParseThreadCount(threads, available_cores);
+  if (!thread_count.ok()) {
+    std::cerr << "strads-worker: " << thread_count.status().message() << "\n";
+    return 1;
+  }
+  options.threads = *thread_count;
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (options.threads > available_cores) {
+    spdlog::warn("event=threads_above_cores threads={} cores={}", options.threads, available_cores);
+  }
   options.reconnect_delay = absl::Seconds(reconnect_seconds);
   absl::StatusOr<strads::proto::ConnectionOptions> connection =
       strads::proto::LoadConnectionOptions(token_file, tls_ca);

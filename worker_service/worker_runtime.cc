@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "apps/registry.h"
+#include "core/cpu_limit.h"
 #include "grpcpp/create_channel.h"
 #include "protos/convert.h"
 #include "spdlog/spdlog.h"
@@ -26,6 +27,8 @@ std::string HostName() {
 
 WorkerRuntime::WorkerRuntime(WorkerOptions options) : options_(std::move(options)) {
   if (options_.name.empty()) options_.name = HostName();
+  if (options_.threads <= 0) options_.threads = core::AvailableCoresOfThisProcess();
+  team_ = std::make_unique<core::ThreadTeam>(options_.threads);
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(core::kMaxMessageBytes);
   args.SetMaxSendMessageSize(core::kMaxMessageBytes);
@@ -78,7 +81,7 @@ absl::Status WorkerRuntime::ServeSession() {
     proto::Authorize(&context, options_.connection);
     v1::RegisterRequest request;
     request.set_name(options_.name);
-    request.set_cores(static_cast<int>(std::thread::hardware_concurrency()));
+    request.set_cores(options_.threads);
     v1::RegisterResponse response;
     grpc::Status status = stub_->Register(&context, request, &response);
     if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
@@ -106,8 +109,8 @@ absl::Status WorkerRuntime::ServeSession() {
   hello.mutable_hello()->set_worker_id(worker_id_);
   bool open = stream->Write(hello);
   if (open) {
-    spdlog::info("event=worker_connected scheduler={} worker={} name={}",
-                 options_.scheduler_address, worker_id_, options_.name);
+    spdlog::info("event=worker_connected scheduler={} worker={} name={} threads={}",
+                 options_.scheduler_address, worker_id_, options_.name, options_.threads);
   }
   v1::SchedulerMessage message;
   while (open && stream->Read(&message)) {
@@ -164,6 +167,7 @@ std::string WorkerRuntime::HandleAssign(const v1::AssignShards& assign, Stream* 
     spec.app = assign.app();
     spec.params.insert(assign.params().begin(), assign.params().end());
     job.app = definition->make_worker_app();
+    job.app->UseThreads(team_.get());
     if (absl::Status status = job.app->Configure(spec); !status.ok()) {
       return std::string(status.message());
     }

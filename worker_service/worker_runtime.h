@@ -3,7 +3,9 @@
 // app's push over its shards and reports the partial. Everything it holds can be rebuilt from the
 // scheduler, so losing it costs time, never correctness. When the scheduler goes away it
 // reconnects and registers again.
-// Threading: Run() serves on the calling thread; Stop() may be called from any thread.
+// Threading: Run() serves on the calling thread, which splits the apps' pushes and cache updates
+// over a team of options.threads threads (member 0 is the Run thread); Stop() may be called from
+// any thread.
 #pragma once
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include "absl/time/time.h"
 #include "core/app.h"
 #include "core/limits.h"
+#include "core/thread_team.h"
 #include "grpcpp/client_context.h"
 #include "protos/connection.h"
 #include "strads/v1/strads.grpc.pb.h"
@@ -25,6 +28,9 @@ namespace strads::worker {
 struct WorkerOptions {
   std::string scheduler_address = "127.0.0.1:7070";
   std::string name;  // shown in the scheduler's logs; defaults to the host name
+  // Threads for the apps' pushes and cache updates; 0 means the cores this process may use
+  // (core::AvailableCoresOfThisProcess: its affinity mask under its container's CPU limit).
+  int threads = 0;
   bool reconnect = true;
   absl::Duration reconnect_delay = absl::Seconds(1);
   proto::ConnectionOptions connection;  // TLS and the worker token
@@ -64,6 +70,8 @@ class WorkerRuntime {
   absl::StatusOr<std::string> FetchShard(const std::string& job_id, int shard);
 
   WorkerOptions options_;
+  // Lent to every job's app; only the Run thread starts loops on it.
+  std::unique_ptr<core::ThreadTeam> team_;
   std::string worker_id_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::WorkerService::Stub> stub_;

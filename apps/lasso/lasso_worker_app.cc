@@ -1,6 +1,8 @@
 #include "apps/lasso/lasso_worker_app.h"
 
+#include <algorithm>
 #include <cmath>
+#include <span>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -11,33 +13,84 @@
 namespace strads::lasso {
 namespace {
 
-// r -= x_j * delta over one column, keeping ||r||^2 current: each entry changes it by
-// r_new^2 - r_old^2 = (r_new - r_old)(r_new + r_old). With kTrackSum (the intercept) sum(r) is
-// kept current too; without it the loop is exactly the plain one.
+// Loops smaller than this many matrix entries run on the calling thread: waking the team costs
+// some microseconds, about what this many entries take.
+constexpr int64_t kMinParallelEntries = 32768;
+
+// r -= x_j * delta over the rows of `blocks` (consecutive blocks of one shard), keeping each
+// block's ||r||^2 current: each entry changes it by r_new^2 - r_old^2 = (r_new - r_old)(r_new +
+// r_old). With kTrackSum (the intercept) each block's sum(r) is kept current too. Row indices are
+// sorted within a column, so the entries of the blocks are one contiguous run of it.
 template <bool kTrackSum>
 void SubtractColumn(const core::CscMatrix& x, int64_t j, double delta, std::vector<double>* r,
-                    double* residual_sq, double* residual_sum) {
+                    std::span<ResidualBlock> blocks) {
+  if (blocks.empty()) return;
+  const int32_t* rows = x.row_idx.data();
+  int64_t k = x.col_ptr[j];
   const int64_t end = x.col_ptr[j + 1];
-  double change = 0;
-  double sum_change = 0;
-  for (int64_t k = x.col_ptr[j]; k < end; ++k) {
-    double& entry = (*r)[x.row_idx[k]];
-    const double step = -x.values[k] * delta;
-    change += step * (2 * entry + step);
-    if constexpr (kTrackSum) sum_change += step;
-    entry += step;
+  if (blocks.front().begin > 0) {
+    k = std::lower_bound(rows + k, rows + end, blocks.front().begin) - rows;
   }
-  *residual_sq += change;
-  if constexpr (kTrackSum) *residual_sum += sum_change;
+  for (ResidualBlock& block : blocks) {
+    if (k == end) break;
+    double change = 0;
+    double sum_change = 0;
+    for (; k < end && rows[k] < block.end; ++k) {
+      double& entry = (*r)[rows[k]];
+      const double step = -x.values[k] * delta;
+      change += step * (2 * entry + step);
+      if constexpr (kTrackSum) sum_change += step;
+      entry += step;
+    }
+    block.residual_sq += change;
+    if constexpr (kTrackSum) block.residual_sum += sum_change;
+  }
 }
 
 void SubtractColumn(bool track_sum, const core::CscMatrix& x, int64_t j, double delta,
-                    std::vector<double>* r, double* residual_sq, double* residual_sum) {
+                    std::vector<double>* r, std::span<ResidualBlock> blocks) {
   if (track_sum) {
-    SubtractColumn<true>(x, j, delta, r, residual_sq, residual_sum);
+    SubtractColumn<true>(x, j, delta, r, blocks);
   } else {
-    SubtractColumn<false>(x, j, delta, r, residual_sq, residual_sum);
+    SubtractColumn<false>(x, j, delta, r, blocks);
   }
+}
+
+// Blocks of LassoWorkerApp::kRowsPerBlock rows covering [0, rows); at least one.
+std::vector<ResidualBlock> CutBlocks(int64_t rows) {
+  std::vector<ResidualBlock> blocks;
+  for (int64_t begin = 0; begin < rows || blocks.empty(); begin += LassoWorkerApp::kRowsPerBlock) {
+    blocks.push_back(
+        {.begin = begin, .end = std::min(rows, begin + LassoWorkerApp::kRowsPerBlock)});
+  }
+  return blocks;
+}
+
+// Recomputes a block's norms exactly (which also resets the drift of the incremental ones).
+void ExactNorms(const std::vector<double>& r, ResidualBlock* block) {
+  double residual_sq = 0;
+  double residual_sum = 0;
+  for (int64_t i = block->begin; i < block->end; ++i) {
+    residual_sq += r[i] * r[i];
+    residual_sum += r[i];
+  }
+  block->residual_sq = residual_sq;
+  block->residual_sum = residual_sum;
+}
+
+// The shard's ||residual||^2 and sum(residual): its blocks' in block order.
+std::pair<double, double> TotalNorms(std::span<const ResidualBlock> blocks) {
+  double residual_sq = 0;
+  double residual_sum = 0;
+  for (const ResidualBlock& block : blocks) {
+    residual_sq += block.residual_sq;
+    residual_sum += block.residual_sum;
+  }
+  return {residual_sq, residual_sum};
+}
+
+int64_t ColumnEntries(const core::CscMatrix& x, int64_t j) {
+  return x.col_ptr[j + 1] - x.col_ptr[j];
 }
 
 // Four independent sums break the add dependency chain, so the gathers from r overlap instead
@@ -61,6 +114,21 @@ double ColumnDot(const core::CscMatrix& x, int64_t j, const std::vector<double>&
 }
 
 }  // namespace
+
+template <typename Fn>
+void LassoWorkerApp::ForParts(int64_t work, Fn&& fn) {
+  if (team_ == nullptr || team_->size() == 1 || work < kMinParallelEntries) {
+    fn(0, 1);
+    return;
+  }
+  const int parts = team_->size();
+  team_->Run([&](int part) { fn(part, parts); });
+}
+
+void LassoWorkerApp::UseThreads(core::ThreadTeam* team) {
+  team_ = team;
+  part_units_.assign(team == nullptr ? 1 : static_cast<size_t>(team->size()), 0);
+}
 
 absl::Status LassoWorkerApp::Configure(const core::JobSpec& spec) {
   // The scheduler validated these; parsing again keeps a mismatched worker from running a job
@@ -102,15 +170,13 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
       return absl::InvalidArgumentError(
           absl::StrCat("lasso shard ", shard, ": init coefficient ", j, " out of range"));
     }
-    SubtractColumn<false>(state.data.x, j, init.values[i], &state.residual, &state.residual_sq,
-                          &state.residual_sum);
+    const core::CscMatrix& x = state.data.x;
+    for (int64_t k = x.col_ptr[j]; k < x.col_ptr[j + 1]; ++k) {
+      state.residual[x.row_idx[k]] -= x.values[k] * init.values[i];
+    }
   }
-  state.residual_sq = 0;
-  state.residual_sum = 0;
-  for (double v : state.residual) {
-    state.residual_sq += v * v;
-    state.residual_sum += v;
-  }
+  state.blocks = CutBlocks(state.data.x.rows);
+  for (ResidualBlock& block : state.blocks) ExactNorms(state.residual, &block);
   if (intercept_) {
     state.col_sums.assign(cols, 0.0);
     for (int64_t j = 0; j < cols; ++j) {
@@ -138,6 +204,15 @@ absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
                                                    update.values.size(), " values)"));
   }
   const int64_t version = static_cast<int64_t>(update.values.back());
+  if (shards_.empty()) return absl::OkStatus();
+  int64_t entries = 0;  // per shard, summed over the shards' columns below
+  for (const int64_t j : update.keys) {
+    if (j == features_ && intercept_) continue;
+    if (j < 0 || j >= features_) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("lasso worker: update for coefficient ", j, " out of range"));
+    }
+  }
   for (auto& [shard, state] : shards_) {
     if (state.version >= version) continue;
     if (state.version != version - 1) {
@@ -145,19 +220,27 @@ absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
           absl::StrCat("lasso shard ", shard, " reflects model version ", state.version,
                        " but the update is for version ", version, "; the shard must be re-sent"));
     }
+    const core::CscMatrix& x = state.data.x;
+    entries = 0;
     for (size_t i = 0; i < update.keys.size(); ++i) {
       const int64_t j = update.keys[i];
-      if (j == state.data.x.cols && intercept_) {
+      if (j == features_) {
         state.offset += update.values[i];  // folded into the residual on the next gap round
-        continue;
+      } else {
+        entries += ColumnEntries(x, j);
       }
-      if (j < 0 || j >= state.data.x.cols) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("lasso worker: update for coefficient ", j, " out of range"));
-      }
-      SubtractColumn(intercept_, state.data.x, j, update.values[i], &state.residual,
-                     &state.residual_sq, &state.residual_sum);
     }
+    // Each part owns consecutive row blocks: its residual entries and its blocks' norms.
+    ForParts(entries, [&](int part, int parts) {
+      const core::IndexRange range =
+          core::EvenPart(static_cast<int64_t>(state.blocks.size()), parts, part);
+      const std::span<ResidualBlock> blocks(state.blocks.data() + range.begin,
+                                            static_cast<size_t>(range.end - range.begin));
+      for (size_t i = 0; i < update.keys.size(); ++i) {
+        if (update.keys[i] == features_) continue;
+        SubtractColumn(intercept_, x, update.keys[i], update.values[i], &state.residual, blocks);
+      }
+    });
     state.version = version;
   }
   return absl::OkStatus();
@@ -176,46 +259,78 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
             absl::StrCat("lasso worker: coordinate ", j, " out of range [0, ", features_, ")"));
       }
     }
+    int64_t entries = 0;
     for (const auto& [shard, state] : shards_) {
-      const core::CscMatrix& x = state.data.x;
-      for (size_t i = 0; i < num_keys; ++i) {
-        const int64_t j = task.keys[i];
-        out->values[i] += ColumnDot(x, j, state.residual);
-        out->work_units += x.col_ptr[j + 1] - x.col_ptr[j];
+      for (const int64_t j : task.keys) entries += ColumnEntries(state.data.x, j);
+    }
+    // Each part owns consecutive keys; a key's value adds the shards in shard order, each one's
+    // intercept correction right after its dot, exactly as one thread would.
+    ForParts(entries, [&](int part, int parts) {
+      const core::IndexRange range = core::EvenPart(static_cast<int64_t>(num_keys), parts, part);
+      int64_t units = 0;
+      for (const auto& [shard, state] : shards_) {
+        const core::CscMatrix& x = state.data.x;
+        for (int64_t i = range.begin; i < range.end; ++i) {
+          const int64_t j = task.keys[i];
+          out->values[i] += ColumnDot(x, j, state.residual);
+          units += ColumnEntries(x, j);
+        }
+        // r_p = residual - offset: x_j'r_p = x_j'residual - offset * 1'x_j.
+        if (state.offset == 0) continue;
+        for (int64_t i = range.begin; i < range.end; ++i) {
+          out->values[i] -= state.offset * state.col_sums[task.keys[i]];
+        }
       }
-      if (state.offset == 0) {
-        out->values[num_keys] += state.residual_sq;
-        continue;
-      }
-      // r_p = residual - offset: x_j'r_p = x_j'residual - offset * 1'x_j.
+      part_units_[part] = units;
+    });
+    for (int part = 0; part < static_cast<int>(part_units_.size()); ++part) {
+      out->work_units += part_units_[part];
+      part_units_[part] = 0;
+    }
+    for (const auto& [shard, state] : shards_) {
+      const auto [residual_sq, residual_sum] = TotalNorms(state.blocks);
       const double o = state.offset;
-      for (size_t i = 0; i < num_keys; ++i) out->values[i] -= o * state.col_sums[task.keys[i]];
-      out->values[num_keys] +=
-          state.residual_sq - 2 * o * state.residual_sum + static_cast<double>(x.rows) * o * o;
+      out->values[num_keys] += o == 0 ? residual_sq
+                                      : residual_sq - 2 * o * residual_sum +
+                                            static_cast<double>(state.data.x.rows) * o * o;
     }
     return absl::OkStatus();
   }
   if (task.op == kComputeGap) {
     out->values.assign(features_ + 1 + (intercept_ ? 1 : 0), 0.0);
+    int64_t entries = 0;
     for (auto& [shard, state] : shards_) {
       const core::CscMatrix& x = state.data.x;
-      if (state.offset != 0) {
-        for (double& v : state.residual) v -= state.offset;
-        state.offset = 0;
+      const double offset = state.offset;
+      state.offset = 0;
+      // Fold the pending offset in and recompute the norms exactly, block by block.
+      ForParts(x.rows, [&](int part, int parts) {
+        const core::IndexRange range =
+            core::EvenPart(static_cast<int64_t>(state.blocks.size()), parts, part);
+        for (int64_t b = range.begin; b < range.end; ++b) {
+          ResidualBlock& block = state.blocks[b];
+          if (offset != 0) {
+            for (int64_t i = block.begin; i < block.end; ++i) state.residual[i] -= offset;
+          }
+          ExactNorms(state.residual, &block);
+        }
+      });
+      entries += x.nnz();
+      out->work_units += x.nnz() + x.rows;
+    }
+    // Each part owns consecutive features; a feature's value adds the shards in shard order.
+    ForParts(entries, [&](int part, int parts) {
+      const core::IndexRange range = core::EvenPart(features_, parts, part);
+      for (const auto& [shard, state] : shards_) {
+        for (int64_t j = range.begin; j < range.end; ++j) {
+          out->values[j] += ColumnDot(state.data.x, j, state.residual);
+        }
       }
-      for (int64_t j = 0; j < features_; ++j) out->values[j] += ColumnDot(x, j, state.residual);
-      // Exact, which also resets the drift of the incremental norm and sum.
-      double residual_sq = 0;
-      double residual_sum = 0;
-      for (double v : state.residual) {
-        residual_sq += v * v;
-        residual_sum += v;
-      }
-      state.residual_sq = residual_sq;
-      state.residual_sum = residual_sum;
+    });
+    for (const auto& [shard, state] : shards_) {
+      const auto [residual_sq, residual_sum] = TotalNorms(state.blocks);
       out->values[features_] += residual_sq;
       if (intercept_) out->values[features_ + 1] += residual_sum;
-      out->work_units += x.nnz() + x.rows;
     }
     return absl::OkStatus();
   }

@@ -11,6 +11,16 @@
 
 namespace strads::mf {
 
+namespace {
+
+// A push with fewer ratings than this (times the row stride) is solved on the calling thread:
+// waking the team costs some microseconds, about what this much work takes.
+constexpr int64_t kMinParallelWork = 32768;
+
+}  // namespace
+
+void MfWorkerApp::UseThreads(core::ThreadTeam* team) { team_ = team; }
+
 absl::Status MfWorkerApp::Configure(const core::JobSpec& spec) {
   // The scheduler validated these; parsing again keeps a mismatched worker from running a job
   // it does not understand.
@@ -46,7 +56,7 @@ absl::Status MfWorkerApp::AddShard(int shard, std::string_view bytes, const core
     solve_.lambda = init.values[0];
     solve_.mu = init.values[1];
     solve_.bias_lambda = init.values[2];
-    solver_.emplace(solve_);
+    solvers_.assign(team_ == nullptr ? 1 : static_cast<size_t>(team_->size()), RowSolver(solve_));
     users_ = decoded->users;
     items_ = decoded->items;
     by_user_.Reset(users_);
@@ -118,7 +128,9 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
                 other.begin() + view->factor_ids[k] * stride_);
   }
 
-  int64_t rows = 0;
+  solve_rows_.clear();
+  ratings_before_.clear();
+  int64_t ratings = 0;
   for (size_t p = 0; p < view->solve.size(); p += 2) {
     for (int64_t r = view->solve[p]; r < view->solve[p + 1]; ++r) {
       if (!held.Has(r)) {
@@ -126,20 +138,38 @@ absl::Status MfWorkerApp::Push(const core::Payload& task, core::Partial* out) {
             absl::StrCat("mf worker: ", users ? "user" : "item", " row ", r,
                          " was scheduled here but its ratings were never sent to this worker"));
       }
-    }
-    rows += view->solve[p + 1] - view->solve[p];
-  }
-  out->values.resize(static_cast<size_t>(rows * stride_ + 2));
-  double* row_out = out->values.data();
-  double squared_error = 0;
-  int64_t ratings = 0;
-  for (size_t p = 0; p < view->solve.size(); p += 2) {
-    for (int64_t r = view->solve[p]; r < view->solve[p + 1]; ++r) {
-      squared_error += solver_->Solve(held.Cols(r), held.Ratings(r), other.data(), row_out);
+      solve_rows_.push_back(r);
+      ratings_before_.push_back(ratings);
       ratings += static_cast<int64_t>(held.Cols(r).size());
-      row_out += stride_;
     }
   }
+  const int64_t rows = static_cast<int64_t>(solve_rows_.size());
+  ratings_before_.push_back(ratings);
+  out->values.resize(static_cast<size_t>(rows * stride_ + 2));
+  row_errors_.resize(static_cast<size_t>(rows));
+  // Part p solves the rows whose ratings start in [p, p + 1) * ratings / parts.
+  auto solve_part = [&](int part, int parts) {
+    auto first_row = [&](int q) {
+      const int64_t cut = ratings * q / parts;
+      return q == parts
+                 ? rows
+                 : std::lower_bound(ratings_before_.begin(), ratings_before_.end() - 1, cut) -
+                       ratings_before_.begin();
+    };
+    RowSolver& solver = solvers_[static_cast<size_t>(part)];
+    for (int64_t i = first_row(part), end = first_row(part + 1); i < end; ++i) {
+      const int64_t r = solve_rows_[static_cast<size_t>(i)];
+      row_errors_[static_cast<size_t>(i)] = solver.Solve(
+          held.Cols(r), held.Ratings(r), other.data(), out->values.data() + i * stride_);
+    }
+  };
+  if (team_ == nullptr || team_->size() == 1 || ratings * stride_ < kMinParallelWork) {
+    solve_part(0, 1);
+  } else {
+    team_->Run([&](int part) { solve_part(part, team_->size()); });
+  }
+  double squared_error = 0;
+  for (double error : row_errors_) squared_error += error;
   out->values[static_cast<size_t>(rows * stride_)] = squared_error;
   out->values[static_cast<size_t>(rows * stride_ + 1)] = static_cast<double>(ratings);
   out->work_units = ratings;

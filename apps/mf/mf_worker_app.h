@@ -1,7 +1,9 @@
 // The worker half of the MF app: holds the ratings of the rows it is given (users by user, items
 // by item: its shards' blocks plus rows moved to it since), solves the rows it is scheduled
 // against the other factor's rows that arrive with the task, and reports the new rows.
-// Protocol: apps/mf/mf_protocol.h. Not thread-safe: the worker runtime calls it from one thread.
+// Protocol: apps/mf/mf_protocol.h. Not thread-safe: the worker runtime calls it from one thread,
+// and it solves a task's rows over the worker's ThreadTeam (rows are independent; each part has
+// its own RowSolver, and the squared error adds the rows in solve order whatever the team).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +22,7 @@ namespace strads::mf {
 
 class MfWorkerApp final : public core::WorkerApp {
  public:
+  void UseThreads(core::ThreadTeam* team) override;
   absl::Status Configure(const core::JobSpec& spec) override;
   absl::Status AddShard(int shard, std::string_view bytes, const core::Payload& init) override;
   // Drops the rows of the shard's blocks (wherever they came from), as the scheduler expects.
@@ -42,9 +45,9 @@ class MfWorkerApp final : public core::WorkerApp {
   int64_t rank_ = 0;
   int64_t stride_ = 0;  // values per factor row: factors, then bias
   bool configured_ = false;
-  SolveOptions solve_;               // lambda and mu from the first shard's init
-  std::optional<RowSolver> solver_;  // from the first shard on
-  int64_t users_ = -1;               // dimensions of the job's matrix, known from the first shard
+  SolveOptions solve_;              // lambda and mu from the first shard's init
+  std::vector<RowSolver> solvers_;  // one per part of the team, from the first shard on
+  int64_t users_ = -1;              // dimensions of the job's matrix, known from the first shard
   int64_t items_ = -1;
   absl::flat_hash_map<int, Blocks> shards_;
   HeldRows by_user_;
@@ -53,6 +56,13 @@ class MfWorkerApp final : public core::WorkerApp {
   // current task are stale and never read: the task carries every row its ratings touch).
   std::vector<double> w_;
   std::vector<double> h_;
+
+  core::ThreadTeam* team_ = nullptr;  // lent by the runtime; nullptr means the calling thread
+  // Scratch of the current push, kept across rounds: the rows to solve in solve order, the
+  // ratings before each (where the parts are cut: about equal ratings each), each row's error.
+  std::vector<int64_t> solve_rows_;
+  std::vector<int64_t> ratings_before_;
+  std::vector<double> row_errors_;
 };
 
 }  // namespace strads::mf
