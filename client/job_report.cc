@@ -78,12 +78,13 @@ std::string FinalReport(const v1::JobStatus& status, const std::string& model_pa
 
 std::string JobsTable(const std::vector<v1::JobStatus>& jobs) {
   if (jobs.empty()) return "no jobs\n";
-  std::string out = absl::StrFormat("%-10s %-6s %-20s %8s %9s  %s\n", "JOB", "APP", "STATE",
-                                    "ROUNDS", "SECONDS", "MESSAGE");
+  std::string out = absl::StrFormat("%-10s %-6s %-20s %4s %8s %9s  %s\n", "JOB", "APP", "STATE",
+                                    "PRI", "ROUNDS", "SECONDS", "MESSAGE");
   for (const v1::JobStatus& job : jobs) {
-    absl::StrAppend(
-        &out, absl::StrFormat("%-10s %-6s %-20s %8d %9.2f  %s\n", job.job_id(), job.spec().app(),
-                              StateName(job.state()), job.round(), job.seconds(), job.message()));
+    absl::StrAppend(&out,
+                    absl::StrFormat("%-10s %-6s %-20s %4d %8d %9.2f  %s\n", job.job_id(),
+                                    job.spec().app(), StateName(job.state()), job.spec().priority(),
+                                    job.round(), job.seconds(), job.message()));
   }
   return out;
 }
@@ -125,6 +126,7 @@ nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model
   json["rounds"] = status.round();
   json["seconds"] = status.seconds();
   json["workers"] = status.spec().workers();
+  json["priority"] = status.spec().priority();
   auto scheduler = status.spec().params().find("scheduler");
   if (scheduler != status.spec().params().end()) json["scheduler"] = scheduler->second;
   nlohmann::json params = nlohmann::json::object();

@@ -143,6 +143,12 @@ int main(int argc, char** argv) {
         std::string(name),
         absl::StrCat("submit a ", std::string(name), " job: ", std::string(app.description)));
     strads::client::AddJobFlags(command, app, flags);
+    command
+        ->add_option("--priority", flags->spec.priority,
+                     "jobs with a higher priority start first when they wait for workers (FIFO "
+                     "within a priority)")
+        ->capture_default_str()
+        ->check(CLI::Range(-1000, 1000));
     add_server_flag(command);
     command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
     command->add_flag("--upload", upload,

@@ -19,6 +19,8 @@ struct JobSpec {
   int64_t max_rounds = 0;  // 0 = app default
   double tolerance = 0;    // 0 = app default
   double max_seconds = 0;  // 0 = no limit
+  // Higher starts first when jobs wait for workers; FIFO among equal priorities.
+  int priority = 0;
   std::map<std::string, std::string> params;
 };
 

@@ -12,6 +12,7 @@ core::JobSpec FromProto(const v1::JobSpec& in) {
   out.max_rounds = in.max_rounds();
   out.tolerance = in.tolerance();
   out.max_seconds = in.max_seconds();
+  out.priority = in.priority();
   out.params.insert(in.params().begin(), in.params().end());
   return out;
 }
@@ -25,6 +26,7 @@ void ToProto(const core::JobSpec& in, v1::JobSpec* out) {
   out->set_max_rounds(in.max_rounds);
   out->set_tolerance(in.tolerance);
   out->set_max_seconds(in.max_seconds);
+  out->set_priority(in.priority);
   out->mutable_params()->clear();
   for (const auto& [key, value] : in.params) (*out->mutable_params())[key] = value;
 }

@@ -1,6 +1,11 @@
 #include "scheduler_service/job_manager.h"
 
+#include <algorithm>
 #include <sstream>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -10,6 +15,8 @@
 
 namespace strads::scheduler {
 namespace {
+
+constexpr int kMaxPriority = 1000;
 
 int64_t NowUnixMs() { return absl::ToUnixMillis(absl::Now()); }
 
@@ -74,21 +81,27 @@ absl::Status JobManager::Start() {
     data_dir_lock_.emplace(*std::move(lock));
   }
   LoadJobs();
-  runner_ = std::thread([this] { RunnerLoop(); });
+  dispatcher_ = std::thread([this] { DispatchLoop(); });
   return absl::OkStatus();
 }
 
 void JobManager::Stop() {
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_ && !runner_.joinable()) return;
     stopping_ = true;
     for (auto& job : jobs_) {
       if (!IsTerminal(job->snapshot.state)) job->interrupt = true;
     }
   }
   pool_->Wake();
-  if (runner_.joinable()) runner_.join();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  // The dispatcher is gone, so no runner starts any more; each running job checkpoints and ends.
+  std::vector<std::unique_ptr<Runner>> runners;
+  {
+    absl::MutexLock lock(&mu_);
+    runners.swap(runners_);
+  }
+  for (auto& runner : runners) runner->thread.join();
 }
 
 void JobManager::ReleaseDataDir() { data_dir_lock_.reset(); }
@@ -116,6 +129,10 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
     return absl::InvalidArgumentError(
         absl::StrCat("workers must be between 1 and 4096, got ", spec.workers));
   }
+  if (spec.priority < -kMaxPriority || spec.priority > kMaxPriority) {
+    return absl::InvalidArgumentError(absl::StrCat("priority must be between ", -kMaxPriority,
+                                                   " and ", kMaxPriority, ", got ", spec.priority));
+  }
   if (spec.max_rounds < 0 || spec.tolerance < 0 || spec.max_seconds < 0) {
     return absl::InvalidArgumentError("max_rounds, tolerance and max_seconds must be >= 0");
   }
@@ -123,6 +140,7 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the scheduler is shutting down");
   auto job = std::make_unique<Job>();
+  job->number = next_job_number_;
   job->snapshot.job_id = JobStore::JobId(next_job_number_);
   job->snapshot.spec = spec;
   job->snapshot.created_unix_ms = NowUnixMs();
@@ -135,10 +153,11 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   }
   ++next_job_number_;
   std::string id = job->snapshot.job_id;
-  spdlog::info("event=job_submitted job={} app={} data={} workers={}", id, spec.app, spec.data_path,
-               spec.workers);
+  spdlog::info("event=job_submitted job={} app={} data={} workers={} priority={}", id, spec.app,
+               spec.data_path, spec.workers, spec.priority);
   queue_.push_back(job.get());
   jobs_.push_back(std::move(job));
+  pool_->Wake();  // the dispatcher looks at the queue again
   return id;
 }
 
@@ -166,7 +185,8 @@ absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
     if (IsTerminal(job->snapshot.state)) return job->snapshot;
     job->user_cancelled = true;
     job->interrupt = true;
-    if (job->snapshot.state == JobState::kQueued) {
+    if (std::find(queue_.begin(), queue_.end(), job) != queue_.end()) {
+      // Not started (queued, or waiting for its workers): it never held any.
       std::erase(queue_, job);
       job->snapshot.state = JobState::kCancelled;
       job->snapshot.message = "cancelled before it started";
@@ -177,6 +197,7 @@ absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
     spdlog::info("event=job_cancel_requested job={}", job_id);
   }
   if (was_queued) {
+    store_.SaveCancelRequest(job_id).IgnoreError();
     store_.SaveResult(cancelled, nullptr).IgnoreError();
   } else if (absl::Status saved = store_.SaveCancelRequest(job_id); !saved.ok()) {
     spdlog::error("event=job_cancel_not_saved job={} error=\"{}\"", job_id,
@@ -199,20 +220,114 @@ absl::StatusOr<JobSnapshot> JobManager::AwaitChange(const std::string& job_id,
   return job->snapshot;
 }
 
-void JobManager::RunnerLoop() {
+void JobManager::DispatchLoop() {
   while (true) {
-    Job* job = nullptr;
+    // Read before deciding: any change after this (a worker freed, a job submitted or ended)
+    // moves the epoch, so the wait below cannot miss it.
+    const int64_t epoch = pool_->ChangeEpoch();
+    std::vector<std::thread> finished;
+    bool stop = false;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]()
-                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
-      mu_.Await(absl::Condition(&ready));
-      if (stopping_) return;
-      job = queue_.front();
-      queue_.pop_front();
+      finished = DispatchLocked();
+      stop = stopping_;
     }
-    RunJob(job);
+    for (std::thread& thread : finished) thread.join();
+#ifdef __GLIBC__
+    // A finished job's data was allocated in its runner thread's malloc arena, which glibc keeps
+    // once the thread is gone; a long-running scheduler gives that memory back to the system.
+    if (!finished.empty()) malloc_trim(0);
+#endif
+    if (stop) return;
+    pool_->AwaitChange(epoch, absl::InfiniteFuture());
   }
+}
+
+std::vector<std::thread> JobManager::DispatchLocked() {
+  std::vector<std::thread> finished;
+  for (auto it = runners_.begin(); it != runners_.end();) {
+    if ((*it)->done) {
+      finished.push_back(std::move((*it)->thread));
+      it = runners_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (stopping_ || queue_.empty()) return finished;
+
+  std::vector<QueuedJob> queued;
+  for (const Job* job : queue_) {
+    queued.push_back({job->snapshot.spec.workers, job->snapshot.spec.priority, job->number,
+                      job->backfill_passes});
+  }
+  const int idle = pool_->IdleCount();
+  const int connected = pool_->ConnectedCount();
+  DispatchPlan plan = PlanDispatch(queued, idle, connected, options_.max_backfill_passes);
+  for (size_t i = 0; i < queue_.size(); ++i) queue_[i]->backfill_passes = queued[i].passed;
+
+  std::vector<Job*> started;
+  for (size_t index : plan.starts) {
+    Job* job = queue_[index];
+    std::vector<std::string> claimed =
+        pool_->ClaimAll(job->snapshot.job_id, job->snapshot.spec.workers);
+    // Empty when a running job short of workers took an idle one since the count: the rest
+    // waits for the next change of the pool.
+    if (claimed.empty()) break;
+    spdlog::info("event=job_started job={} workers={} backfill_passes={}", job->snapshot.job_id,
+                 claimed.size(), job->backfill_passes);
+    SetWaitingLocked(job, JobState::kLoading, "loading data");
+    auto runner = std::make_unique<Runner>();
+    runner->job = job;
+    Runner* raw = runner.get();
+    runner->thread = std::thread([this, raw, claimed = std::move(claimed)]() mutable {
+      RunJob(raw->job, std::move(claimed));
+      {
+        absl::MutexLock lock(&mu_);
+        raw->done = true;
+      }
+      pool_->Wake();  // the dispatcher joins this thread
+    });
+    runners_.push_back(std::move(runner));
+    started.push_back(job);
+  }
+  for (size_t i = 0; i < queue_.size(); ++i) {
+    Job* job = queue_[i];
+    if (std::find(started.begin(), started.end(), job) != started.end()) continue;
+    const int wanted = job->snapshot.spec.workers;
+    switch (plan.waits[i]) {
+      case JobWait::kStarts:  // its claim lost a race; counted as waiting for workers
+      case JobWait::kWorkers:
+        SetWaitingLocked(job, JobState::kWaitingForWorkers,
+                         absl::StrCat("waiting for workers: ", idle, " of ", wanted,
+                                      " idle (it starts when all are free at once); ", connected,
+                                      " connected to this scheduler"));
+        break;
+      case JobWait::kMoreThanConnected:
+        SetWaitingLocked(job, JobState::kWaitingForWorkers,
+                         absl::StrCat("waiting for workers: ", idle, " of ", wanted, " idle; ",
+                                      connected, " connected to this scheduler"));
+        break;
+      case JobWait::kReserved: {
+        const Job* blocker = queue_[plan.blocker[i]];
+        SetWaitingLocked(job, JobState::kQueued,
+                         absl::StrCat("queued behind ", blocker->snapshot.job_id,
+                                      ", which waits for ", blocker->snapshot.spec.workers,
+                                      " workers and has been passed as often as it may be"));
+        break;
+      }
+    }
+  }
+  std::erase_if(queue_, [&](Job* job) {
+    return std::find(started.begin(), started.end(), job) != started.end();
+  });
+  return finished;
+}
+
+void JobManager::SetWaitingLocked(Job* job, JobState state, std::string message) {
+  if (job->snapshot.state == state && job->snapshot.message == message) return;
+  job->snapshot.state = state;
+  job->snapshot.message = std::move(message);
+  ++job->snapshot.version;
 }
 
 EngineStart JobManager::Resume(Job* job, core::SchedulerApp* app) {
@@ -235,13 +350,14 @@ EngineStart JobManager::Resume(Job* job, core::SchedulerApp* app) {
   return {(*checkpoint)->next_round, (*checkpoint)->seconds};
 }
 
-void JobManager::RunJob(Job* job) {
+void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
   const core::JobSpec spec = job->snapshot.spec;
   const std::string id = job->snapshot.job_id;
-  Update(job, [](JobSnapshot& s) {
-    s.state = JobState::kLoading;
-    s.message = "loading data";
-  });
+  // Until the engine owns them: a job that fails while loading gives its workers back.
+  auto release_claimed = [&] {
+    for (const std::string& worker_id : claimed) pool_->Release(worker_id, id);
+    claimed.clear();
+  };
   const apps::AppDefinition* definition = apps::FindApp(spec.app);
   std::unique_ptr<core::SchedulerApp> app = definition->make_scheduler_app();
 
@@ -271,6 +387,7 @@ void JobManager::RunJob(Job* job) {
 
   const int num_shards = std::max(1, spec.workers);
   if (absl::Status status = app->Prepare(spec, num_shards); !status.ok()) {
+    release_claimed();
     finish(JobState::kFailed, std::string(status.message()), /*with_model=*/false);
     return;
   }
@@ -278,6 +395,7 @@ void JobManager::RunJob(Job* job) {
   for (int shard = 0; shard < app->num_shards(); ++shard) {
     absl::StatusOr<std::string> bytes = app->ShardBytes(shard);
     if (!bytes.ok()) {
+      release_claimed();
       finish(JobState::kFailed, std::string(bytes.status().message()), /*with_model=*/false);
       return;
     }
@@ -288,6 +406,7 @@ void JobManager::RunJob(Job* job) {
 
   Sink sink(this, job, app.get());
   RoundEngine engine(id, spec, app.get(), pool_, &job->interrupt, &sink, options_.engine, start);
+  engine.AdoptWorkers(std::move(claimed));
   absl::StatusOr<EngineResult> result = engine.Run();
   catalogue_->Remove(id);
   if (job->interrupt.load() && !job->user_cancelled.load() && stopping()) {
@@ -323,6 +442,7 @@ void JobManager::LoadJobs() {
     auto job = std::make_unique<Job>();
     job->snapshot = std::move(record.snapshot);
     job->snapshot.version = 1;
+    job->number = record.number;
     next_job_number_ = std::max(next_job_number_, record.number + 1);
     if (!record.finished && record.cancel_requested) {
       // Cancelled while it ran, and the scheduler stopped before the job wound down.

@@ -1,15 +1,17 @@
-// The scheduler's job queue: accepts jobs, runs them one at a time (FIFO) on its runner thread
-// through a RoundEngine, and publishes their progress to watchers. Through the JobStore every job
-// is on disk from submission on: finished jobs keep their model and summary, and queued or
-// running jobs are queued again when the scheduler restarts, running ones from their last
-// checkpoint (taken every `checkpoint_interval`, and when the scheduler shuts down).
-// Owns: all job records. Thread-safety: public methods may be called from any thread; the runner
-// thread is the only one that runs apps.
+// The scheduler's job queue: accepts jobs, starts them concurrently, each on workers of its own
+// (gang allocation, priority, bounded backfill: see dispatch_policy.h), runs each through a
+// RoundEngine on a runner thread of its own, and publishes their progress to watchers. Through
+// the JobStore every job is on disk from submission on: finished jobs keep their model and
+// summary, and queued or running jobs are queued again when the scheduler restarts, running ones
+// from their last checkpoint (taken every `checkpoint_interval`, and when the scheduler shuts
+// down).
+// Owns: all job records. Threads: public methods may be called from any thread; the dispatcher
+// thread starts jobs (claims their workers) and joins finished runners; a job's runner thread is
+// the only one that runs its app.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@
 #include "absl/time/time.h"
 #include "core/job_spec.h"
 #include "scheduler_service/data_dir_lock.h"
+#include "scheduler_service/dispatch_policy.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
@@ -33,6 +36,8 @@ struct JobManagerOptions {
   std::string data_dir = "strads-data";
   EngineOptions engine;
   absl::Duration checkpoint_interval = absl::Seconds(30);
+  // How many later jobs may start ahead of a job that waits for workers (see dispatch_policy.h).
+  int max_backfill_passes = kDefaultMaxBackfillPasses;
 };
 
 class JobManager {
@@ -41,10 +46,10 @@ class JobManager {
   ~JobManager();
 
   // Loads the jobs of the data directory (finished ones for listing, unfinished ones queued
-  // again) and starts the runner thread.
+  // again) and starts the dispatcher thread.
   absl::Status Start();
-  // Interrupts the running job (checkpointing it, so the next start resumes it), stops the
-  // runner and joins it. Idempotent.
+  // Interrupts every running job (checkpointing each, so the next start resumes it), stops the
+  // dispatcher and joins it and every runner. Idempotent.
   void Stop();
   // Lets another scheduler take the data directory. Call after Stop, once nothing (no RPC
   // either) can write to the directory any more; until then a second scheduler is refused.
@@ -63,13 +68,26 @@ class JobManager {
  private:
   struct Job {
     JobSnapshot snapshot;
+    int64_t number = 0;                       // submission order (the N of job-N)
+    int backfill_passes = 0;                  // guarded by mu_; see dispatch_policy.h
     std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
     std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
   };
+  struct Runner {
+    Job* job = nullptr;
+    std::thread thread;
+    bool done = false;  // set by the runner as its last step; then it may be joined
+  };
   class Sink;
 
-  void RunnerLoop();
-  void RunJob(Job* job);
+  void DispatchLoop();
+  // Starts every queued job the policy lets start (claiming its workers), and says in the
+  // others' status why they wait. Returns the runners that have finished, to be joined.
+  std::vector<std::thread> DispatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs a job on the workers claimed for it; releases them when it ends.
+  void RunJob(Job* job, std::vector<std::string> claimed);
+  void SetWaitingLocked(Job* job, JobState state, std::string message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Restores the app from the job's checkpoint, if it has one; returns where to start.
   EngineStart Resume(Job* job, core::SchedulerApp* app);
   void LoadJobs();
@@ -88,10 +106,11 @@ class JobManager {
 
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Job>> jobs_ ABSL_GUARDED_BY(mu_);  // in submission order
-  std::deque<Job*> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<Job*> queue_ ABSL_GUARDED_BY(mu_);  // not started yet, in submission order
+  std::vector<std::unique_ptr<Runner>> runners_ ABSL_GUARDED_BY(mu_);  // started, not joined
   int64_t next_job_number_ ABSL_GUARDED_BY(mu_) = 1;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread runner_;
+  std::thread dispatcher_;
 };
 
 }  // namespace strads::scheduler

@@ -21,6 +21,7 @@ nlohmann::json SnapshotToJson(const JobSnapshot& snapshot) {
       {"max_rounds", snapshot.spec.max_rounds},
       {"tolerance", snapshot.spec.tolerance},
       {"max_seconds", snapshot.spec.max_seconds},
+      {"priority", snapshot.spec.priority},
       {"params", snapshot.spec.params},
   };
   return {
@@ -64,6 +65,7 @@ absl::StatusOr<JobSnapshot> SnapshotFromJson(const nlohmann::json& json) {
     snapshot.spec.max_rounds = spec.value("max_rounds", int64_t{0});
     snapshot.spec.tolerance = spec.value("tolerance", 0.0);
     snapshot.spec.max_seconds = spec.value("max_seconds", 0.0);
+    snapshot.spec.priority = spec.value("priority", 0);
     snapshot.spec.params = spec.value("params", std::map<std::string, std::string>{});
     return snapshot;
   } catch (const nlohmann::json::exception& error) {

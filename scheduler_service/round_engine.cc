@@ -156,6 +156,10 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
   return result;
 }
 
+void RoundEngine::AdoptWorkers(std::vector<std::string> claimed) {
+  for (std::string& id : claimed) AddWorker(std::move(id));
+}
+
 absl::Status RoundEngine::AcquireWorkers(int count) {
   bool announced = false;
   while (static_cast<int>(workers_.size()) < count) {

@@ -54,6 +54,10 @@ class RoundEngine {
               WorkerPool* pool, const std::atomic<bool>* cancel, ProgressSink* sink,
               EngineOptions options = {}, EngineStart start = {});
 
+  // Hands the engine workers already claimed for this job (the dispatcher's gang claim), before
+  // Run; Run then waits only for those it still lacks. They are released when Run ends.
+  void AdoptWorkers(std::vector<std::string> claimed);
+
   absl::StatusOr<EngineResult> Run();
 
  private:

@@ -33,6 +33,7 @@ absl::Status WorkerPool::Attach(const std::string& worker_id, std::shared_ptr<Wo
   worker->link = std::move(link);
   worker->connected = true;
   worker->connected_unix_ms = absl::ToUnixMillis(absl::Now());
+  ++wake_epoch_;
   spdlog::info("event=worker_connected worker={} name={}", worker->id, worker->name);
   return absl::OkStatus();
 }
@@ -43,6 +44,7 @@ void WorkerPool::Detach(const std::string& worker_id) {
   if (worker == nullptr) return;
   spdlog::info("event=worker_disconnected worker={} name={} job={}", worker->id, worker->name,
                worker->job_id);
+  ++wake_epoch_;
   if (worker->job_id.empty()) {
     workers_.erase(worker_id);
   } else {
@@ -119,6 +121,17 @@ std::vector<WorkerPool::WorkerSummary> WorkerPool::Connected() const {
 std::vector<std::string> WorkerPool::ClaimIdle(const std::string& job_id, int max_count,
                                                const absl::flat_hash_set<std::string>& exclude) {
   absl::MutexLock lock(&mu_);
+  return ClaimLocked(job_id, max_count, exclude);
+}
+
+std::vector<std::string> WorkerPool::ClaimAll(const std::string& job_id, int count) {
+  absl::MutexLock lock(&mu_);
+  if (IdleCountLocked({}) < count) return {};
+  return ClaimLocked(job_id, count, {});
+}
+
+std::vector<std::string> WorkerPool::ClaimLocked(const std::string& job_id, int max_count,
+                                                 const absl::flat_hash_set<std::string>& exclude) {
   // Longest-registered first, so a job's task order (and with it which rows each worker gets)
   // does not depend on hash-map order.
   std::vector<Worker*> idle;
@@ -149,6 +162,7 @@ void WorkerPool::Release(const std::string& worker_id, const std::string& job_id
   worker->job_id.clear();
   worker->error.clear();
   if (!worker->connected) workers_.erase(worker_id);
+  ++wake_epoch_;
 }
 
 std::shared_ptr<WorkerLink> WorkerPool::Link(const std::string& worker_id) const {
@@ -264,6 +278,17 @@ int WorkerPool::IdleCount(const absl::flat_hash_set<std::string>& exclude) const
 void WorkerPool::Wake() {
   absl::MutexLock lock(&mu_);
   ++wake_epoch_;  // releasing the mutex re-evaluates every waiter's condition
+}
+
+int64_t WorkerPool::ChangeEpoch() const {
+  absl::MutexLock lock(&mu_);
+  return wake_epoch_;
+}
+
+void WorkerPool::AwaitChange(int64_t seen, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return wake_epoch_ > seen; };
+  mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
 }
 
 WorkerPool::Worker* WorkerPool::Find(const std::string& worker_id) const {

@@ -55,6 +55,9 @@ class WorkerPool {
   // their ids. Workers in `exclude` are passed over.
   std::vector<std::string> ClaimIdle(const std::string& job_id, int max_count,
                                      const absl::flat_hash_set<std::string>& exclude = {});
+  // Gang claim: all `count` workers at once, longest-registered first, or none (empty) when
+  // fewer are idle. Atomic, so two jobs never split the idle workers between them.
+  std::vector<std::string> ClaimAll(const std::string& job_id, int count);
   // Returns a worker to the idle set (if still connected).
   void Release(const std::string& worker_id, const std::string& job_id);
   std::shared_ptr<WorkerLink> Link(const std::string& worker_id) const;
@@ -90,6 +93,14 @@ class WorkerPool {
   // Re-evaluates waits, e.g. after an interrupt flag was set.
   void Wake();
 
+  // --- For the job dispatcher. ---
+
+  // A number that grows whenever a worker connects, leaves or is released, and on Wake: what
+  // the dispatcher read before deciding, to wait for the next change without missing one.
+  int64_t ChangeEpoch() const;
+  // Waits until the epoch passes `seen` (or the deadline).
+  void AwaitChange(int64_t seen, absl::Time deadline) const;
+
  private:
   struct Worker {
     std::string id;
@@ -109,6 +120,9 @@ class WorkerPool {
   // Null when unknown. Requires mu_.
   Worker* Find(const std::string& worker_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int IdleCountLocked(const absl::flat_hash_set<std::string>& exclude) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<std::string> ClaimLocked(const std::string& job_id, int max_count,
+                                       const absl::flat_hash_set<std::string>& exclude)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;

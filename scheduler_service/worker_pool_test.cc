@@ -52,5 +52,47 @@ TEST(WorkerPool, ExcludedWorkersAreNeitherCountedNorClaimedNorWaitedFor) {
   EXPECT_EQ(pool.IdleCount(), 1);
 }
 
+// Gang allocation: a job gets every worker it asks for at once or none, and a worker one job
+// holds is never handed to another.
+TEST(WorkerPool, ClaimAllTakesEveryWorkerOrNone) {
+  WorkerPool pool;
+  const std::string a = Connect(pool, "a");
+  const std::string b = Connect(pool, "b");
+  const std::string c = Connect(pool, "c");
+  EXPECT_TRUE(pool.ClaimAll("job-1", 4).empty());
+  EXPECT_EQ(pool.IdleCount(), 3);
+  EXPECT_EQ(pool.ClaimAll("job-1", 2), (std::vector<std::string>{a, b}));
+  EXPECT_TRUE(pool.ClaimAll("job-2", 2).empty());
+  EXPECT_EQ(pool.ClaimIdle("job-2", 5), (std::vector<std::string>{c}));
+  EXPECT_TRUE(pool.ClaimIdle("job-3", 1).empty());
+  pool.Release(a, "job-2");  // not its worker: ignored
+  EXPECT_EQ(pool.IdleCount(), 0);
+  pool.Release(a, "job-1");
+  EXPECT_EQ(pool.ClaimAll("job-3", 1), (std::vector<std::string>{a}));
+}
+
+// The dispatcher waits on the epoch; each event that can let a job start must move it.
+TEST(WorkerPool, ConnectReleaseAndLeaveEachMoveTheChangeEpoch) {
+  WorkerPool pool;
+  int64_t epoch = pool.ChangeEpoch();
+  auto moved = [&] {
+    const int64_t now = pool.ChangeEpoch();
+    const bool changed = now > epoch;
+    epoch = now;
+    return changed;
+  };
+  const std::string a = Connect(pool, "a");
+  EXPECT_TRUE(moved());
+  ASSERT_EQ(pool.ClaimAll("job-1", 1).size(), 1u);
+  pool.Release(a, "job-1");
+  EXPECT_TRUE(moved());
+  pool.Detach(a);
+  EXPECT_TRUE(moved());
+  pool.Wake();
+  EXPECT_TRUE(moved());
+  pool.AwaitChange(epoch - 1, absl::InfiniteFuture());  // returns at once: already past
+  EXPECT_FALSE(moved());
+}
+
 }  // namespace
 }  // namespace strads::scheduler
