@@ -20,6 +20,7 @@ struct JobSpec {
   double tolerance = 0;    // 0 = app default
   double max_seconds = 0;  // 0 = no limit
   std::map<std::string, std::string> params;
+  std::string name;  // optional user label; unique among unfinished jobs
 };
 
 }  // namespace strads::core

@@ -2,7 +2,9 @@
 // through a RoundEngine, and publishes their progress to watchers. Through the JobStore every job
 // is on disk from submission on: finished jobs keep their model and summary, and queued or
 // running jobs are queued again when the scheduler restarts, running ones from their last
-// checkpoint (taken every `checkpoint_interval`, and when the scheduler shuts down).
+// checkpoint (taken every `checkpoint_interval`, and when the scheduler shuts down). Each job has
+// an event log (JobEventLog) beside its files; finished jobs beyond the retention limits are
+// deleted, oldest first, at start, on every submission and whenever a job ends.
 // Owns: all job records. Thread-safety: public methods may be called from any thread; the runner
 // thread is the only one that runs apps.
 #pragma once
@@ -21,6 +23,7 @@
 #include "absl/time/time.h"
 #include "core/job_spec.h"
 #include "scheduler_service/data_dir_lock.h"
+#include "scheduler_service/job_event_log.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
@@ -33,6 +36,10 @@ struct JobManagerOptions {
   std::string data_dir = "strads-data";
   EngineOptions engine;
   absl::Duration checkpoint_interval = absl::Seconds(30);
+  // Finished jobs kept: at most `retain_jobs` (0 = no limit), none that ended longer than
+  // `retain_for` ago (absl::InfiniteDuration() = no limit).
+  int retain_jobs = 0;
+  absl::Duration retain_for = absl::InfiniteDuration();
 };
 
 class JobManager {
@@ -51,11 +58,17 @@ class JobManager {
   void ReleaseDataDir();
 
   // Validates the spec with its app (InvalidArgument / NotFound for the user) and queues it.
+  // Refuses (AlreadyExists) a spec whose name is used by a queued or running job.
   absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
-  std::vector<JobSnapshot> List() const;
+  std::vector<JobSnapshot> List(const JobListFilter& filter = {}) const;
   absl::StatusOr<JobSnapshot> Get(const std::string& job_id) const;
   // Cancels a queued or running job; a finished job is returned unchanged.
   absl::StatusOr<JobSnapshot> Cancel(const std::string& job_id);
+  // Removes a finished job and its files (model, checkpoint, log, the uploads no other job
+  // names); FailedPrecondition for a job that has not ended. Returns the paths removed.
+  absl::StatusOr<std::vector<std::string>> Delete(const std::string& job_id);
+  // The job's event log, to read or follow.
+  absl::StatusOr<std::shared_ptr<const JobEventLog>> Log(const std::string& job_id) const;
   // Returns once the job's version passes `after_version`, it is terminal, or the deadline passes.
   absl::StatusOr<JobSnapshot> AwaitChange(const std::string& job_id, int64_t after_version,
                                           absl::Time deadline) const;
@@ -65,6 +78,7 @@ class JobManager {
     JobSnapshot snapshot;
     std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
     std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
+    std::shared_ptr<JobEventLog> log;         // set at creation, never replaced
   };
   class Sink;
 
@@ -73,6 +87,15 @@ class JobManager {
   // Restores the app from the job's checkpoint, if it has one; returns where to start.
   EngineStart Resume(Job* job, core::SchedulerApp* app);
   void LoadJobs();
+  // Logs `text` in the job's event log.
+  static void Event(Job* job, std::string text) { job->log->Append(std::move(text)); }
+  // Deletes the finished jobs beyond the retention limits, oldest first.
+  void ApplyRetention();
+  // Takes a finished job out of the list; returns it, with the uploads only it used.
+  std::unique_ptr<Job> TakeFinished(Job* job, std::vector<std::string>* owned_uploads)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveFiles(std::unique_ptr<Job> job, const std::vector<std::string>& owned_uploads,
+                   std::vector<std::string>* removed);
   bool stopping() const {
     absl::MutexLock lock(&mu_);
     return stopping_;
