@@ -117,11 +117,11 @@ expect 1 "$work/bad-X.mmt line 4: row index 3 is outside 1..2" \
 printf '%s\n3 2 2\n1 1 1\n3 2 2\n' "$mmt_banner" > "$work/X.mmt"
 expect 1 "$work/Y.mmt: 2 labels, but $work/X.mmt has 3 rows (samples)" \
   "$bin/strads" run lasso --data "$work/X.mmt" --labels "$work/Y.mmt" -q
-expect 1 "is a MatrixMarket design matrix, which holds no labels" \
+expect 2 "is a MatrixMarket design matrix, which holds no labels" \
   "$bin/strads" run lasso --data "$work/X.mmt" -q
-expect 1 "a LIBSVM file whose labels are its first column" \
+expect 2 "a LIBSVM file whose labels are its first column" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --labels "$work/Y.mmt" -q
-expect 1 "$work/missing-Y.mmt: cannot open the labels file" \
+expect 2 "$work/missing-Y.mmt: cannot open the labels file" \
   "$bin/strads" run lasso --data "$work/X.mmt" --labels "$work/missing-Y.mmt" -q
 
 # Output files are checked before the job runs, and the message names the user's path.
