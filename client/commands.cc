@@ -20,9 +20,32 @@
 
 namespace strads::client {
 
+int ExitCodeOf(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return kExitSuccess;
+    case absl::StatusCode::kUnavailable:
+      return kExitUnreachable;
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      // The scheduler refusing the token, not a local file the CLI may not read or write.
+      return IsSchedulerRefusal(status) ? kExitUnreachable : kExitFailed;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return kExitUsage;
+    case absl::StatusCode::kDeadlineExceeded:
+      return kExitTimeout;
+    default:
+      return kExitFailed;
+  }
+}
+
 int Fail(const absl::Status& status) {
   std::cerr << "strads: " << status.message() << "\n";
-  return 1;
+  return ExitCodeOf(status);
 }
 
 namespace {
@@ -30,11 +53,11 @@ namespace {
 int ExitCodeFor(const v1::JobStatus& status) {
   switch (status.state()) {
     case v1::JOB_STATE_SUCCEEDED:
-      return 0;
+      return kExitSuccess;
     case v1::JOB_STATE_CANCELLED:
-      return 3;
+      return kExitCancelled;
     default:
-      return 1;
+      return kExitFailed;
   }
 }
 
@@ -81,7 +104,8 @@ constexpr absl::Duration kReconnectFor = absl::Seconds(60);
 // change of state. With `reconnect_for` > 0 a scheduler restart is waited out (said once on
 // stderr per outage).
 absl::StatusOr<v1::JobStatus> FollowJob(JobClient& client, const std::string& job_id,
-                                        const OutputOptions& output, absl::Duration reconnect_for) {
+                                        const OutputOptions& output, absl::Duration reconnect_for,
+                                        absl::Time deadline = absl::InfiniteFuture()) {
   absl::Time last_print = absl::InfinitePast();
   v1::JobState last_state = v1::JOB_STATE_UNSPECIFIED;
   std::string last_message;
@@ -109,7 +133,7 @@ absl::StatusOr<v1::JobStatus> FollowJob(JobClient& client, const std::string& jo
           last_message = status.message();
         }
       },
-      reconnect_for, on_retry);
+      reconnect_for, on_retry, deadline);
 }
 
 // Downloads what was asked for, prints the final report (or JSON), and returns the exit code.
@@ -204,7 +228,7 @@ class JobCanceller {
 int Interrupted(LocalCluster& cluster) {
   cluster.Stop();
   std::cerr << "strads: interrupted; job cancelled\n";
-  return 3;
+  return kExitCancelled;
 }
 
 }  // namespace
@@ -275,9 +299,16 @@ int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
   return 0;
 }
 
-int ListJobs(const Endpoint& server, const OutputOptions& output) {
+int ListJobs(const Endpoint& server, const std::vector<std::string>& states, int limit,
+             const OutputOptions& output) {
+  std::vector<v1::JobState> wanted;
+  for (const std::string& name : states) {
+    absl::StatusOr<v1::JobState> state = StateFromName(name);
+    if (!state.ok()) return Fail(state.status());
+    wanted.push_back(*state);
+  }
   JobClient client(server.address, server.connection);
-  absl::StatusOr<std::vector<v1::JobStatus>> jobs = client.List();
+  absl::StatusOr<std::vector<v1::JobStatus>> jobs = client.List(wanted, limit);
   if (!jobs.ok()) return Fail(jobs.status());
   if (output.json) {
     nlohmann::json list = nlohmann::json::array();
@@ -321,10 +352,13 @@ int ShowStatus(const Endpoint& server, const std::string& job_id, const OutputOp
 }
 
 int Watch(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
-          const OutputOptions& output) {
+          const OutputOptions& output, double timeout_seconds) {
   if (absl::Status status = CheckResultFiles(files, true); !status.ok()) return Fail(status);
   JobClient client(server.address, server.connection);
-  absl::StatusOr<v1::JobStatus> final_status = FollowJob(client, job_id, output, kReconnectFor);
+  const absl::Time deadline =
+      timeout_seconds > 0 ? absl::Now() + absl::Seconds(timeout_seconds) : absl::InfiniteFuture();
+  absl::StatusOr<v1::JobStatus> final_status =
+      FollowJob(client, job_id, output, kReconnectFor, deadline);
   if (!final_status.ok()) return Fail(final_status.status());
   return Conclude(client, *final_status, files, output);
 }
@@ -340,6 +374,47 @@ int Cancel(const Endpoint& server, const std::string& job_id, const OutputOption
               << (IsTerminal(status->state()) ? "" : " (cancellation requested)") << "\n";
   }
   return 0;
+}
+
+int Delete(const Endpoint& server, const std::string& job_id, const OutputOptions& output) {
+  JobClient client(server.address, server.connection);
+  absl::StatusOr<std::vector<std::string>> removed = client.Delete(job_id);
+  if (!removed.ok()) return Fail(removed.status());
+  if (output.json) {
+    std::cout << nlohmann::json{{"job_id", job_id}, {"removed", *removed}}.dump(2) << "\n";
+  } else if (!output.quiet) {
+    std::cout << "deleted " << job_id << " (" << removed->size()
+              << (removed->size() == 1 ? " path" : " paths") << " removed on the scheduler)\n";
+  }
+  return kExitSuccess;
+}
+
+int Logs(const Endpoint& server, const std::string& job_id, bool follow,
+         const OutputOptions& output) {
+  JobClient client(server.address, server.connection);
+  int64_t last = 0;
+  absl::Status status = client.Logs(
+      job_id, follow,
+      [&](const v1::JobLogEvent& event) {
+        if (output.json) {
+          std::cout << nlohmann::json{{"number", event.number()},
+                                      {"unix_ms", event.unix_ms()},
+                                      {"text", event.text()}}
+                           .dump()
+                    << "\n";
+        } else {
+          // The log keeps its newest lines; say where older ones were dropped.
+          if (event.number() > last + 1) {
+            std::cout << "(" << event.number() - last - 1 << " earlier events dropped)\n";
+          }
+          std::cout << LogLine(event) << "\n";
+        }
+        std::cout << std::flush;
+        last = event.number();
+      },
+      kReconnectFor);
+  if (!status.ok()) return Fail(status);
+  return kExitSuccess;
 }
 
 int Result(const Endpoint& server, const std::string& job_id, const ResultFiles& files,

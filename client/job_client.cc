@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -32,6 +33,10 @@ void WithDeadline(grpc::ClientContext* context, const proto::ConnectionOptions& 
 
 }  // namespace
 
+bool IsSchedulerRefusal(const absl::Status& status) {
+  return status.GetPayload(kSchedulerRefusal).has_value();
+}
+
 bool IsTerminal(v1::JobState state) {
   return state == v1::JOB_STATE_SUCCEEDED || state == v1::JOB_STATE_FAILED ||
          state == v1::JOB_STATE_CANCELLED;
@@ -45,6 +50,18 @@ std::string StateName(v1::JobState state) {
   return name;
 }
 
+absl::StatusOr<v1::JobState> StateFromName(const std::string& name) {
+  std::string known;
+  for (int i = v1::JobState_MIN + 1; i <= v1::JobState_MAX; ++i) {
+    if (!v1::JobState_IsValid(i)) continue;
+    const std::string candidate = StateName(static_cast<v1::JobState>(i));
+    if (candidate == name) return static_cast<v1::JobState>(i);
+    absl::StrAppend(&known, known.empty() ? "" : "|", candidate);
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--state must be one of ", known, ", got '", name, "'"));
+}
+
 JobClient::JobClient(std::string server_address, proto::ConnectionOptions connection)
     : address_(std::move(server_address)), connection_(std::move(connection)) {
   grpc::ChannelArguments args;
@@ -56,9 +73,11 @@ absl::Status JobClient::FromGrpc(const grpc::Status& status) const {
   if (status.ok()) return absl::OkStatus();
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
       status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-    return absl::Status(
+    absl::Status refused(
         static_cast<absl::StatusCode>(status.error_code()),
         absl::StrCat("the scheduler at ", address_, " refused: ", status.error_message()));
+    refused.SetPayload(kSchedulerRefusal, absl::Cord("1"));
+    return refused;
   }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
@@ -82,11 +101,15 @@ absl::StatusOr<std::string> JobClient::Submit(const core::JobSpec& spec) {
   return response.job_id();
 }
 
-absl::StatusOr<std::vector<v1::JobStatus>> JobClient::List() {
+absl::StatusOr<std::vector<v1::JobStatus>> JobClient::List(const std::vector<v1::JobState>& states,
+                                                           int limit) {
   grpc::ClientContext context;
   WithDeadline(&context, connection_);
+  v1::ListJobsRequest request;
+  for (v1::JobState state : states) request.add_states(state);
+  request.set_limit(limit);
   v1::ListJobsResponse response;
-  if (absl::Status status = FromGrpc(stub_->ListJobs(&context, {}, &response)); !status.ok()) {
+  if (absl::Status status = FromGrpc(stub_->ListJobs(&context, request, &response)); !status.ok()) {
     return status;
   }
   return std::vector<v1::JobStatus>(response.jobs().begin(), response.jobs().end());
@@ -127,15 +150,65 @@ absl::StatusOr<v1::JobStatus> JobClient::Cancel(const std::string& job_id) {
   return response.status();
 }
 
-absl::StatusOr<v1::JobStatus> JobClient::Watch(
-    const std::string& job_id, int min_interval_ms,
-    const std::function<void(const v1::JobStatus&)>& on_status, absl::Duration reconnect_for,
-    const std::function<void(const absl::Status&)>& on_retry) {
+absl::StatusOr<std::vector<std::string>> JobClient::Delete(const std::string& job_id) {
+  grpc::ClientContext context;
+  WithDeadline(&context, connection_);
+  v1::JobRef request;
+  request.set_job_id(job_id);
+  v1::DeleteJobResponse response;
+  if (absl::Status status = FromGrpc(stub_->DeleteJob(&context, request, &response));
+      !status.ok()) {
+    return status;
+  }
+  return std::vector<std::string>(response.removed().begin(), response.removed().end());
+}
+
+absl::Status JobClient::Logs(const std::string& job_id, bool follow,
+                             const std::function<void(const v1::JobLogEvent&)>& on_event,
+                             absl::Duration reconnect_for) {
   absl::Time last_answer = absl::Now();
-  absl::Duration backoff = absl::Milliseconds(200);
+  int64_t seen = 0;
   while (true) {
     grpc::ClientContext context;
     proto::Authorize(&context, connection_);
+    if (!follow) SetDeadline(&context);
+    v1::JobLogRequest request;
+    request.set_job_id(job_id);
+    request.set_follow(follow);
+    request.set_after(seen);
+    std::unique_ptr<grpc::ClientReader<v1::JobLogEvent>> reader =
+        stub_->GetJobLog(&context, request);
+    v1::JobLogEvent event;
+    while (reader->Read(&event)) {
+      on_event(event);
+      seen = event.number();
+      last_answer = absl::Now();
+    }
+    absl::Status ended = FromGrpc(reader->Finish());
+    // A restarting scheduler ends the stream (UNAVAILABLE, or CANCELLED at shutdown): follow
+    // the log again from the last event seen.
+    const bool retryable = ended.code() == absl::StatusCode::kUnavailable ||
+                           ended.code() == absl::StatusCode::kCancelled;
+    if (!follow || !retryable || absl::Now() - last_answer > reconnect_for) return ended;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+}
+
+absl::StatusOr<v1::JobStatus> JobClient::Watch(
+    const std::string& job_id, int min_interval_ms,
+    const std::function<void(const v1::JobStatus&)>& on_status, absl::Duration reconnect_for,
+    const std::function<void(const absl::Status&)>& on_retry, absl::Time deadline) {
+  absl::Time last_answer = absl::Now();
+  absl::Duration backoff = absl::Milliseconds(200);
+  auto timed_out = [&] {
+    return absl::DeadlineExceededError(
+        absl::StrCat("job ", job_id, " had not ended when the watch's timeout passed"));
+  };
+  while (true) {
+    if (absl::Now() >= deadline) return timed_out();
+    grpc::ClientContext context;
+    proto::Authorize(&context, connection_);
+    if (deadline != absl::InfiniteFuture()) context.set_deadline(absl::ToChronoTime(deadline));
     v1::WatchJobRequest request;
     request.set_job_id(job_id);
     request.set_min_interval_ms(min_interval_ms);
@@ -151,7 +224,11 @@ absl::StatusOr<v1::JobStatus> JobClient::Watch(
         return status;
       }
     }
-    absl::Status ended = FromGrpc(reader->Finish());
+    grpc::Status finished = reader->Finish();
+    if (finished.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && absl::Now() >= deadline) {
+      return timed_out();
+    }
+    absl::Status ended = FromGrpc(finished);
     if (ended.ok()) {
       ended = absl::UnavailableError(
           absl::StrCat("the watch of ", job_id, " ended before the job did"));
@@ -162,7 +239,7 @@ absl::StatusOr<v1::JobStatus> JobClient::Watch(
                            ended.code() == absl::StatusCode::kCancelled;
     if (!retryable || absl::Now() - last_answer + backoff > reconnect_for) return ended;
     if (on_retry) on_retry(ended);
-    absl::SleepFor(backoff);
+    absl::SleepFor(std::min(backoff, deadline - absl::Now()));
     backoff = std::min(backoff * 2, absl::Seconds(2));
   }
 }
@@ -243,8 +320,10 @@ absl::StatusOr<std::string> JobClient::Upload(const std::string& local_path) {
   }
   writer->WritesDone();
   if (absl::Status status = FromGrpc(writer->Finish()); !status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat("uploading '", local_path, "': ", status.message()));
+    absl::Status named(status.code(),
+                       absl::StrCat("uploading '", local_path, "': ", status.message()));
+    if (IsSchedulerRefusal(status)) named.SetPayload(kSchedulerRefusal, absl::Cord("1"));
+    return named;
   }
   return response.path();
 }

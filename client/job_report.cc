@@ -78,15 +78,22 @@ std::string FinalReport(const v1::JobStatus& status, const std::string& model_pa
 
 std::string JobsTable(const std::vector<v1::JobStatus>& jobs) {
   if (jobs.empty()) return "no jobs\n";
-  std::string out = absl::StrFormat("%-10s %-6s %-20s %4s %8s %9s  %s\n", "JOB", "APP", "STATE",
-                                    "PRI", "ROUNDS", "SECONDS", "MESSAGE");
+  std::string out = absl::StrFormat("%-10s %-16s %-6s %-20s %4s %8s %9s  %s\n", "JOB", "NAME",
+                                    "APP", "STATE", "PRI", "ROUNDS", "SECONDS", "MESSAGE");
   for (const v1::JobStatus& job : jobs) {
-    absl::StrAppend(&out,
-                    absl::StrFormat("%-10s %-6s %-20s %4d %8d %9.2f  %s\n", job.job_id(),
-                                    job.spec().app(), StateName(job.state()), job.spec().priority(),
-                                    job.round(), job.seconds(), job.message()));
+    absl::StrAppend(
+        &out, absl::StrFormat("%-10s %-16s %-6s %-20s %4d %8d %9.2f  %s\n", job.job_id(),
+                              job.spec().name().empty() ? "-" : job.spec().name(), job.spec().app(),
+                              StateName(job.state()), job.spec().priority(), job.round(),
+                              job.seconds(), job.message()));
   }
   return out;
+}
+
+std::string LogLine(const v1::JobLogEvent& event) {
+  return absl::StrCat(absl::FormatTime("%Y-%m-%d %H:%M:%E3S", absl::FromUnixMillis(event.unix_ms()),
+                                       absl::UTCTimeZone()),
+                      "  ", event.text());
 }
 
 std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers) {
@@ -120,6 +127,7 @@ nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model
     json["busy_seconds_per_worker"] = per_worker;
   }
   json["job_id"] = status.job_id();
+  if (!status.spec().name().empty()) json["name"] = status.spec().name();
   json["app"] = status.spec().app();
   json["state"] = StateName(status.state());
   json["message"] = status.message();

@@ -14,10 +14,13 @@ namespace strads::client {
 std::string ProgressLine(const v1::JobStatus& status);
 // A multi-line block with the job's outcome and every metric.
 std::string FinalReport(const v1::JobStatus& status, const std::string& model_path);
+// Columns JOB, NAME, APP, STATE, ROUNDS, SECONDS, MESSAGE.
 std::string JobsTable(const std::vector<v1::JobStatus>& jobs);
+// "2026-12-03 14:20:01.250  shards placed: ...": one event of a job's log, in UTC.
+std::string LogLine(const v1::JobLogEvent& event);
 std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers);
-// Keys: job_id, app, state, message, rounds, seconds, workers, scheduler (when set), every metric,
-// and model (when given).
+// Keys: job_id, name (when set), app, state, message, rounds, seconds, workers, scheduler (when
+// set), every metric, and model (when given).
 nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path);
 
 }  // namespace strads::client

@@ -36,5 +36,24 @@ TEST(SummaryJson, ValuesBeyondExactIntegersStayFloats) {
   EXPECT_TRUE(summary["half"].is_number_float());
 }
 
+TEST(JobsTable, ShowsTheNameOrADash) {
+  v1::JobStatus named = WithMetrics({});
+  named.mutable_spec()->set_name("nightly-lasso");
+  v1::JobStatus unnamed = WithMetrics({});
+  unnamed.set_job_id("job-2");
+  const std::string table = JobsTable({named, unnamed});
+  EXPECT_NE(table.find("NAME"), std::string::npos) << table;
+  EXPECT_NE(table.find("job-1      nightly-lasso"), std::string::npos) << table;
+  EXPECT_NE(table.find("job-2      -"), std::string::npos) << table;
+  EXPECT_EQ(SummaryJson(named, "")["name"], "nightly-lasso");
+}
+
+TEST(LogLine, StampsTheEventInUtc) {
+  v1::JobLogEvent event;
+  event.set_unix_ms(1000 * 86400 + 1250);  // 1970-01-02 00:00:01.250
+  event.set_text("checkpoint before round 40");
+  EXPECT_EQ(LogLine(event), "1970-01-02 00:00:01.250  checkpoint before round 40");
+}
+
 }  // namespace
 }  // namespace strads::client

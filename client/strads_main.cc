@@ -1,6 +1,6 @@
 // strads: the STRADS command-line client. Runs jobs on an embedded local cluster (`run`), or
 // submits and follows them on a long-running scheduler (`submit`, `jobs`, `status`, `watch`,
-// `cancel`, `result`), and generates test data (`generate`).
+// `cancel`, `result`, `logs`, `delete`), and generates test data (`generate`).
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
@@ -45,6 +45,12 @@ void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files,
   command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
 }
 
+constexpr char kFooter[] =
+    R"(Connection flags (--server, --token-file, --tls-ca, --json) go before or after the command.
+Exit codes: 0 success; 1 the job failed (or the command did, e.g. a file could not be written);
+2 bad usage (a flag, value or job id refused); 3 the job was cancelled; 4 the scheduler is
+unreachable or refused the token; 5 watch --timeout passed before the job ended.)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -52,6 +58,7 @@ int main(int argc, char** argv) {
       "strads: run and watch STRADS jobs (structure-aware dynamic scheduling for "
       "parallel machine learning)"};
   cli.require_subcommand(1);
+  cli.footer(kFooter);
   cli.set_version_flag("--version", "strads 0.1.0");
   std::string server = DefaultServer();
   std::string log_level = "warn";
@@ -61,10 +68,13 @@ int main(int argc, char** argv) {
       ->each([](const std::string& level) { spdlog::set_level(spdlog::level::from_str(level)); });
   std::string token_file = FromEnv("STRADS_TOKEN_FILE");
   std::string tls_ca = FromEnv("STRADS_TLS_CA");
-  cli.add_option("--token-file", token_file,
-                 "file holding the scheduler's client token (env STRADS_TOKEN_FILE)");
-  cli.add_option("--tls-ca", tls_ca,
-                 "CA certificate (PEM) to verify a TLS scheduler (env STRADS_TLS_CA)");
+  const std::string kTokenHelp =
+      "file holding the scheduler's client token (env STRADS_TOKEN_FILE)";
+  const std::string kTlsHelp = "CA certificate (PEM) to verify a TLS scheduler (env STRADS_TLS_CA)";
+  cli.add_option("--token-file", token_file, kTokenHelp);
+  cli.add_option("--tls-ca", tls_ca, kTlsHelp);
+  strads::client::OutputOptions output;
+  cli.add_flag("--json", output.json, "print machine-readable JSON instead of text");
   // Read when a command runs, after every flag was parsed.
   auto endpoint = [&]() -> absl::StatusOr<strads::client::Endpoint> {
     absl::StatusOr<strads::proto::ConnectionOptions> connection =
@@ -72,12 +82,18 @@ int main(int argc, char** argv) {
     if (!connection.ok()) return connection.status();
     return strads::client::Endpoint{server, *std::move(connection)};
   };
-  // Every command's --server flag, to tell a bad --server from a bad STRADS_SERVER.
+  // Every --server flag (the program's and each command's), to tell a bad --server from a bad
+  // STRADS_SERVER.
   std::vector<const CLI::Option*> server_flags;
   const std::string kServerHelp = "scheduler address HOST:PORT (env STRADS_SERVER)";
+  server_flags.push_back(cli.add_option("--server", server, kServerHelp)->capture_default_str());
+  // The connection flags are taken before the command (`strads --server H:P jobs`) and after it
+  // (`strads jobs --server H:P`), so each command that talks to a scheduler has them too.
   auto add_server_flag = [&](CLI::App* command) {
     server_flags.push_back(
         command->add_option("--server", server, kServerHelp)->capture_default_str());
+    command->add_option("--token-file", token_file, kTokenHelp);
+    command->add_option("--tls-ca", tls_ca, kTlsHelp);
   };
   // Runs a command against the endpoint, or reports why the address or the connection options
   // are unusable.
@@ -88,16 +104,16 @@ int main(int argc, char** argv) {
             strads::core::CheckHostPort(from_flag ? "--server" : "STRADS_SERVER", server, 1);
         !valid.ok()) {
       std::cerr << "strads: " << valid.message() << "\n";
-      return 1;
+      return static_cast<int>(strads::client::kExitUsage);
     }
     absl::StatusOr<strads::client::Endpoint> at = endpoint();
     if (!at.ok()) {
+      // An unreadable --token-file or --tls-ca is a bad flag.
       std::cerr << "strads: " << at.status().message() << "\n";
-      return 1;
+      return static_cast<int>(strads::client::kExitUsage);
     }
     return command(*at);
   };
-  strads::client::OutputOptions output;
   strads::client::ResultFiles files;
   int exit_code = 0;
 
@@ -118,8 +134,7 @@ int main(int argc, char** argv) {
     command->callback([command, flags, &files, &output, &exit_code, name = std::string(name)] {
       absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
       if (!spec.ok()) {
-        std::cerr << "strads: " << spec.status().message() << "\n";
-        exit_code = 1;
+        exit_code = strads::client::Fail(spec.status());
         return;
       }
       strads::client::ResultFiles run_files = files;
@@ -136,6 +151,7 @@ int main(int argc, char** argv) {
   submit->require_subcommand(1);
   bool watch_after_submit = false;
   bool upload = false;
+  std::string job_name;
   for (std::string_view name : strads::apps::AppNames()) {
     const strads::apps::AppDefinition& app = *strads::apps::FindApp(name);
     strads::client::JobFlags* flags = &job_flags.emplace_back();
@@ -153,29 +169,43 @@ int main(int argc, char** argv) {
     command->add_flag("--watch", watch_after_submit, "follow the job until it ends");
     command->add_flag("--upload", upload,
                       "send the data files to the scheduler first (when it cannot read them)");
+    command->add_option("--name", job_name,
+                        "a name shown in lists; refused (exit 2) while a job of that name is "
+                        "queued or running");
     AddOutputFlags(command, &output);
     AddResultFlags(command, &files, &app);
     command->callback([command, flags, &with_endpoint, &files, &output, &exit_code,
-                       &watch_after_submit, &upload] {
+                       &watch_after_submit, &upload, &job_name] {
       absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
       if (!spec.ok()) {
-        std::cerr << "strads: " << spec.status().message() << "\n";
-        exit_code = 1;
+        exit_code = strads::client::Fail(spec.status());
         return;
       }
       exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
-        return strads::client::Submit(at, *spec, watch_after_submit, upload, files, output);
+        strads::core::JobSpec named = *spec;
+        named.name = job_name;
+        return strads::client::Submit(at, named, watch_after_submit, upload, files, output);
       });
     });
   }
 
   std::string job_id;
   CLI::App* jobs = cli.add_subcommand("jobs", "list the scheduler's jobs");
+  std::vector<std::string> job_states;
+  int job_limit = 0;
+  jobs->add_option("--state", job_states,
+                   "only jobs in this state: queued|loading|waiting_for_workers|running|"
+                   "succeeded|failed|cancelled (repeat or comma-separate for several)")
+      ->delimiter(',');
+  jobs->add_option("--limit", job_limit, "only the newest N jobs (after --state); 0 = all")
+      ->capture_default_str()
+      ->check(strads::core::AtLeast(0));
   add_server_flag(jobs);
   AddOutputFlags(jobs, &output);
   jobs->callback([&] {
-    exit_code = with_endpoint(
-        [&](const strads::client::Endpoint& at) { return strads::client::ListJobs(at, output); });
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::ListJobs(at, job_states, job_limit, output);
+    });
   });
 
   CLI::App* workers = cli.add_subcommand("workers", "list the workers connected to the scheduler");
@@ -199,12 +229,18 @@ int main(int argc, char** argv) {
 
   CLI::App* watch = cli.add_subcommand("watch", "follow a job with live progress until it ends");
   watch->add_option("job", job_id, "job id")->required();
+  double watch_timeout = 0;
+  watch
+      ->add_option("--timeout", watch_timeout,
+                   "give up after SECONDS with exit code 5 if the job has not ended; 0 = wait")
+      ->capture_default_str()
+      ->check(strads::core::AtLeast(0.0));
   add_server_flag(watch);
   AddOutputFlags(watch, &output);
   AddResultFlags(watch, &files, nullptr);
   watch->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
-      return strads::client::Watch(at, job_id, files, output);
+      return strads::client::Watch(at, job_id, files, output, watch_timeout);
     });
   });
 
@@ -215,6 +251,30 @@ int main(int argc, char** argv) {
   cancel->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
       return strads::client::Cancel(at, job_id, output);
+    });
+  });
+
+  CLI::App* logs = cli.add_subcommand(
+      "logs", "show a job's event log (placement, worker losses, checkpoints, milestones, end)");
+  logs->add_option("job", job_id, "job id")->required();
+  bool follow_log = false;
+  logs->add_flag("--follow,-f", follow_log, "keep printing new events until the job ends");
+  add_server_flag(logs);
+  AddOutputFlags(logs, &output);
+  logs->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::Logs(at, job_id, follow_log, output);
+    });
+  });
+
+  CLI::App* remove = cli.add_subcommand(
+      "delete", "delete a finished job and its files (model, checkpoint, log, its uploads)");
+  remove->add_option("job", job_id, "job id")->required();
+  add_server_flag(remove);
+  AddOutputFlags(remove, &output);
+  remove->callback([&] {
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::Delete(at, job_id, output);
     });
   });
 

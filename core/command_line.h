@@ -1,7 +1,7 @@
 // Command-line conventions shared by strads, strads-scheduler and strads-worker: numeric flag
 // checks whose messages name the flag and the bound ("--tol must be >= 0, got -1"), and parse
-// errors reported as one line with exit code 1 (CLI11's own codes, 105-109, are not documented
-// exit codes).
+// errors reported as one line with exit code 2, bad usage (CLI11's own codes, 105-109, are not
+// documented exit codes).
 #pragma once
 
 #include <iostream>
@@ -70,8 +70,12 @@ CLI::Validator Between(T low, T high) {
       [low, high](T value) { return value >= low && value <= high; });
 }
 
+// The exit code of a command line that cannot be parsed (a bad flag or value), as in most Unix
+// tools.
+inline constexpr int kUsageExitCode = 2;
+
 // Parses the command line (running the chosen subcommand's callback, if any). Returns the exit
-// code when the program should stop here: 0 after --help or --version (printed), 1 after a parse
+// code when the program should stop here: 0 after --help or --version (printed), 2 after a parse
 // error, printed to stderr as one line "<program>: <problem> (see: <command> --help)".
 inline std::optional<int> ParseCommandLine(CLI::App& cli, int argc, char** argv,
                                            absl::string_view program) {
@@ -92,7 +96,7 @@ inline std::optional<int> ParseCommandLine(CLI::App& cli, int argc, char** argv,
       absl::StrAppend(&command, " ", app->get_name());
     }
     std::cerr << program << ": " << problem << " (see: " << command << " --help)\n";
-    return 1;
+    return kUsageExitCode;
   }
   return std::nullopt;
 }

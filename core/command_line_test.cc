@@ -32,9 +32,9 @@ std::pair<std::optional<int>, std::string> Parse(std::vector<std::string> args) 
   return {stop, ::testing::internal::GetCapturedStderr()};
 }
 
-TEST(ParseCommandLine, ABadValueIsOneLineNamingFlagAndBoundWithExitCodeOne) {
+TEST(ParseCommandLine, ABadValueIsOneLineNamingFlagAndBoundWithExitCodeTwo) {
   auto [stop, err] = Parse({"--tol", "-1"});
-  EXPECT_EQ(stop, 1);
+  EXPECT_EQ(stop, 2);
   EXPECT_EQ(err, "prog: --tol must be >= 0, got -1 (see: prog --help)\n");
 }
 
@@ -50,7 +50,7 @@ TEST(ParseCommandLine, AnUnsignedFlagTakesItsWholeRange) {
   EXPECT_EQ(seed, 18446744073709551615u);
 }
 
-TEST(ParseCommandLine, EveryParseErrorExitsOne) {
+TEST(ParseCommandLine, EveryParseErrorExitsTwo) {
   for (std::vector<std::string> args :
        std::vector<std::vector<std::string>>{{"--bogus"},
                                              {"--count", "1.5"},
@@ -60,7 +60,7 @@ TEST(ParseCommandLine, EveryParseErrorExitsOne) {
                                              {"sub", "--workers", "0"},
                                              {"sub", "--workers", "5000"}}) {
     auto [stop, err] = Parse(args);
-    EXPECT_EQ(stop, 1) << args[0];
+    EXPECT_EQ(stop, 2) << args[0];
     EXPECT_THAT(err, HasSubstr("prog: ")) << args[0];
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   }

@@ -22,6 +22,7 @@ struct JobSpec {
   // Higher starts first when jobs wait for workers; FIFO among equal priorities.
   int priority = 0;
   std::map<std::string, std::string> params;
+  std::string name;  // optional user label; unique among unfinished jobs
 };
 
 }  // namespace strads::core

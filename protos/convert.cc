@@ -14,6 +14,7 @@ core::JobSpec FromProto(const v1::JobSpec& in) {
   out.max_seconds = in.max_seconds();
   out.priority = in.priority();
   out.params.insert(in.params().begin(), in.params().end());
+  out.name = in.name();
   return out;
 }
 
@@ -29,6 +30,7 @@ void ToProto(const core::JobSpec& in, v1::JobSpec* out) {
   out->set_priority(in.priority);
   out->mutable_params()->clear();
   for (const auto& [key, value] : in.params) (*out->mutable_params())[key] = value;
+  out->set_name(in.name);
 }
 
 void FromProto(const v1::Payload& in, core::Payload* out) {

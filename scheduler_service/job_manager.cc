@@ -8,7 +8,9 @@
 #endif
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "apps/registry.h"
 #include "core/user_text.h"
 #include "spdlog/spdlog.h"
@@ -20,6 +22,40 @@ constexpr int kMaxPriority = 1000;
 
 int64_t NowUnixMs() { return absl::ToUnixMillis(absl::Now()); }
 
+// Progress milestones worth a line in the job's log: rounds 1, 2, 5, 10, 20, 50, 100, ... The
+// first milestone above `round`; progress comes at intervals, so a line is written for the first
+// report at or past it.
+int64_t NextMilestoneRound(int64_t round) {
+  for (int64_t scale = 1;; scale *= 10) {
+    for (int64_t step : {1, 2, 5}) {
+      if (step * scale > round) return step * scale;
+    }
+  }
+}
+
+// Metrics shown on a milestone line, when the app reports them.
+constexpr const char* kMilestoneMetrics[] = {"objective", "relative_gap", "nnz", "train_rmse",
+                                             "test_rmse"};
+
+// A user's job name: short, and safe in a table and a shell script.
+absl::Status CheckJobName(const std::string& name) {
+  if (name.size() > 63) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--name must be at most 63 characters, got ", name.size()));
+  }
+  for (char c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--name '", core::ValidUtf8(name), "': use letters, digits, '-', '_' and '.' only"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::string Plural(int64_t count, const char* one, const char* many) {
+  return absl::StrCat(count, " ", count == 1 ? one : many);
+}
+
 }  // namespace
 
 // Forwards the engine's reports into the job's snapshot, and takes checkpoints between rounds.
@@ -29,6 +65,12 @@ class JobManager::Sink : public ProgressSink {
       : manager_(manager), job_(job), app_(app), last_checkpoint_(absl::Now()) {}
 
   void OnState(JobState state, const std::string& message) override {
+    if (state != last_state_ || message != last_message_) {
+      Event(job_, message.empty() ? std::string(JobStateName(state))
+                                  : absl::StrCat(JobStateName(state), ": ", message));
+      last_state_ = state;
+      last_message_ = message;
+    }
     manager_->Update(job_, [&](JobSnapshot& s) {
       s.state = state;
       s.message = message;
@@ -42,7 +84,19 @@ class JobManager::Sink : public ProgressSink {
       s.live_workers = live_workers;
       for (const core::Metric& metric : metrics) s.metrics[metric.name] = metric.value;
     });
+    if (round >= NextMilestoneRound(last_milestone_)) {
+      last_milestone_ = round;
+      std::string line = absl::StrCat("round ", round, " after ", absl::StrFormat("%.2f", seconds),
+                                      " s on ", Plural(live_workers, "worker", "workers"));
+      for (const char* name : kMilestoneMetrics) {
+        for (const core::Metric& metric : metrics) {
+          if (metric.name == name) absl::StrAppend(&line, ", ", name, " ", metric.value);
+        }
+      }
+      Event(job_, std::move(line));
+    }
   }
+  void OnEvent(const std::string& text) override { Event(job_, text); }
   void OnRoundBoundary(int64_t next_round, double seconds, bool interrupted) override {
     if (!app_->supports_checkpoints()) return;
     // A cancelled job needs no checkpoint; a job interrupted by a shutdown resumes from this one.
@@ -55,6 +109,8 @@ class JobManager::Sink : public ProgressSink {
         manager_->store_.SaveCheckpoint(job_->snapshot.job_id, next_round, seconds, *app_);
     if (status.ok()) {
       spdlog::info("event=checkpoint job={} next_round={}", job_->snapshot.job_id, next_round);
+      Event(job_, absl::StrCat("checkpoint before round ", next_round,
+                               interrupted ? " (scheduler shutting down)" : ""));
     } else {
       spdlog::warn("event=checkpoint_failed job={} error=\"{}\"", job_->snapshot.job_id,
                    std::string(status.message()));
@@ -66,6 +122,9 @@ class JobManager::Sink : public ProgressSink {
   Job* job_;
   const core::SchedulerApp* app_;
   absl::Time last_checkpoint_;
+  JobState last_state_ = JobState::kQueued;
+  std::string last_message_;
+  int64_t last_milestone_ = 0;
 };
 
 JobManager::JobManager(WorkerPool* pool, ShardCatalogue* catalogue, JobManagerOptions options)
@@ -81,6 +140,7 @@ absl::Status JobManager::Start() {
     data_dir_lock_.emplace(*std::move(lock));
   }
   LoadJobs();
+  ApplyRetention();
   dispatcher_ = std::thread([this] { DispatchLoop(); });
   return absl::OkStatus();
 }
@@ -136,9 +196,20 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   if (spec.max_rounds < 0 || spec.tolerance < 0 || spec.max_seconds < 0) {
     return absl::InvalidArgumentError("max_rounds, tolerance and max_seconds must be >= 0");
   }
+  if (absl::Status status = CheckJobName(spec.name); !status.ok()) return status;
   if (absl::Status status = app->validate(spec); !status.ok()) return status;
+  ApplyRetention();
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the scheduler is shutting down");
+  if (!spec.name.empty()) {
+    for (const auto& other : jobs_) {
+      if (other->snapshot.spec.name == spec.name && !IsTerminal(other->snapshot.state)) {
+        return absl::AlreadyExistsError(absl::StrCat("a job named '", spec.name, "' is already ",
+                                                     JobStateName(other->snapshot.state), ": ",
+                                                     other->snapshot.job_id));
+      }
+    }
+  }
   auto job = std::make_unique<Job>();
   job->number = next_job_number_;
   job->snapshot.job_id = JobStore::JobId(next_job_number_);
@@ -146,6 +217,7 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   job->snapshot.created_unix_ms = NowUnixMs();
   job->snapshot.message = "queued";
   job->snapshot.version = 1;
+  job->log = std::make_shared<JobEventLog>(store_.EventLogPath(job->snapshot.job_id));
   // On disk before it is acknowledged: an accepted job survives a restart.
   if (absl::Status status = store_.SaveSubmitted(job->snapshot); !status.ok()) {
     return absl::UnavailableError(
@@ -153,6 +225,9 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   }
   ++next_job_number_;
   std::string id = job->snapshot.job_id;
+  Event(job.get(), absl::StrCat("submitted: ", spec.app, " on ", spec.data_path, ", ",
+                                Plural(spec.workers, "worker", "workers"),
+                                spec.name.empty() ? "" : absl::StrCat(", name ", spec.name)));
   spdlog::info("event=job_submitted job={} app={} data={} workers={} priority={}", id, spec.app,
                spec.data_path, spec.workers, spec.priority);
   queue_.push_back(job.get());
@@ -161,11 +236,110 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   return id;
 }
 
-std::vector<JobSnapshot> JobManager::List() const {
-  absl::MutexLock lock(&mu_);
+std::vector<JobSnapshot> JobManager::List(const JobListFilter& filter) const {
   std::vector<JobSnapshot> out;
-  for (const auto& job : jobs_) out.push_back(job->snapshot);
-  return out;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& job : jobs_) out.push_back(job->snapshot);
+  }
+  return SelectJobs(std::move(out), filter);
+}
+
+absl::StatusOr<std::shared_ptr<const JobEventLog>> JobManager::Log(
+    const std::string& job_id) const {
+  absl::MutexLock lock(&mu_);
+  Job* job = Find(job_id);
+  if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+  return std::shared_ptr<const JobEventLog>(job->log);
+}
+
+std::unique_ptr<JobManager::Job> JobManager::TakeFinished(Job* job,
+                                                          std::vector<std::string>* owned_uploads) {
+  auto it = std::find_if(jobs_.begin(), jobs_.end(),
+                         [job](const std::unique_ptr<Job>& j) { return j.get() == job; });
+  std::unique_ptr<Job> taken = std::move(*it);
+  jobs_.erase(it);
+  // An upload is the job's own when no job left in the list reads it.
+  const core::JobSpec& spec = taken->snapshot.spec;
+  for (const std::string* path : {&spec.data_path, &spec.test_path, &spec.labels_path}) {
+    if (path->empty()) continue;
+    bool shared = std::any_of(jobs_.begin(), jobs_.end(), [&](const std::unique_ptr<Job>& j) {
+      const core::JobSpec& other = j->snapshot.spec;
+      return other.data_path == *path || other.test_path == *path || other.labels_path == *path;
+    });
+    if (!shared) owned_uploads->push_back(*path);
+  }
+  return taken;
+}
+
+void JobManager::RemoveFiles(std::unique_ptr<Job> job,
+                             const std::vector<std::string>& owned_uploads,
+                             std::vector<std::string>* removed) {
+  job->log->Close();  // followers of the log stop
+  absl::StatusOr<std::vector<std::string>> gone =
+      store_.Delete(job->snapshot.job_id, owned_uploads);
+  if (!gone.ok()) {
+    spdlog::warn("event=job_delete_incomplete job={} error=\"{}\"", job->snapshot.job_id,
+                 std::string(gone.status().message()));
+    return;
+  }
+  removed->insert(removed->end(), gone->begin(), gone->end());
+}
+
+absl::StatusOr<std::vector<std::string>> JobManager::Delete(const std::string& job_id) {
+  std::unique_ptr<Job> taken;
+  std::vector<std::string> owned_uploads;
+  {
+    absl::MutexLock lock(&mu_);
+    Job* job = Find(job_id);
+    if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+    if (!IsTerminal(job->snapshot.state)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("job ", job_id, " is ", JobStateName(job->snapshot.state),
+                       "; only a finished job can be deleted (strads cancel ", job_id, " first)"));
+    }
+    taken = TakeFinished(job, &owned_uploads);
+  }
+  std::vector<std::string> removed;
+  RemoveFiles(std::move(taken), owned_uploads, &removed);
+  spdlog::info("event=job_deleted job={} removed={}", job_id, removed.size());
+  return removed;
+}
+
+void JobManager::ApplyRetention() {
+  if (options_.retain_jobs <= 0 && options_.retain_for == absl::InfiniteDuration()) return;
+  std::vector<std::pair<std::unique_ptr<Job>, std::vector<std::string>>> expired;
+  {
+    absl::MutexLock lock(&mu_);
+    std::vector<Job*> finished;
+    for (const auto& job : jobs_) {
+      if (IsTerminal(job->snapshot.state)) finished.push_back(job.get());
+    }
+    // Oldest first: by when they ended (a record from before that was kept: when submitted).
+    auto ended = [](const Job* job) {
+      return job->snapshot.finished_unix_ms > 0 ? job->snapshot.finished_unix_ms
+                                                : job->snapshot.created_unix_ms;
+    };
+    std::stable_sort(finished.begin(), finished.end(),
+                     [&](const Job* a, const Job* b) { return ended(a) < ended(b); });
+    const int64_t now_ms = NowUnixMs();
+    size_t excess = options_.retain_jobs > 0 && finished.size() > size_t(options_.retain_jobs)
+                        ? finished.size() - static_cast<size_t>(options_.retain_jobs)
+                        : 0;
+    for (size_t i = 0; i < finished.size(); ++i) {
+      const bool too_old = options_.retain_for != absl::InfiniteDuration() &&
+                           absl::Milliseconds(now_ms - ended(finished[i])) > options_.retain_for;
+      if (i >= excess && !too_old) continue;
+      std::vector<std::string> owned_uploads;
+      expired.emplace_back(TakeFinished(finished[i], &owned_uploads), std::move(owned_uploads));
+    }
+  }
+  for (auto& [job, owned_uploads] : expired) {
+    const std::string id = job->snapshot.job_id;
+    std::vector<std::string> removed;
+    RemoveFiles(std::move(job), owned_uploads, &removed);
+    spdlog::info("event=job_expired job={} removed={}", id, removed.size());
+  }
 }
 
 absl::StatusOr<JobSnapshot> JobManager::Get(const std::string& job_id) const {
@@ -185,12 +359,16 @@ absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
     if (IsTerminal(job->snapshot.state)) return job->snapshot;
     job->user_cancelled = true;
     job->interrupt = true;
+    Event(job, "cancel requested");
     if (std::find(queue_.begin(), queue_.end(), job) != queue_.end()) {
       // Not started (queued, or waiting for its workers): it never held any.
       std::erase(queue_, job);
       job->snapshot.state = JobState::kCancelled;
       job->snapshot.message = "cancelled before it started";
+      job->snapshot.finished_unix_ms = NowUnixMs();
       ++job->snapshot.version;
+      Event(job, "cancelled before it started");
+      job->log->Close();
       was_queued = true;
       cancelled = job->snapshot;
     }
@@ -211,12 +389,15 @@ absl::StatusOr<JobSnapshot> JobManager::AwaitChange(const std::string& job_id,
                                                     int64_t after_version,
                                                     absl::Time deadline) const {
   absl::MutexLock lock(&mu_);
-  Job* job = Find(job_id);
-  if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+  if (Find(job_id) == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+  // Found again on every check: a finished job may be deleted while this waits.
   auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return job->snapshot.version > after_version || stopping_;
+    const Job* job = Find(job_id);
+    return job == nullptr || job->snapshot.version > after_version || stopping_;
   };
   mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
+  const Job* job = Find(job_id);
+  if (job == nullptr) return absl::NotFoundError(absl::StrCat("job '", job_id, "' was deleted"));
   return job->snapshot;
 }
 
@@ -347,6 +528,7 @@ EngineStart JobManager::Resume(Job* job, core::SchedulerApp* app) {
     return {};
   }
   spdlog::info("event=job_resumed job={} next_round={}", id, (*checkpoint)->next_round);
+  Event(job, absl::StrCat("resumed from the checkpoint before round ", (*checkpoint)->next_round));
   return {(*checkpoint)->next_round, (*checkpoint)->seconds};
 }
 
@@ -358,6 +540,7 @@ void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
     for (const std::string& worker_id : claimed) pool_->Release(worker_id, id);
     claimed.clear();
   };
+  Event(job, "loading data");  // the dispatcher set the state when it claimed the workers
   const apps::AppDefinition* definition = apps::FindApp(spec.app);
   std::unique_ptr<core::SchedulerApp> app = definition->make_scheduler_app();
 
@@ -370,19 +553,29 @@ void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
     JobSnapshot snapshot = current.ok() ? *current : job->snapshot;
     snapshot.state = state;
     snapshot.message = message;
+    snapshot.finished_unix_ms = NowUnixMs();
     absl::StatusOr<std::string> saved =
         store_.SaveResult(snapshot, with_model ? app.get() : nullptr);
     if (!saved.ok()) {
       spdlog::error("event=job_save_failed job={} error=\"{}\"", id,
                     std::string(saved.status().message()));
     }
+    // The final line is in the log before the terminal state is published, so a follower that
+    // sees the job end has read everything.
+    Event(job, absl::StrCat(JobStateName(state), ": ", message, " (",
+                            Plural(snapshot.round, "round", "rounds"), ", ",
+                            absl::StrFormat("%.2f", snapshot.seconds), " s)"));
+    job->log->Close();
     Update(job, [&](JobSnapshot& s) {
       s.state = state;
       s.message = std::move(message);
+      s.finished_unix_ms = snapshot.finished_unix_ms;
       if (saved.ok()) s.model_path = *saved;
     });
     spdlog::info("event=job_finished job={} state={} rounds={} seconds={:.3f} message=\"{}\"", id,
                  JobStateName(state), snapshot.round, snapshot.seconds, snapshot.message);
+    // The job just ended is the newest finished one, so retention never takes it here.
+    ApplyRetention();
   };
 
   const int num_shards = std::max(1, spec.workers);
@@ -412,6 +605,7 @@ void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
   if (job->interrupt.load() && !job->user_cancelled.load() && stopping()) {
     // Shut down, not cancelled: the job stays unfinished on disk and resumes at the next start.
     spdlog::info("event=job_interrupted job={} reason=shutdown", id);
+    Event(job, "interrupted by a scheduler shutdown; it resumes when the scheduler starts again");
     return;
   }
   if (!result.ok()) {
@@ -443,17 +637,25 @@ void JobManager::LoadJobs() {
     job->snapshot = std::move(record.snapshot);
     job->snapshot.version = 1;
     job->number = record.number;
+    job->log = std::make_shared<JobEventLog>(store_.EventLogPath(job->snapshot.job_id));
+    job->log->Load();
     next_job_number_ = std::max(next_job_number_, record.number + 1);
     if (!record.finished && record.cancel_requested) {
       // Cancelled while it ran, and the scheduler stopped before the job wound down.
       job->snapshot.state = JobState::kCancelled;
       job->snapshot.message = "cancelled (the scheduler restarted before the job wound down)";
+      job->snapshot.finished_unix_ms = NowUnixMs();
       store_.SaveResult(job->snapshot, nullptr).IgnoreError();
+      Event(job.get(), job->snapshot.message);
+      job->log->Close();
     } else if (!record.finished) {
       job->snapshot.state = JobState::kQueued;
       job->snapshot.message = "queued again after a scheduler restart";
+      Event(job.get(), job->snapshot.message);
       queue_.push_back(job.get());
       ++requeued;
+    } else {
+      job->log->Close();
     }
     jobs_.push_back(std::move(job));
   }

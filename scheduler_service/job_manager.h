@@ -5,6 +5,8 @@
 // summary, and queued or running jobs are queued again when the scheduler restarts, running ones
 // from their last checkpoint (taken every `checkpoint_interval`, and when the scheduler shuts
 // down).
+// Each job has an event log (JobEventLog) beside its files; finished jobs beyond the retention
+// limits are deleted, oldest first, at start, on every submission and whenever a job ends.
 // Owns: all job records. Threads: public methods may be called from any thread; the dispatcher
 // thread starts jobs (claims their workers) and joins finished runners; a job's runner thread is
 // the only one that runs its app.
@@ -24,6 +26,7 @@
 #include "core/job_spec.h"
 #include "scheduler_service/data_dir_lock.h"
 #include "scheduler_service/dispatch_policy.h"
+#include "scheduler_service/job_event_log.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
@@ -38,6 +41,10 @@ struct JobManagerOptions {
   absl::Duration checkpoint_interval = absl::Seconds(30);
   // How many later jobs may start ahead of a job that waits for workers (see dispatch_policy.h).
   int max_backfill_passes = kDefaultMaxBackfillPasses;
+  // Finished jobs kept: at most `retain_jobs` (0 = no limit), none that ended longer than
+  // `retain_for` ago (absl::InfiniteDuration() = no limit).
+  int retain_jobs = 0;
+  absl::Duration retain_for = absl::InfiniteDuration();
 };
 
 class JobManager {
@@ -56,11 +63,17 @@ class JobManager {
   void ReleaseDataDir();
 
   // Validates the spec with its app (InvalidArgument / NotFound for the user) and queues it.
+  // Refuses (AlreadyExists) a spec whose name is used by a queued or running job.
   absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
-  std::vector<JobSnapshot> List() const;
+  std::vector<JobSnapshot> List(const JobListFilter& filter = {}) const;
   absl::StatusOr<JobSnapshot> Get(const std::string& job_id) const;
   // Cancels a queued or running job; a finished job is returned unchanged.
   absl::StatusOr<JobSnapshot> Cancel(const std::string& job_id);
+  // Removes a finished job and its files (model, checkpoint, log, the uploads no other job
+  // names); FailedPrecondition for a job that has not ended. Returns the paths removed.
+  absl::StatusOr<std::vector<std::string>> Delete(const std::string& job_id);
+  // The job's event log, to read or follow.
+  absl::StatusOr<std::shared_ptr<const JobEventLog>> Log(const std::string& job_id) const;
   // Returns once the job's version passes `after_version`, it is terminal, or the deadline passes.
   absl::StatusOr<JobSnapshot> AwaitChange(const std::string& job_id, int64_t after_version,
                                           absl::Time deadline) const;
@@ -72,6 +85,7 @@ class JobManager {
     int backfill_passes = 0;                  // guarded by mu_; see dispatch_policy.h
     std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
     std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
+    std::shared_ptr<JobEventLog> log;         // set at creation, never replaced
   };
   struct Runner {
     Job* job = nullptr;
@@ -91,6 +105,15 @@ class JobManager {
   // Restores the app from the job's checkpoint, if it has one; returns where to start.
   EngineStart Resume(Job* job, core::SchedulerApp* app);
   void LoadJobs();
+  // Logs `text` in the job's event log.
+  static void Event(Job* job, std::string text) { job->log->Append(std::move(text)); }
+  // Deletes the finished jobs beyond the retention limits, oldest first.
+  void ApplyRetention();
+  // Takes a finished job out of the list; returns it, with the uploads only it used.
+  std::unique_ptr<Job> TakeFinished(Job* job, std::vector<std::string>* owned_uploads)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveFiles(std::unique_ptr<Job> job, const std::vector<std::string>& owned_uploads,
+                   std::vector<std::string>* removed);
   bool stopping() const {
     absl::MutexLock lock(&mu_);
     return stopping_;

@@ -23,6 +23,7 @@ nlohmann::json SnapshotToJson(const JobSnapshot& snapshot) {
       {"max_seconds", snapshot.spec.max_seconds},
       {"priority", snapshot.spec.priority},
       {"params", snapshot.spec.params},
+      {"name", snapshot.spec.name},
   };
   return {
       {"job_id", snapshot.job_id},
@@ -32,6 +33,7 @@ nlohmann::json SnapshotToJson(const JobSnapshot& snapshot) {
       {"seconds", snapshot.seconds},
       {"metrics", snapshot.metrics},
       {"created_unix_ms", snapshot.created_unix_ms},
+      {"finished_unix_ms", snapshot.finished_unix_ms},
       {"model_path", snapshot.model_path},
       {"spec", spec},
   };
@@ -55,6 +57,7 @@ absl::StatusOr<JobSnapshot> SnapshotFromJson(const nlohmann::json& json) {
     snapshot.seconds = json.value("seconds", 0.0);
     snapshot.metrics = json.value("metrics", std::map<std::string, double>{});
     snapshot.created_unix_ms = json.value("created_unix_ms", int64_t{0});
+    snapshot.finished_unix_ms = json.value("finished_unix_ms", int64_t{0});
     snapshot.model_path = json.value("model_path", "");
     const nlohmann::json& spec = json.at("spec");
     snapshot.spec.app = spec.at("app").get<std::string>();
@@ -67,6 +70,7 @@ absl::StatusOr<JobSnapshot> SnapshotFromJson(const nlohmann::json& json) {
     snapshot.spec.max_seconds = spec.value("max_seconds", 0.0);
     snapshot.spec.priority = spec.value("priority", 0);
     snapshot.spec.params = spec.value("params", std::map<std::string, std::string>{});
+    snapshot.spec.name = spec.value("name", "");
     return snapshot;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(absl::StrCat("job summary is malformed: ", error.what()));

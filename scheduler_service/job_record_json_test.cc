@@ -30,6 +30,17 @@ TEST(JobRecordJson, KeepsTheLabelsFileAcrossARestart) {
   EXPECT_EQ(read->round, 12);
 }
 
+// Lists show the name, and retention orders finished jobs by when they ended.
+TEST(JobRecordJson, KeepsTheNameAndTheFinishTime) {
+  JobSnapshot job = MatrixMarketJob();
+  job.spec.name = "nightly";
+  job.finished_unix_ms = 1234;
+  absl::StatusOr<JobSnapshot> read = SnapshotFromJson(SnapshotToJson(job));
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->spec.name, "nightly");
+  EXPECT_EQ(read->finished_unix_ms, 1234);
+}
+
 TEST(JobRecordJson, ReadsARecordWrittenBeforeLabelsExisted) {
   nlohmann::json json = SnapshotToJson(MatrixMarketJob());
   json["spec"].erase("labels_path");

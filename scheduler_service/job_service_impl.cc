@@ -1,5 +1,6 @@
 #include "scheduler_service/job_service_impl.h"
 
+#include <algorithm>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +29,25 @@ v1::JobState ToProto(JobState state) {
       return v1::JOB_STATE_CANCELLED;
   }
   return v1::JOB_STATE_UNSPECIFIED;
+}
+
+JobState FromProto(v1::JobState state) {
+  switch (state) {
+    case v1::JOB_STATE_LOADING:
+      return JobState::kLoading;
+    case v1::JOB_STATE_WAITING_FOR_WORKERS:
+      return JobState::kWaitingForWorkers;
+    case v1::JOB_STATE_RUNNING:
+      return JobState::kRunning;
+    case v1::JOB_STATE_SUCCEEDED:
+      return JobState::kSucceeded;
+    case v1::JOB_STATE_FAILED:
+      return JobState::kFailed;
+    case v1::JOB_STATE_CANCELLED:
+      return JobState::kCancelled;
+    default:
+      return JobState::kQueued;
+  }
 }
 
 grpc::Status RequireJobId(const std::string& job_id) {
@@ -77,12 +97,22 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context, const v1::ListJobsRequest*,
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* context,
+                                      const v1::ListJobsRequest* request,
                                       v1::ListJobsResponse* response) {
   if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
     return status;
   }
-  for (const JobSnapshot& snapshot : jobs_->List()) ToProto(snapshot, response->add_jobs());
+  if (request->limit() < 0) return {grpc::StatusCode::INVALID_ARGUMENT, "limit must be >= 0"};
+  JobListFilter filter;
+  filter.limit = request->limit();
+  for (int state : request->states()) {
+    if (state <= v1::JOB_STATE_UNSPECIFIED || !v1::JobState_IsValid(state)) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, absl::StrCat("unknown job state ", state)};
+    }
+    filter.states.push_back(FromProto(static_cast<v1::JobState>(state)));
+  }
+  for (const JobSnapshot& snapshot : jobs_->List(filter)) ToProto(snapshot, response->add_jobs());
   return grpc::Status::OK;
 }
 
@@ -133,6 +163,46 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* context, const v1::J
   absl::StatusOr<JobSnapshot> snapshot = jobs_->Cancel(request->job_id());
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
   ToProto(*snapshot, response->mutable_status());
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::DeleteJob(grpc::ServerContext* context, const v1::JobRef* request,
+                                       v1::DeleteJobResponse* response) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
+  if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
+  absl::StatusOr<std::vector<std::string>> removed = jobs_->Delete(request->job_id());
+  if (!removed.ok()) return ToGrpcStatus(removed.status());
+  for (const std::string& path : *removed) response->add_removed(path);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::GetJobLog(grpc::ServerContext* context,
+                                       const v1::JobLogRequest* request,
+                                       grpc::ServerWriter<v1::JobLogEvent>* writer) {
+  if (grpc::Status status = CheckAccess(*access_, *context, Role::kClient); !status.ok()) {
+    return status;
+  }
+  if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
+  absl::StatusOr<std::shared_ptr<const JobEventLog>> log = jobs_->Log(request->job_id());
+  if (!log.ok()) return ToGrpcStatus(log.status());
+  int64_t seen = std::max<int64_t>(0, request->after());
+  v1::JobLogEvent message;
+  while (!context->IsCancelled()) {
+    // Closed is read before the events: a log closed after its last event was read is done.
+    const bool closed = (*log)->closed();
+    for (const JobEvent& event : (*log)->Since(seen)) {
+      message.set_number(event.number);
+      message.set_unix_ms(event.unix_ms);
+      message.set_text(event.text);
+      if (!writer->Write(message)) return grpc::Status::OK;  // the client left
+      seen = event.number;
+    }
+    if (!request->follow() || closed) return grpc::Status::OK;
+    // Wake at least once a second to notice a client that went away.
+    (*log)->AwaitAfter(seen, absl::Now() + absl::Seconds(1));
+  }
   return grpc::Status::OK;
 }
 

@@ -26,6 +26,10 @@ class JobServiceImpl final : public v1::JobService::Service {
                         grpc::ServerWriter<v1::JobStatus>* writer) override;
   grpc::Status CancelJob(grpc::ServerContext* context, const v1::JobRef* request,
                          v1::CancelJobResponse* response) override;
+  grpc::Status DeleteJob(grpc::ServerContext* context, const v1::JobRef* request,
+                         v1::DeleteJobResponse* response) override;
+  grpc::Status GetJobLog(grpc::ServerContext* context, const v1::JobLogRequest* request,
+                         grpc::ServerWriter<v1::JobLogEvent>* writer) override;
   grpc::Status GetResult(grpc::ServerContext* context, const v1::JobRef* request,
                          grpc::ServerWriter<v1::ResultChunk>* writer) override;
   grpc::Status ListWorkers(grpc::ServerContext* context, const v1::ListWorkersRequest* request,

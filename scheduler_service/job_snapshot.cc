@@ -1,5 +1,7 @@
 #include "scheduler_service/job_snapshot.h"
 
+#include <algorithm>
+
 namespace strads::scheduler {
 
 const char* JobStateName(JobState state) {
@@ -20,6 +22,19 @@ const char* JobStateName(JobState state) {
       return "cancelled";
   }
   return "unknown";
+}
+
+std::vector<JobSnapshot> SelectJobs(std::vector<JobSnapshot> jobs, const JobListFilter& filter) {
+  if (!filter.states.empty()) {
+    std::erase_if(jobs, [&](const JobSnapshot& job) {
+      return std::find(filter.states.begin(), filter.states.end(), job.state) ==
+             filter.states.end();
+    });
+  }
+  if (filter.limit > 0 && static_cast<int>(jobs.size()) > filter.limit) {
+    jobs.erase(jobs.begin(), jobs.end() - filter.limit);
+  }
+  return jobs;
 }
 
 }  // namespace strads::scheduler

@@ -37,9 +37,18 @@ struct JobSnapshot {
   std::map<std::string, double> metrics;
   int live_workers = 0;
   int64_t created_unix_ms = 0;
+  int64_t finished_unix_ms = 0;  // when it reached a terminal state; 0 before (or unknown)
   int64_t version = 0;     // grows on every change; watchers wait for it to pass what they saw
   std::string model_path;  // set once a model was written
 };
+
+// Which jobs a listing shows: those in one of `states` (all when empty), and of those only the
+// newest `limit` (all when 0), kept in submission order.
+struct JobListFilter {
+  std::vector<JobState> states;
+  int limit = 0;
+};
+std::vector<JobSnapshot> SelectJobs(std::vector<JobSnapshot> jobs, const JobListFilter& filter);
 
 // Receives what the round engine reports while it runs a job.
 class ProgressSink {
@@ -52,6 +61,9 @@ class ProgressSink {
   // consistent there, so it may be checkpointed. `interrupted` is true once, when the engine
   // stops because its interrupt flag was set (cancel or scheduler shutdown).
   virtual void OnRoundBoundary(int64_t next_round, double seconds, bool interrupted) {}
+  // Something the user may want in the job's log (`strads logs`): where shards went, a worker
+  // lost or added. One line of text.
+  virtual void OnEvent(const std::string& text) {}
 };
 
 }  // namespace strads::scheduler

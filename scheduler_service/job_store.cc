@@ -56,6 +56,35 @@ std::string JobStore::JobDir(const std::string& job_id) const {
   return (fs::path(data_dir_) / "jobs" / job_id).string();
 }
 
+std::string JobStore::EventLogPath(const std::string& job_id) const {
+  return (fs::path(JobDir(job_id)) / "events.log").string();
+}
+
+std::string JobStore::UploadsDir() const { return (fs::path(data_dir_) / "uploads").string(); }
+
+absl::StatusOr<std::vector<std::string>> JobStore::Delete(
+    const std::string& job_id, const std::vector<std::string>& uploads) const {
+  std::vector<std::string> removed;
+  std::error_code error;
+  const fs::path dir = JobDir(job_id);
+  if (fs::exists(dir, error)) {
+    fs::remove_all(dir, error);
+    if (error) {
+      return absl::InternalError(
+          absl::StrCat("cannot remove '", dir.string(), "': ", error.message()));
+    }
+    removed.push_back(dir.string());
+  }
+  const fs::path uploads_dir = fs::weakly_canonical(UploadsDir(), error);
+  for (const std::string& upload : uploads) {
+    const fs::path path = fs::weakly_canonical(upload, error);
+    // Only a file directly in the uploads folder: a job's own data elsewhere is the user's.
+    if (error || path.parent_path() != uploads_dir) continue;
+    if (fs::remove(path, error)) removed.push_back(path.string());
+  }
+  return removed;
+}
+
 absl::Status JobStore::Init() const {
   std::error_code error;
   fs::create_directories(fs::path(data_dir_) / "jobs", error);

@@ -2,7 +2,8 @@
 // restarts. Each job has a folder jobs/<id>/ holding
 //   job.json        the job as submitted (written at submission);
 //   checkpoint.bin  the app's state between two rounds (while it runs; replaced atomically);
-//   summary.json    the final snapshot, and model.txt, once it ends.
+//   summary.json    the final snapshot, and model.txt, once it ends;
+//   events.log      the job's event log (JobEventLog), appended to as it happens.
 // Every file is written to a temporary name and renamed, so a crash never leaves half a file.
 // Thread-safety: calls for different jobs may run concurrently; one job's files are written by
 // one thread at a time (the runner, or the submitting thread before the job is queued).
@@ -53,6 +54,15 @@ class JobStore {
   absl::StatusOr<std::optional<StoredCheckpoint>> LoadCheckpoint(const std::string& job_id) const;
   // Every job found, in submission order; unreadable records are skipped with a warning.
   std::vector<StoredJob> LoadAll() const;
+
+  // Where the job's event log is kept.
+  std::string EventLogPath(const std::string& job_id) const;
+  // DATA_DIR/uploads, where DataUploads keeps the files clients sent.
+  std::string UploadsDir() const;
+  // Removes the job's folder and the given uploads (files under UploadsDir only; other paths
+  // are left alone); returns what was removed.
+  absl::StatusOr<std::vector<std::string>> Delete(const std::string& job_id,
+                                                  const std::vector<std::string>& uploads) const;
 
   // "job-<number>"
   static std::string JobId(int64_t number);

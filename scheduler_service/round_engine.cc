@@ -7,6 +7,7 @@
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "scheduler_service/job_event_log.h"
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
@@ -252,6 +253,7 @@ absl::Status RoundEngine::PlaceShards() {
     views_[i].member = members_[i];
     views_[i].shards = placed_[i];
   }
+  sink_->OnEvent(PlacementEvent(workers_, placed_));
   return absl::OkStatus();
 }
 
@@ -266,6 +268,7 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
   const size_t index = static_cast<size_t>(it - workers_.begin());
   spdlog::warn("event=worker_dropped job={} worker={} why=\"{}\" shards={}", job_id_, worker_id,
                why, placed_[index].size());
+  sink_->OnEvent(absl::StrCat("worker ", worker_id, " lost (", why, "); its shards move"));
   if (std::shared_ptr<WorkerLink> link = pool_->Link(worker_id)) link->SendRelease(job_id_);
   pool_->Release(worker_id, job_id_);
   unplaced_.insert(unplaced_.end(), placed_[index].begin(), placed_[index].end());
@@ -331,6 +334,8 @@ absl::Status RoundEngine::RestoreCapacity() {
   partials_.resize(workers_.size());
   spdlog::info("event=job_capacity_restored job={} workers={} moved_shards={}", job_id_,
                workers_.size(), unplaced_.size());
+  sink_->OnEvent(
+      absl::StrCat("back to ", workers_.size(), " workers; ", unplaced_.size(), " shards move"));
   return PlaceShards();
 }
 

@@ -41,6 +41,16 @@ int main(int argc, char** argv) {
                  "seconds between checkpoints of a running job (a restart resumes from the last)")
       ->capture_default_str()
       ->check(strads::core::AtLeast(0.0));
+  int retain_jobs = 0;
+  double retain_hours = 0;
+  cli.add_option("--retain-jobs", retain_jobs,
+                 "finished jobs kept (their files too); beyond it the oldest are deleted; 0 = all")
+      ->capture_default_str()
+      ->check(strads::core::AtLeast(0));
+  cli.add_option("--retain-hours", retain_hours,
+                 "hours a finished job is kept before it is deleted with its files; 0 = forever")
+      ->capture_default_str()
+      ->check(strads::core::AtLeast(0.0));
   std::string client_token_file, worker_token_file, tls_cert, tls_key;
   cli.add_option("--client-token-file", client_token_file,
                  "file holding the token clients (the CLI) must present");
@@ -56,6 +66,8 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
   options.jobs.engine.round_timeout = absl::Seconds(round_timeout);
   options.jobs.checkpoint_interval = absl::Seconds(checkpoint_seconds);
+  options.jobs.retain_jobs = retain_jobs;
+  if (retain_hours > 0) options.jobs.retain_for = absl::Hours(retain_hours);
 
   auto fail = [](std::string_view message) {
     std::cerr << "strads-scheduler: " << message << "\n";

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End to end, the real binaries' answers to mistakes and interruptions: a bad flag, address or
-# output path is one clear line on stderr and exit code 1, before any work is done; a second
+# output path is one clear line on stderr and exit code 2 (bad usage), before any work is done; a second
 # scheduler on a port already taken fails; a job cancelled while it waited for workers gives
 # exit code 3 from `result` as from `watch`; an interrupted `strads run` cancels its job, removes
 # its temporary directory and exits 3.
@@ -23,26 +23,26 @@ expect() {
 }
 
 # Flags: CLI11's own exit codes (105, 106, 109) and its 300-digit bounds are gone.
-expect 1 "strads: --samples must be > 0, got 0" "$bin/strads" generate lasso --samples 0 --out x
-expect 1 "strads: --tol must be >= 0, got -1" "$bin/strads" run lasso --data f --tol -1
-expect 1 "--workers must be between 1 and 4096, got 0" "$bin/strads" run lasso --data f --workers 0
-expect 1 "--max-rounds must be an integer, got '1.5'" "$bin/strads" run lasso --data f \
+expect 2 "strads: --samples must be > 0, got 0" "$bin/strads" generate lasso --samples 0 --out x
+expect 2 "strads: --tol must be >= 0, got -1" "$bin/strads" run lasso --data f --tol -1
+expect 2 "--workers must be between 1 and 4096, got 0" "$bin/strads" run lasso --data f --workers 0
+expect 2 "--max-rounds must be an integer, got '1.5'" "$bin/strads" run lasso --data f \
   --max-rounds 1.5
-expect 1 "not expected: --bogus" "$bin/strads" run lasso --data f --bogus
-expect 1 "--out is required" "$bin/strads" generate lasso
-expect 1 "--round-timeout must be > 0, got 0" "$bin/strads-scheduler" --round-timeout 0
-expect 1 "not expected: --bogus" "$bin/strads-scheduler" --bogus
-expect 1 "--reconnect-delay must be > 0, got 0" "$bin/strads-worker" --reconnect-delay 0
+expect 2 "not expected: --bogus" "$bin/strads" run lasso --data f --bogus
+expect 2 "--out is required" "$bin/strads" generate lasso
+expect 2 "--round-timeout must be > 0, got 0" "$bin/strads-scheduler" --round-timeout 0
+expect 2 "not expected: --bogus" "$bin/strads-scheduler" --bogus
+expect 2 "--reconnect-delay must be > 0, got 0" "$bin/strads-worker" --reconnect-delay 0
 for program in strads strads-scheduler strads-worker; do
   "$bin/$program" --help > /dev/null || fail "$program --help exited non-zero"
 done
 "$bin/strads" run lasso --help > /dev/null || fail "strads run lasso --help exited non-zero"
 
 # Addresses: gRPC would wrap the port, default to 443, or log raw errors; each program refuses.
-expect 1 "--server '127.0.0.1:103409': the port must be a number from 1 to 65535" \
+expect 2 "--server '127.0.0.1:103409': the port must be a number from 1 to 65535" \
   "$bin/strads" status job-1 --server 127.0.0.1:103409
-expect 1 "--server is empty" "$bin/strads" jobs --server ""
-expect 1 "STRADS_SERVER '127.0.0.1': no port" env STRADS_SERVER=127.0.0.1 "$bin/strads" jobs
+expect 2 "--server is empty" "$bin/strads" jobs --server ""
+expect 2 "STRADS_SERVER '127.0.0.1': no port" env STRADS_SERVER=127.0.0.1 "$bin/strads" jobs
 expect 1 "--listen '127.0.0.1:99999': the port must be a number from 0 to 65535" \
   "$bin/strads-scheduler" --listen 127.0.0.1:99999 --data-dir "$work/unused"
 expect 1 "--listen '127.0.0.1': no port" "$bin/strads-scheduler" --listen 127.0.0.1 \
@@ -76,7 +76,7 @@ for bad in "--alpha -1|strads: --alpha must be > 0" "--alpha x|strads: --alpha m
   "--scheduler bogus|strads: --scheduler must be one of working-set|dynamic|random|static|cyclic" \
   "--alpha 0.01 --lambda 1|give lambda or alpha"; do
   # shellcheck disable=SC2086  # the flags are meant to split
-  expect 1 "${bad#*|}" "$bin/strads" run lasso --data "$work/train.libsvm" -q ${bad%%|*}
+  expect 2 "${bad#*|}" "$bin/strads" run lasso --data "$work/train.libsvm" -q ${bad%%|*}
 done
 "$bin/strads" run lasso --help | grep -q -- "--dependency-check" || fail "--help lacks --dependency-check"
 "$bin/strads" run lasso --data "$work/train.libsvm" -q --json --model-out "$work/default.txt" \
@@ -117,20 +117,20 @@ expect 1 "$work/bad-X.mmt line 4: row index 3 is outside 1..2" \
 printf '%s\n3 2 2\n1 1 1\n3 2 2\n' "$mmt_banner" > "$work/X.mmt"
 expect 1 "$work/Y.mmt: 2 labels, but $work/X.mmt has 3 rows (samples)" \
   "$bin/strads" run lasso --data "$work/X.mmt" --labels "$work/Y.mmt" -q
-expect 1 "is a MatrixMarket design matrix, which holds no labels" \
+expect 2 "is a MatrixMarket design matrix, which holds no labels" \
   "$bin/strads" run lasso --data "$work/X.mmt" -q
-expect 1 "a LIBSVM file whose labels are its first column" \
+expect 2 "a LIBSVM file whose labels are its first column" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --labels "$work/Y.mmt" -q
-expect 1 "$work/missing-Y.mmt: cannot open the labels file" \
+expect 2 "$work/missing-Y.mmt: cannot open the labels file" \
   "$bin/strads" run lasso --data "$work/X.mmt" --labels "$work/missing-Y.mmt" -q
 
 # Output files are checked before the job runs, and the message names the user's path.
-expect 1 "--model-out '$work/no-dir/m.txt': directory '$work/no-dir' does not exist" \
+expect 2 "--model-out '$work/no-dir/m.txt': directory '$work/no-dir' does not exist" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --model-out "$work/no-dir/m.txt"
 grep -q "local cluster" "$work/out.txt" && fail "run started a cluster before refusing --model-out"
-expect 1 "--summary-json '$work/no-dir/s.json': directory '$work/no-dir' does not exist" \
+expect 2 "--summary-json '$work/no-dir/s.json': directory '$work/no-dir' does not exist" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --summary-json "$work/no-dir/s.json"
-expect 1 "--summary-json '$work': is a directory" \
+expect 2 "--summary-json '$work': is a directory" \
   "$bin/strads" run lasso --data "$work/train.libsvm" --summary-json "$work"
 
 # One scheduler per port: the second one says why it cannot listen, in one line.
@@ -145,7 +145,7 @@ job=$("$bin/strads" submit lasso --data "$work/train.libsvm" --workers 2)
 "$bin/strads" cancel "$job" > /dev/null
 expect 3 "no model written" "$bin/strads" result "$job" --model-out "$work/m.txt"
 expect 3 "no model written" "$bin/strads" watch "$job" -q --model-out "$work/m.txt"
-expect 1 "--model-out '$work/no-dir/m.txt'" "$bin/strads" result "$job" \
+expect 2 "--model-out '$work/no-dir/m.txt'" "$bin/strads" result "$job" \
   --model-out "$work/no-dir/m.txt"
 unset STRADS_SERVER
 

@@ -1,6 +1,7 @@
 # Shared by the end-to-end shell tests (sourced, not run): a scratch directory and the processes
 # started in it, both cleaned up on exit, and a scheduler started on a free loopback port.
-# Defines: $work, pids, start_scheduler LOG DATA_DIR (sets $address).
+# Defines: $work, pids, start_scheduler LOG DATA_DIR [FLAGS...] (sets $address and
+# $scheduler_pid).
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -10,10 +11,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_scheduler LOG DATA_DIR: starts strads-scheduler on 127.0.0.1 (a free port), logging to
-# LOG, and sets $address to the HOST:PORT it reports; fails the test if it reports none.
+# start_scheduler LOG DATA_DIR [FLAGS...]: starts strads-scheduler on 127.0.0.1 (a free port)
+# with FLAGS, logging to LOG, and sets $address to the HOST:PORT it reports; fails the test if it
+# reports none.
 start_scheduler() {
-  "$bin/strads-scheduler" --listen 127.0.0.1:0 --data-dir "$2" > "$1" 2>&1 &
+  "$bin/strads-scheduler" --listen "${listen:-127.0.0.1:0}" --data-dir "$2" "${@:3}" > "$1" 2>&1 &
+  scheduler_pid=$!
   pids+=($!)
   address=""
   for _ in $(seq 100); do

@@ -161,7 +161,7 @@ grep -q "nothing-global.txt" "$work/err.txt" || fail "predict error should name 
 
 # The embedded local cluster.
 (cd "$work" && "$bin/strads" run lasso --data train.libsvm --lambda 0.5 --workers 2 -q \
-  --summary-json run.json > run.txt) || fail "strads run failed"
+  --summary-json run.json > run.txt 2> run-err.txt) || fail "strads run failed: $(cat "$work/run-err.txt")"
 grep -q '"nnz"' "$work/run.json" || fail "run summary"
 [ -s "$work/lasso-model.txt" ] || fail "run wrote no model"
 echo "e2e: ok"
