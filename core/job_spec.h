@@ -8,6 +8,11 @@
 
 namespace strads::core {
 
+// The pipeline depth of a job that does not choose one (docs/benchmarks.md, "Pipelined rounds").
+inline constexpr int kDefaultPipelineDepth = 4;
+// The deepest pipeline a job may ask for.
+inline constexpr int kMaxPipelineDepth = 64;
+
 struct JobSpec {
   std::string app;
   std::string data_path;
@@ -19,6 +24,9 @@ struct JobSpec {
   int64_t max_rounds = 0;  // 0 = app default
   double tolerance = 0;    // 0 = app default
   double max_seconds = 0;  // 0 = no limit
+  // Rounds in flight at most (pipelined rounds), capped by what the app allows
+  // (SchedulerApp::max_pipeline_depth); 0 = kDefaultPipelineDepth.
+  int pipeline = 0;
   std::map<std::string, std::string> params;
 };
 
