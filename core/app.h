@@ -60,6 +60,11 @@ struct WorkerView {
 
 struct RoundPlan {
   int64_t number = 0;
+  // Pipelined rounds: how many earlier rounds will still be in flight (sent, not yet pulled) when
+  // this one is sent. Its pushes then miss the cache updates of those rounds' Pulls: they see the
+  // model as of `stale_by` Pulls before the one of this round. 0 without pipelining. Set by the
+  // engine before Schedule.
+  int stale_by = 0;
   std::vector<Payload> tasks;  // one per worker, in WorkerView order
 };
 
@@ -89,6 +94,18 @@ class SchedulerApp {
   // True when Schedule for round t+1 may run before Pull of round t (it then sees the model as of
   // round t-1): the engine overlaps scheduling with the round in flight.
   virtual bool schedule_ahead() const = 0;
+  // Pipelined rounds (the job's --pipeline depth): the most rounds this app allows in flight at
+  // once. Above 1, the engine sends round t+k before Pull of round t (k < depth), each planned
+  // just before it is sent, with RoundPlan::stale_by saying how stale its pushes will be; the app
+  // must keep that safe (e.g. check a batch against the batches still in flight).
+  virtual int max_pipeline_depth() const { return 1; }
+  // With rounds in flight: true when round `number` must run alone, sent only after every
+  // earlier round was pulled and followed by none before its own Pull (e.g. a round that
+  // measures the exact model).
+  virtual bool RoundRunsAlone(int64_t number) const { return false; }
+  // Asked after every Pull: true when the rounds still in flight rest on a step that this Pull
+  // undid. The engine then drops their replies and plans them again (the same round numbers).
+  virtual bool TakeInFlightInvalidated() { return false; }
   // Plans a round: plan->tasks gets one payload per worker (the engine has already resized it).
   virtual void Schedule(std::span<const WorkerView> workers, RoundPlan* plan) = 0;
   // Aggregates one partial per worker, updates the model, and fills the cache update all workers

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -70,17 +71,29 @@ inline void DependencyFilter::Accumulate(int32_t slot, double product) {
 
 void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_keep,
                               std::vector<int64_t>* kept) {
+  Filter(candidates, max_keep, {}, kept);
+}
+
+void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_keep,
+                              std::span<const int64_t> already_kept, std::vector<int64_t>* kept) {
   kept->clear();
+  // The columns already kept (e.g. of batches still in flight) take the first slots, unchecked
+  // but with their row sums among themselves, so that a candidate is checked against their union
+  // exactly as against columns kept by this call; they are removed from `kept` at the end.
+  size_t seeds = 0;
   const CscMatrix& x = correlation_->matrix();
   if (row_bucket_.size() != static_cast<size_t>(x.rows)) row_bucket_.assign(x.rows, -1);
   if (is_kept_.size() != static_cast<size_t>(x.cols)) {
     is_kept_.assign(x.cols, 0);
     blocker_.assign(x.cols, -1);
   }
-  for (const int64_t c : candidates) {
-    if (static_cast<int64_t>(kept->size()) >= max_keep) break;
+  const size_t total = already_kept.size() + candidates.size();
+  for (size_t index = 0; index < total; ++index) {
+    const bool forced = index < already_kept.size();
+    const int64_t c = forced ? already_kept[index] : candidates[index - already_kept.size()];
+    if (!forced && static_cast<int64_t>(kept->size() - seeds) >= max_keep) break;
     if (is_kept_[c]) continue;
-    if (const int32_t b = blocker_[c]; b >= 0 && is_kept_[b]) continue;
+    if (const int32_t b = blocker_[c]; !forced && b >= 0 && is_kept_[b]) continue;
     const std::span<const int32_t> rows = x.ColRows(c);
     const std::span<const double> values = x.ColValues(c);
     const double inv_c = correlation_->inv_norm(c);
@@ -103,6 +116,10 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
       for (const int32_t slot : touched_slots_) {
         // Kept columns are indexed with unit norm, so the dot is already scaled by theirs.
         const double correlation = std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
+        if (forced) {
+          row_sum += correlation;
+          continue;
+        }
         if (correlation >= rho_) {
           keep = false;
           blocker_[c] = static_cast<int32_t>((*kept)[slot]);
@@ -134,6 +151,7 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
     if (!keep) continue;
     const int32_t slot = static_cast<int32_t>(kept->size());
     kept->push_back(c);
+    if (forced) ++seeds;
     is_kept_[c] = 1;
     if (slot_dot_.size() < kept->size()) slot_dot_.resize(kept->size());
     for (size_t a = 0; a < rows.size(); ++a) {
@@ -156,6 +174,7 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
     }
   }
   Reset(*kept);
+  kept->erase(kept->begin(), kept->begin() + static_cast<std::ptrdiff_t>(seeds));
 }
 
 void DependencyFilter::Reset(const std::vector<int64_t>& kept) {

@@ -68,6 +68,12 @@ class DependencyFilter {
   // candidate's non-zeros plus the non-zeros it actually shares with kept columns. Allocation-free
   // once the scratch space has grown.
   void Filter(std::span<const int64_t> candidates, int64_t max_keep, std::vector<int64_t>* kept);
+  // The same, with `already_kept` counted as kept before any candidate (and never returned): the
+  // pairwise and row-sum bounds then hold for the union of `already_kept` and `kept`, as when a
+  // pipelined round's batch is checked against the batches still in flight, whose updates its
+  // pushes will not see.
+  void Filter(std::span<const int64_t> candidates, int64_t max_keep,
+              std::span<const int64_t> already_kept, std::vector<int64_t>* kept);
 
   double rho() const { return rho_; }
   double max_row_sum() const { return max_row_sum_; }

@@ -302,6 +302,55 @@ double SpectralRadius(ColumnCorrelation& corr, const CscMatrix& x,
   return radius;
 }
 
+// Pipelined rounds: a batch is checked against the batches still in flight (already kept), so
+// the bounds hold for their union, which is what the workers' stale pushes effectively step on.
+TEST(DependencyFilter, AlreadyKeptColumnsBoundTheUnionAndAreNotReturned) {
+  const TestMatrix groups = CorrelatedGroups(11, 400, 30, 8, 0);
+  const CscMatrix& x = groups.x;
+  ColumnCorrelation corr(&x);
+  ColumnCorrelation reference_corr(&x);
+  std::vector<int64_t> candidates(x.cols);
+  for (int64_t j = 0; j < x.cols; ++j) candidates[j] = j;
+  std::mt19937_64 rng(4);
+  DependencyFilter filter(&corr, 0.3, kGershgorinRowSum);
+  std::vector<int64_t> in_flight;  // the union of the last 3 batches
+  std::vector<std::vector<int64_t>> batches;
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(::testing::Message() << "round=" << round);
+    std::shuffle(candidates.begin(), candidates.end(), rng);
+    std::vector<int64_t> kept;
+    filter.Filter(candidates, 6, in_flight, &kept);
+    ASSERT_FALSE(kept.empty());
+    ASSERT_LE(kept.size(), 6u);
+    for (int64_t k : kept) {
+      EXPECT_EQ(std::count(in_flight.begin(), in_flight.end(), k), 0) << "in flight: " << k;
+    }
+    // Every row sum of the union, in-flight columns' included, stays under 1.
+    std::vector<int64_t> both = in_flight;
+    both.insert(both.end(), kept.begin(), kept.end());
+    for (size_t a = 0; a < both.size(); ++a) {
+      double sum = 0;
+      for (size_t b = 0; b < both.size(); ++b) {
+        if (a != b) sum += reference_corr.Get(both[a], both[b]);
+      }
+      EXPECT_LT(sum, 1.0) << "column " << both[a];
+    }
+    EXPECT_LT(SpectralRadius(reference_corr, x, both), 2.0);
+    batches.push_back(kept);
+    if (batches.size() > 3) batches.erase(batches.begin());
+    in_flight.clear();
+    for (const std::vector<int64_t>& batch : batches) {
+      in_flight.insert(in_flight.end(), batch.begin(), batch.end());
+    }
+  }
+  // Without the in-flight columns the same candidates give a different, larger batch: the seeds
+  // really constrain it.
+  std::vector<int64_t> alone, seeded;
+  filter.Filter(candidates, 64, &alone);
+  filter.Filter(candidates, 64, in_flight, &seeded);
+  EXPECT_GT(alone.size(), seeded.size());
+}
+
 TEST(DependencyFilter, GershgorinBoundKeepsTheBatchRadiusBelowTwo) {
   const CscMatrix x = MildlyCorrelatedColumns(5, 300, 200);
   ColumnCorrelation corr(&x);

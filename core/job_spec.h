@@ -8,6 +8,9 @@
 
 namespace strads::core {
 
+// The deepest pipeline a job may ask for.
+inline constexpr int kMaxPipelineDepth = 64;
+
 struct JobSpec {
   std::string app;
   std::string data_path;
@@ -21,6 +24,9 @@ struct JobSpec {
   double max_seconds = 0;  // 0 = no limit
   // Higher starts first when jobs wait for workers; FIFO among equal priorities.
   int priority = 0;
+  // Rounds in flight at most (pipelined rounds), capped by what the app allows
+  // (SchedulerApp::max_pipeline_depth); 0 = 1, no pipelining. Not yet a CLI flag.
+  int pipeline = 0;
   std::map<std::string, std::string> params;
   std::string name;  // optional user label; unique among unfinished jobs
 };

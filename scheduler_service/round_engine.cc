@@ -35,12 +35,18 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
   start_ = absl::Now();
 
   EngineResult result;
-  const bool schedule_ahead = app_->schedule_ahead();
-  core::RoundPlan plan;
+  const int depth = PipelineDepth();
+  // Without pipelining, round t+1 is planned while round t is in flight and sent after its Pull.
+  const bool schedule_ahead = depth == 1 && app_->schedule_ahead();
+  // The rounds in flight, oldest first, in a ring of `depth` slots whose plans are reused.
+  std::vector<InFlightRound> ring(static_cast<size_t>(depth));
+  size_t head = 0;
+  int in_flight = 0;
   core::RoundPlan ahead;
   bool have_ahead = false;
-  int64_t round = start_seconds_.first_round;
-  PlanRound(round, &plan);
+  bool restore_wanted = false;
+  int64_t round = start_seconds_.first_round;  // the next round to pull
+  int64_t next = round;                        // the next round to send
   while (true) {
     if (cancel_->load()) {
       result.cancelled = true;
@@ -52,29 +58,52 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "max_seconds";
       break;
     }
-    // Every live worker gets its task and the pending cache update, even if an earlier send
-    // failed, so the survivors stay consistent with the model.
-    if (absl::Status status = CheckMessageSizes(round, plan); !status.ok()) return status;
-    const int64_t sequence = ++task_sequence_;
-    pool_->ExpectReplies(workers_, sequence);
+    // Fill the pipeline. Every live worker gets each task and the pending cache update, even if
+    // an earlier send failed, so the survivors stay consistent with the model.
     std::string lost;
-    for (size_t i = 0; i < workers_.size(); ++i) {
-      std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
-      if (link == nullptr ||
-          !link->SendTask(job_id_, sequence, pending_update_, plan.tasks[i], /*reply=*/true)) {
-        lost = workers_[i];
+    while (lost.empty() && in_flight < depth) {
+      if (in_flight > 0) {
+        if (restore_wanted || app_->RoundRunsAlone(next)) break;
+        if (app_->RoundRunsAlone(ring[(head + in_flight - 1) % depth].plan.number)) break;
+        if (spec_.max_rounds > 0 && next >= spec_.max_rounds) break;
       }
+      InFlightRound& slot = ring[(head + in_flight) % depth];
+      if (have_ahead && ahead.number == next) {
+        std::swap(slot.plan, ahead);
+      } else {
+        slot.plan.stale_by = in_flight;
+        PlanRound(next, &slot.plan);
+      }
+      have_ahead = false;
+      if (absl::Status status = CheckMessageSizes(next, slot.plan); !status.ok()) return status;
+      slot.sequence = ++task_sequence_;
+      if (in_flight == 0) {
+        pool_->ExpectReplies(workers_, slot.sequence);
+      } else {
+        pool_->ExpectAnotherReply(workers_, slot.sequence);
+      }
+      for (size_t i = 0; i < workers_.size(); ++i) {
+        std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
+        if (link == nullptr || !link->SendTask(job_id_, slot.sequence, pending_update_,
+                                               slot.plan.tasks[i], /*reply=*/true)) {
+          lost = workers_[i];
+        }
+      }
+      pending_update_.clear();
+      ++in_flight;
+      ++next;
     }
-    pending_update_.clear();
+    InFlightRound& oldest = ring[head];
     WorkerPool::WaitOutcome outcome;
     if (lost.empty()) {
       if (schedule_ahead) {
-        PlanRound(round + 1, &ahead);
+        ahead.stale_by = 0;
+        PlanRound(next, &ahead);
         have_ahead = true;
       }
-      outcome =
-          pool_->AwaitPartials(job_id_, sequence, workers_, std::span<core::Partial>(partials_),
-                               absl::Now() + options_.round_timeout, cancel_);
+      outcome = pool_->AwaitPartials(job_id_, oldest.sequence, workers_,
+                                     std::span<core::Partial>(partials_),
+                                     absl::Now() + options_.round_timeout, cancel_);
     } else {
       outcome.result = WorkerPool::WaitResult::kWorkerLost;
       outcome.worker_id = lost;
@@ -100,23 +129,44 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
         const char* why = late ? "no reply in time" : "lost";
         if (absl::Status status = DropWorker(outcome.worker_id, why); !status.ok()) return status;
         if (absl::Status status = PlaceShards(); !status.ok()) return status;
-        PlanRound(round, &plan);  // the round is repeated for the new placement
+        // Every round in flight is repeated for the new placement.
+        in_flight = 0;
+        next = round;
         have_ahead = false;
         continue;
       }
     }
-    absl::StatusOr<core::RoundOutcome> pulled = app_->Pull(plan, partials_, &pending_update_);
+    if (!pending_update_.empty()) {
+      // The last Pull's update went out with no task (the pipeline was held back): it is
+      // applied now, before this Pull replaces it.
+      const core::Payload no_push;
+      for (const std::string& id : workers_) {
+        if (std::shared_ptr<WorkerLink> link = pool_->Link(id)) {
+          link->SendTask(job_id_, ++task_sequence_, pending_update_, no_push, /*reply=*/false);
+        }
+      }
+      pending_update_.clear();
+    }
+    absl::StatusOr<core::RoundOutcome> pulled =
+        app_->Pull(oldest.plan, partials_, &pending_update_);
     if (!pulled.ok()) {
       // The job's record then shows the rounds done and the metrics that made the app stop
       // (e.g. the objective that diverged), not the last throttled snapshot.
       Publish(round, /*force=*/true);
       return pulled.status();
     }
+    head = (head + 1) % static_cast<size_t>(depth);
+    --in_flight;
     for (size_t i = 0; i < workers_.size(); ++i) {
       views_[i].last_busy_seconds = partials_[i].busy_seconds;
       views_[i].last_work_units = partials_[i].work_units;
     }
     ++round;
+    if (app_->TakeInFlightInvalidated() && in_flight > 0) {
+      // Their replies are abandoned with the next send (ExpectReplies).
+      in_flight = 0;
+      next = round;
+    }
     Publish(round, /*force=*/false);
     sink_->OnRoundBoundary(round, Elapsed(), /*interrupted=*/false);
     if (*pulled == core::RoundOutcome::kConverged) {
@@ -132,18 +182,16 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "max_rounds";
       break;
     }
-    if (static_cast<int>(workers_.size()) < spec_.workers && pool_->IdleCount(timed_out_) > 0) {
+    // Bringing in workers changes the task order, so the rounds in flight finish first.
+    restore_wanted =
+        static_cast<int>(workers_.size()) < spec_.workers && pool_->IdleCount(timed_out_) > 0;
+    if (restore_wanted && in_flight == 0) {
+      restore_wanted = false;
       const size_t before = workers_.size();
       if (absl::Status status = RestoreCapacity(); !status.ok()) return status;
       // A plan made for the old placement is replaced; planning a round twice would make a
       // position-keeping schedule (static, cyclic) skip a block.
       if (workers_.size() != before) have_ahead = false;
-    }
-    if (have_ahead) {
-      std::swap(plan, ahead);
-      have_ahead = false;
-    } else {
-      PlanRound(round, &plan);
     }
   }
   result.rounds = round;
@@ -366,6 +414,12 @@ absl::Status RoundEngine::CheckMessageSizes(int64_t round, const core::RoundPlan
     }
   }
   return absl::OkStatus();
+}
+
+int RoundEngine::PipelineDepth() const {
+  // Not yet measured end to end, so a job pipelines only when it asks to.
+  const int asked = spec_.pipeline > 0 ? spec_.pipeline : 1;
+  return std::clamp(std::min(asked, app_->max_pipeline_depth()), 1, core::kMaxPipelineDepth);
 }
 
 void RoundEngine::PlanRound(int64_t number, core::RoundPlan* plan) {

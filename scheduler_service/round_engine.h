@@ -1,6 +1,7 @@
 // Drives one job's rounds: claims workers, hands out shards, and then, round after round, sends
 // every worker its task (with the previous round's cache update), waits for the partials and
-// pulls them into the model. Scheduling of round t+1 overlaps round t when the app allows it.
+// pulls them into the model. Scheduling of round t+1 overlaps round t when the app allows it;
+// with a pipeline depth D > 1 (and an app that allows it), up to D rounds are in flight at once.
 // A worker lost mid-job costs a repeated round, never correctness: its shards go to another
 // worker, rebuilt from the scheduler's model, and the round is planned again.
 // Owns: the job's worker list and shard placement. Runs on the job runner's thread only.
@@ -77,6 +78,13 @@ class RoundEngine {
   void ReleaseWorkers();
   // Appends a newly claimed worker to the job.
   void AddWorker(std::string worker_id);
+  // A round sent and not yet pulled.
+  struct InFlightRound {
+    core::RoundPlan plan;
+    int64_t sequence = 0;  // of its tasks
+  };
+  // Rounds in flight at most: the job's pipeline depth within what the app allows.
+  int PipelineDepth() const;
   void PlanRound(int64_t number, core::RoundPlan* plan);
   // ResourceExhausted if a task of `plan` (with the pending cache update) is over the limit.
   absl::Status CheckMessageSizes(int64_t round, const core::RoundPlan& plan) const;

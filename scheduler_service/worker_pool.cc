@@ -1,6 +1,7 @@
 #include "scheduler_service/worker_pool.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -67,13 +68,29 @@ void WorkerPool::OnPartial(const std::string& worker_id, const std::string& job_
                            int64_t work_units) {
   absl::MutexLock lock(&mu_);
   Worker* worker = Find(worker_id);
-  if (worker == nullptr || worker->job_id != job_id || worker->expected_sequence != sequence) {
-    return;  // a reply to a task that was abandoned (e.g. a round being repeated)
+  if (worker == nullptr || worker->job_id != job_id) return;
+  Worker::Reply* reply = Awaiting(*worker, sequence);
+  // No slot: a reply to a task that was abandoned (e.g. a round being repeated).
+  if (reply == nullptr || reply->arrived) return;
+  reply->partial.values.assign(values.begin(), values.end());
+  reply->partial.busy_seconds = busy_seconds;
+  reply->partial.work_units = work_units;
+  reply->arrived = true;
+}
+
+WorkerPool::Worker::Reply* WorkerPool::Awaiting(Worker& worker, int64_t sequence) {
+  for (size_t i = 0; i < worker.awaited; ++i) {
+    if (worker.replies[i].sequence == sequence) return &worker.replies[i];
   }
-  worker->partial.values.assign(values.begin(), values.end());
-  worker->partial.busy_seconds = busy_seconds;
-  worker->partial.work_units = work_units;
-  worker->partial_sequence = sequence;
+  return nullptr;
+}
+
+void WorkerPool::Expect(Worker& worker, int64_t sequence, bool keep_earlier) {
+  if (!keep_earlier) worker.awaited = 0;
+  if (worker.awaited == worker.replies.size()) worker.replies.emplace_back();
+  Worker::Reply& reply = worker.replies[worker.awaited++];
+  reply.sequence = sequence;
+  reply.arrived = false;
 }
 
 void WorkerPool::OnWorkerError(const std::string& worker_id, const std::string& job_id,
@@ -147,8 +164,7 @@ std::vector<std::string> WorkerPool::ClaimLocked(const std::string& job_id, int 
   for (Worker* worker : idle) {
     worker->job_id = job_id;
     worker->ready_shards = 0;
-    worker->expected_sequence = -1;
-    worker->partial_sequence = -1;
+    worker->awaited = 0;
     worker->error.clear();
     claimed.push_back(worker->id);
   }
@@ -174,7 +190,14 @@ std::shared_ptr<WorkerLink> WorkerPool::Link(const std::string& worker_id) const
 void WorkerPool::ExpectReplies(std::span<const std::string> worker_ids, int64_t sequence) {
   absl::MutexLock lock(&mu_);
   for (const std::string& id : worker_ids) {
-    if (Worker* worker = Find(id)) worker->expected_sequence = sequence;
+    if (Worker* worker = Find(id)) Expect(*worker, sequence, /*keep_earlier=*/false);
+  }
+}
+
+void WorkerPool::ExpectAnotherReply(std::span<const std::string> worker_ids, int64_t sequence) {
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id : worker_ids) {
+    if (Worker* worker = Find(id)) Expect(*worker, sequence, /*keep_earlier=*/true);
   }
 }
 
@@ -237,7 +260,8 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
     for (const std::string& id : worker_ids) {
       Worker* worker = Find(id);
       if (worker == nullptr || !worker->connected || !worker->error.empty()) return true;
-      if (worker->partial_sequence != sequence) return false;
+      const Worker::Reply* reply = Awaiting(*worker, sequence);
+      if (reply == nullptr || !reply->arrived) return false;
     }
     return true;
   };
@@ -248,14 +272,26 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
     bool connected = worker != nullptr && worker->connected;
     WaitOutcome outcome = Classify(
         connected, worker ? worker->error : std::string(),
-        [&] { return worker->partial_sequence == sequence; }, id);
+        [&] {
+          const Worker::Reply* reply = Awaiting(*worker, sequence);
+          return reply != nullptr && reply->arrived;
+        },
+        id);
     if (outcome.result != WaitResult::kDone) return outcome;
   }
   for (size_t i = 0; i < worker_ids.size(); ++i) {
     Worker* worker = Find(worker_ids[i]);
-    std::swap(worker->partial.values, partials[i].values);
-    partials[i].busy_seconds = worker->partial.busy_seconds;
-    partials[i].work_units = worker->partial.work_units;
+    Worker::Reply* reply = Awaiting(*worker, sequence);
+    std::swap(reply->partial.values, partials[i].values);
+    partials[i].busy_seconds = reply->partial.busy_seconds;
+    partials[i].work_units = reply->partial.work_units;
+    // This slot and the ones before it are done; they move behind the awaited ones, buffers
+    // and all, so the next replies reuse them.
+    const size_t done = static_cast<size_t>(reply - worker->replies.data()) + 1;
+    std::rotate(worker->replies.begin(),
+                worker->replies.begin() + static_cast<std::ptrdiff_t>(done),
+                worker->replies.begin() + static_cast<std::ptrdiff_t>(worker->awaited));
+    worker->awaited -= done;
   }
   return {};
 }

@@ -63,8 +63,10 @@ class WorkerPool {
   std::shared_ptr<WorkerLink> Link(const std::string& worker_id) const;
   // Prepares the mailbox of each worker for the reply to task `sequence` (unique per task the
   // engine sends, so a late reply to an abandoned attempt of a round is never taken for a
-  // repeat's).
+  // repeat's). Replies still awaited from earlier tasks are abandoned.
   void ExpectReplies(std::span<const std::string> worker_ids, int64_t sequence);
+  // The same, keeping the replies already awaited (pipelined rounds: several tasks in flight).
+  void ExpectAnotherReply(std::span<const std::string> worker_ids, int64_t sequence);
 
   enum class WaitResult { kDone, kWorkerLost, kWorkerError, kTimeout, kInterrupted };
   struct WaitOutcome {
@@ -78,7 +80,8 @@ class WorkerPool {
                          std::span<const int> expected, absl::Time deadline,
                          const std::atomic<bool>* interrupt);
   // Waits for every worker's partial to task `sequence`, then swaps them into `partials` (same
-  // order), which keeps buffers cycling between pool and engine with no allocation.
+  // order), which keeps buffers cycling between pool and engine with no allocation. Replies
+  // awaited from tasks sent before `sequence` are abandoned.
   WaitOutcome AwaitPartials(const std::string& job_id, int64_t sequence,
                             std::span<const std::string> worker_ids,
                             std::span<core::Partial> partials, absl::Time deadline,
@@ -111,11 +114,20 @@ class WorkerPool {
     int64_t connected_unix_ms = 0;
     std::string job_id;  // empty while idle
     int ready_shards = 0;
-    int64_t expected_sequence = -1;
-    int64_t partial_sequence = -1;
-    core::Partial partial;
+    // Replies awaited, in the order their tasks were sent: slots [0, awaited) are in use; the
+    // others keep their buffers for reuse.
+    struct Reply {
+      int64_t sequence = -1;
+      bool arrived = false;
+      core::Partial partial;
+    };
+    std::vector<Reply> replies;
+    size_t awaited = 0;
     std::string error;
   };
+  // The slot awaiting the reply to `sequence`, or null. Requires mu_.
+  static Worker::Reply* Awaiting(Worker& worker, int64_t sequence);
+  static void Expect(Worker& worker, int64_t sequence, bool keep_earlier);
 
   // Null when unknown. Requires mu_.
   Worker* Find(const std::string& worker_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -153,7 +153,10 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   }
   gram_pending_ = false;
   inner_sweeps_ = 0;
-  last_step_.valid = false;
+  unverified_ = 0;
+  have_verified_ = false;
+  in_flight_invalidated_ = false;
+  last_pulled_number_ = -1;
   undone_rounds_ = 0;
   ranges_ = core::SplitRowsByNnz(data_.x, num_shards);
 
@@ -235,10 +238,21 @@ void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core
   }
   if (planned == nullptr) {
     planned = &recent_batches_[next_recent_];
-    next_recent_ = 1 - next_recent_;
+    next_recent_ = (next_recent_ + 1) % recent_batches_.size();
     planned->number = plan->number;
     planned->keys.clear();
-    if (!gap_round) schedule_->Next(&planned->keys);
+    if (!gap_round && plan->stale_by == 0) {
+      schedule_->Next(&planned->keys);
+    } else if (!gap_round) {
+      // The batches of the rounds still in flight when this one is sent: those just before it.
+      in_flight_keys_.clear();
+      for (const PlannedBatch& recent : recent_batches_) {
+        if (recent.number >= plan->number - plan->stale_by && recent.number < plan->number) {
+          in_flight_keys_.insert(in_flight_keys_.end(), recent.keys.begin(), recent.keys.end());
+        }
+      }
+      schedule_->NextBeside(in_flight_keys_, &planned->keys);
+    }
   }
   for (core::Payload& task : plan->tasks) {
     task.clear();
@@ -273,8 +287,11 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::Pull(const core::RoundPlan
                                             plan.tasks.size(), " tasks"));
   }
   const core::Payload& task = plan.tasks[0];
+  last_pulled_number_ = plan.number;
   if (task.op == kComputeGap) return PullGap(partials, cache_update);
-  if (task.op == kPushCoordinates) return PullCoordinates(task, partials, cache_update);
+  if (task.op == kPushCoordinates) {
+    return PullCoordinates(task, plan.stale_by, partials, cache_update);
+  }
   if (task.op == kComputeGram) return PullGram(partials, cache_update);
   return absl::InternalError(absl::StrCat("lasso pull: unknown task op ", task.op));
 }
@@ -297,15 +314,23 @@ static absl::Status SumPartials(std::span<const core::Partial> partials, size_t 
 }
 
 absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
-    const core::Payload& task, std::span<const core::Partial> partials,
+    const core::Payload& task, int stale_by, std::span<const core::Partial> partials,
     core::Payload* cache_update) {
   const size_t num_keys = task.keys.size();
   if (absl::Status status = SumPartials(partials, num_keys + 1, &sums_); !status.ok()) {
     return status;
   }
-  // The residual norm describes the model before this round's deltas.
-  objective_ = LassoObjective(sums_[num_keys], l1_, lambda_);
-  if (UndoneBecauseTheLastStepRaisedF(objective_, cache_update)) return AfterPull(cache_update);
+  // The residual norm describes the model before this round's deltas (and, pipelined, before
+  // those of the `stale_by` rounds pulled since it was sent).
+  const double intercept_missed = params_.intercept ? RecentInterceptDeltas(stale_by) : 0.0;
+  if (UndoneBecauseTheLastStepRaisedF(sums_[num_keys], stale_by, &objective_, cache_update)) {
+    return AfterPull(cache_update);
+  }
+  if (intercept_missed != 0) {
+    // The intercept is a column every coordinate correlates with; its missed steps are known
+    // exactly: x_j'(r - delta_b0 1) = x_j'r - delta_b0 1'x_j.
+    for (size_t i = 0; i < num_keys; ++i) sums_[i] -= intercept_missed * col_sums_[task.keys[i]];
+  }
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
   if (params_.target_objective > 0 && objective_ <= params_.target_objective &&
       path_point_ + 1 == path_lambdas_.size()) {
@@ -323,6 +348,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
   cache_update->clear();
   cache_update->op = kApplyDeltas;
   const double residual_sum_before = residual_sum_;
+  const double l1_before = l1_;
   const bool overshoot = pulls_ == params_.overshoot_round;
   for (size_t i = 0; i < num_keys; ++i) {
     const int64_t j = task.keys[i];
@@ -358,12 +384,20 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
       cache_update->values.push_back(delta_b0);
     }
   }
-  if (MonitorsObjective()) {
-    last_step_.valid = true;
-    last_step_.objective_before = objective_;
-    last_step_.keys.assign(cache_update->keys.begin(), cache_update->keys.end());
-    last_step_.deltas.assign(cache_update->values.begin(), cache_update->values.end());
-    last_step_.residual_sum_before = residual_sum_before;
+  if (MonitorsObjective() || params_.intercept) {
+    if (unverified_ == steps_.size()) steps_.emplace_back();
+    AppliedStep& step = steps_[unverified_++];
+    step.version_after = pulls_ + 1;
+    step.l1_before = l1_before;
+    step.delta_b0 = delta_b0;
+    step.keys.assign(cache_update->keys.begin(), cache_update->keys.end());
+    step.deltas.assign(cache_update->values.begin(), cache_update->values.end());
+    step.residual_sum_before = residual_sum_before;
+    // Without the monitor the record only serves RecentInterceptDeltas: the last few suffice.
+    if (!MonitorsObjective() && unverified_ > static_cast<size_t>(core::kMaxPipelineDepth)) {
+      std::rotate(steps_.begin(), steps_.begin() + 1, steps_.begin() + unverified_);
+      --unverified_;
+    }
   }
   return AfterPull(cache_update);
 }
@@ -375,10 +409,13 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
       !status.ok()) {
     return status;
   }
-  if (UndoneBecauseTheLastStepRaisedF(LassoObjective(sums_[m], l1_, lambda_), cache_update)) {
+  double measured = 0;
+  if (UndoneBecauseTheLastStepRaisedF(sums_[m], /*stale_by=*/0, &measured, cache_update)) {
     return AfterPull(cache_update);
   }
-  last_step_.valid = false;  // this round's own step (the intercept's) is exact
+  // This round's own step (the intercept's) is exact; the next push measures after it.
+  unverified_ = 0;
+  have_verified_ = false;
   const std::span<double> xtr(sums_.data(), m);
   double residual_sq = sums_[m];
   double delta_b0 = 0;
@@ -454,27 +491,69 @@ bool LassoSchedulerApp::MonitorsObjective() const {
          params_.dependency_check == DependencyCheck::kGershgorin;
 }
 
-bool LassoSchedulerApp::UndoneBecauseTheLastStepRaisedF(double measured,
+double LassoSchedulerApp::RecentInterceptDeltas(int stale_by) const {
+  double sum = 0;
+  const int64_t since = pulls_ - stale_by;  // the model version the stale push saw
+  for (size_t i = 0; i < unverified_; ++i) {
+    if (steps_[i].version_after > since) sum += steps_[i].delta_b0;
+  }
+  return sum;
+}
+
+bool LassoSchedulerApp::UndoneBecauseTheLastStepRaisedF(double residual_sq, int stale_by,
+                                                        double* measured,
                                                         core::Payload* cache_update) {
-  if (!MonitorsObjective() || !last_step_.valid) return false;
+  // The model measured is the one after `version` Pulls; steps after it are not in residual_sq,
+  // so neither is their change of ||b||_1.
+  const int64_t version = pulls_ - stale_by;
+  double l1 = l1_;
+  size_t covered = 0;
+  for (size_t i = 0; i < unverified_; ++i) {
+    if (steps_[i].version_after > version) {
+      l1 = steps_[i].l1_before;
+      break;
+    }
+    ++covered;
+  }
+  *measured = LassoObjective(residual_sq, l1, lambda_);
+  if (!MonitorsObjective()) return false;
+  if (!have_verified_ || unverified_ == 0) {
+    verified_objective_ = *measured;
+    have_verified_ = true;
+    return false;
+  }
+  if (covered == 0) return false;  // nothing new is measured yet
   // Rounding in the workers' running ||r||^2 is far below this; a batch that really raised F
   // shows up well above it.
-  if (measured > last_step_.objective_before * (1 + 1e-10)) {
-    // This round's partials describe the raised model, so they are dropped with it.
-    UndoLastStep(cache_update);
+  if (*measured > verified_objective_ * (1 + 1e-10)) {
+    // This round's partials describe the raised model, so they are dropped with it, and so is
+    // every later step (computed on top of it), and the rounds in flight.
+    UndoUnverifiedSteps(cache_update);
+    *measured = verified_objective_;
     return true;
   }
-  schedule_->OnBatchAccepted();
+  verified_objective_ = *measured;
+  for (size_t i = 0; i < covered; ++i) schedule_->OnBatchAccepted();
+  std::rotate(steps_.begin(), steps_.begin() + static_cast<std::ptrdiff_t>(covered),
+              steps_.begin() + static_cast<std::ptrdiff_t>(unverified_));
+  unverified_ -= covered;
   return false;
 }
 
-void LassoSchedulerApp::UndoLastStep(core::Payload* cache_update) {
+void LassoSchedulerApp::UndoUnverifiedSteps(core::Payload* cache_update) {
   cache_update->clear();
   cache_update->op = kApplyDeltas;
   const int64_t m = static_cast<int64_t>(b_.size());
-  for (size_t i = 0; i < last_step_.keys.size(); ++i) {
-    const int64_t j = last_step_.keys[i];
-    const double delta = last_step_.deltas[i];
+  // Steps may share coordinates (a column leaves the pipeline and is drawn again), so their
+  // deltas are summed per coordinate into one update.
+  undo_scratch_.assign(static_cast<size_t>(m) + 1, 0.0);
+  for (size_t s = 0; s < unverified_; ++s) {
+    const AppliedStep& step = steps_[s];
+    for (size_t i = 0; i < step.keys.size(); ++i) undo_scratch_[step.keys[i]] += step.deltas[i];
+  }
+  for (int64_t j = 0; j <= m; ++j) {
+    const double delta = undo_scratch_[j];
+    if (delta == 0) continue;
     if (j == m) {
       b0_ -= delta;
     } else {
@@ -486,11 +565,31 @@ void LassoSchedulerApp::UndoLastStep(core::Payload* cache_update) {
     cache_update->keys.push_back(j);
     cache_update->values.push_back(-delta);
   }
-  if (params_.intercept) residual_sum_ = last_step_.residual_sum_before;
-  objective_ = last_step_.objective_before;
-  last_step_.valid = false;
-  ++undone_rounds_;
+  if (params_.intercept) residual_sum_ = steps_[0].residual_sum_before;
+  objective_ = verified_objective_;
+  undone_rounds_ += static_cast<int64_t>(unverified_);
+  unverified_ = 0;
   schedule_->OnBatchUndone();
+  // The rounds in flight were planned and pushed on top of the undone steps: the engine plans
+  // them again, with fresh batches (the schedule just shrank its batch).
+  in_flight_invalidated_ = true;
+  for (PlannedBatch& recent : recent_batches_) {
+    if (recent.number > last_pulled_number_) recent.number = -1;
+  }
+}
+
+int LassoSchedulerApp::max_pipeline_depth() const {
+  return params_.scheduler == LassoScheduler::kWorkingSet ? 1 : core::kMaxPipelineDepth;
+}
+
+bool LassoSchedulerApp::RoundRunsAlone(int64_t number) const {
+  return ws_gram_ != nullptr || IsGapRound(number);
+}
+
+bool LassoSchedulerApp::TakeInFlightInvalidated() {
+  const bool invalidated = in_flight_invalidated_;
+  in_flight_invalidated_ = false;
+  return invalidated;
 }
 
 void LassoSchedulerApp::PlanWorkingSet(std::span<const double> xtr, double residual_sq,
@@ -755,12 +854,25 @@ absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
   writer.Doubles(schedule_ != nullptr ? schedule_->State() : std::vector<double>{});
   // The batch already drawn for the next round (planned ahead): a resumed job runs it rather
   // than drawing past it, and so continues exactly as it would have.
+  // Two of them, the earliest not yet pulled: with rounds in flight the later ones were checked
+  // against these, so a resumed job re-runs them in order or draws them afresh.
+  const PlannedBatch none;
+  const PlannedBatch* kept[2] = {&none, &none};
   for (const PlannedBatch& recent : recent_batches_) {
-    writer.Int(recent.number);
-    writer.Int(static_cast<int64_t>(recent.keys.size()));
-    for (int64_t key : recent.keys) writer.Int(key);
+    if (recent.number <= last_pulled_number_ || recent.number < 0) continue;
+    if (kept[0] == &none || recent.number < kept[0]->number) {
+      kept[1] = kept[0];
+      kept[0] = &recent;
+    } else if (kept[1] == &none || recent.number < kept[1]->number) {
+      kept[1] = &recent;
+    }
   }
-  writer.Int(next_recent_);
+  for (const PlannedBatch* recent : kept) {
+    writer.Int(recent->number);
+    writer.Int(static_cast<int64_t>(recent->keys.size()));
+    for (int64_t key : recent->keys) writer.Int(key);
+  }
+  writer.Int(0);  // was the index of the next slot; kept for the format
   return writer.Finish();
 }
 
@@ -804,9 +916,10 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   }
   std::vector<double> schedule_state;
   reader.Doubles(schedule_ != nullptr ? schedule_->state_size() : 0, &schedule_state);
-  std::array<PlannedBatch, 2> recent;
+  std::vector<PlannedBatch> recent(kRecentBatches);
   const int64_t features = static_cast<int64_t>(b_.size());
-  for (PlannedBatch& planned : recent) {
+  for (size_t slot = 0; slot < 2; ++slot) {
+    PlannedBatch& planned = recent[slot];
     planned.number = reader.Int();
     const int64_t size = reader.Int();
     if (!reader.status().ok()) break;
@@ -834,7 +947,9 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   // The working set is rebuilt by the next gap round; the monitor starts over.
   if (ws_gram_ != nullptr) ws_gram_->Clear();
   gram_pending_ = false;
-  last_step_.valid = false;
+  unverified_ = 0;
+  have_verified_ = false;
+  in_flight_invalidated_ = false;
   b0_ = b0;
   residual_sum_ = residual_sum;
   path_point_ = static_cast<size_t>(path_point);
@@ -851,7 +966,7 @@ absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
   relative_gap_ = relative_gap;
   b_ = std::move(b);
   recent_batches_ = std::move(recent);
-  next_recent_ = static_cast<int>(next_recent);
+  next_recent_ = 2;
   l1_ = 0;
   nnz_ = 0;
   for (double v : b_) {

@@ -44,6 +44,17 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // deltas before pushing round t+1, so every update still sees the exact current residual. The
   // working-set schedule cannot: its Gram round asks for the columns its gap round chose.
   bool schedule_ahead() const override { return params_.scheduler != LassoScheduler::kWorkingSet; }
+  // Pipelined rounds, for the coordinate schedules: a round's pushes miss the deltas of the
+  // rounds still in flight, so its batch leaves their columns out (dynamic: they count as kept
+  // in the dependency check, so the Gershgorin bound covers the union of the batches in flight),
+  // the intercept's deltas are corrected exactly, and the objective monitor checks every step
+  // once a push measures it, undoing every unverified step (and invalidating the rounds in
+  // flight) when F rose. Gap rounds run alone: they certify the exact model. The working-set
+  // schedule stays at depth 1: its Gram round needs the columns its gap round chose, and each of
+  // its rounds already carries a whole subproblem's solve.
+  int max_pipeline_depth() const override;
+  bool RoundRunsAlone(int64_t number) const override;
+  bool TakeInFlightInvalidated() override;
   // Coordinate schedules: round `plan->number` is a duality-gap round (op kComputeGap) when
   // (number + 1) is a multiple of gap_every + 1 (gap_every push rounds, then one gap round), and
   // the last round before max_rounds is one too, so a stopped job reports a fresh gap. Every other
@@ -103,7 +114,7 @@ class LassoSchedulerApp final : public core::SchedulerApp {
  private:
   bool IsGapRound(int64_t number) const;
   absl::Status CheckDivergence() const;
-  absl::StatusOr<core::RoundOutcome> PullCoordinates(const core::Payload& task,
+  absl::StatusOr<core::RoundOutcome> PullCoordinates(const core::Payload& task, int stale_by,
                                                      std::span<const core::Partial> partials,
                                                      core::Payload* cache_update);
   absl::StatusOr<core::RoundOutcome> PullGap(std::span<const core::Partial> partials,
@@ -124,13 +135,17 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // Moves b_W to `solution` and appends the deltas (and the intercept's) to cache_update.
   void ApplyWorkingSetSolution(std::span<const int64_t> keys, const GramLassoSolution& solution,
                                core::Payload* cache_update);
-  // The objective monitor: undoes the last push round's batch (its deltas, negated, become the
-  // cache update) and restores the objective it started from.
-  // The objective monitor: when the previous push round's step raised F (measured now from the
-  // workers' ||r||^2), undoes it into `cache_update` and returns true; otherwise counts the batch
-  // as accepted. Off for schedules without the monitor.
-  bool UndoneBecauseTheLastStepRaisedF(double measured, core::Payload* cache_update);
-  void UndoLastStep(core::Payload* cache_update);
+  // The objective monitor. `residual_sq` is the workers' ||r||^2 for the model `stale_by` Pulls
+  // ago (0 without pipelining). When the steps it covers raised F above the last verified value,
+  // undoes every step not yet verified into `cache_update` (the rounds in flight rest on them)
+  // and returns true; otherwise counts the covered batches as accepted. Also returns, in
+  // *measured, F of that model. Off for schedules without the monitor (then *measured is F with
+  // the current l1).
+  bool UndoneBecauseTheLastStepRaisedF(double residual_sq, int stale_by, double* measured,
+                                       core::Payload* cache_update);
+  void UndoUnverifiedSteps(core::Payload* cache_update);
+  // Sum of the intercept deltas of the last `stale_by` Pulls' steps (what a stale push missed).
+  double RecentInterceptDeltas(int stale_by) const;
   bool MonitorsObjective() const;
   // Records the current path point as solved with `objective`, counting this Pull's round.
   void RecordPathPoint(double objective);
@@ -173,16 +188,20 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   int64_t point_start_pulls_ = 0;
   std::vector<PathPoint> path_points_;
 
-  // The batches of the last two rounds planned (the one in flight and the one planned ahead),
-  // by round number; reused when the engine plans a round again. Buffers reused.
+  // The batches of the last rounds planned (those in flight and the one planned ahead), by
+  // round number, in a ring; reused when the engine plans a round again. Buffers reused.
   struct PlannedBatch {
     int64_t number = -1;
     std::vector<int64_t> keys;
   };
-  std::array<PlannedBatch, 2> recent_batches_;
-  int next_recent_ = 0;
-  std::vector<double> sums_;       // reused by Pull: partials summed over workers
-  std::vector<double> predicted_;  // reused by gap rounds: every coordinate's would-be change
+  static constexpr size_t kRecentBatches = core::kMaxPipelineDepth + 1;
+  std::vector<PlannedBatch> recent_batches_ = std::vector<PlannedBatch>(kRecentBatches);
+  size_t next_recent_ = 0;
+  int64_t last_pulled_number_ = -1;      // the round number of the last Pull
+  std::vector<int64_t> in_flight_keys_;  // scratch: the batches in flight, for Schedule
+  bool in_flight_invalidated_ = false;   // an undo left the rounds in flight stale
+  std::vector<double> sums_;             // reused by Pull: partials summed over workers
+  std::vector<double> predicted_;        // reused by gap rounds: every coordinate's would-be change
 
   // The working-set schedule: W and its Gram, whether the next round asks for W's new columns,
   // and X'r (every coordinate) and ||r||^2 of the gap round that chose W. Buffers reused.
@@ -199,16 +218,24 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   std::vector<double> ws_residual_;
   ResidualLassoScratch ws_residual_scratch_;
 
-  // The objective monitor's record of the last push round's batch, so it can be undone when the
-  // next round's exact ||r||^2 shows that it raised F.
+  // The objective monitor's record of the push rounds' steps not yet verified (one without
+  // pipelining: the last), oldest first, so they can be undone when a later round's exact
+  // ||r||^2 shows that they raised F. Slots [0, unverified_) are in use; buffers are reused.
   struct AppliedStep {
-    bool valid = false;
-    double objective_before = 0;
+    int64_t version_after = 0;  // pulls_ once the step's cache update is applied
+    double l1_before = 0;
+    double delta_b0 = 0;
     std::vector<int64_t> keys;
     std::vector<double> deltas;  // the cache update's values (the intercept's under key M)
     double residual_sum_before = 0;
   };
-  AppliedStep last_step_;
+  std::vector<AppliedStep> steps_;
+  size_t unverified_ = 0;
+  // F of the last model a push measured and the monitor accepted (every step before it is
+  // verified); valid when have_verified_.
+  double verified_objective_ = 0;
+  bool have_verified_ = false;
+  std::vector<double> undo_scratch_;  // per coordinate (and the intercept): summed undo deltas
   int64_t undone_rounds_ = 0;
 
   int64_t pulls_ = 0;    // also the model version sent with cache updates

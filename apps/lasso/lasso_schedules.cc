@@ -55,9 +55,19 @@ DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const doubl
   candidates_.reserve(num_candidates_);
 }
 
-void DynamicSchedule::Next(std::vector<int64_t>* batch) {
+void LassoSchedule::NextBeside(std::span<const int64_t> in_flight, std::vector<int64_t>* batch) {
+  Next(batch);
+  if (in_flight.empty()) return;
+  std::erase_if(*batch, [&](int64_t j) {
+    return std::find(in_flight.begin(), in_flight.end(), j) != in_flight.end();
+  });
+}
+
+void DynamicSchedule::Next(std::vector<int64_t>* batch) { NextBeside({}, batch); }
+
+void DynamicSchedule::NextBeside(std::span<const int64_t> in_flight, std::vector<int64_t>* batch) {
   sampler_.SampleDistinct(num_candidates_, rng_, &candidates_);
-  filter_.Filter(candidates_, batch_limit_, batch);
+  filter_.Filter(candidates_, batch_limit_, in_flight, batch);
   last_kept_ = static_cast<int64_t>(batch->size());
   ++rounds_;
   drawn_ += static_cast<int64_t>(candidates_.size());

@@ -24,6 +24,12 @@ class LassoSchedule {
   virtual ~LassoSchedule() = default;
   // Fills `batch` (cleared first) with distinct coordinates for the next round.
   virtual void Next(std::vector<int64_t>* batch) = 0;
+  // Pipelined rounds: the next batch for a round whose pushes will not see the updates of the
+  // batches still in flight (`in_flight`, their union). No in-flight column is drawn again (its
+  // pushes would step from a stale value). This default drops them from Next's batch; the dynamic
+  // schedule instead counts them as kept in its dependency check, so that its bounds hold for
+  // the union of the batches in flight.
+  virtual void NextBeside(std::span<const int64_t> in_flight, std::vector<int64_t>* batch);
   // Coordinate j was just updated by `delta` (0 when it did not move).
   virtual void OnUpdated(int64_t j, double delta) {}
   // A full gradient pass says coordinate j would move by predicted_delta[j] if updated now (all
@@ -96,6 +102,7 @@ class DynamicSchedule final : public LassoSchedule {
                   double rho, double max_row_sum, double eta, double initial_floor,
                   double candidates_factor, uint64_t seed);
   void Next(std::vector<int64_t>* batch) override;
+  void NextBeside(std::span<const int64_t> in_flight, std::vector<int64_t>* batch) override;
   void OnUpdated(int64_t j, double delta) override;
   void OnGradientPass(std::span<const double> predicted_delta) override;
   double floor() const { return floor_; }
