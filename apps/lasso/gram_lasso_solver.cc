@@ -7,6 +7,7 @@
 
 #include "Eigen/Cholesky"
 #include "Eigen/Core"
+#include "apps/lasso/cd_accelerations.h"
 #include "apps/lasso/lasso_math.h"
 
 namespace strads::lasso {
@@ -55,7 +56,6 @@ struct ActiveScratch {
 // kAndersonDepth + 1 sweeps, the combination of the last iterates that best cancels their
 // differences is tried, and kept only when it lowers the objective (checked exactly from the Gram),
 // so it can only help. On ill-conditioned blocks (near-collinear columns) it saves most sweeps.
-constexpr int kAndersonDepth = 5;
 // The largest active block solved outright (an LDLT of 3000 x 3000 is about 9e9 flops, a few
 // seconds; beyond that the sweeps go on alone).
 constexpr int64_t kMaxNewtonSize = 3000;
@@ -65,27 +65,10 @@ constexpr int64_t kMaxNewtonSize = 3000;
 bool TryExtrapolation(const GramLassoProblem& problem, ActiveScratch* scratch,
                       std::vector<double>* b, double* residual_sq, double* residual_sum) {
   const int64_t a = static_cast<int64_t>(scratch->index.size());
-  const int k = kAndersonDepth;
-  Eigen::Map<const Eigen::MatrixXd> iterates(scratch->history.data(), a, k + 1);
-  // The differences' normal matrix from the iterates' own Gram: no a x k temporary on this path.
-  Eigen::Matrix<double, kAndersonDepth + 1, kAndersonDepth + 1> products;
-  products.noalias() = iterates.transpose() * iterates;
-  Eigen::Matrix<double, kAndersonDepth, kAndersonDepth> normal =
-      products.bottomRightCorner<kAndersonDepth, kAndersonDepth>() -
-      products.bottomLeftCorner<kAndersonDepth, kAndersonDepth>() -
-      products.topRightCorner<kAndersonDepth, kAndersonDepth>() +
-      products.topLeftCorner<kAndersonDepth, kAndersonDepth>();
-  const double scale = normal.trace() / k;
-  if (!(scale > 0)) return false;
-  normal.diagonal().array() += 1e-10 * scale;
-  const Eigen::Matrix<double, kAndersonDepth, 1> z =
-      normal.ldlt().solve(Eigen::Matrix<double, kAndersonDepth, 1>::Ones());
-  const double total = z.sum();
-  if (!std::isfinite(total) || total == 0) return false;
   scratch->step.resize(a);
   scratch->gram_step.resize(a);
   Eigen::Map<Eigen::VectorXd> step(scratch->step.data(), a);
-  step = iterates.rightCols(k) * (z / total);  // the extrapolated point...
+  if (!AndersonPoint(scratch->history, a, scratch->step)) return false;  // the point...
   double l1_now = 0;
   double l1_new = 0;
   for (int64_t i = 0; i < a; ++i) {
@@ -163,15 +146,9 @@ bool TrySignedNewtonStep(const GramLassoProblem& problem, ActiveScratch* scratch
   if (ldlt.info() != Eigen::Success) return false;
   Eigen::VectorXd step = ldlt.solve(rhs);
   if (!step.allFinite()) return false;
-  double fraction = 1.0;
-  int64_t stop_at = -1;  // the coordinate the cut lands on zero
-  for (int64_t u = 0; u < l; ++u) {
-    const double value = (*b)[scratch->index[live[u]]];
-    if ((value + step[u]) * sign[u] < 0 && -value / step[u] < fraction) {
-      fraction = -value / step[u];
-      stop_at = u;
-    }
-  }
+  Eigen::VectorXd current(l);
+  for (int64_t u = 0; u < l; ++u) current[u] = (*b)[scratch->index[live[u]]];
+  const auto [fraction, stop_at] = CutAtFirstSignChange(current, step, sign);
   step *= fraction;
   // The change over all of A (zero off `live`), exactly zeroing the coordinate the cut stops at.
   Eigen::VectorXd d = Eigen::VectorXd::Zero(a);

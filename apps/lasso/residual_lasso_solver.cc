@@ -9,15 +9,15 @@
 
 #include "Eigen/Cholesky"
 #include "Eigen/Core"
+#include "apps/lasso/cd_accelerations.h"
 #include "apps/lasso/lasso_math.h"
 
 namespace strads::lasso {
 namespace {
 
-// Anderson acceleration of the active-set sweeps, as in the Gram solver (Bertrand and Massias,
-// 2021): every kDepth + 1 sweeps the best combination of the last iterates is tried and kept only
-// when the objective, recomputed from its own residual, is lower.
-constexpr int kDepth = 5;
+// Anderson acceleration of the active-set sweeps, as in the Gram solver: every kAndersonDepth + 1
+// sweeps the extrapolated point is tried and kept only when the objective, recomputed from its
+// own residual, is lower.
 // As in the Gram solver, the active block's linear system is solved outright when the sweeps
 // crawl: from this active sweep of a solve on, once the support has held for 20 sweeps, then
 // again 4 times as many sweeps later, for blocks at most kMaxNewtonSize large (the Gram of the
@@ -137,7 +137,7 @@ class Solver {
 
   // glmnet's active-set iterations: sweeps over the non-zero coordinates until a sweep's
   // predicted gain is under a tenth of the gap target (or the work bound), with Anderson
-  // extrapolation every kDepth + 1 sweeps.
+  // extrapolation every kAndersonDepth + 1 sweeps.
   void ActiveSweeps() {
     s_.active.clear();
     for (int64_t i = 0; i < static_cast<int64_t>(out_.b.size()); ++i) {
@@ -145,13 +145,13 @@ class Solver {
     }
     const int64_t a = static_cast<int64_t>(s_.active.size());
     if (a == 0) return;
-    s_.history.resize(a * (kDepth + 1));
+    s_.history.resize(a * (kAndersonDepth + 1));
     int filled = 0;
     while (work_ < p_.max_work) {
       double gain = 0;
       Sweep(s_.active, &gain);
       for (int64_t k = 0; k < a; ++k) s_.history[filled * a + k] = out_.b[s_.active[k]];
-      if (++filled == kDepth + 1) {
+      if (++filled == kAndersonDepth + 1) {
         if (TryExtrapolation()) ++out_.extrapolations;
         filled = 0;
       }
@@ -175,22 +175,9 @@ class Solver {
 
   bool TryExtrapolation() {
     const int64_t a = static_cast<int64_t>(s_.active.size());
-    Eigen::Map<const Eigen::MatrixXd> iterates(s_.history.data(), a, kDepth + 1);
-    Eigen::Matrix<double, kDepth + 1, kDepth + 1> products;
-    products.noalias() = iterates.transpose() * iterates;
-    Eigen::Matrix<double, kDepth, kDepth> normal =
-        products.bottomRightCorner<kDepth, kDepth>() - products.bottomLeftCorner<kDepth, kDepth>() -
-        products.topRightCorner<kDepth, kDepth>() + products.topLeftCorner<kDepth, kDepth>();
-    const double scale = normal.trace() / kDepth;
-    if (!(scale > 0)) return false;
-    normal.diagonal().array() += 1e-10 * scale;
-    const Eigen::Matrix<double, kDepth, 1> z =
-        normal.ldlt().solve(Eigen::Matrix<double, kDepth, 1>::Ones());
-    const double total = z.sum();
-    if (!std::isfinite(total) || total == 0) return false;
     s_.step.resize(a);
-    Eigen::Map<Eigen::VectorXd> point(s_.step.data(), a);
-    point = iterates.rightCols(kDepth) * (z / total);
+    if (!AndersonPoint(s_.history, a, s_.step)) return false;
+    const Eigen::Map<const Eigen::VectorXd> point(s_.step.data(), a);
 
     double l1_now = 0;
     double l1_new = 0;
@@ -230,12 +217,11 @@ class Solver {
     // X_L row by row (a counting transpose of its columns), so that G_LL is the sum of each
     // row's outer product: O(sum over rows of their non-zeros squared), no sparse product.
     std::vector<int64_t> row_start(rows + 1, 0);
-    int64_t entries = 0;
     for (int64_t u = 0; u < l; ++u) {
       for (int32_t row : x_.ColRows(p_.keys[live[u]])) ++row_start[row + 1];
     }
     for (int64_t i = 0; i < rows; ++i) row_start[i + 1] += row_start[i];
-    entries = row_start[rows];
+    const int64_t entries = row_start[rows];
     std::vector<int32_t> row_cols(entries);
     std::vector<double> row_values(entries);
     std::vector<int64_t> fill(row_start.begin(), row_start.end() - 1);
@@ -288,15 +274,9 @@ class Solver {
     if (llt.info() != Eigen::Success) return false;
     Eigen::VectorXd step = llt.solve(rhs);
     if (!step.allFinite()) return false;
-    double fraction = 1.0;
-    int64_t stop_at = -1;
-    for (int64_t u = 0; u < l; ++u) {
-      const double value = out_.b[live[u]];
-      if ((value + step[u]) * sign[u] < 0 && -value / step[u] < fraction) {
-        fraction = -value / step[u];
-        stop_at = u;
-      }
-    }
+    Eigen::VectorXd current(l);
+    for (int64_t u = 0; u < l; ++u) current[u] = out_.b[live[u]];
+    const auto [fraction, stop_at] = CutAtFirstSignChange(current, step, sign);
     step *= fraction;
     Eigen::VectorXd d = step.head(l);
     if (stop_at >= 0) d[stop_at] = -out_.b[live[stop_at]];
