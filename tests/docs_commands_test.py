@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 
-SHELL_STARTS = ("build/bin/", "scripts/", "export ", "docker ", "kubectl ")
+SHELL_STARTS = ("build/bin/", "scripts/", "export ", "docker ", "kubectl ", "openssl ")
 
 # Skipped, by prefix, with the reason printed.
 SKIP_PREFIXES = {
