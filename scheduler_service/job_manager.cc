@@ -218,8 +218,11 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   job->snapshot.message = "queued";
   job->snapshot.version = 1;
   job->log = std::make_shared<JobEventLog>(store_.EventLogPath(job->snapshot.job_id));
-  // On disk before it is acknowledged: an accepted job survives a restart.
-  if (absl::Status status = store_.SaveSubmitted(job->snapshot); !status.ok()) {
+  // On disk before it is acknowledged: an accepted job survives a restart, and its id is never
+  // issued again.
+  absl::Status status = store_.SaveIssuedNumber(job->number);
+  if (status.ok()) status = store_.SaveSubmitted(job->snapshot);
+  if (!status.ok()) {
     return absl::UnavailableError(
         absl::StrCat("cannot record the job in the data directory: ", status.message()));
   }
@@ -632,6 +635,7 @@ void JobManager::LoadJobs() {
   std::vector<StoredJob> stored = store_.LoadAll();
   int requeued = 0;
   absl::MutexLock lock(&mu_);
+  next_job_number_ = std::max(next_job_number_, store_.LoadIssuedNumber() + 1);
   for (StoredJob& record : stored) {
     auto job = std::make_unique<Job>();
     job->snapshot = std::move(record.snapshot);

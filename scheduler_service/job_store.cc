@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kJobPrefix[] = "job-";
+constexpr char kIssuedNumberFile[] = "issued-number";
 constexpr char kCheckpointMagic[] = "STRADS-CHECKPOINT-1";
 
 absl::Status WriteFileAtomically(const fs::path& path, std::string_view text) {
@@ -165,6 +166,18 @@ absl::StatusOr<std::optional<StoredCheckpoint>> JobStore::LoadCheckpoint(
   }
   checkpoint.app_state.assign(std::istreambuf_iterator<char>(in), {});
   return std::optional<StoredCheckpoint>(std::move(checkpoint));
+}
+
+absl::Status JobStore::SaveIssuedNumber(int64_t number) const {
+  return WriteFileAtomically(fs::path(data_dir_) / "jobs" / kIssuedNumberFile,
+                             absl::StrCat(number, "\n"));
+}
+
+int64_t JobStore::LoadIssuedNumber() const {
+  std::ifstream in(fs::path(data_dir_) / "jobs" / kIssuedNumberFile);
+  int64_t number = 0;
+  if (!(in >> number) || number < 0) return 0;
+  return number;
 }
 
 std::vector<StoredJob> JobStore::LoadAll() const {

@@ -3,7 +3,8 @@
 //   job.json        the job as submitted (written at submission);
 //   checkpoint.bin  the app's state between two rounds (while it runs; replaced atomically);
 //   summary.json    the final snapshot, and model.txt, once it ends;
-//   events.log      the job's event log (JobEventLog), appended to as it happens.
+//   events.log      the job's event log (JobEventLog), appended to as it happens;
+// and jobs/issued-number, the highest job number ever given out.
 // Every file is written to a temporary name and renamed, so a crash never leaves half a file.
 // Thread-safety: calls for different jobs may run concurrently; one job's files are written by
 // one thread at a time (the runner, or the submitting thread before the job is queued).
@@ -54,6 +55,10 @@ class JobStore {
   absl::StatusOr<std::optional<StoredCheckpoint>> LoadCheckpoint(const std::string& job_id) const;
   // Every job found, in submission order; unreadable records are skipped with a warning.
   std::vector<StoredJob> LoadAll() const;
+  // The highest job number ever issued, kept apart from the job folders so that a deleted job's
+  // id is never issued again, even after a restart (scripts may still hold it). 0 when none.
+  absl::Status SaveIssuedNumber(int64_t number) const;
+  int64_t LoadIssuedNumber() const;
 
   // Where the job's event log is kept.
   std::string EventLogPath(const std::string& job_id) const;

@@ -162,6 +162,15 @@ expect_code 2 "${strads[@]}" delete "$up"
 expect_code 2 "${strads[@]}" logs job-999
 [ -f "$work/train.libsvm" ] || fail "delete removed a file that is not an upload"
 
+# A deleted job's id is not given out again, even by a restarted scheduler.
+kill "$scheduler_pid"
+wait "$scheduler_pid" 2>/dev/null || true
+listen=$address start_scheduler "$work/scheduler2b.log" "$data"
+next=$("${strads[@]}" submit lasso --data "$work/train.libsvm" --lambda 1 --json | tail -1 \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["job_id"])')
+[ "${next#job-}" -gt "${up#job-}" ] || fail "the deleted $up's id came back as $next"
+expect_code 0 "${strads[@]}" watch "$next" -q
+
 # Retention: a scheduler keeping 2 finished jobs deletes the oldest when a third ends.
 kill "$scheduler_pid"
 wait "$scheduler_pid" 2>/dev/null || true
