@@ -49,7 +49,8 @@ inline constexpr int32_t kApplyDeltas = 4;
 // X or y. It learns what it needs in setup rounds that run before the schedule's first round:
 //
 // Round task, no keys: partial values = {features_p, rows_p, sum y, sum y^2}, then for each
-// j < features_p: ||x_j^p||^2, 1'x_j^p, x_j^p'y_p, nnz(x_j^p), then the count H of shards held
+// j < features_p: ||x_j^p||^2, 1'x_j^p, x_j^p'y_p (three times a gap round's size, so shared data
+// takes up to about 10M features under the 256 MiB message limit), then the count H of shards held
 // and H pairs (shard, rows of that shard), all summed over the worker's shards (features_p is
 // their largest column count). Additive over row partitions.
 inline constexpr int32_t kComputeStats = 6;

@@ -267,7 +267,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
     const std::vector<double>& v = partials[w].values;
     if (v.empty()) continue;
     const int64_t mp = static_cast<int64_t>(v[0]);
-    const size_t shards_at = 4 + 4 * static_cast<size_t>(mp);
+    const size_t shards_at = 4 + 3 * static_cast<size_t>(mp);
     if (v.size() < shards_at + 1 ||
         v.size() != shards_at + 1 + 2 * static_cast<size_t>(v[shards_at])) {
       return absl::InternalError(absl::StrCat("lasso pull: malformed stats from worker ", w));
@@ -276,9 +276,9 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
     y_sum += v[2];
     y_sq += v[3];
     for (int64_t j = 0; j < mp; ++j) {
-      col_sqnorm_[j] += v[4 + 4 * j];
-      col_sums_[j] += v[5 + 4 * j];
-      col_xty_[j] += v[6 + 4 * j];
+      col_sqnorm_[j] += v[4 + 3 * j];
+      col_sums_[j] += v[5 + 3 * j];
+      col_xty_[j] += v[6 + 3 * j];
     }
     for (size_t i = shards_at + 1; i + 1 < v.size(); i += 2) {
       const int64_t shard = static_cast<int64_t>(v[i]);

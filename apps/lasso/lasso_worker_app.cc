@@ -400,7 +400,7 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
     return absl::OkStatus();
   }
   if (task.op == kComputeStats) {
-    out->values.assign(4 + 4 * features_, 0.0);
+    out->values.assign(4 + 3 * features_, 0.0);
     out->values[0] = static_cast<double>(features_);
     for (const auto& [shard, state] : shards_) {
       const core::CscMatrix& x = state.data.x;
@@ -416,11 +416,10 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
           sum += x.values[k];
           xty += x.values[k] * state.data.y[x.row_idx[k]];
         }
-        double* column = &out->values[4 + 4 * j];
+        double* column = &out->values[4 + 3 * j];
         column[0] += sq;
         column[1] += sum;
         column[2] += xty;
-        column[3] += static_cast<double>(ColumnEntries(x, j));
       }
       out->work_units += x.nnz() + x.rows;
     }
