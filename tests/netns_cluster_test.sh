@@ -74,10 +74,10 @@ for _ in $(seq 100); do
 done
 [ "$connected" -ge 3 ] || fail "only $connected of 3 workers reached the scheduler across the namespaces"
 
-# Sketched correlations (3000 rows over 256 buckets), and a fixed round budget long enough to cut
-# a link in the middle.
+# Sketched correlations (3000 rows over 256 buckets), and a fixed round budget long enough (some
+# seconds) to cut a link in the middle even on a loaded machine.
 job_args=(lasso --data "$work/data" --data-access shared --workers 3 --scheduler dynamic
-  --sketch-width 256 --batch 4 --path-ratio 0.01 --tol 1e-15 --max-rounds 6000)
+  --sketch-width 256 --batch 4 --path-ratio 0.01 --tol 1e-15 --max-rounds 30000)
 objective() { strads status "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["objective"])'; }
 wait_done() {
   for _ in $(seq 1200); do
