@@ -55,6 +55,14 @@ constexpr AppFlag kLassoFlags[] = {
     {"--path-ratio", "path_ratio",
      "final lambda as a fraction of lambda_max, instead of --lambda or --alpha (in (0, 1); "
      "default 0.1)"},
+    {"--data-access", "data_access",
+     "served (default: the scheduler reads --data and sends each worker its shard) or shared "
+     "(every worker sees the --data path, a LIBSVM file or a directory of part-* files, and "
+     "reads its own partition; the scheduler holds no samples)"},
+    {"--sketch-width", "sketch_width",
+     "with --data-access shared, buckets of the column sketches the dynamic schedule's "
+     "dependency check estimates correlations from (16 to 1048576; default 4096; exact when the "
+     "data has no more rows)"},
 };
 #ifdef STRADS_HAVE_MF
 // Matrix factorization parameters; defaults live in the app (apps/mf/mf_params.h).

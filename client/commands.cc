@@ -277,6 +277,12 @@ int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
     }
   }
   JobClient client(server.address, server.connection);
+  if (upload && spec.params.contains("data_access") && spec.params.at("data_access") == "shared") {
+    // The uploaded copy lives in the scheduler's data directory, which it serves.
+    return Fail(absl::InvalidArgumentError(
+        "--upload sends the data to the scheduler, which then serves it to the workers; drop "
+        "--data-access shared (or drop --upload and give a path every worker reads)"));
+  }
   if (upload) {
     for (std::string* path : {&spec.data_path, &spec.test_path, &spec.labels_path}) {
       if (path->empty()) continue;

@@ -78,7 +78,10 @@ for bad in "--alpha -1|strads: --alpha must be > 0" "--alpha x|strads: --alpha m
   # shellcheck disable=SC2086  # the flags are meant to split
   expect 2 "${bad#*|}" "$bin/strads" run lasso --data "$work/train.libsvm" -q ${bad%%|*}
 done
-"$bin/strads" run lasso --help | grep -q -- "--dependency-check" || fail "--help lacks --dependency-check"
+# Captured first: grep -q stops reading at the match, and under pipefail the writer's SIGPIPE
+# would fail the pipeline.
+lasso_help=$("$bin/strads" run lasso --help)
+grep -q -- "--dependency-check" <<< "$lasso_help" || fail "--help lacks --dependency-check"
 "$bin/strads" run lasso --data "$work/train.libsvm" -q --json --model-out "$work/default.txt" \
   | python3 -c 'import json,sys; s = json.load(sys.stdin); assert s["scheduler"] == "working-set", s' \
   || fail "the default schedule is not working-set"

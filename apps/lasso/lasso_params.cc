@@ -149,6 +149,13 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   } else {
     params.path_ratio = kDefaultLambdaRatio;
   }
+  absl::StatusOr<std::string> access = reader.Choice("data_access", "served", {"served", "shared"});
+  if (!access.ok()) return access.status();
+  params.data_access = *access == "shared" ? DataAccess::kShared : DataAccess::kServed;
+  absl::StatusOr<int64_t> sketch_width = reader.Int("sketch_width", 4096, 16, int64_t{1} << 20);
+  if (!sketch_width.ok()) return sketch_width.status();
+  params.sketch_width = *sketch_width;
+
   if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
 
   absl::StatusOr<core::StopRules> stop =

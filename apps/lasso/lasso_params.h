@@ -20,6 +20,12 @@ inline constexpr double kDefaultLambdaRatio = 0.1;  // lambda / lambda_max when 
 inline constexpr int64_t kDefaultWorkingSetMax = 2048;
 inline constexpr int64_t kMaxWorkingSetMax = 4096;
 
+// Where the data comes from (the "data_access" parameter).
+enum class DataAccess {
+  kServed,  // "served" (default): the scheduler reads the file and sends each worker its shard
+  kShared,  // "shared": every worker sees the path and reads its own partition of it
+};
+
 // How a round's coordinates are chosen (the "scheduler" parameter).
 enum class LassoScheduler {
   kWorkingSet,  // "working-set": exact solves on a priority-chosen working set's Gram (default)
@@ -103,6 +109,11 @@ struct LassoParams {
   // "lambda" (not both). Without either, lambda is 0.1 * lambda_max.
   double path_ratio = 0;
   bool path_ratio_given = false;
+  // "data_access": see DataAccess.
+  DataAccess data_access = DataAccess::kServed;
+  // "sketch_width" (16 to 2^20): buckets of the column sketches the dynamic schedule's dependency
+  // check uses with shared data (core/column_sketch.h); exact when the data has no more rows.
+  int64_t sketch_width = 4096;
   // From JobSpec (0 there means these defaults).
   int64_t max_rounds = kDefaultMaxRounds;
   double tolerance = kDefaultTolerance;

@@ -44,4 +44,30 @@ inline constexpr int32_t kComputeGram = 5;
 // for key M (the intercept) r_p -= delta_b0.
 inline constexpr int32_t kApplyDeltas = 4;
 
+// Data the workers read themselves (data_access=shared, core/data_partition.h): a shard's bytes
+// are an encoded DataPartition that the worker reads and parses, and the scheduler never holds
+// X or y. It learns what it needs in setup rounds that run before the schedule's first round:
+//
+// Round task, no keys: partial values = {features_p, rows_p, sum y, sum y^2}, then for each
+// j < features_p: ||x_j^p||^2, 1'x_j^p, x_j^p'y_p (three times a gap round's size, so shared data
+// takes up to about 10M features under the 256 MiB message limit), then the count H of shards held
+// and H pairs (shard, rows of that shard), all summed over the worker's shards (features_p is
+// their largest column count). Additive over row partitions.
+inline constexpr int32_t kComputeStats = 6;
+
+// Round task (dynamic schedule only), keys = every shard, values = {width, seed, N, then the
+// global row offset of each key's shard}: partial values = core::AppendColumnSketches of every
+// held shard (core/column_sketch.h), which the scheduler sums into its correlation sketch.
+inline constexpr int32_t kComputeSketch = 7;
+
+// ShardInit of a shared-data shard once the scheduler knows the feature count M: like
+// kInitCoefficients, with M before the trailing model version. (Before the stats round a
+// shared-data shard gets a plain kInitCoefficients at version 0.)
+inline constexpr int32_t kInitCoefficientsWithFeatures = 8;
+
+// Cache update of the stats round: like kApplyDeltas (the intercept's first value, under key M,
+// when the job fits one), with M before the trailing model version. Workers widen every shard to
+// M columns first.
+inline constexpr int32_t kStartModel = 9;
+
 }  // namespace strads::lasso

@@ -12,6 +12,7 @@
 #include "apps/lasso/lasso_protocol.h"
 #include "apps/lasso/shard_gram.h"
 #include "core/checkpoint_io.h"
+#include "core/data_partition.h"
 #include "core/labeled_data_source.h"
 
 namespace strads::lasso {
@@ -32,6 +33,10 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   if (num_shards < 1) {
     return absl::InvalidArgumentError(absl::StrCat("num_shards must be >= 1, got ", num_shards));
   }
+  if (params->data_access == DataAccess::kShared) {
+    params_ = *std::move(params);
+    return PrepareShared(spec, num_shards);
+  }
   absl::StatusOr<core::LabeledData> data = core::ReadLabeledData(spec.data_path, spec.labels_path);
   if (!data.ok()) return data.status();
   if (data->x.rows == 0 || data->x.cols == 0) {
@@ -44,6 +49,8 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   stop_at_max_rounds_ = spec.max_rounds == 0;
   data_path_ = spec.data_path;
   labels_path_ = spec.labels_path;
+  shared_ = false;
+  setup_rounds_ = 0;
   data_ = *std::move(data);
   const int64_t m = data_.x.cols;
   // Scaled here, before sharding, so every worker holds the scaled columns and the whole solve
@@ -65,35 +72,63 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
     y_sq += v * v;
     y_sum += v;
   }
+  col_sums_.clear();
+  if (params_.intercept) col_sums_ = ColumnSums(data_.x);
+  if (absl::Status status = StartModel(y_sq, y_sum); !status.ok()) return status;
+  schedule_.reset();
+  if (params_.scheduler != LassoScheduler::kWorkingSet) {
+    schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor_);
+  }
+  ranges_ = core::SplitRowsByNnz(data_.x, num_shards);
+  return absl::OkStatus();
+}
+
+absl::Status LassoSchedulerApp::StartModel(double y_sq, double y_sum) {
+  const int64_t m = static_cast<int64_t>(col_sqnorm_.size());
+  const std::string& data_path = data_path_;
   // Values near 1e154 and beyond square to infinity: every update would then be NaN. Said here,
   // naming what to do, rather than as a divergence many rounds later.
   if (!std::isfinite(y_sq)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        spec.data_path, ": the labels are too large (their squares overflow a double); scale y"));
+        data_path, ": the labels are too large (their squares overflow a double); scale y"));
   }
   for (int64_t j = 0; j < m; ++j) {
-    if (!std::isfinite(col_sqnorm_[j])) return TooLargeFeature(spec.data_path, j);
+    if (!std::isfinite(col_sqnorm_[j])) return TooLargeFeature(data_path, j);
   }
-  col_sums_.clear();
   b0_ = 0;
   residual_sum_ = y_sum;
   if (params_.intercept) {
     // Start at b = 0 with its optimal intercept mean(y): the residual is y - mean(y).
-    col_sums_ = ColumnSums(data_.x);
     b0_ = y_sum / rows_;
-    std::vector<double> centred = data_.y;
     double centred_sq = 0;
     double centred_sum = 0;
-    for (double& v : centred) {
-      v -= b0_;
-      centred_sq += v * v;
-      centred_sum += v;
+    if (!shared_) {
+      std::vector<double> centred = data_.y;
+      for (double& v : centred) {
+        v -= b0_;
+        centred_sq += v * v;
+        centred_sum += v;
+      }
+      lambda_max_ = LambdaMax(data_.x, centred);
+    } else {
+      // From the workers' sums: ||y - b0||^2 = ||y||^2 - 2 b0 sum(y) + N b0^2, and
+      // x_j'(y - b0) = x_j'y - b0 1'x_j.
+      centred_sq = std::max(0.0, y_sq - 2 * b0_ * y_sum + rows_ * b0_ * b0_);
+      centred_sum = y_sum - rows_ * b0_;
+      lambda_max_ = 0;
+      for (int64_t j = 0; j < m; ++j) {
+        lambda_max_ = std::max(lambda_max_, std::abs(col_xty_[j] - b0_ * col_sums_[j]));
+      }
     }
-    lambda_max_ = LambdaMax(data_.x, centred);
     start_objective_ = 0.5 * centred_sq;
     residual_sum_ = centred_sum;
   } else {
-    lambda_max_ = LambdaMax(data_.x, data_.y);
+    if (!shared_) {
+      lambda_max_ = LambdaMax(data_.x, data_.y);
+    } else {
+      lambda_max_ = 0;
+      for (int64_t j = 0; j < m; ++j) lambda_max_ = std::max(lambda_max_, std::abs(col_xty_[j]));
+    }
     start_objective_ = 0.5 * y_sq;
   }
   // F never rises above its start; with an intercept the start can be ~0 (constant y), so the
@@ -143,13 +178,10 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   const int64_t sweep = std::max<int64_t>(nonempty, 1);
   gap_every_ =
       params_.gap_every > 0 ? params_.gap_every : (sweep + params_.batch - 1) / params_.batch;
-  const double initial_floor = std::max(params_.eta * step * step, 1e-300);
-  schedule_.reset();
+  initial_floor_ = std::max(params_.eta * step * step, 1e-300);
   ws_gram_.reset();
   if (params_.scheduler == LassoScheduler::kWorkingSet) {
     ws_gram_ = std::make_unique<WorkingSetGram>(m);
-  } else {
-    schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor);
   }
   gram_pending_ = false;
   inner_sweeps_ = 0;
@@ -158,7 +190,6 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   in_flight_invalidated_ = false;
   last_pulled_number_ = -1;
   undone_rounds_ = 0;
-  ranges_ = core::SplitRowsByNnz(data_.x, num_shards);
 
   b_.assign(m, 0.0);
   l1_ = 0;
@@ -181,11 +212,171 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   return absl::OkStatus();
 }
 
+absl::Status LassoSchedulerApp::PrepareShared(const core::JobSpec& spec, int num_shards) {
+  if (params_.standardize) {
+    return absl::InvalidArgumentError(
+        "standardize needs the data on the scheduler: drop --standardize or use --data-access "
+        "served");
+  }
+  if (!spec.labels_path.empty() || core::IsMatrixMarketPath(spec.data_path)) {
+    return absl::InvalidArgumentError(
+        "workers read their own data in LIBSVM only (a file, or a directory of part-* files); "
+        "use --data-access served for MatrixMarket");
+  }
+  absl::StatusOr<std::vector<core::DataPartition>> partitions =
+      core::CutDataPartitions(spec.data_path, num_shards);
+  if (!partitions.ok()) return partitions.status();
+  stop_at_max_rounds_ = spec.max_rounds == 0;
+  data_path_ = spec.data_path;
+  labels_path_.clear();
+  data_ = core::LabeledData{};
+  ranges_.clear();
+  partitions_ = *std::move(partitions);
+  shared_ = true;
+  stats_ready_ = false;
+  // The stats round, then (dynamic) the sketch round.
+  setup_rounds_ = params_.scheduler == LassoScheduler::kDynamic ? 2 : 1;
+  schedule_.reset();
+  ws_gram_.reset();
+  sketch_ = core::CscMatrix{};
+  b_.clear();
+  col_sqnorm_.clear();
+  pulls_ = 0;
+  objective_ = 0;
+  have_gap_ = false;
+  converged_ = false;
+  path_lambdas_.clear();
+  path_points_.clear();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
+    std::span<const core::Partial> partials, core::Payload* cache_update) {
+  int64_t m = 0;
+  for (const core::Partial& partial : partials) {
+    if (partial.values.empty()) continue;
+    if (partial.values.size() < 5) return absl::InternalError("lasso pull: short stats partial");
+    m = std::max(m, static_cast<int64_t>(partial.values[0]));
+  }
+  col_sqnorm_.assign(m, 0.0);
+  col_sums_.assign(m, 0.0);
+  col_xty_.assign(m, 0.0);
+  double rows = 0, y_sum = 0, y_sq = 0;
+  shard_rows_.assign(partitions_.size(), -1);
+  for (size_t w = 0; w < partials.size(); ++w) {
+    const std::vector<double>& v = partials[w].values;
+    if (v.empty()) continue;
+    const int64_t mp = static_cast<int64_t>(v[0]);
+    const size_t shards_at = 4 + 3 * static_cast<size_t>(mp);
+    if (v.size() < shards_at + 1 ||
+        v.size() != shards_at + 1 + 2 * static_cast<size_t>(v[shards_at])) {
+      return absl::InternalError(absl::StrCat("lasso pull: malformed stats from worker ", w));
+    }
+    rows += v[1];
+    y_sum += v[2];
+    y_sq += v[3];
+    for (int64_t j = 0; j < mp; ++j) {
+      col_sqnorm_[j] += v[4 + 3 * j];
+      col_sums_[j] += v[5 + 3 * j];
+      col_xty_[j] += v[6 + 3 * j];
+    }
+    for (size_t i = shards_at + 1; i + 1 < v.size(); i += 2) {
+      const int64_t shard = static_cast<int64_t>(v[i]);
+      if (shard < 0 || shard >= num_shards()) {
+        return absl::InternalError(absl::StrCat("lasso pull: stats for unknown shard ", shard));
+      }
+      shard_rows_[shard] = static_cast<int64_t>(v[i + 1]);
+    }
+  }
+  for (size_t shard = 0; shard < shard_rows_.size(); ++shard) {
+    if (shard_rows_[shard] < 0) {
+      return absl::InternalError(absl::StrCat("lasso pull: no stats for shard ", shard));
+    }
+  }
+  if (rows == 0 || m == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(data_path_, ": no data (", rows, " samples, ", m,
+                     " features); the Lasso needs at least one sample with one feature"));
+  }
+  rows_ = rows;
+  if (!params_.intercept) col_sums_.clear();
+  if (absl::Status status = StartModel(y_sq, y_sum); !status.ok()) return status;
+  col_xty_.clear();
+  col_xty_.shrink_to_fit();
+  if (params_.scheduler != LassoScheduler::kWorkingSet &&
+      params_.scheduler != LassoScheduler::kDynamic) {
+    // Random, static and cyclic schedules need only the feature count.
+    sketch_ = core::CscMatrix{};
+    sketch_.cols = m;
+    sketch_.col_ptr.assign(static_cast<size_t>(m) + 1, 0);
+    schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+  }
+  stats_ready_ = true;
+  // The workers widen their shards to M columns and (with the intercept) take b0 = mean(y).
+  cache_update->clear();
+  cache_update->op = kStartModel;
+  if (params_.intercept && b0_ != 0) {
+    cache_update->keys.push_back(m);
+    cache_update->values.push_back(b0_);
+  }
+  cache_update->values.push_back(static_cast<double>(m));
+  pulls_ = 1;
+  point_start_pulls_ = pulls_;
+  cache_update->values.push_back(static_cast<double>(pulls_));
+  return core::RoundOutcome::kContinue;
+}
+
+absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullSketch(
+    std::span<const core::Partial> partials, core::Payload* cache_update) {
+  cache_update->clear();
+  core::ColumnSketchSum sum(SketchShapeOfJob(), static_cast<int64_t>(b_.size()));
+  for (const core::Partial& partial : partials) {
+    if (absl::Status status = sum.Add(partial.values); !status.ok()) {
+      return absl::InternalError(absl::StrCat("lasso pull: ", status.message()));
+    }
+  }
+  absl::StatusOr<core::CscMatrix> sketch = std::move(sum).Build();
+  if (!sketch.ok()) return sketch.status();
+  sketch_ = *std::move(sketch);
+  schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+  return core::RoundOutcome::kContinue;
+}
+
+core::SketchShape LassoSchedulerApp::SketchShapeOfJob() const {
+  core::SketchShape shape;
+  shape.width = params_.sketch_width;
+  shape.seed = params_.seed;
+  shape.total_rows = static_cast<int64_t>(rows_);
+  return shape;
+}
+
+void LassoSchedulerApp::ScheduleSetup(core::RoundPlan* plan) const {
+  for (core::Payload& task : plan->tasks) {
+    task.clear();
+    if (plan->number == 0) {
+      task.op = kComputeStats;
+      continue;
+    }
+    task.op = kComputeSketch;
+    const core::SketchShape shape = SketchShapeOfJob();
+    task.values = {static_cast<double>(shape.width), static_cast<double>(shape.seed),
+                   static_cast<double>(shape.total_rows)};
+    int64_t offset = 0;
+    for (size_t shard = 0; shard < shard_rows_.size(); ++shard) {
+      task.keys.push_back(static_cast<int64_t>(shard));
+      task.values.push_back(static_cast<double>(offset));
+      offset += shard_rows_[shard];
+    }
+  }
+}
+
 absl::StatusOr<std::string> LassoSchedulerApp::ShardBytes(int shard) const {
   if (shard < 0 || shard >= num_shards()) {
     return absl::OutOfRangeError(
         absl::StrCat("lasso shard ", shard, " does not exist; the job has ", num_shards()));
   }
+  // Shared data: the worker reads its partition itself.
+  if (shared_) return core::EncodeDataPartition(partitions_[shard]);
   // Encoded on demand: shards are fetched about once per worker, and keeping a second copy of the
   // data for them would double the scheduler's memory.
   return core::EncodeShard(core::SliceRows(data_, ranges_[shard]));
@@ -194,6 +385,10 @@ absl::StatusOr<std::string> LassoSchedulerApp::ShardBytes(int shard) const {
 void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
   init->clear();
   init->op = kInitCoefficients;
+  if (shared_ && !stats_ready_) {
+    init->values.push_back(0);  // version 0: y, before the stats round
+    return;
+  }
   const int64_t m = static_cast<int64_t>(b_.size());
   for (int64_t j = 0; j < m; ++j) {
     if (b_[j] == 0) continue;
@@ -204,16 +399,24 @@ void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
     init->keys.push_back(m);
     init->values.push_back(b0_);
   }
+  if (shared_) {
+    init->op = kInitCoefficientsWithFeatures;
+    init->values.push_back(static_cast<double>(m));
+  }
   init->values.push_back(static_cast<double>(pulls_));
 }
 
 bool LassoSchedulerApp::IsGapRound(int64_t number) const {
-  return (number + 1) % (gap_every_ + 1) == 0 || number + 1 == params_.max_rounds;
+  return (number - setup_rounds_ + 1) % (gap_every_ + 1) == 0 || number + 1 == params_.max_rounds;
 }
 
 void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
   // Rows are partitioned, so every shard contributes to every coordinate: all workers get the
   // same task.
+  if (plan->number < setup_rounds_) {
+    ScheduleSetup(plan);
+    return;
+  }
   if (ws_gram_ != nullptr) {
     // Pure in the app's state, so a round planned again is the same round. The last round before
     // max_rounds measures the gap instead, so a stopped job reports a fresh one.
@@ -288,6 +491,8 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::Pull(const core::RoundPlan
   }
   const core::Payload& task = plan.tasks[0];
   last_pulled_number_ = plan.number;
+  if (task.op == kComputeStats) return PullStats(partials, cache_update);
+  if (task.op == kComputeSketch) return PullSketch(partials, cache_update);
   if (task.op == kComputeGap) return PullGap(partials, cache_update);
   if (task.op == kPushCoordinates) {
     return PullCoordinates(task, plan.stale_by, partials, cache_update);
@@ -583,7 +788,7 @@ int LassoSchedulerApp::max_pipeline_depth() const {
 }
 
 bool LassoSchedulerApp::RoundRunsAlone(int64_t number) const {
-  return ws_gram_ != nullptr || IsGapRound(number);
+  return number < setup_rounds_ || ws_gram_ != nullptr || IsGapRound(number);
 }
 
 bool LassoSchedulerApp::TakeInFlightInvalidated() {
@@ -606,8 +811,11 @@ void LassoSchedulerApp::PlanWorkingSet(std::span<const double> xtr, double resid
   ws_residual_sq_ = residual_sq;
   working_set_size_ = static_cast<int64_t>(ws_chosen_.size());
   int64_t chosen_nnz = 0;
-  for (int64_t j : ws_chosen_) chosen_nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
-  if (PreferResidualSolve(working_set_size_, chosen_nnz, data_.x.rows)) {
+  if (!shared_) {
+    for (int64_t j : ws_chosen_) chosen_nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
+  }
+  // With shared data the scheduler holds no columns: W is always solved on its Gram.
+  if (!shared_ && PreferResidualSolve(working_set_size_, chosen_nnz, data_.x.rows)) {
     ws_gram_->Clear();  // a later Gram-sized W asks for all its columns again
     gram_pending_ = false;
     SolveWorkingSetOnColumns(cache_update);

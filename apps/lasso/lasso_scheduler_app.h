@@ -1,5 +1,6 @@
 // The scheduler half of the Lasso app: owns the model b (and the intercept b0), the full design
-// matrix (for column norms and the dependency check, scaled in place when the job standardizes)
+// matrix (for column norms and the dependency check, scaled in place when the job standardizes;
+// with data the workers read themselves, only per-column statistics and sketches)
 // and the schedule; plans each round's coordinate batch, turns the workers' partial dot products
 // into coordinate updates, and walks the lambda path. Protocol: apps/lasso/lasso_protocol.h.
 // Not thread-safe: every call comes from the job's runner thread.
@@ -20,6 +21,8 @@
 #include "apps/lasso/residual_lasso_solver.h"
 #include "apps/lasso/working_set.h"
 #include "core/app.h"
+#include "core/column_sketch.h"
+#include "core/data_partition.h"
 #include "core/labeled_data.h"
 #include "core/row_sharding.h"
 
@@ -37,13 +40,19 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   LassoSchedulerApp& operator=(const LassoSchedulerApp&) = delete;
 
   absl::Status Prepare(const core::JobSpec& spec, int num_shards) override;
-  int num_shards() const override { return static_cast<int>(ranges_.size()); }
+  int num_shards() const override {
+    return static_cast<int>(shared_ ? partitions_.size() : ranges_.size());
+  }
   absl::StatusOr<std::string> ShardBytes(int shard) const override;
   void ShardInit(int shard, core::Payload* init) const override;
   // Scheduling round t+1 with priorities one round stale is harmless: workers apply round t's
   // deltas before pushing round t+1, so every update still sees the exact current residual. The
   // working-set schedule cannot: its Gram round asks for the columns its gap round chose.
-  bool schedule_ahead() const override { return params_.scheduler != LassoScheduler::kWorkingSet; }
+  // With shared data the first rounds are setup rounds whose Pull builds the schedule, so nothing
+  // is planned ahead.
+  bool schedule_ahead() const override {
+    return params_.scheduler != LassoScheduler::kWorkingSet && setup_rounds_ == 0;
+  }
   // Pipelined rounds, for the coordinate schedules: a round's pushes miss the deltas of the
   // rounds still in flight, so its batch leaves their columns out (dynamic: they count as kept
   // in the dependency check, so the Gershgorin bound covers the union of the batches in flight),
@@ -78,7 +87,8 @@ class LassoSchedulerApp final : public core::SchedulerApp {
 
   // The coefficients (and intercept), the model version, the counters, the path's progress and
   // the schedule's state (dynamic: every coordinate's priority; static/cyclic: the position).
-  bool supports_checkpoints() const override { return true; }
+  // Not with shared data (a restarted scheduler runs such a job again from its setup rounds).
+  bool supports_checkpoints() const override { return !shared_; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
   absl::Status RestoreCheckpoint(std::istream& in) override;
 
@@ -108,10 +118,26 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   double relative_gap() const { return relative_gap_; }
   bool converged() const { return converged_; }
   int64_t gap_every() const { return gap_every_; }
+  // Samples whose data the scheduler holds (0 with shared data).
+  int64_t held_samples() const { return data_.x.rows; }
   // Rounds whose batch the objective monitor undid (dynamic schedule with the Gershgorin check).
   int64_t undone_rounds() const { return undone_rounds_; }
 
  private:
+  // Shared data (data_access=shared): cuts the data into partitions the workers read, reads
+  // nothing else; the model starts in PullStats.
+  absl::Status PrepareShared(const core::JobSpec& spec, int num_shards);
+  // The rest of the start from the column statistics (col_sqnorm_, col_sums_ with the intercept,
+  // rows_, and with shared data col_xty_; with served data X itself): lambda_max, the path, the
+  // model at b = 0 and the working set. The schedule is made by the caller.
+  absl::Status StartModel(double y_sq, double y_sum);
+  // The setup rounds of shared data: 0 asks for the statistics, 1 (dynamic) for the sketches.
+  void ScheduleSetup(core::RoundPlan* plan) const;
+  absl::StatusOr<core::RoundOutcome> PullStats(std::span<const core::Partial> partials,
+                                               core::Payload* cache_update);
+  absl::StatusOr<core::RoundOutcome> PullSketch(std::span<const core::Partial> partials,
+                                                core::Payload* cache_update);
+  core::SketchShape SketchShapeOfJob() const;
   bool IsGapRound(int64_t number) const;
   absl::Status CheckDivergence() const;
   absl::StatusOr<core::RoundOutcome> PullCoordinates(const core::Payload& task, int stale_by,
@@ -156,8 +182,18 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   bool stop_at_max_rounds_ = true;
   std::string data_path_;
   std::string labels_path_;  // MatrixMarket Y.mmt, when X is X.mmt
-  core::LabeledData data_;
+  core::LabeledData data_;   // served data only
   std::vector<core::RowRange> ranges_;
+  // Shared data: the scheduler holds the partitions' descriptions, the per-column statistics and,
+  // for the dynamic schedule, the summed column sketches (core/column_sketch.h), never X or y.
+  bool shared_ = false;
+  bool stats_ready_ = false;
+  int64_t setup_rounds_ = 0;  // rounds before the schedule's first: 0 served, 1 or 2 shared
+  std::vector<core::DataPartition> partitions_;
+  std::vector<int64_t> shard_rows_;  // rows of each partition, from the stats round
+  std::vector<double> col_xty_;      // x_j'y, until the model starts
+  core::CscMatrix sketch_;           // what the schedule's correlations are computed on
+  double initial_floor_ = 0;
   std::vector<double> col_sqnorm_;
   double lambda_ = 0;  // the current path point's
   double lambda_max_ = 0;

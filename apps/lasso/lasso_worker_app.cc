@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "apps/lasso/lasso_params.h"
 #include "apps/lasso/lasso_protocol.h"
+#include "core/column_sketch.h"
+#include "core/data_partition.h"
 #include "core/row_sharding.h"
 
 namespace strads::lasso {
@@ -139,22 +141,57 @@ absl::Status LassoWorkerApp::Configure(const core::JobSpec& spec) {
   return absl::OkStatus();
 }
 
+void LassoWorkerApp::WidenShards(int64_t cols) {
+  for (auto& [shard, state] : shards_) {
+    core::CscMatrix& x = state.data.x;
+    if (x.cols >= cols) continue;
+    x.col_ptr.resize(static_cast<size_t>(cols) + 1, x.col_ptr.back());
+    if (intercept_) state.col_sums.resize(static_cast<size_t>(cols), 0.0);
+    x.cols = cols;
+  }
+  features_ = std::max(features_, cols);
+}
+
 absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
                                       const core::Payload& init) {
-  absl::StatusOr<core::LabeledData> data = core::DecodeShard(bytes);
-  if (!data.ok()) return data.status();
-  if (features_ >= 0 && data->x.cols != features_) {
-    return absl::InvalidArgumentError(absl::StrCat("lasso shard ", shard, " has ", data->x.cols,
-                                                   " features; other shards have ", features_));
-  }
+  // A shared-data shard is read from the data set itself; its column count is the largest index
+  // in this partition until the scheduler says the job's (init or kStartModel).
+  const bool shared = core::IsEncodedDataPartition(bytes);
+  int64_t known_features = -1;
   int64_t version = 0;
   if (!init.empty()) {
-    if (init.op != kInitCoefficients || init.values.size() != init.keys.size() + 1) {
+    const size_t trailing = init.op == kInitCoefficientsWithFeatures ? 2 : 1;
+    if ((init.op != kInitCoefficients && init.op != kInitCoefficientsWithFeatures) ||
+        init.values.size() != init.keys.size() + trailing) {
       return absl::InvalidArgumentError(absl::StrCat("lasso shard ", shard, ": malformed init (op ",
                                                      init.op, ", ", init.keys.size(), " keys, ",
                                                      init.values.size(), " values)"));
     }
     version = static_cast<int64_t>(init.values.back());
+    if (trailing == 2) known_features = static_cast<int64_t>(init.values[init.keys.size()]);
+  }
+  absl::StatusOr<core::LabeledData> data;
+  if (shared) {
+    absl::StatusOr<core::DataPartition> partition = core::DecodeDataPartition(bytes);
+    if (!partition.ok()) return partition.status();
+    absl::StatusOr<std::string> text = core::ReadPartitionText(*partition);
+    if (!text.ok()) return text.status();
+    data = core::ParseLibsvm(*text, core::DescribePartition(*partition),
+                             std::max<int64_t>({known_features, features_, 0}));
+    if (!data.ok()) return data.status();
+    if (known_features >= 0 && data->x.cols > known_features) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          core::DescribePartition(*partition), " has feature ", data->x.cols, " but the job has ",
+          known_features, "; did the data change during the job?"));
+    }
+    WidenShards(data->x.cols);
+  } else {
+    data = core::DecodeShard(bytes);
+    if (!data.ok()) return data.status();
+    if (features_ >= 0 && data->x.cols != features_) {
+      return absl::InvalidArgumentError(absl::StrCat("lasso shard ", shard, " has ", data->x.cols,
+                                                     " features; other shards have ", features_));
+    }
   }
   ShardState state;
   state.data = *std::move(data);
@@ -198,13 +235,23 @@ void LassoWorkerApp::DropShard(int shard) {
 
 absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
   if (update.empty()) return absl::OkStatus();
-  if (update.op != kApplyDeltas || update.values.size() != update.keys.size() + 1) {
+  const size_t trailing = update.op == kStartModel ? 2 : 1;
+  if ((update.op != kApplyDeltas && update.op != kStartModel) ||
+      update.values.size() != update.keys.size() + trailing) {
     return absl::InvalidArgumentError(absl::StrCat("lasso worker: malformed cache update (op ",
                                                    update.op, ", ", update.keys.size(), " keys, ",
                                                    update.values.size(), " values)"));
   }
   const int64_t version = static_cast<int64_t>(update.values.back());
   if (shards_.empty()) return absl::OkStatus();
+  if (update.op == kStartModel) {
+    const int64_t cols = static_cast<int64_t>(update.values[update.keys.size()]);
+    if (cols < features_) {
+      return absl::InvalidArgumentError(absl::StrCat("lasso worker: the job has ", cols,
+                                                     " features but a shard has ", features_));
+    }
+    WidenShards(cols);
+  }
   int64_t entries = 0;  // per shard, summed over the shards' columns below
   for (const int64_t j : update.keys) {
     if (j == features_ && intercept_) continue;
@@ -349,6 +396,57 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
     out->values.assign(GramValueCount(static_cast<int64_t>(task.keys.size()), num_old), 0.0);
     for (const auto& [shard, state] : shards_) {
       out->work_units += gram_.Accumulate(state.data.x, task.keys, num_old, out->values);
+    }
+    return absl::OkStatus();
+  }
+  if (task.op == kComputeStats) {
+    out->values.assign(4 + 3 * features_, 0.0);
+    out->values[0] = static_cast<double>(features_);
+    for (const auto& [shard, state] : shards_) {
+      const core::CscMatrix& x = state.data.x;
+      out->values[1] += static_cast<double>(x.rows);
+      for (double v : state.data.y) {
+        out->values[2] += v;
+        out->values[3] += v * v;
+      }
+      for (int64_t j = 0; j < x.cols; ++j) {
+        double sq = 0, sum = 0, xty = 0;
+        for (int64_t k = x.col_ptr[j]; k < x.col_ptr[j + 1]; ++k) {
+          sq += x.values[k] * x.values[k];
+          sum += x.values[k];
+          xty += x.values[k] * state.data.y[x.row_idx[k]];
+        }
+        double* column = &out->values[4 + 3 * j];
+        column[0] += sq;
+        column[1] += sum;
+        column[2] += xty;
+      }
+      out->work_units += x.nnz() + x.rows;
+    }
+    out->values.push_back(static_cast<double>(shards_.size()));
+    for (const auto& [shard, state] : shards_) {
+      out->values.push_back(shard);
+      out->values.push_back(static_cast<double>(state.data.x.rows));
+    }
+    return absl::OkStatus();
+  }
+  if (task.op == kComputeSketch) {
+    if (task.values.size() != task.keys.size() + 3) {
+      return absl::InvalidArgumentError("lasso worker: malformed sketch request");
+    }
+    core::SketchShape shape;
+    shape.width = static_cast<int64_t>(task.values[0]);
+    shape.seed = static_cast<uint64_t>(task.values[1]);
+    shape.total_rows = static_cast<int64_t>(task.values[2]);
+    for (const auto& [shard, state] : shards_) {
+      auto it = std::find(task.keys.begin(), task.keys.end(), shard);
+      if (it == task.keys.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("lasso worker: no row offset for shard ", shard));
+      }
+      const int64_t offset = static_cast<int64_t>(task.values[3 + (it - task.keys.begin())]);
+      core::AppendColumnSketches(state.data.x, offset, shape, &out->values);
+      out->work_units += state.data.x.nnz();
     }
     return absl::OkStatus();
   }

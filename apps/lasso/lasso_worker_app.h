@@ -1,4 +1,5 @@
-// The worker half of the Lasso app: holds row shards of X and y and each shard's residual
+// The worker half of the Lasso app: holds row shards of X and y (sent by the scheduler, or read
+// by the worker itself from a shared data set: core/data_partition.h) and each shard's residual
 // r_p = y_p - X_p b, pushes partial dot products x_j^p' r_p for the scheduled coordinates and
 // applies the scheduler's deltas to the residuals. Protocol: apps/lasso/lasso_protocol.h.
 // Not thread-safe: the worker runtime calls it from one thread, and it splits its loops over the
@@ -69,6 +70,10 @@ class LassoWorkerApp final : public core::WorkerApp {
   // Runs fn(part, parts) for every part of a loop of about `work` entries: on the team when it
   // has more than one member and the loop is big enough to pay for waking them, else on the
   // calling thread as one part. Parts must write disjoint data.
+  // Shared data: gives every shard (and its column sums) at least `cols` columns, so that shards
+  // read from different partitions agree on the job's feature count.
+  void WidenShards(int64_t cols);
+
   template <typename Fn>
   void ForParts(int64_t work, Fn&& fn);
 
