@@ -18,6 +18,25 @@ std::string EventLine(const JobEvent& event) {
   return absl::StrCat(event.number, " ", event.unix_ms, " ", event.text, "\n");
 }
 
+bool ParseEventLine(const std::string& line, JobEvent* event);
+
+// Reads `path`'s events, the newest `max_lines` of them; `lines` counts the lines read.
+std::deque<JobEvent> ReadEvents(const std::string& path, int max_lines, int64_t* lines) {
+  std::deque<JobEvent> events;
+  std::ifstream in(path);
+  std::string line;
+  int64_t next_number = 1;
+  while (std::getline(in, line)) {
+    JobEvent event;
+    ++*lines;
+    if (!ParseEventLine(line, &event) || event.number < next_number) continue;
+    next_number = event.number + 1;
+    events.push_back(std::move(event));
+    if (static_cast<int>(events.size()) > max_lines) events.pop_front();
+  }
+  return events;
+}
+
 bool ParseEventLine(const std::string& line, JobEvent* event) {
   const char* begin = line.data();
   const char* end = begin + line.size();
@@ -46,13 +65,12 @@ JobEventLog::JobEventLog(std::string path, int max_lines)
 
 void JobEventLog::Load() {
   if (path_.empty()) return;
-  std::ifstream in(path_);
+  int64_t lines = 0;
+  std::deque<JobEvent> events = ReadEvents(path_, max_lines_, &lines);
   absl::MutexLock lock(&mu_);
-  std::string line;
-  while (std::getline(in, line)) {
-    JobEvent event;
-    ++lines_in_file_;
-    if (!ParseEventLine(line, &event) || event.number < next_number_) continue;
+  lines_in_file_ += lines;
+  for (JobEvent& event : events) {
+    if (event.number < next_number_) continue;
     next_number_ = event.number + 1;
     events_.push_back(std::move(event));
     if (static_cast<int>(events_.size()) > max_lines_) events_.pop_front();
@@ -63,8 +81,18 @@ void JobEventLog::Append(std::string text) {
   absl::StrReplaceAll({{"\r", " "}, {"\n", " "}}, &text);
   absl::MutexLock lock(&mu_);
   JobEvent event{next_number_++, absl::ToUnixMillis(absl::Now()), std::move(text)};
+  if (released_) events_ = EventsLocked();  // a late event (rare): the file stays the record
   events_.push_back(event);
   if (static_cast<int>(events_.size()) > max_lines_) events_.pop_front();
+  if (released_) {
+    released_ = false;  // in memory again until the rewrite below
+    RewriteFile();
+    if (file_complete_) {
+      events_.clear();
+      released_ = true;
+    }
+    return;
+  }
   if (path_.empty()) return;
   // The file may hold up to twice the bound; then it is rewritten with the newest events, so
   // appending stays cheap and the file stays bounded.
@@ -77,6 +105,7 @@ void JobEventLog::Append(std::string text) {
   out.flush();
   if (!out) {
     spdlog::warn("event=job_log_write_failed path={}", path_);
+    file_complete_ = false;
     return;
   }
   ++lines_in_file_;
@@ -92,19 +121,31 @@ void JobEventLog::RewriteFile() {
     out.flush();
     if (!out) {
       spdlog::warn("event=job_log_write_failed path={}", temporary);
+      file_complete_ = false;
       return;
     }
   }
   std::error_code error;
   std::filesystem::rename(temporary, path_, error);
-  if (error) spdlog::warn("event=job_log_write_failed path={} error={}", path_, error.message());
+  if (error) {
+    spdlog::warn("event=job_log_write_failed path={} error={}", path_, error.message());
+    file_complete_ = false;
+    return;
+  }
+  file_complete_ = true;  // the file now holds every event kept
   lines_in_file_ = static_cast<int64_t>(events_.size());
+}
+
+std::deque<JobEvent> JobEventLog::EventsLocked() const {
+  if (!released_) return events_;
+  int64_t lines = 0;
+  return ReadEvents(path_, max_lines_, &lines);
 }
 
 std::vector<JobEvent> JobEventLog::Since(int64_t after) const {
   absl::MutexLock lock(&mu_);
   std::vector<JobEvent> out;
-  for (const JobEvent& event : events_) {
+  for (const JobEvent& event : EventsLocked()) {
     if (event.number > after) out.push_back(event);
   }
   return out;
@@ -121,6 +162,15 @@ void JobEventLog::AwaitAfter(int64_t after, absl::Time deadline) const {
 void JobEventLog::Close() {
   absl::MutexLock lock(&mu_);
   closed_ = true;
+  if (!path_.empty() && file_complete_ && !released_) {
+    std::deque<JobEvent>().swap(events_);
+    released_ = true;
+  }
+}
+
+int JobEventLog::events_in_memory() const {
+  absl::MutexLock lock(&mu_);
+  return static_cast<int>(events_.size());
 }
 
 bool JobEventLog::closed() const {
@@ -130,7 +180,8 @@ bool JobEventLog::closed() const {
 
 int64_t JobEventLog::dropped() const {
   absl::MutexLock lock(&mu_);
-  return events_.empty() ? next_number_ - 1 : events_.front().number - 1;
+  const std::deque<JobEvent> events = EventsLocked();
+  return events.empty() ? next_number_ - 1 : events.front().number - 1;
 }
 
 }  // namespace strads::scheduler

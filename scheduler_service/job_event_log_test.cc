@@ -94,6 +94,35 @@ TEST(JobEventLog, AFollowerWakesOnAnEventAndOnClose) {
   EXPECT_TRUE(log.closed());
 }
 
+TEST(JobEventLog, AClosedLogKeepsNothingInMemoryAndReadsItsFile) {
+  const std::string path = LogPath("closed.log");
+  JobEventLog log(path, /*max_lines=*/10);
+  for (int i = 1; i <= 25; ++i) log.Append("event " + std::to_string(i));
+  EXPECT_EQ(log.events_in_memory(), 10);
+  log.Close();
+  EXPECT_EQ(log.events_in_memory(), 0);
+  std::vector<JobEvent> kept = log.Since(0);
+  ASSERT_EQ(kept.size(), 10u);
+  EXPECT_EQ(kept.front().number, 16);
+  EXPECT_EQ(kept.back().text, "event 25");
+  EXPECT_EQ(log.Since(24).size(), 1u);
+  EXPECT_EQ(log.dropped(), 15);
+  // A late event still lands, numbered on, and memory stays empty.
+  log.Append("late");
+  EXPECT_EQ(log.events_in_memory(), 0);
+  ASSERT_EQ(log.Since(25).size(), 1u);
+  EXPECT_EQ(log.Since(25)[0].number, 26);
+  EXPECT_EQ(log.Since(0).size(), 10u);
+}
+
+TEST(JobEventLog, ALogWithoutAFileKeepsItsEventsWhenClosed) {
+  JobEventLog log("");
+  log.Append("only in memory");
+  log.Close();
+  EXPECT_EQ(log.events_in_memory(), 1);
+  EXPECT_EQ(log.Since(0).size(), 1u);
+}
+
 TEST(PlacementEvent, SaysWhichWorkerHoldsWhichShards) {
   EXPECT_EQ(PlacementEvent({"w1", "w2"}, {{0, 2}, {1}}), "shards placed: w1 holds 0 2, w2 holds 1");
 }

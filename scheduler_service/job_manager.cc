@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <sstream>
+#include <utility>
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
-#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -418,8 +418,10 @@ void JobManager::DispatchLoop() {
     }
     for (std::thread& thread : finished) thread.join();
 #ifdef __GLIBC__
-    // A finished job's data was allocated in its runner thread's malloc arena, which glibc keeps
-    // once the thread is gone; a long-running scheduler gives that memory back to the system.
+    // A finished job's data is freed, but glibc keeps free pages inside its arenas (only the top
+    // of the heap goes back by itself). Trimming after runners end is half of what brings the
+    // scheduler's RSS back to its pre-load level; the other half is strads-scheduler's cap on
+    // arenas (scheduler_main.cc). Measured in docs/benchmarks.md, load-test section.
     if (!finished.empty()) malloc_trim(0);
 #endif
     if (stop) return;

@@ -8,6 +8,10 @@
 #include <sstream>
 #include <thread>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "CLI/CLI.hpp"
 #include "core/command_line.h"
 #include "core/host_port.h"
@@ -23,6 +27,14 @@ void OnSignal(int) { g_stop = true; }
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef __GLIBC__
+  // glibc gives threads that allocate at once arenas of their own (up to 8 per core) and keeps
+  // each arena's freed pages: with a runner thread per job, the scheduler's RSS grew by half
+  // after a load of short jobs although no job's data was kept. Two arenas, trimmed after jobs
+  // end (job_manager.cc), bring it back to the pre-load level (docs/benchmarks.md, load-test
+  // section); the scheduler's own work per round is light. MALLOC_ARENA_MAX, when set, wins.
+  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
+#endif
   CLI::App cli{"strads-scheduler: hands out prioritised, conflict-free update batches to workers"};
   strads::scheduler::SchedulerServerOptions options;
   options.listen_address = "0.0.0.0:7070";

@@ -233,6 +233,77 @@ TEST_F(ConcurrentJobsTest, AFailingJobDoesNotDisturbAnotherRunningOne) {
   EXPECT_EQ(done->state(), v1::JOB_STATE_CANCELLED);
 }
 
+// The index (LocalCluster names its workers local-N) of one worker `job_id` holds, or -1.
+int WorkerIndexOf(client::JobClient& client, const std::string& job_id) {
+  absl::StatusOr<std::vector<v1::WorkerInfo>> workers = client.Workers();
+  if (!workers.ok()) return -1;
+  for (const v1::WorkerInfo& worker : *workers) {
+    if (worker.job_id() == job_id && worker.name().starts_with("local-")) {
+      return std::stoi(worker.name().substr(6));
+    }
+  }
+  return -1;
+}
+
+// Waits until the job has made `rounds` more rounds than now while running.
+bool WaitMoreRounds(client::JobClient& client, const std::string& job_id, int64_t rounds) {
+  absl::StatusOr<v1::JobStatus> start = client.Get(job_id);
+  if (!start.ok()) return false;
+  for (int i = 0; i < 1500; ++i) {
+    absl::StatusOr<v1::JobStatus> now = client.Get(job_id);
+    if (now.ok() && now->state() == v1::JOB_STATE_RUNNING &&
+        now->round() >= start->round() + rounds) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(ConcurrentJobsTest, AJobThatLosesAWorkerTakesAnIdleOneNeverOneAnotherJobHolds) {
+  StartCluster(4, std::vector<double>(4, kSlowWorker));
+  const std::string data = WriteProblem("lost_worker");
+  absl::StatusOr<std::string> big = client_->Submit(Spec(data, 2, /*endless=*/true));
+  absl::StatusOr<std::string> small = client_->Submit(Spec(data, 1, /*endless=*/true));
+  ASSERT_TRUE(big.ok() && small.ok());
+  ASSERT_TRUE(WaitAllRunning(*client_, {*big, *small}, 30));
+  std::map<std::string, std::set<std::string>> held = HeldWorkers(*client_);
+  ASSERT_EQ(held[*big].size(), 2u);
+  const std::set<std::string> small_workers = held[*small];
+  ASSERT_EQ(small_workers.size(), 1u);
+
+  // One idle worker left: the big job takes it when it loses one of its own.
+  const int lost = WorkerIndexOf(*client_, *big);
+  ASSERT_GE(lost, 0);
+  cluster_->StopWorker(lost);
+  bool replaced = false;
+  for (int i = 0; i < 1500 && !replaced; ++i) {
+    held = HeldWorkers(*client_);
+    replaced = held[*big].size() == 2;
+    if (!replaced) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(replaced) << "the big job never took the idle worker";
+  EXPECT_EQ(held[*small], small_workers);
+  EXPECT_TRUE(WaitMoreRounds(*client_, *big, 5));
+
+  // None idle now: losing another, the big job goes on without taking the small job's worker.
+  const int lost_again = WorkerIndexOf(*client_, *big);
+  ASSERT_GE(lost_again, 0);
+  cluster_->StopWorker(lost_again);
+  EXPECT_TRUE(WaitMoreRounds(*client_, *big, 5)) << "the big job stopped making rounds";
+  EXPECT_TRUE(WaitMoreRounds(*client_, *small, 5)) << "the small job was disturbed";
+  held = HeldWorkers(*client_);
+  EXPECT_EQ(held[*small], small_workers);
+  EXPECT_EQ(held[*big].size(), 1u);
+
+  for (const std::string& id : {*big, *small}) {
+    ASSERT_TRUE(client_->Cancel(id).ok());
+    absl::StatusOr<v1::JobStatus> done = WaitEnd(*client_, id);
+    ASSERT_TRUE(done.ok()) << done.status();
+    EXPECT_EQ(done->state(), v1::JOB_STATE_CANCELLED) << id;
+  }
+}
+
 // Both jobs running when the scheduler stops are checkpointed, and the next scheduler on the
 // same data directory resumes each from its checkpoint (not from round 0).
 TEST(ConcurrentJobsRestart, ARestartResumesEveryRunningJobFromItsCheckpoint) {
