@@ -1,5 +1,8 @@
 #include "apps/registry.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
 #include "apps/lasso/lasso_app.h"
 #include "apps/lasso/lasso_params.h"
 #ifdef STRADS_HAVE_MF
@@ -81,6 +84,34 @@ constexpr AppFlag kMfFlags[] = {
 };
 #endif
 
+// Pipelined Lasso rounds: a batch sent while others are in flight is dependency-checked against
+// them, and the objective monitor undoes what a stale push made worse, so every coordinate
+// schedule may pipeline when asked. The default stays at one round at a time, also for dynamic,
+// by measurement (docs/benchmarks.md, "Pipelined rounds"): at depth 2, 4 and 8 the objective of
+// the model rose for a few rounds on correlated real-like designs before the monitor undid it (by
+// up to 22% at depth 2), which breaks dynamic's guarantee, and on 2 cores the rounds were not
+// faster by enough to pay for it.
+constexpr int kLassoDynamicPipelineDepth = 1;
+
+PipelineSupport LassoPipeline(const core::JobSpec& spec) {
+  absl::StatusOr<lasso::LassoParams> params = lasso::ParseLassoParams(spec);
+  if (!params.ok()) return {};
+  switch (params->scheduler) {
+    case lasso::LassoScheduler::kWorkingSet:
+      return {.why_not =
+                  "the working-set schedule runs one round at a time (each round solves on the "
+                  "exact model of the last); pipelining needs a coordinate schedule such as "
+                  "--scheduler dynamic"};
+    case lasso::LassoScheduler::kDynamic:
+      return {.max_depth = core::kMaxPipelineDepth, .default_depth = kLassoDynamicPipelineDepth};
+    case lasso::LassoScheduler::kRandom:
+    case lasso::LassoScheduler::kStatic:
+    case lasso::LassoScheduler::kCyclic:
+      return {.max_depth = core::kMaxPipelineDepth, .default_depth = 1};
+  }
+  return {};
+}
+
 AppDefinition Lasso() {
   AppDefinition lasso;
   lasso.name = "lasso";
@@ -96,6 +127,12 @@ AppDefinition Lasso() {
       "the labels of a MatrixMarket --data X.mmt: a MatrixMarket vector Y.mmt of N values "
       "(coordinate or array); a LIBSVM --data holds its own";
   lasso.flags = kLassoFlags;
+  lasso.pipeline = LassoPipeline;
+  lasso.pipeline_help = absl::StrCat(
+      "lasso: ", kLassoDynamicPipelineDepth,
+      "; dynamic, random, static and cyclic take up to 64 (dynamic's objective may then rise for "
+      "a few rounds until its monitor undoes the step; random and static may diverge), and the "
+      "working-set schedule runs one round at a time");
   return lasso;
 }
 
@@ -111,6 +148,10 @@ AppDefinition Mf() {
   mf.inputs.data_help = "training ratings ('user item rating' lines or MatrixMarket)";
   mf.inputs.test_help = "held-out ratings (optional)";
   mf.flags = kMfFlags;
+  mf.pipeline_why_not =
+      "its rounds alternate between the user and the item factors, and each needs the other's "
+      "last update (a round sent before the previous one is pulled would redo it on old "
+      "factors)";
   // The model is users to PREFIX-W.txt and items to PREFIX-H.txt, one "id bias f1 ... fK" line
   // per row, so each loads directly as a matrix with row ids, and "mu min max" to
   // PREFIX-global.txt (format: apps/mf/mf_model.h).
@@ -154,6 +195,29 @@ std::vector<std::string_view> AppNames() {
   std::vector<std::string_view> names;
   for (const AppDefinition& definition : Definitions()) names.push_back(definition.name);
   return names;
+}
+
+absl::StatusOr<int> ResolvePipelineDepth(const AppDefinition& app, const core::JobSpec& spec) {
+  if (spec.pipeline < 0 || spec.pipeline > core::kMaxPipelineDepth) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pipeline must be between 1 and ", core::kMaxPipelineDepth, ", got ", spec.pipeline));
+  }
+  PipelineSupport support;
+  if (app.pipeline) {
+    support = app.pipeline(spec);
+  } else {
+    support.why_not =
+        absl::StrCat("the ", std::string(app.name),
+                     " app runs one round at a time: ", std::string(app.pipeline_why_not));
+  }
+  if (spec.pipeline == 0) return std::clamp(support.default_depth, 1, support.max_depth);
+  if (spec.pipeline > support.max_depth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("pipeline ", spec.pipeline, " is refused: ", support.why_not,
+                     support.max_depth > 1 ? absl::StrCat(" (at most ", support.max_depth, ")")
+                                           : std::string()));
+  }
+  return spec.pipeline;
 }
 
 const ModelOutput& ModelOutputOf(std::string_view app) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/app.h"
 #include "core/job_spec.h"
 
@@ -56,6 +57,14 @@ struct ModelOutput {
   bool is_prefix() const { return !parts.empty(); }
 };
 
+// How deep a job's rounds may be pipelined (`--pipeline D`), for the job's parameters.
+struct PipelineSupport {
+  int max_depth = 1;      // 1: the rounds run one at a time
+  int default_depth = 1;  // what a job that does not ask gets (within max_depth)
+  // When max_depth is 1: why, and what to change instead, for the refusal of a deeper pipeline.
+  std::string why_not;
+};
+
 struct AppDefinition {
   std::string_view name;
   std::string_view description;
@@ -68,11 +77,21 @@ struct AppDefinition {
   AppInputs inputs;
   std::span<const AppFlag> flags;
   ModelOutput model;
+  // Pipelined rounds this app allows for a job's parameters (they are valid: `validate` passed).
+  // Null: none, for every job; `pipeline_why_not` then says why.
+  std::function<PipelineSupport(const core::JobSpec&)> pipeline;
+  std::string_view pipeline_why_not;
+  std::string pipeline_help;  // appended to --pipeline's help: the app's defaults
 };
 
 // nullptr when no app has that name.
 const AppDefinition* FindApp(std::string_view name);
 std::vector<std::string_view> AppNames();
+
+// The pipeline depth a job of `app` runs at: its `pipeline` if given (0 = the app's default for
+// its parameters). InvalidArgument, with the reason, for a depth outside 1..core::kMaxPipelineDepth
+// or deeper than the app allows for these parameters. `spec` must have passed app.validate.
+absl::StatusOr<int> ResolvePipelineDepth(const AppDefinition& app, const core::JobSpec& spec);
 
 // How the model of `app` is placed: its entry's, or for an unknown app (a job from a newer
 // scheduler) one plain file.

@@ -41,7 +41,7 @@ double Metric(const JobStatus& status, const std::string& name) {
 
 Outcome RunOne(strads::client::JobClient& client, const std::string& data_path,
                const std::string& scheduler, int64_t batch, int workers, double lambda,
-               double optimum, double target, double max_seconds) {
+               double optimum, double target, double max_seconds, int pipeline = 0) {
   strads::core::JobSpec spec;
   spec.app = "lasso";
   spec.data_path = data_path;
@@ -49,6 +49,7 @@ Outcome RunOne(strads::client::JobClient& client, const std::string& data_path,
   spec.max_seconds = max_seconds;
   spec.max_rounds = int64_t{1} << 40;  // the time limit ends runs that do not get there
   spec.tolerance = 1e-12;              // the target objective, not the gap, ends these runs
+  spec.pipeline = pipeline;            // 0: the app's default for the schedule
   spec.params = {{"lambda", absl::StrFormat("%.17g", lambda)},
                  {"scheduler", scheduler},
                  {"batch", absl::StrCat(batch)},
@@ -110,6 +111,10 @@ int main(int argc, char** argv) {
   cli.add_option("--scaling", scaling_text,
                  "instead: dynamic at the first batch size with each of these worker counts "
                  "(e.g. 1,2,4): round time and time to the target");
+  std::string pipelines_text;
+  cli.add_option("--pipelines", pipelines_text,
+                 "instead: dynamic at the first batch size with each of these pipeline depths "
+                 "(e.g. 1,2,4,8): rounds, time per round and time to the target");
   // The embedded cluster's per-job log lines would bury the table.
   spdlog::set_level(spdlog::level::warn);
   CLI11_PARSE(cli, argc, argv);
@@ -179,6 +184,29 @@ int main(int argc, char** argv) {
                   o.seconds / one_worker_seconds);
       std::fflush(stdout);
     }
+    return 0;
+  }
+
+  if (!pipelines_text.empty()) {
+    strads::client::LocalCluster cluster({.workers = workers});
+    if (!cluster.Start().ok()) return 1;
+    strads::client::JobClient client(cluster.address());
+    std::printf("%-8s %6s %-12s %10s %12s %9s %12s %12s\n", "pipeline", "batch", "outcome",
+                "rounds", "updates", "seconds", "us/round", "seconds/d1");
+    double depth_one_seconds = 0;
+    for (absl::string_view piece : absl::StrSplit(pipelines_text, ',')) {
+      const int depth = std::stoi(std::string(piece));
+      const Outcome o = RunOne(client, data_path, "dynamic", batches.front(), workers, lambda,
+                               optimum, target, max_seconds, depth);
+      if (depth_one_seconds == 0) depth_one_seconds = o.seconds;
+      std::printf("%-8d %6lld %-12s %10lld %12.0f %9.2f %12.1f %12.2f\n", depth,
+                  static_cast<long long>(o.batch), o.state.c_str(),
+                  static_cast<long long>(o.rounds), o.updates, o.seconds,
+                  o.rounds > 0 ? 1e6 * o.seconds / static_cast<double>(o.rounds) : 0.0,
+                  o.seconds / depth_one_seconds);
+      std::fflush(stdout);
+    }
+    cluster.Stop();
     return 0;
   }
 

@@ -37,6 +37,13 @@ void AddJobFlags(CLI::App* command, const apps::AppDefinition& app, JobFlags* fl
       ->check(AtLeast<int64_t>(0));
   command->add_option("--max-seconds", flags->spec.max_seconds, "stop after this many seconds")
       ->check(AtLeast(0.0));
+  command
+      ->add_option("--pipeline", flags->spec.pipeline,
+                   absl::StrCat("rounds in flight at once (1 to ", core::kMaxPipelineDepth,
+                                "; default: the app's choice for its parameters, and 1 where its "
+                                "rounds must run one at a time, which refuses more)",
+                                app.pipeline_help.empty() ? "" : "; ", app.pipeline_help))
+      ->check(Between(1, core::kMaxPipelineDepth));
   for (const apps::AppFlag& flag : app.flags) {
     if (!flag.always.empty()) flags->app_params[std::string(flag.param)] = std::string(flag.always);
     if (flag.is_switch) {
@@ -61,8 +68,11 @@ void AddJobFlags(CLI::App* command, const apps::AppDefinition& app, JobFlags* fl
 
 absl::Status NameFlagsIn(const std::string& app, const absl::Status& status) {
   const apps::AppDefinition* definition = apps::FindApp(app);
-  if (definition == nullptr || !absl::IsInvalidArgument(status)) return status;
+  if (!absl::IsInvalidArgument(status)) return status;
   const std::string message(status.message());
+  // A job field the CLI offers as a flag of its own.
+  if (message.starts_with("pipeline ")) return absl::InvalidArgumentError("--" + message);
+  if (definition == nullptr) return status;
   for (const apps::AppFlag& flag : definition->flags) {
     const std::string param(flag.param);
     if (message.size() > param.size() && message.compare(0, param.size(), param) == 0 &&

@@ -65,6 +65,7 @@ std::string FinalReport(const v1::JobStatus& status, const std::string& model_pa
     row("rounds_per_second", absl::StrFormat("%.1f", status.round() / status.seconds()));
   }
   row("workers", absl::StrCat(status.spec().workers()));
+  row("pipeline", absl::StrCat(std::max(1, status.spec().pipeline())));
   std::vector<std::pair<std::string, double>> metrics(status.metrics().begin(),
                                                       status.metrics().end());
   std::sort(metrics.begin(), metrics.end());
@@ -135,6 +136,8 @@ nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model
   json["seconds"] = status.seconds();
   json["workers"] = status.spec().workers();
   json["priority"] = status.spec().priority();
+  // Rounds in flight at once, as the scheduler resolved it (0 from a scheduler without pipelining).
+  json["pipeline"] = std::max(1, status.spec().pipeline());
   auto scheduler = status.spec().params().find("scheduler");
   if (scheduler != status.spec().params().end()) json["scheduler"] = scheduler->second;
   nlohmann::json params = nlohmann::json::object();

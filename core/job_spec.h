@@ -24,8 +24,10 @@ struct JobSpec {
   double max_seconds = 0;  // 0 = no limit
   // Higher starts first when jobs wait for workers; FIFO among equal priorities.
   int priority = 0;
-  // Rounds in flight at most (pipelined rounds), capped by what the app allows
-  // (SchedulerApp::max_pipeline_depth); 0 = 1, no pipelining. Not yet a CLI flag.
+  // Rounds in flight at most (pipelined rounds, `--pipeline`), within what the app allows
+  // (SchedulerApp::max_pipeline_depth). 0 = the app's default for these parameters
+  // (apps::ResolvePipelineDepth), which the scheduler resolves and stores at submission; a job
+  // that reaches the engine with 0 runs one round at a time.
   int pipeline = 0;
   std::map<std::string, std::string> params;
   std::string name;  // optional user label; unique among unfinished jobs

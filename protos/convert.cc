@@ -13,6 +13,7 @@ core::JobSpec FromProto(const v1::JobSpec& in) {
   out.tolerance = in.tolerance();
   out.max_seconds = in.max_seconds();
   out.priority = in.priority();
+  out.pipeline = in.pipeline();
   out.params.insert(in.params().begin(), in.params().end());
   out.name = in.name();
   return out;
@@ -28,6 +29,7 @@ void ToProto(const core::JobSpec& in, v1::JobSpec* out) {
   out->set_tolerance(in.tolerance);
   out->set_max_seconds(in.max_seconds);
   out->set_priority(in.priority);
+  out->set_pipeline(in.pipeline);
   out->mutable_params()->clear();
   for (const auto& [key, value] : in.params) (*out->mutable_params())[key] = value;
   out->set_name(in.name);

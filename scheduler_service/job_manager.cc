@@ -198,6 +198,9 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   }
   if (absl::Status status = CheckJobName(spec.name); !status.ok()) return status;
   if (absl::Status status = app->validate(spec); !status.ok()) return status;
+  // The job's record names the depth it runs at, also when it took the app's default.
+  absl::StatusOr<int> pipeline = apps::ResolvePipelineDepth(*app, spec);
+  if (!pipeline.ok()) return pipeline.status();
   ApplyRetention();
   absl::MutexLock lock(&mu_);
   if (stopping_) return absl::UnavailableError("the scheduler is shutting down");
@@ -214,6 +217,7 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   job->number = next_job_number_;
   job->snapshot.job_id = JobStore::JobId(next_job_number_);
   job->snapshot.spec = spec;
+  job->snapshot.spec.pipeline = *pipeline;
   job->snapshot.created_unix_ms = NowUnixMs();
   job->snapshot.message = "queued";
   job->snapshot.version = 1;
@@ -230,6 +234,7 @@ absl::StatusOr<std::string> JobManager::Submit(const core::JobSpec& spec) {
   std::string id = job->snapshot.job_id;
   Event(job.get(), absl::StrCat("submitted: ", spec.app, " on ", spec.data_path, ", ",
                                 Plural(spec.workers, "worker", "workers"),
+                                *pipeline > 1 ? absl::StrCat(", pipeline ", *pipeline) : "",
                                 spec.name.empty() ? "" : absl::StrCat(", name ", spec.name)));
   spdlog::info("event=job_submitted job={} app={} data={} workers={} priority={}", id, spec.app,
                spec.data_path, spec.workers, spec.priority);

@@ -22,6 +22,7 @@ nlohmann::json SnapshotToJson(const JobSnapshot& snapshot) {
       {"tolerance", snapshot.spec.tolerance},
       {"max_seconds", snapshot.spec.max_seconds},
       {"priority", snapshot.spec.priority},
+      {"pipeline", snapshot.spec.pipeline},
       {"params", snapshot.spec.params},
       {"name", snapshot.spec.name},
   };
@@ -69,6 +70,7 @@ absl::StatusOr<JobSnapshot> SnapshotFromJson(const nlohmann::json& json) {
     snapshot.spec.tolerance = spec.value("tolerance", 0.0);
     snapshot.spec.max_seconds = spec.value("max_seconds", 0.0);
     snapshot.spec.priority = spec.value("priority", 0);
+    snapshot.spec.pipeline = spec.value("pipeline", 0);
     snapshot.spec.params = spec.value("params", std::map<std::string, std::string>{});
     snapshot.spec.name = spec.value("name", "");
     return snapshot;

@@ -417,7 +417,8 @@ absl::Status RoundEngine::CheckMessageSizes(int64_t round, const core::RoundPlan
 }
 
 int RoundEngine::PipelineDepth() const {
-  // Not yet measured end to end, so a job pipelines only when it asks to.
+  // The depth the job manager resolved at submission (0, from a job that did not pass there, runs
+  // one round at a time); the instance's own limit still holds, should its parameters allow less.
   const int asked = spec_.pipeline > 0 ? spec_.pipeline : 1;
   return std::clamp(std::min(asked, app_->max_pipeline_depth()), 1, core::kMaxPipelineDepth);
 }

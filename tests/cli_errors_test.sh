@@ -86,6 +86,26 @@ grep -q -- "--dependency-check" <<< "$lasso_help" || fail "--help lacks --depend
   | python3 -c 'import json,sys; s = json.load(sys.stdin); assert s["scheduler"] == "working-set", s' \
   || fail "the default schedule is not working-set"
 
+# --pipeline D: 1 to 64, refused in one line where the app or schedule runs one round at a time,
+# and the depth a job ran at is in its summary (1 by default).
+expect 2 "--pipeline must be between 1 and 64, got 0" "$bin/strads" run lasso --data f --pipeline 0
+expect 2 "--pipeline must be between 1 and 64, got 65" "$bin/strads" run lasso --data f \
+  --pipeline 65
+expect 2 "strads: --pipeline 2 is refused: the working-set schedule runs one round at a time" \
+  "$bin/strads" run lasso --data "$work/train.libsvm" -q --pipeline 2
+expect 2 "strads: --pipeline 2 is refused: the mf app runs one round at a time" \
+  "$bin/strads" run mf --data "$work/r.txt" -q --pipeline 2
+for depth in default 4; do
+  flags=(--scheduler dynamic --lambda 0.8 -q --json --model-out "$work/pipelined.txt")
+  [ "$depth" = default ] || flags+=(--pipeline "$depth")
+  "$bin/strads" run lasso --data "$work/train.libsvm" "${flags[@]}" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+want = 1 if sys.argv[1] == "default" else int(sys.argv[1])
+assert s["pipeline"] == want and s["state"] == "succeeded", s' "$depth" \
+    || fail "pipeline $depth does not reach the summary"
+done
+
 # --alpha is the scikit-learn/glmnet scale: lambda = samples * alpha (400 here). The job reports
 # both, and solves the same problem as the matching --lambda, whatever the schedule.
 for scheduler in working-set dynamic; do
