@@ -600,14 +600,28 @@ void LassoSchedulerApp::PlanWorkingSet(std::span<const double> xtr, double resid
   inputs.col_sqnorm = col_sqnorm_;
   inputs.predicted = predicted_;
   inputs.lambda = lambda_;
-  inputs.max_size = params_.working_set_max;
+  // working_set_max bounds the Gram (its message and its |W|^2 solve). A column solve ships
+  // nothing, so it takes the W the support asks for: capped at 2048 while a saturated p >> n
+  // support held 1877 coordinates, each W missed most violators and the job took 19 rounds.
+  inputs.max_size = data_.x.cols;
   ChooseWorkingSet(inputs, &ws_scratch_, &ws_chosen_);
+  auto chosen_nnz = [&] {
+    int64_t nnz = 0;
+    for (int64_t j : ws_chosen_) nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
+    return nnz;
+  };
+  bool on_columns =
+      PreferResidualSolve(static_cast<int64_t>(ws_chosen_.size()), chosen_nnz(), data_.x.rows);
+  if (!on_columns && static_cast<int64_t>(ws_chosen_.size()) > params_.working_set_max) {
+    inputs.max_size = params_.working_set_max;
+    ChooseWorkingSet(inputs, &ws_scratch_, &ws_chosen_);
+    on_columns =
+        PreferResidualSolve(static_cast<int64_t>(ws_chosen_.size()), chosen_nnz(), data_.x.rows);
+  }
   ws_xtr_.assign(xtr.begin(), xtr.end());
   ws_residual_sq_ = residual_sq;
   working_set_size_ = static_cast<int64_t>(ws_chosen_.size());
-  int64_t chosen_nnz = 0;
-  for (int64_t j : ws_chosen_) chosen_nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
-  if (PreferResidualSolve(working_set_size_, chosen_nnz, data_.x.rows)) {
+  if (on_columns) {
     ws_gram_->Clear();  // a later Gram-sized W asks for all its columns again
     gram_pending_ = false;
     SolveWorkingSetOnColumns(cache_update);
