@@ -34,8 +34,9 @@ constexpr AppFlag kLassoFlags[] = {
      "|corr| with the others < 1, so a round cannot raise the objective) or pairwise (the "
      "paper's |corr| < rho alone; can diverge on mildly correlated real features)"},
     {"--working-set-max", "working_set_max",
-     "largest working set of the working-set schedule (1 to 4096; default 2048); beyond it, "
-     "blocks of this size are solved in turn"},
+     "largest working set the working-set schedule solves on its Gram (1 to 4096; default "
+     "2048); beyond it, blocks of this size are solved in turn, unless the set is solved on its "
+     "columns (sparse p >> n), which ships no Gram and takes the set the support needs"},
     {"--rho", "rho",
      "dynamic's dependency threshold: no two batch columns correlate above it; default 0.3"},
     {"--eta", "eta", "priority floor so every coordinate stays reachable"},

@@ -16,6 +16,7 @@ strads-working-set solve / sklearn fit and / glmnet fit.
 
 Usage: /usr/bin/python3 bench/lasso_real.py [--strads build/bin/strads] [--file a9a.libsvm.xz]
        [--kinds onehot,counts,...] [--ratios 0.1,0.01] [--max-seconds 60]
+       [--solvers working-set]   (skip the dynamic schedules, the slow part of a run)
 Not a test. Needs python3-sklearn, python3-scipy and r-cran-glmnet (apt-get install them).
 """
 import argparse
@@ -150,6 +151,8 @@ def bench_one(args, name, data, work):
         for scheduler, check, label in [("working-set", "gershgorin", "strads working-set"),
                                         ("dynamic", "gershgorin", "strads dynamic"),
                                         ("dynamic", "pairwise", "strads dynamic pairwise")]:
+            if label not in args.strads_solvers:
+                continue
             r = run_strads(args, data, alpha, scheduler, check, work)
             if "entries" in r:
                 beta = np.zeros(m)
@@ -161,9 +164,12 @@ def bench_one(args, name, data, work):
         seconds, b0, beta = run_sklearn(x, y, alpha, args.sklearn_tol)
         results["scikit-learn Lasso"] = {"status": "ok", "seconds": seconds,
                                          "objective": objective(x, y, b0, beta, alpha)}
-        seconds, b0, beta = run_glmnet(x, y, alpha, work)
-        results["glmnet"] = {"status": "ok", "seconds": seconds,
-                             "objective": objective(x, y, b0, beta, alpha)}
+        if shutil.which("Rscript"):
+            seconds, b0, beta = run_glmnet(x, y, alpha, work)
+            results["glmnet"] = {"status": "ok", "seconds": seconds,
+                                 "objective": objective(x, y, b0, beta, alpha)}
+        else:
+            results["glmnet"] = {"status": "no Rscript"}
         best = min(r["objective"] for r in results.values() if "objective" in r)
         for label, r in results.items():
             if "objective" not in r:
@@ -176,7 +182,7 @@ def bench_one(args, name, data, work):
                   f"{wall} {(r['objective'] - best) / best:16.2e}")
         ws = results["strads working-set"]
         sk = results["scikit-learn Lasso"]["seconds"]
-        gl = results["glmnet"]["seconds"]
+        gl = results["glmnet"].get("seconds", float("nan"))
         if ws["status"] == "ok":
             print(f"{ratio:>15g} ratios: working-set solve / sklearn fit {ws['seconds'] / sk:.2f}, "
                   f"/ glmnet fit {ws['seconds'] / gl:.2f}; whole strads command / sklearn "
@@ -195,12 +201,18 @@ def main():
                         help="a LIBSVM file (.xz allowed) to add to the generated kinds")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--ratios", default="0.1,0.01")
+    parser.add_argument("--solvers", default="working-set,dynamic,dynamic-pairwise",
+                        help="which strads schedules to run (working-set always runs)")
     parser.add_argument("--tol", type=float, default=1e-6, help="strads relative duality gap")
     parser.add_argument("--sklearn-tol", type=float, default=1e-6)
     parser.add_argument("--max-seconds", type=float, default=60,
                         help="a strads run slower than this is reported as such")
     args = parser.parse_args()
     args.ratios = [float(r) for r in args.ratios.split(",")]
+    names = {"working-set": "strads working-set", "dynamic": "strads dynamic",
+             "dynamic-pairwise": "strads dynamic pairwise"}
+    args.strads_solvers = {"strads working-set"} | {
+        names[s] for s in args.solvers.split(",") if s}
     work = tempfile.mkdtemp(prefix="strads-lasso-real-")
     rows = []
     try:

@@ -805,17 +805,28 @@ void LassoSchedulerApp::PlanWorkingSet(std::span<const double> xtr, double resid
   inputs.col_sqnorm = col_sqnorm_;
   inputs.predicted = predicted_;
   inputs.lambda = lambda_;
-  inputs.max_size = params_.working_set_max;
+  // working_set_max bounds the Gram (its message and its |W|^2 solve). A column solve ships
+  // nothing, so it takes the W the support asks for: capped at 2048 while a saturated p >> n
+  // support held 1877 coordinates, each W missed most violators and the job took 19 rounds.
+  // With shared data the scheduler holds no columns: W is always solved on its Gram.
+  inputs.max_size = shared_ ? params_.working_set_max : data_.x.cols;
   ChooseWorkingSet(inputs, &ws_scratch_, &ws_chosen_);
+  auto on_columns = [&] {
+    if (shared_) return false;
+    int64_t nnz = 0;
+    for (int64_t j : ws_chosen_) nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
+    return PreferResidualSolve(static_cast<int64_t>(ws_chosen_.size()), nnz, data_.x.rows);
+  };
+  bool solve_on_columns = on_columns();
+  if (!solve_on_columns && static_cast<int64_t>(ws_chosen_.size()) > params_.working_set_max) {
+    inputs.max_size = params_.working_set_max;
+    ChooseWorkingSet(inputs, &ws_scratch_, &ws_chosen_);
+    solve_on_columns = on_columns();
+  }
   ws_xtr_.assign(xtr.begin(), xtr.end());
   ws_residual_sq_ = residual_sq;
   working_set_size_ = static_cast<int64_t>(ws_chosen_.size());
-  int64_t chosen_nnz = 0;
-  if (!shared_) {
-    for (int64_t j : ws_chosen_) chosen_nnz += data_.x.col_ptr[j + 1] - data_.x.col_ptr[j];
-  }
-  // With shared data the scheduler holds no columns: W is always solved on its Gram.
-  if (!shared_ && PreferResidualSolve(working_set_size_, chosen_nnz, data_.x.rows)) {
+  if (solve_on_columns) {
     ws_gram_->Clear();  // a later Gram-sized W asks for all its columns again
     gram_pending_ = false;
     SolveWorkingSetOnColumns(cache_update);

@@ -7,7 +7,6 @@
 #include <type_traits>
 #include <vector>
 
-#include "Eigen/Cholesky"
 #include "Eigen/Core"
 #include "apps/lasso/cd_accelerations.h"
 #include "apps/lasso/lasso_math.h"
@@ -20,11 +19,12 @@ namespace {
 // own residual, is lower.
 // As in the Gram solver, the active block's linear system is solved outright when the sweeps
 // crawl: from this active sweep of a solve on, once the support has held for 20 sweeps, then
-// again 4 times as many sweeps later, for blocks at most kMaxNewtonSize large (the Gram of the
-// block is formed from its sparse columns, O(sum over rows of their non-zeros in A squared), then
-// a Cholesky, O(|A|^3 / 3)).
+// again 4 times as many sweeps later (by conjugate gradients on X_L, see TrySignedNewtonStep).
 constexpr int64_t kFirstNewtonSweep = 160;
-constexpr int64_t kMaxNewtonSize = 3000;
+// The conjugate-gradient solve of the Newton system stops at this relative residual, or after
+// min(2 |L| + 10, kMaxNewtonIterations) iterations (it is a descent on the face at every one).
+constexpr double kNewtonTolerance = 1e-10;
+constexpr int64_t kMaxNewtonIterations = 400;
 
 double Dot(const core::CscMatrix& x, int64_t j, std::span<const double> r) {
   const std::span<const int32_t> rows = x.ColRows(j);
@@ -68,26 +68,27 @@ class Solver {
   GramLassoSolution Run() {
     const int64_t n = static_cast<int64_t>(p_.keys.size());
     s_.gradient.resize(n);
+    Solve();
+    out_.residual_sq = SquaredNorm(r_);
+    return std::move(out_);
+  }
+
+ private:
+  // Coordinate descent until the restricted gap is at most gap_target_ (or the work bound).
+  void Solve() {
     while (true) {
       const int64_t moves = moves_;
-      const int64_t support_changes = support_changes_;
       Sweep(All(), /*gain=*/nullptr);
-      // The Newton step solves A's block only: worth its O(|A|^3) once no coordinate of W
-      // outside A wants in (nor one in A out), so that A is W's support.
-      support_matches_ = support_changes_ == support_changes;
       // A full sweep that moves nothing is at the restricted optimum (up to rounding).
-      if (Gap() <= p_.gap_target || work_ >= p_.max_work || moves_ == moves) break;
+      if (Gap() <= gap_target_ || work_ >= p_.max_work || moves_ == moves) break;
       ActiveSweeps();
       if (work_ >= p_.max_work) {
         Gap();
         break;
       }
     }
-    out_.residual_sq = SquaredNorm(r_);
-    return std::move(out_);
   }
 
- private:
   struct AllPositions {};
   static AllPositions All() { return {}; }
 
@@ -100,7 +101,7 @@ class Solver {
       const double q = p_.col_sqnorm[j];
       if (q == 0) return;
       const double g = Dot(x_, j, r_);
-      const double updated = CoordinateMinimizer(g, out_.b[i], q, p_.lambda);
+      const double updated = CoordinateMinimizer(g, out_.b[i], q, lambda_);
       const double delta = updated - out_.b[i];
       work_ += 2 * static_cast<int64_t>(x_.ColRows(j).size());
       ++out_.updates;
@@ -129,7 +130,7 @@ class Solver {
       s_.gradient[i] = Dot(x_, p_.keys[i], r_);
       work_ += static_cast<int64_t>(x_.ColRows(p_.keys[i]).size());
     }
-    const DualityGap gap = ComputeDualityGap(SquaredNorm(r_), s_.gradient, out_.b, p_.lambda);
+    const DualityGap gap = ComputeDualityGap(SquaredNorm(r_), s_.gradient, out_.b, lambda_);
     out_.gap = gap.gap;
     out_.primal = gap.primal;
     return gap.gap;
@@ -161,15 +162,14 @@ class Solver {
         last_support_change_ = active_sweeps_;
       }
       // Only once the support has held for a while: a step on the wrong signs is cut at once.
-      if (support_matches_ && active_sweeps_ >= next_newton_ &&
-          active_sweeps_ - last_support_change_ >= 20 && a <= kMaxNewtonSize) {
+      if (active_sweeps_ >= next_newton_ && active_sweeps_ - last_support_change_ >= 20) {
         next_newton_ *= 4;
         if (TrySignedNewtonStep()) {
           ++out_.newton_steps;
           filled = 0;  // the iterates before the jump say nothing about the path after it
         }
       }
-      if (gain < 0.1 * p_.gap_target) break;
+      if (gain < 0.1 * gap_target_) break;
     }
   }
 
@@ -192,8 +192,8 @@ class Solver {
     }
     const double shift = p_.intercept ? CentreResidual(s_.trial) : 0.0;
     work_ += 3 * static_cast<int64_t>(r_.size());
-    const double now = 0.5 * SquaredNorm(r_) + p_.lambda * l1_now;
-    const double extrapolated = 0.5 * SquaredNorm(s_.trial) + p_.lambda * l1_new;
+    const double now = 0.5 * SquaredNorm(r_) + lambda_ * l1_now;
+    const double extrapolated = 0.5 * SquaredNorm(s_.trial) + lambda_ * l1_new;
     if (!(extrapolated < now)) return false;
     for (int64_t k = 0; k < a; ++k) out_.b[s_.active[k]] = point[k];
     std::copy(s_.trial.begin(), s_.trial.end(), r_.begin());
@@ -201,105 +201,107 @@ class Solver {
     return true;
   }
 
-  // Once the signs of A have settled the restricted problem is a linear system: with s = sign(b_L)
-  // over the live coordinates L, G_LL d + cs d0 = X_L'r - lambda s and cs'd + N d0 = 1'r. The step
-  // is cut where a coordinate would first cross zero and kept only when F, recomputed from the
-  // residual it gives, is lower (see gram_lasso_solver.cc's TrySignedNewtonStep, the same step on
-  // the Gram). Rare (twice per solve at most), so it may allocate.
+  // Once the signs of A have settled the restricted problem is a quadratic on that face: with
+  // s = sign(b_L) over the live coordinates L, minimise Q(d, d0) = 1/2 ||r - X_L d - d0||^2 +
+  // lambda s'(b_L + d), whose normal equations are G_LL d + cs d0 = X_L'r - lambda s and
+  // cs'd + N d0 = 1'r. They are solved by conjugate gradients with X_L itself (Jacobi
+  // preconditioned, two sparse passes an iteration), not by a Cholesky of G_LL: on a saturated
+  // p >> n block |L| is close to N, G_LL is nearly singular (rank <= N) and its O(|L|^3) Cholesky
+  // dominated the whole solve, while an iteration here costs 2 (nnz(X_L) + N). Every CG iterate
+  // lowers Q, so the step is a descent on the face even when stopped early. The step is cut
+  // where a coordinate would first cross zero (Q is convex, so the cut point lowers it too) and
+  // kept only when F, recomputed from the residual it gives, is lower.
   bool TrySignedNewtonStep() {
-    std::vector<int64_t> live;
+    std::vector<int64_t>& live = s_.live;
+    live.clear();
+    int64_t entries = 0;
     for (int64_t i : s_.active) {
-      if (out_.b[i] != 0) live.push_back(i);
+      if (out_.b[i] != 0) {
+        live.push_back(i);
+        entries += static_cast<int64_t>(x_.ColRows(p_.keys[i]).size());
+      }
     }
     const int64_t l = static_cast<int64_t>(live.size());
     if (l == 0) return false;
     const int64_t rows = x_.rows;
-    // X_L row by row (a counting transpose of its columns), so that G_LL is the sum of each
-    // row's outer product: O(sum over rows of their non-zeros squared), no sparse product.
-    std::vector<int64_t> row_start(rows + 1, 0);
-    for (int64_t u = 0; u < l; ++u) {
-      for (int32_t row : x_.ColRows(p_.keys[live[u]])) ++row_start[row + 1];
-    }
-    for (int64_t i = 0; i < rows; ++i) row_start[i + 1] += row_start[i];
-    const int64_t entries = row_start[rows];
-    std::vector<int32_t> row_cols(entries);
-    std::vector<double> row_values(entries);
-    std::vector<int64_t> fill(row_start.begin(), row_start.end() - 1);
-    for (int64_t u = 0; u < l; ++u) {
-      const int64_t j = p_.keys[live[u]];
-      const std::span<const int32_t> column_rows = x_.ColRows(j);
-      const std::span<const double> values = x_.ColValues(j);
-      for (size_t k = 0; k < column_rows.size(); ++k) {
-        const int64_t at = fill[column_rows[k]]++;
-        row_cols[at] = static_cast<int32_t>(u);
-        row_values[at] = values[k];
-      }
-    }
     const int64_t size = l + (p_.intercept ? 1 : 0);
-    Eigen::MatrixXd system = Eigen::MatrixXd::Zero(size, size);
-    for (int64_t i = 0; i < rows; ++i) {
-      for (int64_t s = row_start[i]; s < row_start[i + 1]; ++s) {
-        const double v = row_values[s];
-        double* column = &system(0, row_cols[s]);
-        for (int64_t t = row_start[i]; t < row_start[i + 1]; ++t)
-          column[row_cols[t]] += v * row_values[t];
-      }
-      work_ += (row_start[i + 1] - row_start[i]) * (row_start[i + 1] - row_start[i]);
-    }
+    s_.cg_solution.assign(size, 0.0);
+    s_.cg_gradient.resize(size);
+    s_.cg_direction.resize(size);
+    s_.cg_preconditioned.resize(size);
+    s_.cg_image.resize(size);
+    s_.cg_applied.resize(rows);
+    Eigen::Map<Eigen::VectorXd> z(s_.cg_solution.data(), size);
+    Eigen::Map<Eigen::VectorXd> g(s_.cg_gradient.data(), size);  // the normal equations' residual
+    Eigen::Map<Eigen::VectorXd> dir(s_.cg_direction.data(), size);
+    Eigen::Map<Eigen::VectorXd> pre(s_.cg_preconditioned.data(), size);
+    Eigen::Map<Eigen::VectorXd> image(s_.cg_image.data(), size);      // H dir
+    Eigen::Map<Eigen::VectorXd> applied(s_.cg_applied.data(), rows);  // X_L dir + dir0
     const Eigen::Map<const Eigen::VectorXd> r(r_.data(), rows);
-    Eigen::VectorXd rhs(size);
-    for (int64_t u = 0; u < l; ++u) rhs[u] = Dot(x_, p_.keys[live[u]], r_);
+    for (int64_t u = 0; u < l; ++u) {
+      const double sign = out_.b[live[u]] > 0 ? 1.0 : -1.0;
+      g[u] = Dot(x_, p_.keys[live[u]], r_) - lambda_ * sign;
+    }
+    if (p_.intercept) g[l] = r.sum();
+    auto diagonal = [&](int64_t u) {
+      return u < l ? p_.col_sqnorm[p_.keys[live[u]]] : static_cast<double>(rows);
+    };
+    for (int64_t u = 0; u < size; ++u) pre[u] = g[u] / diagonal(u);
+    dir = pre;
+    double rho = g.dot(pre);
+    const double start_norm = g.squaredNorm();
+    if (!(start_norm > 0) || !std::isfinite(start_norm)) return false;
+    const int64_t max_iterations = std::min<int64_t>(2 * size + 10, kMaxNewtonIterations);
+    for (int64_t iteration = 0; iteration < max_iterations && work_ < p_.max_work; ++iteration) {
+      applied.setConstant(p_.intercept ? dir[l] : 0.0);
+      for (int64_t u = 0; u < l; ++u) {
+        if (dir[u] != 0) SubtractColumn(x_, p_.keys[live[u]], -dir[u], s_.cg_applied);
+      }
+      for (int64_t u = 0; u < l; ++u) image[u] = Dot(x_, p_.keys[live[u]], s_.cg_applied);
+      if (p_.intercept) image[l] = applied.sum();
+      work_ += 2 * (entries + rows);
+      const double curvature = applied.squaredNorm();
+      if (!(curvature > 0) || !std::isfinite(curvature)) break;
+      const double alpha = rho / curvature;
+      z += alpha * dir;
+      g -= alpha * image;
+      if (g.squaredNorm() <= kNewtonTolerance * kNewtonTolerance * start_norm) break;
+      for (int64_t u = 0; u < size; ++u) pre[u] = g[u] / diagonal(u);
+      const double rho_next = g.dot(pre);
+      dir = pre + (rho_next / rho) * dir;
+      rho = rho_next;
+    }
+    if (!z.allFinite()) return false;
+    Eigen::VectorXd current(l);
     Eigen::VectorXd sign(l);
     for (int64_t u = 0; u < l; ++u) {
-      sign[u] = out_.b[live[u]] > 0 ? 1.0 : -1.0;
-      rhs[u] -= p_.lambda * sign[u];
+      current[u] = out_.b[live[u]];
+      sign[u] = current[u] > 0 ? 1.0 : -1.0;
     }
-    if (p_.intercept) {
-      Eigen::VectorXd col_sums(l);
-      for (int64_t u = 0; u < l; ++u) {
-        const std::span<const double> values = x_.ColValues(p_.keys[live[u]]);
-        col_sums[u] = std::accumulate(values.begin(), values.end(), 0.0);
-      }
-      system.block(0, l, l, 1) = col_sums;
-      system.block(l, 0, 1, l) = col_sums.transpose();
-      system(l, l) = static_cast<double>(rows);
-      rhs[l] = r.sum();
-    }
-    work_ += l * l * l / 3 + l * l;
-    // A tiny ridge keeps exact copies (a singular G_LL) solvable; F is checked anyway.
-    system.diagonal().array() += 1e-12 * system.diagonal().mean();
-    // Cholesky (blocked, several times faster than LDLT at this size); the ridge keeps it
-    // positive definite unless rounding says otherwise, and then there is no step.
-    const Eigen::LLT<Eigen::MatrixXd> llt(system);
-    if (llt.info() != Eigen::Success) return false;
-    Eigen::VectorXd step = llt.solve(rhs);
-    if (!step.allFinite()) return false;
-    Eigen::VectorXd current(l);
-    for (int64_t u = 0; u < l; ++u) current[u] = out_.b[live[u]];
-    const auto [fraction, stop_at] = CutAtFirstSignChange(current, step, sign);
-    step *= fraction;
-    Eigen::VectorXd d = step.head(l);
-    if (stop_at >= 0) d[stop_at] = -out_.b[live[stop_at]];
-    const double d0 = p_.intercept ? step[l] : 0.0;
+    const Eigen::VectorXd step_full = z;
+    const auto [fraction, stop_at] = CutAtFirstSignChange(current, step_full, sign);
+    z *= fraction;
+    if (stop_at >= 0) z[stop_at] = -out_.b[live[stop_at]];
+    const double d0 = p_.intercept ? z[l] : 0.0;
     double l1_now = 0;
     double l1_new = 0;
     for (int64_t u = 0; u < l; ++u) {
       l1_now += std::abs(out_.b[live[u]]);
-      l1_new += std::abs(out_.b[live[u]] + d[u]);
+      l1_new += std::abs(out_.b[live[u]] + z[u]);
     }
     s_.trial.resize(rows);
     Eigen::Map<Eigen::VectorXd> trial(s_.trial.data(), rows);
     trial = r;
     for (int64_t u = 0; u < l; ++u) {
-      if (d[u] != 0) SubtractColumn(x_, p_.keys[live[u]], d[u], s_.trial);
+      if (z[u] != 0) SubtractColumn(x_, p_.keys[live[u]], z[u], s_.trial);
     }
     trial.array() -= d0;
     work_ += entries + 2 * rows;
-    if (!(0.5 * trial.squaredNorm() + p_.lambda * l1_new <
-          0.5 * r.squaredNorm() + p_.lambda * l1_now)) {
+    if (!(0.5 * trial.squaredNorm() + lambda_ * l1_new <
+          0.5 * r.squaredNorm() + lambda_ * l1_now)) {
       return false;
     }
-    for (int64_t u = 0; u < l; ++u) out_.b[live[u]] += d[u];
+    for (int64_t u = 0; u < l; ++u) out_.b[live[u]] += z[u];
     std::copy(s_.trial.begin(), s_.trial.end(), r_.begin());
     out_.delta_b0 += d0;
     return true;
@@ -318,7 +320,8 @@ class Solver {
   int64_t support_changes_seen_ = 0;
   int64_t last_support_change_ = 0;
   int64_t next_newton_ = kFirstNewtonSweep;
-  bool support_matches_ = false;  // the last full sweep over W left the support as it was
+  const double lambda_ = p_.lambda;
+  const double gap_target_ = p_.gap_target;
 };
 
 }  // namespace

@@ -35,6 +35,10 @@ struct ResidualLassoScratch {
   std::vector<double> history;   // the last iterates of b_A, for Anderson extrapolation
   std::vector<double> trial;     // the residual at an extrapolated point
   std::vector<double> step;
+  // The Newton step's live coordinates and conjugate-gradient vectors.
+  std::vector<int64_t> live;
+  std::vector<double> cg_solution, cg_gradient, cg_direction, cg_preconditioned, cg_image;
+  std::vector<double> cg_applied;  // one entry per row
 };
 
 // `residual` is r = y - b0 - X b at the start (the gap round centred it when there is an

@@ -112,6 +112,32 @@ TEST(SolveResidualLasso, AcceleratesOnIllConditionedColumnsAndStaysExact) {
   EXPECT_LT(solution.sweeps, reference->sweeps);
 }
 
+// A saturated p >> n block (binary features, support close to N, with an intercept): the
+// Newton step solved by conjugate gradients on the columns is taken, and the solve ends at the
+// reference optimum in fewer sweeps than plain coordinate descent.
+TEST(SolveResidualLasso, TakesTheIterativeNewtonStepOnASaturatedBlock) {
+  absl::StatusOr<LassoProblem> generated = GenerateLassoProblem(
+      {.kind = DesignKind::kBinary, .samples = 120, .features = 1200, .density = 0.05, .seed = 5});
+  ASSERT_TRUE(generated.ok());
+  const core::LabeledData& data = generated->data;
+  const double lambda = 0.005 * LambdaMax(data.x, data.y);
+  Start start = AtZero(data, true);
+  ResidualLassoProblem problem = ProblemFor(data, start, lambda, true);
+  problem.gap_target = 1e-10 * 0.5 * start.residual_sq;
+  ResidualLassoScratch scratch;
+  const GramLassoSolution solution = SolveResidualLasso(problem, start.r, &scratch);
+  EXPECT_GT(solution.newton_steps, 0);
+  int64_t nnz = 0;
+  for (double v : solution.b) nnz += v != 0;
+  EXPECT_GT(nnz, data.x.rows / 2);  // saturated: the block is nearly singular
+  absl::StatusOr<ReferenceSolution> reference = SolveLassoReference(
+      data, {.lambda = lambda, .tolerance = 1e-12, .max_sweeps = 2000000, .intercept = true});
+  ASSERT_TRUE(reference.ok());
+  ASSERT_TRUE(reference->converged);
+  EXPECT_NEAR(solution.primal, reference->objective, 1e-8 * reference->objective);
+  EXPECT_LT(solution.sweeps, reference->sweeps);
+}
+
 // The work bound stops the solve early with a descent; a working set of all-zero columns ends at
 // once instead of sweeping forever.
 TEST(SolveResidualLasso, StopsOnTheWorkBoundAndOnZeroColumns) {
