@@ -172,6 +172,10 @@ absl::StatusOr<PredictCounts> PredictPairs(const MfModel& model, const std::stri
                                            std::ostream& out) {
   PredictCounts counts;
   bool first = true;
+  double number = 0;
+  const bool numeric_ids = model.users.size() > 0 && model.items.size() > 0 &&
+                           absl::SimpleAtod(model.users.names[0], &number) &&
+                           absl::SimpleAtod(model.items.names[0], &number);
   std::string line_out;
   absl::Status status =
       ForEachLine(pairs_path, [&](const std::vector<absl::string_view>& fields, int64_t line) {
@@ -184,6 +188,12 @@ absl::StatusOr<PredictCounts> PredictPairs(const MfModel& model, const std::stri
         double number = 0;
         // A header such as "userId,movieId,rating,timestamp".
         if (was_first && fields.size() >= 3 && !absl::SimpleAtod(fields[2], &number)) {
+          return absl::OkStatus();
+        }
+        // A pairs file's header such as "userId,movieId": two words where the model's ids are
+        // numbers (with text ids a first pair could look the same, so it is kept there).
+        if (was_first && fields.size() == 2 && numeric_ids &&
+            !absl::SimpleAtod(fields[0], &number) && !absl::SimpleAtod(fields[1], &number)) {
           return absl::OkStatus();
         }
         const Prediction p = PredictRating(model, fields[0], fields[1]);
