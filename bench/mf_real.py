@@ -178,10 +178,11 @@ def folds_for(ratings):
     return max(1, min(wanted, MAX_FOLDS, int(1 / HELD_OUT_FRACTION)))
 
 
-def held_out_folds(d, seed):
+def held_out_folds(d, seed, folds):
+    """folds: how many slices (0: as strads, folds_for)."""
     draw = np.random.default_rng(seed + 1000).random(len(d.r))
     return [(draw >= f * HELD_OUT_FRACTION) & (draw < (f + 1) * HELD_OUT_FRACTION)
-            for f in range(folds_for(len(d.r)))]
+            for f in range(folds or folds_for(len(d.r)))]
 
 
 def search(score, grid):
@@ -228,8 +229,8 @@ def search(score, grid):
     return best, len(scores)
 
 
-def numpy_methods(d, rank, sweeps, seed):
-    folds = held_out_folds(d, seed)
+def numpy_methods(d, rank, sweeps, seed, reference_folds=0):
+    folds = held_out_folds(d, seed, reference_folds)
 
     def pooled(fit_fold):
         squared, count = 0.0, 0
@@ -260,7 +261,7 @@ def numpy_methods(d, rank, sweeps, seed):
 def cached_numpy_methods(d, rank, args):
     """numpy_methods, remembered in --cache DIR (the reference is the slow side of a run)."""
     if not args.cache:
-        return numpy_methods(d, rank, args.sweeps, args.seed)
+        return numpy_methods(d, rank, args.sweeps, args.seed, args.reference_folds)
     key = hashlib.sha256()
     for part in (d.u, d.i, d.r, d.tu, d.ti, d.tr):
         key.update(np.ascontiguousarray(part).tobytes())
@@ -270,13 +271,13 @@ def cached_numpy_methods(d, rank, args):
         key.update(inspect.getsource(method).encode())
     key.update(repr((GRID_WR, GRID_BIAS, HELD_OUT_FRACTION, HELD_OUT_TARGET, MAX_FOLDS,
                      REFINE_LEVELS, MAX_EXTENSIONS)).encode())
-    key.update(f"{rank} {args.sweeps} {args.seed}".encode())
+    key.update(f"{rank} {args.sweeps} {args.seed} {args.reference_folds}".encode())
     path = os.path.join(args.cache, key.hexdigest()[:24] + ".json")
     if os.path.exists(path):
         with open(path) as f:
             (wr, lam_wr), (bias, lam_b) = json.load(f)
         return (wr, lam_wr), (bias, lam_b)
-    result = numpy_methods(d, rank, args.sweeps, args.seed)
+    result = numpy_methods(d, rank, args.sweeps, args.seed, args.reference_folds)
     os.makedirs(args.cache, exist_ok=True)
     with open(path, "w") as f:
         json.dump([[float(x) for x in pair] for pair in result], f)
@@ -377,6 +378,9 @@ def main():
     parser.add_argument("--cache", help="directory remembering the numpy results between runs")
     parser.add_argument("--numpy-only", action="store_true",
                         help="run the numpy methods only (with --cache: fill it)")
+    parser.add_argument("--reference-folds", type=int, default=0,
+                        help="held-out slices the numpy and bias-only selections pool (0: as "
+                        "strads does; 1 costs a third of that on small data)")
     parser.add_argument("--strads-only", action="store_true",
                         help="run strads only (with --cache: fill it)")
     parser.add_argument("--generated", default="1,2",

@@ -97,6 +97,20 @@ TEST(PredictPairs, SkipsATwoColumnHeaderOnlyWhenTheModelsIdsAreNumbers) {
   EXPECT_EQ(counts->unknown_users, 1);
 }
 
+TEST(PredictPairs, BadLineIsAnErrorNamingItAndWritesNothing) {
+  absl::StatusOr<MfModel> model = LoadMfModel(WriteModel("m6"));
+  ASSERT_TRUE(model.ok());
+  std::ostringstream out;
+  absl::StatusOr<PredictCounts> counts =
+      PredictPairs(*model, WriteFile("bad-pairs.txt", "alice dune\nbob alien\nalice\n"), out);
+  EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(counts.status().message().find("line 3"), std::string::npos) << counts.status();
+  EXPECT_EQ(out.str(), "");
+  counts = PredictPairs(*model, ::strads::TestTempDir() + "/no-such-pairs.txt", out);
+  EXPECT_FALSE(counts.ok());
+  EXPECT_NE(counts.status().message().find("no-such-pairs.txt"), std::string::npos);
+}
+
 TEST(Recommend, RanksUnseenItemsAndLeavesOutExcludedOnes) {
   absl::StatusOr<MfModel> model = LoadMfModel(WriteModel("m4"));
   ASSERT_TRUE(model.ok());
