@@ -311,8 +311,8 @@ def strads_run(strads, work, train, test, rank, lam, rounds):
     cmd += ["--lambda", str(lam)] if lam is not None else []  # None: the default
     # --tol far below the default: every run makes all `rounds` rounds, as the reference makes
     # all its sweeps (the default 1e-4 stops some runs a few rounds early).
-    cmd += ["--workers", "2", "--max-rounds", str(rounds), "--tol", "1e-12", "--quiet", "--model-out",
-           prefix, "--summary-json", prefix + "-summary.json"]
+    cmd += ["--workers", "2", "--max-rounds", str(rounds), "--tol", "1e-12", "--quiet",
+            "--model-out", prefix, "--summary-json", prefix + "-summary.json"]
     start = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     seconds = time.time() - start
@@ -349,7 +349,8 @@ def bench_dataset(name, users, items, values, args, work):
     for rank in args.ranks:
         if args.numpy_only:
             (wr, lam_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
-            print(f"| {rank} | | | {wr:.4f} ({lam_wr:g}) | {bias:.4f} ({lam_b:g}) | | |", flush=True)
+            print(f"| {rank} | | | {wr:.4f} ({lam_wr:g}) | {bias:.4f} ({lam_b:g}) | | |",
+                  flush=True)
             continue
         pred_auto, lam_auto, _ = cached_strads_run(args, work, train_path, test_path, rank, "auto",
                                                    2 * args.sweeps)
