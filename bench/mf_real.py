@@ -9,16 +9,22 @@ then, at each rank:
              `strads predict mf` on the model files it wrote;
   - numpy:   plain ALS-WR with mu and user/item biases written here (augmented-vector solves,
              penalty lambda * n_row on factors and bias alike, the same semantics), lambda picked
-             from the same grid on a seeded 10% of the training set, then refitted on all of it;
+             by the rule strads uses (see `search` below: pooled held-out slices of the training
+             set, the same grid, walk, refinement), then refitted on all of it;
   - biases:  mu + b_u + b_i alone (alternating damped means, b = sum(r - ...) / (n + lambda)),
              lambda picked the same way.
+Both sides get the same split, the same rank and the same number of ALS sweeps (strads: 2 rounds
+a sweep, run to the last round). None looks at the test ratings to choose anything.
 Every method predicts every test rating (an unknown user or item gets mu plus the known bias)
 clipped to the training range; prints test RMSEs and ratios strads / numpy and strads / biases.
 
-Usage: bench/mf_real.py [--strads build/bin/strads] [--ranks 5,10,20] [FILE ...]
+Usage: bench/mf_real.py [--strads build/bin/strads] [--ranks 5,10,20] [--generated 1,2] [FILE ...]
 Not a test. Needs python3-numpy.
 """
 import argparse
+import hashlib
+import inspect
+import json
 import os
 import re
 import subprocess
@@ -26,10 +32,20 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+# One BLAS thread: the solves are many small systems, and extra threads only contend.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
 
 GRID_WR = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]  # as apps/mf/lambda_search.cc
 GRID_BIAS = [0.5, 1, 2, 5, 10, 20, 50]
+GENERATED = {
+    1: ["--users", "6000", "--items", "3000", "--ratings", "200000", "--rank", "8",
+        "--power-law", "0.8", "--mean", "3.5", "--user-bias", "0.4", "--item-bias", "0.5",
+        "--factor-scale", "0.6", "--noise", "0.8", "--seed", "1"],
+    2: ["--users", "2500", "--items", "8000", "--ratings", "120000", "--rank", "5",
+        "--power-law", "1.0", "--mean", "3.6", "--user-bias", "0.5", "--item-bias", "0.4",
+        "--factor-scale", "0.8", "--noise", "0.9", "--seed", "7"],
+}
 SPLIT = re.compile(r"::|[\t, ]+")
 
 
@@ -144,43 +160,159 @@ def biases_only(d, u, i, r, lam, sweeps=20):
     return mu, bu, bi
 
 
-def inner_split(d, seed):
-    rng = np.random.default_rng(seed + 1000)
-    held = rng.random(len(d.r)) < 0.1
-    return ~held, held
+# The selection rule of `strads run mf --lambda auto` (apps/mf/lambda_search.h), applied here to
+# the reference's penalties, so that both sides choose the same way: disjoint 10% slices of the
+# training set held out in turn (as many as reach HELD_OUT_TARGET ratings, at most MAX_FOLDS),
+# errors pooled; the grid, then a walk to neighbouring points (up to MAX_EXTENSIONS steps past
+# either end) while that helps, then REFINE_LEVELS geometric midpoints.
+HELD_OUT_FRACTION = 0.1
+HELD_OUT_TARGET = 50000
+MAX_FOLDS = 3
+REFINE_LEVELS = 2
+MAX_EXTENSIONS = 3
 
 
-def pick(fit_and_score, grid):
-    scores = [fit_and_score(lam) for lam in grid]
-    return grid[int(np.argmin(scores))], scores
+def folds_for(ratings):
+    per_fold = max(1.0, HELD_OUT_FRACTION * ratings)
+    wanted = int(np.ceil(HELD_OUT_TARGET / per_fold))
+    return max(1, min(wanted, MAX_FOLDS, int(1 / HELD_OUT_FRACTION)))
 
 
-def numpy_methods(d, rank, sweeps, seed):
-    fit, held = inner_split(d, seed)
+def held_out_folds(d, seed, folds):
+    """folds: how many slices (0: as strads, folds_for)."""
+    draw = np.random.default_rng(seed + 1000).random(len(d.r))
+    return [(draw >= f * HELD_OUT_FRACTION) & (draw < (f + 1) * HELD_OUT_FRACTION)
+            for f in range(folds or folds_for(len(d.r)))]
+
+
+def search(score, grid):
+    """The lambda of lowest score by the rule above; returns (lambda, number of fits)."""
+    points = sorted(set(grid))
+    scores = {}
+
+    def at(lam):
+        if lam not in scores:
+            scores[lam] = score(lam)
+            if lam not in points:
+                points.append(lam)
+                points.sort()
+        return scores[lam]
+
+    best = min(grid, key=lambda lam: (at(lam), grid.index(lam)))
+    extended = [0, 0]
+    for _ in range(8):
+        n = points.index(best)
+        candidates = []
+        if n > 0:
+            candidates.append(points[n - 1])
+        elif best > 0 and extended[0] < MAX_EXTENSIONS:
+            extended[0] += 1
+            candidates.append(best * best / points[n + 1])
+        if n + 1 < len(points):
+            candidates.append(points[n + 1])
+        elif points[n - 1] > 0 and extended[1] < MAX_EXTENSIONS:
+            extended[1] += 1
+            candidates.append(best * best / points[n - 1])
+        moved = False
+        for lam in candidates:
+            if at(lam) < at(best):
+                best, moved = lam, True
+        if not moved:
+            break
+    for _ in range(REFINE_LEVELS):
+        n = points.index(best)
+        neighbours = points[max(0, n - 1):n] + points[n + 1:n + 2]
+        for lam in [np.sqrt(best * o) if best > 0 and o > 0 else (best + o) / 2
+                    for o in neighbours]:
+            if at(lam) < at(best):
+                best = lam
+    return best, len(scores)
+
+
+def numpy_methods(d, rank, sweeps, seed, reference_folds=0):
+    folds = held_out_folds(d, seed, reference_folds)
+
+    def pooled(fit_fold):
+        squared, count = 0.0, 0
+        for held in folds:
+            fit = ~held
+            p = fit_fold(d.u[fit], d.i[fit], d.r[fit], d.u[held], d.i[held])
+            squared += float(np.sum((p - d.r[held]) ** 2))
+            count += int(held.sum())
+        return np.sqrt(squared / count)
 
     def score_wr(lam):
-        m = als_wr(d, d.u[fit], d.i[fit], d.r[fit], rank, lam, sweeps, seed)
-        return rmse(predict(*m, d.u[held], d.i[held], d.lo, d.hi), d.r[held])
+        return pooled(lambda u, i, r, hu, hi: predict(*als_wr(d, u, i, r, rank, lam, sweeps, seed),
+                                                      hu, hi, d.lo, d.hi))
 
     def score_bias(lam):
-        mu, bu, bi = biases_only(d, d.u[fit], d.i[fit], d.r[fit], lam)
-        return rmse(predict(mu, bu, bi, None, None, d.u[held], d.i[held], d.lo, d.hi), d.r[held])
+        return pooled(lambda u, i, r, hu, hi: predict(*biases_only(d, u, i, r, lam), None, None,
+                                                      hu, hi, d.lo, d.hi))
 
-    lam_wr, _ = pick(score_wr, GRID_WR)
+    lam_wr, _ = search(score_wr, GRID_WR)
     m = als_wr(d, d.u, d.i, d.r, rank, lam_wr, sweeps, seed)
     wr = rmse(predict(*m, d.tu, d.ti, d.lo, d.hi), d.tr)
-    lam_b, _ = pick(score_bias, GRID_BIAS)
+    lam_b, _ = search(score_bias, GRID_BIAS)
     mu, bu, bi = biases_only(d, d.u, d.i, d.r, lam_b)
     bias = rmse(predict(mu, bu, bi, None, None, d.tu, d.ti, d.lo, d.hi), d.tr)
     return (wr, lam_wr), (bias, lam_b)
+
+
+def cached_numpy_methods(d, rank, args):
+    """numpy_methods, remembered in --cache DIR (the reference is the slow side of a run)."""
+    if not args.cache:
+        return numpy_methods(d, rank, args.sweeps, args.seed, args.reference_folds)
+    key = hashlib.sha256()
+    for part in (d.u, d.i, d.r, d.tu, d.ti, d.tr):
+        key.update(np.ascontiguousarray(part).tobytes())
+    # Any change to the methods (or to the selection rule's constants) invalidates the cache.
+    for method in (numpy_methods, search, held_out_folds, folds_for, als_wr, biases_only,
+                   solve_rows, predict):
+        key.update(inspect.getsource(method).encode())
+    key.update(repr((GRID_WR, GRID_BIAS, HELD_OUT_FRACTION, HELD_OUT_TARGET, MAX_FOLDS,
+                     REFINE_LEVELS, MAX_EXTENSIONS)).encode())
+    key.update(f"{rank} {args.sweeps} {args.seed} {args.reference_folds}".encode())
+    path = os.path.join(args.cache, key.hexdigest()[:24] + ".json")
+    if os.path.exists(path):
+        with open(path) as f:
+            (wr, lam_wr), (bias, lam_b) = json.load(f)
+        return (wr, lam_wr), (bias, lam_b)
+    result = numpy_methods(d, rank, args.sweeps, args.seed, args.reference_folds)
+    os.makedirs(args.cache, exist_ok=True)
+    with open(path, "w") as f:
+        json.dump([[float(x) for x in pair] for pair in result], f)
+    return result
+
+
+def cached_strads_run(args, work, train, test, rank, lam, rounds):
+    """strads_run, remembered in --cache DIR for the same binary, data and settings."""
+    if not args.cache:
+        return strads_run(args.strads, work, train, test, rank, lam, rounds)
+    key = hashlib.sha256()
+    for path in (args.strads, train, test):
+        with open(path, "rb") as f:
+            key.update(hashlib.sha256(f.read()).digest())
+    key.update(f"{rank} {lam} {rounds}".encode())
+    path = os.path.join(args.cache, "strads-" + key.hexdigest()[:24] + ".json")
+    if os.path.exists(path):
+        with open(path) as f:
+            pred, lams, seconds = json.load(f)
+        return np.array(pred), lams, seconds
+    pred, lams, seconds = strads_run(args.strads, work, train, test, rank, lam, rounds)
+    os.makedirs(args.cache, exist_ok=True)
+    with open(path, "w") as f:
+        json.dump([pred.tolist(), lams, seconds], f)
+    return pred, lams, seconds
 
 
 def strads_run(strads, work, train, test, rank, lam, rounds):
     prefix = os.path.join(work, f"model-{rank}-{lam}")
     cmd = [strads, "run", "mf", "--data", train, "--test", test, "--rank", str(rank)]
     cmd += ["--lambda", str(lam)] if lam is not None else []  # None: the default
-    cmd += ["--workers", "2", "--max-rounds", str(rounds), "--quiet", "--model-out",
-           prefix, "--summary-json", prefix + "-summary.json"]
+    # --tol far below the default: every run makes all `rounds` rounds, as the reference makes
+    # all its sweeps (the default 1e-4 stops some runs a few rounds early).
+    cmd += ["--workers", "2", "--max-rounds", str(rounds), "--tol", "1e-12", "--quiet",
+            "--model-out", prefix, "--summary-json", prefix + "-summary.json"]
     start = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     seconds = time.time() - start
@@ -215,13 +347,22 @@ def bench_dataset(name, users, items, values, args, work):
     print("|---|---|---|---|---|---|---|")
     rows = []
     for rank in args.ranks:
-        pred_auto, lam_auto, _ = strads_run(args.strads, work, train_path, test_path, rank, "auto",
-                                            2 * args.sweeps)
-        pred_def, lam_def, _ = strads_run(args.strads, work, train_path, test_path, rank, None,
-                                          2 * args.sweeps)
+        if args.numpy_only:
+            (wr, lam_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
+            print(f"| {rank} | | | {wr:.4f} ({lam_wr:g}) | {bias:.4f} ({lam_b:g}) | | |",
+                  flush=True)
+            continue
+        pred_auto, lam_auto, _ = cached_strads_run(args, work, train_path, test_path, rank, "auto",
+                                                   2 * args.sweeps)
+        pred_def, lam_def, _ = cached_strads_run(args, work, train_path, test_path, rank, None,
+                                                 2 * args.sweeps)
         ours = rmse(pred_auto, test[2])
         ours_default = rmse(pred_def, test[2])
-        (wr, lam_wr), (bias, lam_b) = numpy_methods(d, rank, args.sweeps, args.seed)
+        if args.strads_only:
+            print(f"| {rank} | {ours:.4f} ({lam_auto}) | {ours_default:.4f} ({lam_def}) | | | | |",
+                  flush=True)
+            continue
+        (wr, lam_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
         print(f"| {rank} | {ours:.4f} ({lam_auto}) | {ours_default:.4f} ({lam_def}) | {wr:.4f} ({lam_wr:g})"
               f" | {bias:.4f} ({lam_b:g}) | {ours / wr:.3f} | {ours / bias:.3f} |", flush=True)
         rows.append((rank, ours, wr, bias))
@@ -235,25 +376,36 @@ def main():
     parser.add_argument("--ranks", default="5,10,20")
     parser.add_argument("--sweeps", type=int, default=15, help="ALS sweeps (W then H)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-generated", action="store_true")
+    parser.add_argument("--cache", help="directory remembering the numpy results between runs")
+    parser.add_argument("--numpy-only", action="store_true",
+                        help="run the numpy methods only (with --cache: fill it)")
+    parser.add_argument("--reference-folds", type=int, default=0,
+                        help="held-out slices the numpy and bias-only selections pool (0: as "
+                        "strads does; 1 costs a third of that on small data)")
+    parser.add_argument("--strads-only", action="store_true",
+                        help="run strads only (with --cache: fill it)")
+    parser.add_argument("--generated", default="1,2",
+                        help="generated sets to include (1, 2; empty for none)")
     args = parser.parse_args()
     args.ranks = [int(r) for r in args.ranks.split(",")]
+    args.generated = [int(n) for n in args.generated.split(",") if n]
     all_rows = []
     with tempfile.TemporaryDirectory(prefix="mf_real_") as work:
-        if not args.no_generated:
-            # Real-like: power-law users and items, mean 3.5, user and item biases, a weak rank-8
-            # signal, noise, whole stars 1-5.
-            path = os.path.join(work, "generated.txt")
-            subprocess.run([args.strads, "generate", "mf", "--users", "6000", "--items", "3000",
-                            "--ratings", "200000", "--rank", "8", "--power-law", "0.8",
-                            "--mean", "3.5", "--user-bias", "0.4", "--item-bias", "0.5",
-                            "--factor-scale", "0.6", "--noise", "0.8", "--stars",
-                            "--test-fraction", "0", "--seed", str(args.seed), "--out", path],
+        for n in args.generated:
+            # Real-like: power-law users and items, mean 3.5, user and item biases, a weak
+            # low-rank signal, noise, whole stars 1-5. Set 2 has another seed and shape (more
+            # items than users, a steeper power law, rank 5).
+            shape = GENERATED[n]
+            path = os.path.join(work, f"generated{n}.txt")
+            subprocess.run([args.strads, "generate", "mf"] + shape +
+                           ["--stars", "--test-fraction", "0", "--out", path],
                            check=True, stdout=subprocess.DEVNULL)
-            all_rows += bench_dataset("generated", *read_ratings(path), args, work)
+            all_rows += bench_dataset(f"generated{n}", *read_ratings(path), args, work)
         for path in args.files:
             name = os.path.basename(path)
             all_rows += bench_dataset(name, *read_ratings(path), args, work)
+    if args.numpy_only or args.strads_only:
+        return 0
     ok = all(ours <= wr * (1 + 1e-3) and ours <= bias for _, ours, wr, bias in all_rows)
     print(f"\ngoal (strads <= numpy ALS-WR+biases within 0.1%, and <= bias only, every row): "
           f"{'met' if ok else 'NOT met'}")

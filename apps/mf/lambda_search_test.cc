@@ -1,6 +1,9 @@
 #include "apps/mf/lambda_search.h"
 
+#include <algorithm>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "apps/mf/mf_app.h"
 #include "apps/mf/mf_generator.h"
@@ -56,15 +59,98 @@ TEST(ChooseLambda, PicksTheKnownBestOfItsGrid) {
   for (const std::vector<double>& grid :
        {std::vector<double>{1e-4, 100}, std::vector<double>{100, 1e-4}}) {
     absl::StatusOr<LambdaChoice> on_clean =
-        ChooseLambda(clean, {.rank = 3, .rounds = 10, .grid = grid});
+        ChooseLambda(clean, {.rank = 3, .rounds = 10, .grid = grid, .refine = false});
     ASSERT_TRUE(on_clean.ok()) << on_clean.status();
     EXPECT_EQ(on_clean->lambda, 1e-4);
     absl::StatusOr<LambdaChoice> on_noise =
-        ChooseLambda(noise, {.rank = 10, .rounds = 10, .grid = grid});
+        ChooseLambda(noise, {.rank = 10, .rounds = 10, .grid = grid, .refine = false});
     ASSERT_TRUE(on_noise.ok()) << on_noise.status();
     EXPECT_EQ(on_noise->lambda, 100);
     EXPECT_EQ(on_noise->holdout_rmse.size(), 2u);
   }
+}
+
+TEST(SplitHeldOut, FoldsOfOneSeedAreDisjointAndFoldZeroIsTheDefaultSplit) {
+  const TrainingRatings train =
+      Generated({.users = 200, .items = 100, .ratings = 5000, .seed = 2}, "folds.txt");
+  const HeldOutSplit first = SplitHeldOut(train, 0.1, 5);
+  const HeldOutSplit fold0 = SplitHeldOut(train, 0.1, 5, 0);
+  EXPECT_EQ(first.held_out.users, fold0.held_out.users);
+  EXPECT_EQ(first.held_out.items, fold0.held_out.items);
+  std::set<std::pair<int32_t, int32_t>> seen;
+  int64_t held = 0;
+  for (int fold = 0; fold < 3; ++fold) {
+    const HeldOutSplit split = SplitHeldOut(train, 0.1, 5, fold);
+    EXPECT_EQ(split.fit.by_user.nnz() + split.held_out.size(), train.by_user.nnz());
+    EXPECT_NEAR(static_cast<double>(split.held_out.size()) / train.by_user.nnz(), 0.1, 0.02);
+    for (int64_t e = 0; e < split.held_out.size(); ++e) {
+      EXPECT_TRUE(seen.insert({split.held_out.users[e], split.held_out.items[e]}).second)
+          << "rating held out by two folds";
+    }
+    held += split.held_out.size();
+  }
+  EXPECT_EQ(static_cast<int64_t>(seen.size()), held);
+}
+
+TEST(FoldsFor, PoolsSlicesOnlyWhileTheHeldOutRatingsAreFew) {
+  EXPECT_EQ(FoldsFor(90000, 0.1), 3);  // 9000 held out per slice: the most folds
+  EXPECT_EQ(FoldsFor(300000, 0.1), 2);
+  EXPECT_EQ(FoldsFor(500000, 0.1), 1);  // 50000 held out already
+  EXPECT_EQ(FoldsFor(10, 0.1), 3);
+  EXPECT_EQ(FoldsFor(10, 0.5), 2);  // no more folds than disjoint slices
+}
+
+// On pure noise around a mean the strongest penalty wins; the grid given stops at 0.1, so the
+// answer is past its end and the walk has to go there. The pooled folds are all used.
+TEST(ChooseLambda, WalksPastTheGridEndTowardsTheKnownAnswer) {
+  const TrainingRatings noise = Generated({.users = 300,
+                                           .items = 200,
+                                           .ratings = 20000,
+                                           .rank = 3,
+                                           .noise = 1.0,
+                                           .mean = 3,
+                                           .factor_scale = 0,
+                                           .seed = 4},
+                                          "noise-walk.txt");
+  absl::StatusOr<LambdaChoice> choice =
+      ChooseLambda(noise, {.rank = 10, .rounds = 6, .grid = {0.01, 0.1}});
+  ASSERT_TRUE(choice.ok()) << choice.status();
+  EXPECT_GT(choice->lambda, 0.1);
+  EXPECT_EQ(choice->folds, 3);
+  EXPECT_GT(choice->holdout_ratings, 5000);  // three tenths of 20000
+  EXPECT_LE(choice->best_holdout_rmse, choice->holdout_rmse[1]);
+}
+
+// The refinement only ever keeps a better point: the choice is the lowest held-out error of all
+// the pairs tried, and no worse than the grid-only choice on the same folds.
+TEST(ChooseLambda, RefinedChoiceIsTheBestPairTried) {
+  const TrainingRatings train = Generated({.users = 300,
+                                           .items = 200,
+                                           .ratings = 15000,
+                                           .rank = 3,
+                                           .noise = 0.7,
+                                           .mean = 3.5,
+                                           .user_bias = 0.4,
+                                           .item_bias = 0.4,
+                                           .seed = 9},
+                                          "refine.txt");
+  const LambdaSearchOptions options{.rank = 4, .search_bias_lambda = true, .rounds = 6};
+  absl::StatusOr<LambdaChoice> refined = ChooseLambda(train, options);
+  LambdaSearchOptions grid_only = options;
+  grid_only.refine = false;
+  absl::StatusOr<LambdaChoice> coarse = ChooseLambda(train, grid_only);
+  ASSERT_TRUE(refined.ok() && coarse.ok());
+  EXPECT_GT(refined->tried.size(), coarse->tried.size());
+  EXPECT_LE(refined->best_holdout_rmse, coarse->best_holdout_rmse);
+  double lowest = refined->tried.front().holdout_rmse;
+  for (const ScoredPenalties& p : refined->tried) lowest = std::min(lowest, p.holdout_rmse);
+  EXPECT_EQ(refined->best_holdout_rmse, lowest);
+  bool chosen_was_tried = false;
+  for (const ScoredPenalties& p : refined->tried) {
+    chosen_was_tried |= p.lambda == refined->lambda && p.bias_lambda == refined->bias_lambda &&
+                        p.holdout_rmse == lowest;
+  }
+  EXPECT_TRUE(chosen_was_tried);
 }
 
 TEST(ChooseLambda, RefusesTooFewRatingsClearly) {

@@ -172,7 +172,11 @@ absl::StatusOr<PredictCounts> PredictPairs(const MfModel& model, const std::stri
                                            std::ostream& out) {
   PredictCounts counts;
   bool first = true;
-  std::string line_out;
+  double number = 0;
+  const bool numeric_ids = model.users.size() > 0 && model.items.size() > 0 &&
+                           absl::SimpleAtod(model.users.names[0], &number) &&
+                           absl::SimpleAtod(model.items.names[0], &number);
+  std::string predictions;
   absl::Status status =
       ForEachLine(pairs_path, [&](const std::vector<absl::string_view>& fields, int64_t line) {
         const bool was_first = first;
@@ -186,20 +190,28 @@ absl::StatusOr<PredictCounts> PredictPairs(const MfModel& model, const std::stri
         if (was_first && fields.size() >= 3 && !absl::SimpleAtod(fields[2], &number)) {
           return absl::OkStatus();
         }
+        // A pairs file's header such as "userId,movieId": two words where the model's ids are
+        // numbers (with text ids a first pair could look the same, so it is kept there).
+        if (was_first && fields.size() == 2 && numeric_ids &&
+            !absl::SimpleAtod(fields[0], &number) && !absl::SimpleAtod(fields[1], &number)) {
+          return absl::OkStatus();
+        }
         const Prediction p = PredictRating(model, fields[0], fields[1]);
         ++counts.pairs;
         counts.unknown_users += p.user_known ? 0 : 1;
         counts.unknown_items += p.item_known ? 0 : 1;
-        line_out.assign(fields[0].data(), fields[0].size());
-        line_out.push_back('\t');
-        line_out.append(fields[1].data(), fields[1].size());
-        line_out.push_back('\t');
-        AppendNumber(p.value, &line_out);
-        line_out.push_back('\n');
-        out << line_out;
+        predictions.append(fields[0].data(), fields[0].size());
+        predictions.push_back('\t');
+        predictions.append(fields[1].data(), fields[1].size());
+        predictions.push_back('\t');
+        AppendNumber(p.value, &predictions);
+        predictions.push_back('\n');
         return absl::OkStatus();
       });
+  // Nothing is written unless every line was good: a bad line must not leave a prefix of the
+  // predictions that looks like a complete output.
   if (!status.ok()) return status;
+  out << predictions;
   if (!out) return absl::DataLossError("writing the predictions failed");
   return counts;
 }

@@ -55,7 +55,9 @@ struct PredictCounts {
 
 // Reads "user item [anything]" lines from `pairs_path` (separated by tabs, commas, "::" or
 // spaces, so a ratings file works as is; '#' lines, blank lines and a header line such as
-// "userId,movieId,rating" are skipped) and writes "user<TAB>item<TAB>prediction" for each.
+// "userId,movieId,rating", or "userId,movieId" when the model's ids are numbers, are skipped)
+// and writes "user<TAB>item<TAB>prediction" for each, all at the end: a malformed line is an
+// error with nothing written.
 absl::StatusOr<PredictCounts> PredictPairs(const MfModel& model, const std::string& pairs_path,
                                            std::ostream& out);
 

@@ -71,6 +71,46 @@ TEST(PredictPairs, WritesOneLinePerPairSkipsAHeaderAndCountsUnknowns) {
   EXPECT_EQ(out.str(), "alice\tdune\t4.75\nzoe\talien\t2\nalice\tbrazil\t3.5\n");
 }
 
+// A two-column pairs file with a header: skipped when the model's ids are numbers (it cannot be
+// a pair of them), kept as a pair of unknown ids when the model's ids are words.
+TEST(PredictPairs, SkipsATwoColumnHeaderOnlyWhenTheModelsIdsAreNumbers) {
+  const std::string prefix = ::strads::TestTempDir() + "/numeric";
+  std::ofstream(prefix + "-global.txt") << "3 1 5\n";
+  std::ofstream(prefix + "-W.txt") << "7 0.5 1 0\n";
+  std::ofstream(prefix + "-H.txt") << "42 0.25 1 1\n";
+  absl::StatusOr<MfModel> numeric = LoadMfModel(prefix);
+  ASSERT_TRUE(numeric.ok()) << numeric.status();
+  const std::string pairs = WriteFile("pairs2.csv", "userId,movieId\n7,42\n");
+  std::ostringstream out;
+  absl::StatusOr<PredictCounts> counts = PredictPairs(*numeric, pairs, out);
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  EXPECT_EQ(counts->pairs, 1);
+  EXPECT_EQ(counts->unknown_users, 0);
+  EXPECT_EQ(out.str(), "7\t42\t4.75\n");
+
+  absl::StatusOr<MfModel> words = LoadMfModel(WriteModel("m5"));
+  ASSERT_TRUE(words.ok());
+  std::ostringstream kept;
+  counts = PredictPairs(*words, WriteFile("pairs3.txt", "zoe brazil\nalice dune\n"), kept);
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->pairs, 2);
+  EXPECT_EQ(counts->unknown_users, 1);
+}
+
+TEST(PredictPairs, BadLineIsAnErrorNamingItAndWritesNothing) {
+  absl::StatusOr<MfModel> model = LoadMfModel(WriteModel("m6"));
+  ASSERT_TRUE(model.ok());
+  std::ostringstream out;
+  absl::StatusOr<PredictCounts> counts =
+      PredictPairs(*model, WriteFile("bad-pairs.txt", "alice dune\nbob alien\nalice\n"), out);
+  EXPECT_EQ(counts.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(counts.status().message().find("line 3"), std::string::npos) << counts.status();
+  EXPECT_EQ(out.str(), "");
+  counts = PredictPairs(*model, ::strads::TestTempDir() + "/no-such-pairs.txt", out);
+  EXPECT_FALSE(counts.ok());
+  EXPECT_NE(counts.status().message().find("no-such-pairs.txt"), std::string::npos);
+}
+
 TEST(Recommend, RanksUnseenItemsAndLeavesOutExcludedOnes) {
   absl::StatusOr<MfModel> model = LoadMfModel(WriteModel("m4"));
   ASSERT_TRUE(model.ok());

@@ -457,6 +457,8 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
                       lambda_choice_->bias_holdout_rmse[g]});
     }
     out->push_back({"lambda_auto_best_holdout_rmse", lambda_choice_->best_holdout_rmse});
+    out->push_back({"lambda_auto_folds", static_cast<double>(lambda_choice_->folds)});
+    out->push_back({"lambda_auto_fits", static_cast<double>(lambda_choice_->tried.size())});
   }
   out->push_back({"als_wr", params_.reg == Regularization::kWeighted ? 1.0 : 0.0});
   out->push_back({"biases", params_.biases ? 1.0 : 0.0});
