@@ -93,6 +93,10 @@ function fmt(v) {
   const a = Math.abs(v);
   return (a !== 0 && (a < 1e-3 || a >= 1e6)) ? v.toExponential(3) : v.toPrecision(5);
 }
+function tick(v) {
+  const a = Math.abs(v);
+  return (a !== 0 && (a < 1e-3 || a >= 1e6)) ? v.toExponential(1) : String(Number(v.toPrecision(4)));
+}
 function ago(ms) {
   let s = Math.max(0, Math.round((Date.now() - ms) / 1000));
   if (s < 120) return s + " s"; s = Math.round(s / 60); if (s < 120) return s + " min";
@@ -105,9 +109,10 @@ async function getJson(url) {
   return response.json();
 }
 function headline(job) {
-  if (job.objective !== undefined) return "objective " + fmt(job.objective);
+  // Rating models are judged by held-out error, regression by the objective.
   if (job.test_rmse !== undefined) return "test RMSE " + fmt(job.test_rmse);
   if (job.train_rmse !== undefined) return "train RMSE " + fmt(job.train_rmse);
+  if (job.objective !== undefined) return "objective " + fmt(job.objective);
   return "-";
 }
 function progressCell(job) {
@@ -117,7 +122,8 @@ function progressCell(job) {
 }
 function ticks(lo, hi, log) {
   if (log) {
-    const out = []; for (let e = Math.ceil(lo); e <= Math.floor(hi); e++) out.push(e);
+    const every = Math.max(1, Math.ceil((Math.floor(hi) - Math.ceil(lo)) / 5));
+    const out = []; for (let e = Math.ceil(lo); e <= Math.floor(hi); e += every) out.push(e);
     return out.length ? out : [lo, hi];
   }
   const step = Math.pow(10, Math.floor(Math.log10((hi - lo) || 1)));
@@ -141,7 +147,7 @@ function chart(curve, group) {
   for (const t of ticks(ylo, yhi, group.log)) {
     const y = py(t).toFixed(1);
     svg += `<line class="grid" x1="${L}" x2="${W - R}" y1="${y}" y2="${y}"/>` +
-           `<text x="${L - 4}" y="${y}" text-anchor="end" dominant-baseline="middle">${group.log ? "1e" + t : fmt(t)}</text>`;
+           `<text x="${L - 4}" y="${y}" text-anchor="end" dominant-baseline="middle">${group.log ? "1e" + t : tick(t)}</text>`;
   }
   svg += `<line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${H - B}"/>` +
          `<line class="axis" x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}"/>` +
