@@ -19,7 +19,9 @@ need_package() {
   command -v "$2" > /dev/null && return 0
   if [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null; then
     echo "installing $1 (for $2)" >&2
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    # Another test may be installing at the same moment: wait for dpkg's lock.
+    { apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
         --no-install-recommends "$1"; } > "$work/apt-$1.log" 2>&1 || true
   fi
   command -v "$2" > /dev/null && return 0
