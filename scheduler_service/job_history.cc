@@ -5,14 +5,21 @@
 
 namespace strads::scheduler {
 
+std::optional<double> CurvePoint::Value(std::string_view name) const {
+  for (size_t i = 0; i < kNumCurveMetrics; ++i) {
+    if (name == kCurveMetrics[i] && !std::isnan(values[i])) return values[i];
+  }
+  return std::nullopt;
+}
+
 JobHistory::JobHistory(size_t capacity) : capacity_(std::max<size_t>(capacity, 4)) {}
 
 void JobHistory::Add(int64_t round, double seconds, const std::vector<core::Metric>& metrics) {
   if (have_latest_ && round <= latest_.round) return;
-  CurvePoint point{.round = round, .seconds = seconds, .values = {}};
+  CurvePoint point{.round = round, .seconds = seconds};
   for (const core::Metric& metric : metrics) {
-    for (const char* name : kCurveMetrics) {
-      if (metric.name == std::string_view(name)) point.values[metric.name] = metric.value;
+    for (size_t i = 0; i < kNumCurveMetrics; ++i) {
+      if (metric.name == kCurveMetrics[i]) point.values[i] = metric.value;
     }
   }
   // The latest report is held apart; it joins the kept points when the stride selects it.

@@ -6,25 +6,41 @@
 // Owns: its points. Not thread-safe: the job manager guards it with its own mutex.
 #pragma once
 
+#include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <map>
-#include <string>
+#include <iterator>
+#include <limits>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "core/app.h"
 
 namespace strads::scheduler {
 
-struct CurvePoint {
-  int64_t round = 0;
-  double seconds = 0;
-  std::map<std::string, double> values;  // only the metrics named by kCurveMetrics
-};
-
 // The metrics a curve follows, when the app reports them.
 inline constexpr const char* kCurveMetrics[] = {"objective", "duality_gap", "relative_gap",
                                                 "train_rmse", "test_rmse"};
+inline constexpr size_t kNumCurveMetrics = std::size(kCurveMetrics);
+
+// One point of a curve. Values are kept in a fixed array (NaN where the app did not report the
+// metric), so that a scheduler keeping many finished jobs keeps their curves in a few tens of KB
+// each.
+struct CurvePoint {
+  int64_t round = 0;
+  double seconds = 0;
+  std::array<double, kNumCurveMetrics> values = MissingValues();  // in kCurveMetrics order
+
+  static constexpr std::array<double, kNumCurveMetrics> MissingValues() {
+    std::array<double, kNumCurveMetrics> missing{};
+    missing.fill(std::numeric_limits<double>::quiet_NaN());
+    return missing;
+  }
+  // The value of curve metric `name`, or nullopt when the point lacks it.
+  std::optional<double> Value(std::string_view name) const;
+};
 
 class JobHistory {
  public:

@@ -19,10 +19,11 @@ TEST(JobHistory, KeepsEveryReportWhileThereIsRoom) {
   EXPECT_EQ(points.front().round, 1);
   EXPECT_EQ(points.back().round, 10);
   EXPECT_DOUBLE_EQ(points.back().seconds, 5.0);
-  EXPECT_DOUBLE_EQ(points.back().values.at("objective"), 90.0);
-  EXPECT_DOUBLE_EQ(points.back().values.at("duality_gap"), 9.0);
+  EXPECT_DOUBLE_EQ(*points.back().Value("objective"), 90.0);
+  EXPECT_DOUBLE_EQ(*points.back().Value("duality_gap"), 9.0);
   // Only the curve's metrics are kept.
-  EXPECT_FALSE(points.back().values.contains("nnz"));
+  EXPECT_FALSE(points.back().Value("nnz").has_value());
+  EXPECT_FALSE(points.back().Value("test_rmse").has_value());
 }
 
 TEST(JobHistory, StaysBoundedAndSpreadOverALongRun) {
@@ -53,14 +54,14 @@ TEST(JobHistory, IgnoresRoundsReportedAgainAfterAResume) {
   history.Add(4, 2.0, Objective(1));
   std::vector<CurvePoint> points = history.Points();
   ASSERT_EQ(points.size(), 2u);
-  EXPECT_DOUBLE_EQ(points.back().values.at("objective"), 9.0);
+  EXPECT_DOUBLE_EQ(*points.back().Value("objective"), 9.0);
 }
 
 TEST(JobHistory, KeepsReportsWithoutCurveMetrics) {
   JobHistory history;
   history.Add(1, 0.1, {{"nnz", 2}});
   ASSERT_EQ(history.Points().size(), 1u);
-  EXPECT_TRUE(history.Points()[0].values.empty());
+  for (const char* name : kCurveMetrics) EXPECT_FALSE(history.Points()[0].Value(name)) << name;
 }
 
 }  // namespace

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
 #include <string>
 
 #include "protos/job_status_json.h"
@@ -26,23 +25,25 @@ nlohmann::json JobJson(const JobSnapshot& snapshot) {
 }
 
 nlohmann::json CurveJson(const std::vector<CurvePoint>& points) {
-  std::set<std::string> names;
-  for (const CurvePoint& point : points) {
-    for (const auto& [name, value] : point.values) names.insert(name);
-  }
   nlohmann::json curve = nlohmann::json::object();
   curve["round"] = nlohmann::json::array();
   curve["seconds"] = nlohmann::json::array();
-  for (const std::string& name : names) curve[name] = nlohmann::json::array();
   for (const CurvePoint& point : points) {
     curve["round"].push_back(point.round);
     curve["seconds"].push_back(point.seconds);
-    for (const std::string& name : names) {
-      auto it = point.values.find(name);
-      if (it == point.values.end() || !std::isfinite(it->second)) {
-        curve[name].push_back(nullptr);
+  }
+  // A column for every metric some point has.
+  for (size_t i = 0; i < kNumCurveMetrics; ++i) {
+    const bool reported = std::any_of(points.begin(), points.end(), [i](const CurvePoint& point) {
+      return !std::isnan(point.values[i]);
+    });
+    if (!reported) continue;
+    nlohmann::json& column = curve[kCurveMetrics[i]] = nlohmann::json::array();
+    for (const CurvePoint& point : points) {
+      if (std::isfinite(point.values[i])) {
+        column.push_back(point.values[i]);
       } else {
-        curve[name].push_back(it->second);
+        column.push_back(nullptr);
       }
     }
   }

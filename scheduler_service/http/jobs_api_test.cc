@@ -1,5 +1,7 @@
 #include "scheduler_service/http/jobs_api.h"
 
+#include <limits>
+
 #include "gtest/gtest.h"
 
 namespace strads::scheduler {
@@ -42,9 +44,10 @@ TEST(JobsApi, ProgressIsUnknownWithoutARoundLimitAndFullOnceSucceeded) {
 }
 
 TEST(JobsApi, CurveColumnsLineUpWithNullsForMissingValues) {
+  const double kMissing = std::numeric_limits<double>::quiet_NaN();
   std::vector<CurvePoint> points = {
-      {.round = 1, .seconds = 0.1, .values = {{"objective", 9}}},
-      {.round = 2, .seconds = 0.2, .values = {{"objective", 8}, {"duality_gap", 0.5}}}};
+      {.round = 1, .seconds = 0.1, .values = {9, kMissing, kMissing, kMissing, kMissing}},
+      {.round = 2, .seconds = 0.2, .values = {8, 0.5, kMissing, kMissing, kMissing}}};
   nlohmann::json curve = CurveJson(points);
   EXPECT_EQ(curve["round"], nlohmann::json({1, 2}));
   EXPECT_EQ(curve["seconds"], nlohmann::json({0.1, 0.2}));
@@ -52,6 +55,7 @@ TEST(JobsApi, CurveColumnsLineUpWithNullsForMissingValues) {
   ASSERT_EQ(curve["duality_gap"].size(), 2u);
   EXPECT_TRUE(curve["duality_gap"][0].is_null());
   EXPECT_DOUBLE_EQ(curve["duality_gap"][1].get<double>(), 0.5);
+  EXPECT_FALSE(curve.contains("test_rmse"));  // no point has it
 }
 
 TEST(JobsApi, WorkersSayWhatTheyHold) {
