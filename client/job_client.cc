@@ -16,6 +16,7 @@
 #include "core/limits.h"
 #include "grpcpp/create_channel.h"
 #include "protos/convert.h"
+#include "protos/job_status_json.h"
 
 namespace strads::client {
 namespace {
@@ -42,13 +43,7 @@ bool IsTerminal(v1::JobState state) {
          state == v1::JOB_STATE_CANCELLED;
 }
 
-std::string StateName(v1::JobState state) {
-  std::string name = v1::JobState_Name(state);
-  constexpr std::string_view kPrefix = "JOB_STATE_";
-  if (name.rfind(kPrefix, 0) == 0) name.erase(0, kPrefix.size());
-  absl::AsciiStrToLower(&name);
-  return name;
-}
+std::string StateName(v1::JobState state) { return proto::JobStateName(state); }
 
 absl::StatusOr<v1::JobState> StateFromName(const std::string& name) {
   std::string known;

@@ -84,6 +84,21 @@ class JobManager::Sink : public ProgressSink {
       s.live_workers = live_workers;
       for (const core::Metric& metric : metrics) s.metrics[metric.name] = metric.value;
     });
+    {
+      absl::MutexLock lock(&manager_->mu_);
+      job_->history.Add(round, seconds, metrics);
+    }
+    if (SchedulerObserver* observer = manager_->options_.engine.observer) {
+      for (const core::Metric& metric : metrics) {
+        if (metric.name != "updates") continue;
+        const auto updates = static_cast<int64_t>(metric.value);
+        // A resumed job counts from its checkpoint's total, which was counted before.
+        if (last_updates_ >= 0 && updates > last_updates_) {
+          observer->OnUpdates(job_->snapshot.spec.app, updates - last_updates_);
+        }
+        last_updates_ = updates;
+      }
+    }
     if (round >= NextMilestoneRound(last_milestone_)) {
       last_milestone_ = round;
       std::string line = absl::StrCat("round ", round, " after ", absl::StrFormat("%.2f", seconds),
@@ -104,9 +119,13 @@ class JobManager::Sink : public ProgressSink {
                     : absl::Now() - last_checkpoint_ < manager_->options_.checkpoint_interval) {
       return;
     }
+    if (manager_->options_.before_checkpoint) manager_->options_.before_checkpoint(interrupted);
     last_checkpoint_ = absl::Now();
     absl::Status status =
         manager_->store_.SaveCheckpoint(job_->snapshot.job_id, next_round, seconds, *app_);
+    if (SchedulerObserver* observer = manager_->options_.engine.observer; status.ok() && observer) {
+      observer->OnCheckpoint(absl::ToDoubleSeconds(absl::Now() - last_checkpoint_));
+    }
     if (status.ok()) {
       spdlog::info("event=checkpoint job={} next_round={}", job_->snapshot.job_id, next_round);
       Event(job_, absl::StrCat("checkpoint before round ", next_round,
@@ -125,6 +144,7 @@ class JobManager::Sink : public ProgressSink {
   JobState last_state_ = JobState::kQueued;
   std::string last_message_;
   int64_t last_milestone_ = 0;
+  int64_t last_updates_ = -1;  // the app's "updates" total at the last report; -1 before one
 };
 
 JobManager::JobManager(WorkerPool* pool, ShardCatalogue* catalogue, JobManagerOptions options)
@@ -357,6 +377,13 @@ absl::StatusOr<JobSnapshot> JobManager::Get(const std::string& job_id) const {
   return job->snapshot;
 }
 
+absl::StatusOr<std::vector<CurvePoint>> JobManager::Curve(const std::string& job_id) const {
+  absl::MutexLock lock(&mu_);
+  Job* job = Find(job_id);
+  if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+  return job->history.Points();
+}
+
 absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
   bool was_queued = false;
   JobSnapshot cancelled;
@@ -582,6 +609,9 @@ void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
       s.finished_unix_ms = snapshot.finished_unix_ms;
       if (saved.ok()) s.model_path = *saved;
     });
+    if (SchedulerObserver* observer = options_.engine.observer) {
+      observer->OnJobFinished(spec.app, JobStateName(state));
+    }
     spdlog::info("event=job_finished job={} state={} rounds={} seconds={:.3f} message=\"{}\"", id,
                  JobStateName(state), snapshot.round, snapshot.seconds, snapshot.message);
     // The job just ended is the newest finished one, so retention never takes it here.

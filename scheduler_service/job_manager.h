@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "scheduler_service/data_dir_lock.h"
 #include "scheduler_service/dispatch_policy.h"
 #include "scheduler_service/job_event_log.h"
+#include "scheduler_service/job_history.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
@@ -45,6 +47,9 @@ struct JobManagerOptions {
   // `retain_for` ago (absl::InfiniteDuration() = no limit).
   int retain_jobs = 0;
   absl::Duration retain_for = absl::InfiniteDuration();
+  // Test-only: called on the job's runner thread before each checkpoint is written
+  // (`interrupted`: the one a shutdown takes), so a test can hold the scheduler mid-drain.
+  std::function<void(bool interrupted)> before_checkpoint;
 };
 
 class JobManager {
@@ -74,6 +79,9 @@ class JobManager {
   absl::StatusOr<std::vector<std::string>> Delete(const std::string& job_id);
   // The job's event log, to read or follow.
   absl::StatusOr<std::shared_ptr<const JobEventLog>> Log(const std::string& job_id) const;
+  // The job's convergence curve (bounded; see job_history.h). Empty for a job finished before
+  // this scheduler started: the history is kept in memory only.
+  absl::StatusOr<std::vector<CurvePoint>> Curve(const std::string& job_id) const;
   // Returns once the job's version passes `after_version`, it is terminal, or the deadline passes.
   absl::StatusOr<JobSnapshot> AwaitChange(const std::string& job_id, int64_t after_version,
                                           absl::Time deadline) const;
@@ -86,6 +94,7 @@ class JobManager {
     std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
     std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
     std::shared_ptr<JobEventLog> log;         // set at creation, never replaced
+    JobHistory history;                       // guarded by mu_
   };
   struct Runner {
     Job* job = nullptr;

@@ -77,6 +77,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       have_ahead = false;
       if (absl::Status status = CheckMessageSizes(next, slot.plan); !status.ok()) return status;
       slot.sequence = ++task_sequence_;
+      slot.sent = absl::Now();
       if (in_flight == 0) {
         pool_->ExpectReplies(workers_, slot.sequence);
       } else {
@@ -127,6 +128,8 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
                            "more or faster workers)"));
         }
         const char* why = late ? "no reply in time" : "lost";
+        if (options_.observer != nullptr)
+          options_.observer->OnWorkerDropped(late ? "timeout" : "lost");
         if (absl::Status status = DropWorker(outcome.worker_id, why); !status.ok()) return status;
         if (absl::Status status = PlaceShards(); !status.ok()) return status;
         // Every round in flight is repeated for the new placement.
@@ -155,6 +158,9 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       Publish(round, /*force=*/true);
       return pulled.status();
     }
+    if (options_.observer != nullptr) {
+      options_.observer->OnRound(spec_.app, absl::ToDoubleSeconds(absl::Now() - oldest.sent));
+    }
     head = (head + 1) % static_cast<size_t>(depth);
     --in_flight;
     for (size_t i = 0; i < workers_.size(); ++i) {
@@ -167,7 +173,10 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       in_flight = 0;
       next = round;
     }
-    Publish(round, /*force=*/false);
+    // Rounds 1, 2, 4, 8, ... always report, so that even a job of a fraction of a second has a
+    // convergence curve (job_history.h) with its early shape; later reports come every
+    // publish_interval.
+    Publish(round, /*force=*/(round & (round - 1)) == 0);
     sink_->OnRoundBoundary(round, Elapsed(), /*interrupted=*/false);
     if (*pulled == core::RoundOutcome::kConverged) {
       result.converged = true;
@@ -289,6 +298,10 @@ absl::Status RoundEngine::PlaceShards() {
           MarkLate(outcome.worker_id, absl::StrCat("the shard-loading timeout of ",
                                                    absl::FormatDuration(options_.shard_timeout),
                                                    " (check the workers' network and memory)"));
+        }
+        if (options_.observer != nullptr) {
+          options_.observer->OnWorkerDropped(
+              outcome.result == WorkerPool::WaitResult::kTimeout ? "timeout" : "lost");
         }
         if (absl::Status status = DropWorker(outcome.worker_id, "lost while loading shards");
             !status.ok()) {

@@ -19,6 +19,7 @@
 #include "core/job_spec.h"
 #include "core/limits.h"
 #include "scheduler_service/job_snapshot.h"
+#include "scheduler_service/scheduler_observer.h"
 #include "scheduler_service/worker_pool.h"
 
 namespace strads::scheduler {
@@ -30,6 +31,8 @@ struct EngineOptions {
   // A round whose task (with its cache update) would be larger fails the job with a clear
   // message instead of breaking the worker's stream.
   int64_t max_message_bytes = core::kMaxMessageBytes;
+  // Counts rounds, their duration and worker drops for operators; may be null. Not owned.
+  SchedulerObserver* observer = nullptr;
 };
 
 // Where a run starts: round 0, or the round after the last checkpoint of a resumed job.
@@ -82,6 +85,7 @@ class RoundEngine {
   struct InFlightRound {
     core::RoundPlan plan;
     int64_t sequence = 0;  // of its tasks
+    absl::Time sent;       // for the round-duration metric
   };
   // Rounds in flight at most: the job's pipeline depth within what the app allows.
   int PipelineDepth() const;

@@ -16,6 +16,8 @@
 #include "core/command_line.h"
 #include "core/host_port.h"
 #include "scheduler_service/access_policy.h"
+#include "scheduler_service/http/scheduler_http_server.h"
+#include "scheduler_service/http/scheduler_metrics.h"
 #include "scheduler_service/scheduler_server.h"
 #include "spdlog/spdlog.h"
 
@@ -71,6 +73,14 @@ int main(int argc, char** argv) {
   cli.add_option("--tls-cert", tls_cert, "certificate chain (PEM): serve TLS");
   cli.add_option("--tls-key", tls_key, "private key (PEM) of --tls-cert");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  strads::scheduler::SchedulerHttpOptions http;
+  http.listen_address.clear();
+  std::string metrics_token_file;
+  cli.add_option("--http-listen", http.listen_address,
+                 "HOST:PORT for plaintext HTTP: /metrics, /healthz, /readyz, the status page (/) "
+                 "and /api/v1; off when empty");
+  cli.add_option("--metrics-token-file", metrics_token_file,
+                 "file holding a token that /metrics requires (default: /metrics is open)");
   if (std::optional<int> stop =
           strads::core::ParseCommandLine(cli, argc, argv, "strads-scheduler")) {
     return *stop;
@@ -96,6 +106,19 @@ int main(int argc, char** argv) {
     if (!read.ok()) return fail(std::string(read.status().message()));
     *token = *read;
   }
+  if (!metrics_token_file.empty()) {
+    if (http.listen_address.empty()) return fail("--metrics-token-file needs --http-listen");
+    absl::StatusOr<std::string> read = strads::scheduler::ReadTokenFile(metrics_token_file);
+    if (!read.ok()) return fail(std::string(read.status().message()));
+    http.metrics_token = *read;
+  }
+  http.client_token = options.client_token;
+  if (!http.listen_address.empty()) {
+    if (absl::Status valid = strads::core::CheckHostPort("--http-listen", http.listen_address, 0);
+        !valid.ok()) {
+      return fail(std::string(valid.message()));
+    }
+  }
   if (tls_cert.empty() != tls_key.empty()) return fail("--tls-cert and --tls-key go together");
   for (auto [path, pem] :
        {std::pair{&tls_cert, &options.tls_cert_pem}, std::pair{&tls_key, &options.tls_key_pem}}) {
@@ -107,17 +130,33 @@ int main(int argc, char** argv) {
     *pem = text.str();
   }
 
+  strads::scheduler::SchedulerMetrics metrics(STRADS_VERSION);
+  options.observer = &metrics;
   strads::scheduler::SchedulerServer server(options);
   if (absl::Status status = server.Start(); !status.ok()) {
     std::cerr << "strads-scheduler: " << status.message() << "\n";
     return 1;
+  }
+  std::optional<strads::scheduler::SchedulerHttpServer> http_server;
+  if (!http.listen_address.empty()) {
+    http_server.emplace(&server, &metrics, http);
+    if (absl::Status status = http_server->Start(); !status.ok()) {
+      server.Shutdown();
+      return fail(std::string(status.message()));
+    }
+    spdlog::info("event=http_listening address={} port={} page_access={} metrics_access={}",
+                 http.listen_address, http_server->port(),
+                 http.client_token.empty() ? "open" : "client token",
+                 http.metrics_token.empty() ? "open" : "metrics token");
   }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::thread waiter([&] { server.Wait(); });
   while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   spdlog::info("event=scheduler_stopping");
+  // The HTTP port stays up through the drain, so /readyz reports it until the jobs are saved.
   server.Shutdown();
   waiter.join();
+  if (http_server.has_value()) http_server->Stop();
   return 0;
 }

@@ -1,5 +1,6 @@
 #include "scheduler_service/scheduler_server.h"
 
+#include <atomic>
 #include <cerrno>
 #include <functional>
 #include <vector>
@@ -95,13 +96,21 @@ absl::Status ListenError(const std::string& address, const std::vector<HeldLogLi
 
 }  // namespace
 
+namespace {
+JobManagerOptions WithObserver(JobManagerOptions jobs, SchedulerObserver* observer) {
+  if (observer != nullptr) jobs.engine.observer = observer;
+  return jobs;
+}
+}  // namespace
+
 SchedulerServer::SchedulerServer(SchedulerServerOptions options)
     : options_(std::move(options)),
-      jobs_(&pool_, &catalogue_, options_.jobs),
+      jobs_(&pool_, &catalogue_, WithObserver(options_.jobs, options_.observer)),
       uploads_(options_.jobs.data_dir, options_.max_upload_bytes),
       access_(options_.client_token, options_.worker_token),
       job_service_(&jobs_, &pool_, &uploads_, &access_),
-      worker_service_(&pool_, &catalogue_, &access_) {}
+      worker_service_(&pool_, &catalogue_, &access_, options_.observer),
+      readiness_(options_.jobs.data_dir) {}
 
 SchedulerServer::~SchedulerServer() { Shutdown(); }
 
@@ -144,6 +153,8 @@ absl::Status SchedulerServer::Start() {
   std::string host = options_.listen_address.substr(0, options_.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   address_ = absl::StrCat(host, ":", port_);
+  PublishReadiness();
+  health_thread_ = std::thread([this] { FollowReadiness(); });
   spdlog::info("event=scheduler_listening address={} data_dir={} tls={} auth={}", address_,
                options_.jobs.data_dir, options_.tls_cert_pem.empty() ? "off" : "on",
                access_.open() ? "open" : "tokens");
@@ -154,9 +165,35 @@ void SchedulerServer::Wait() {
   if (server_ != nullptr) server_->Wait();
 }
 
+void SchedulerServer::PublishReadiness() {
+  absl::Status ready = readiness_.Check();
+  server_->GetHealthCheckService()->SetServingStatus(ready.ok());
+  if (last_serving_.exchange(ready.ok() ? 1 : 0) != (ready.ok() ? 1 : 0)) {
+    spdlog::info("event=readiness serving={} why=\"{}\"", ready.ok(), std::string(ready.message()));
+  }
+}
+
+void SchedulerServer::FollowReadiness() {
+  absl::MutexLock lock(&health_mu_);
+  while (!health_mu_.AwaitWithTimeout(absl::Condition(&health_stop_), absl::Seconds(1))) {
+    health_mu_.Unlock();
+    PublishReadiness();
+    health_mu_.Lock();
+  }
+}
+
 void SchedulerServer::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  readiness_.BeginDrain();
+  if (server_ != nullptr) PublishReadiness();  // before the jobs' checkpoints, which take time
+  if (health_thread_.joinable()) {
+    {
+      absl::MutexLock lock(&health_mu_);
+      health_stop_ = true;
+    }
+    health_thread_.join();
+  }
   jobs_.Stop();
   pool_.DisconnectAll();
   if (server_ != nullptr) {

@@ -3,14 +3,19 @@
 // `strads run` (in-process local cluster) and by integration tests.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "grpcpp/server.h"
 #include "scheduler_service/data_uploads.h"
 #include "scheduler_service/job_manager.h"
 #include "scheduler_service/job_service_impl.h"
+#include "scheduler_service/scheduler_observer.h"
+#include "scheduler_service/scheduler_readiness.h"
 #include "scheduler_service/shard_catalogue.h"
 #include "scheduler_service/worker_pool.h"
 #include "scheduler_service/worker_service_impl.h"
@@ -27,6 +32,8 @@ struct SchedulerServerOptions {
   // PEM certificate chain and private key: serve TLS instead of plaintext.
   std::string tls_cert_pem;
   std::string tls_key_pem;
+  // Counts rounds, drops, checkpoints and shard bytes for operators; may be null. Not owned.
+  SchedulerObserver* observer = nullptr;
 };
 
 class SchedulerServer {
@@ -39,8 +46,12 @@ class SchedulerServer {
   const std::string& address() const { return address_; }
   int port() const { return port_; }
   void Wait();
-  // Cancels running jobs, closes streams, stops serving. Idempotent.
+  // Cancels running jobs, closes streams, stops serving. Idempotent. Drains first: readiness
+  // (gRPC health, Ready) says NOT_SERVING from the moment it is called.
   void Shutdown();
+  // OK when the scheduler can take work: not draining, data directory writable. The gRPC health
+  // service follows it (checked every second, and at once when a drain begins).
+  absl::Status Ready() const { return readiness_.Check(); }
 
   JobManager& jobs() { return jobs_; }
   WorkerPool& pool() { return pool_; }
@@ -54,10 +65,18 @@ class SchedulerServer {
   AccessPolicy access_;
   JobServiceImpl job_service_;
   WorkerServiceImpl worker_service_;
+  SchedulerReadiness readiness_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   int port_ = 0;
   bool shut_down_ = false;
+  // Keeps the gRPC health status in step with readiness_ until Shutdown.
+  void FollowReadiness();
+  void PublishReadiness();
+  absl::Mutex health_mu_;
+  bool health_stop_ ABSL_GUARDED_BY(health_mu_) = false;
+  std::thread health_thread_;
+  std::atomic<int> last_serving_{-1};  // what the log said last: 1 serving, 0 not, -1 nothing
 };
 
 }  // namespace strads::scheduler

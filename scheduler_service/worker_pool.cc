@@ -125,7 +125,8 @@ std::vector<WorkerPool::WorkerSummary> WorkerPool::Connected() const {
     absl::MutexLock lock(&mu_);
     for (const auto& [id, worker] : workers_) {
       if (worker->connected) {
-        out.push_back({worker->id, worker->name, worker->job_id, worker->connected_unix_ms});
+        out.push_back({worker->id, worker->name, worker->job_id, worker->connected_unix_ms,
+                       worker->ready_shards});
       }
     }
   }

@@ -44,6 +44,7 @@ class WorkerPool {
     std::string name;
     std::string job_id;  // empty while idle
     int64_t connected_unix_ms = 0;
+    int shards_loaded = 0;  // shards it reported ready for its job since it was claimed
   };
   // The connected workers, ordered by id.
   std::vector<WorkerSummary> Connected() const;

@@ -161,6 +161,7 @@ grpc::Status WorkerServiceImpl::FetchShard(grpc::ServerContext* context,
     size_t length = std::min(kShardChunkBytes, data.size() - offset);
     chunk.set_data(data.data() + offset, length);
     if (!writer->Write(chunk)) return {grpc::StatusCode::CANCELLED, "worker went away"};
+    if (observer_ != nullptr) observer_->OnShardBytesSent(static_cast<int64_t>(length));
     offset += length;
   } while (offset < data.size());
   return grpc::Status::OK;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "scheduler_service/access_policy.h"
+#include "scheduler_service/scheduler_observer.h"
 #include "scheduler_service/shard_catalogue.h"
 #include "scheduler_service/worker_pool.h"
 #include "strads/v1/strads.grpc.pb.h"
@@ -12,8 +13,10 @@ namespace strads::scheduler {
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
-  WorkerServiceImpl(WorkerPool* pool, const ShardCatalogue* catalogue, const AccessPolicy* access)
-      : pool_(pool), catalogue_(catalogue), access_(access) {}
+  // `observer` (may be null) counts the shard bytes sent.
+  WorkerServiceImpl(WorkerPool* pool, const ShardCatalogue* catalogue, const AccessPolicy* access,
+                    SchedulerObserver* observer = nullptr)
+      : pool_(pool), catalogue_(catalogue), access_(access), observer_(observer) {}
 
   grpc::Status Register(grpc::ServerContext* context, const v1::RegisterRequest* request,
                         v1::RegisterResponse* response) override;
@@ -27,6 +30,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   WorkerPool* pool_;
   const ShardCatalogue* catalogue_;
   const AccessPolicy* access_;
+  SchedulerObserver* observer_;
 };
 
 }  // namespace strads::scheduler

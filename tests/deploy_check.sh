@@ -2,7 +2,8 @@
 # Checks the deployment files against the programs they deploy, without a container engine:
 #  - the Dockerfile's runtime stage installs a package for every shared library the binaries link;
 #  - every flag the compose file and the Kubernetes manifests pass exists in the programs' --help;
-#  - the YAML files parse (when python3-yaml is present).
+#  - the YAML files parse, and every probe and health check asks /healthz or /readyz on the port
+#    the program's --http-listen opens (when python3-yaml is present).
 set -euo pipefail
 bin=${1:?usage: deploy_check.sh BUILD_BIN_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,37 @@ root = sys.argv[1]
 for path in [root + "/deploy/docker-compose.yml"] + glob.glob(root + "/deploy/k8s/*.yaml"):
     docs = [d for d in yaml.safe_load_all(open(path)) if d]
     assert docs, path
+
+# Probes reach what the programs serve: an HTTP probe names /healthz or /readyz on the port the
+# program's --http-listen opens.
+import re
+def listen_port(args):
+    for i, arg in enumerate(args[:-1]):
+        if arg == "--http-listen":
+            return int(args[i + 1].rsplit(":", 1)[1])
+    return None
+for path in glob.glob(root + "/deploy/k8s/*.yaml"):
+    for doc in yaml.safe_load_all(open(path)):
+        spec = ((doc or {}).get("spec") or {}).get("template", {}).get("spec", {})
+        for c in spec.get("containers", []):
+            ports = {p.get("name"): p["containerPort"] for p in c.get("ports", [])}
+            for kind in ("livenessProbe", "readinessProbe"):
+                probe = c.get(kind)
+                assert probe, f"{path}: {c['name']} has no {kind}"
+                get = probe.get("httpGet")
+                assert get, f"{path}: {c['name']} {kind} is not an httpGet probe"
+                assert get["path"] in ("/healthz", "/readyz"), (path, kind, get)
+                port = ports.get(get["port"], get["port"])
+                assert port == listen_port(c.get("command", []) + c.get("args", [])), \
+                    f"{path}: {c['name']} {kind} probes port {port}, not its --http-listen"
+compose = yaml.safe_load(open(root + "/deploy/docker-compose.yml"))
+for name, service in compose["services"].items():
+    test = " ".join(service.get("healthcheck", {}).get("test", []))
+    m = re.search(r"http://127\.0\.0\.1:(\d+)(/\w+)", test)
+    assert m, f"docker-compose.yml: {name} has no HTTP health check"
+    assert m.group(2) == "/readyz", (name, test)
+    assert int(m.group(1)) == listen_port(service["command"]), \
+        f"docker-compose.yml: {name} checks port {m.group(1)}, not its --http-listen"
 PY
 else
   echo "deploy_check: python3-yaml not installed; YAML parse skipped"

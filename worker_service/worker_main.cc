@@ -11,6 +11,7 @@
 #include "core/cpu_limit.h"
 #include "core/host_port.h"
 #include "spdlog/spdlog.h"
+#include "worker_service/http/worker_http_server.h"
 #include "worker_service/thread_count.h"
 #include "worker_service/worker_runtime.h"
 
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   cli.add_option("--tls-ca", tls_ca,
                  "CA certificate (PEM) to verify a TLS scheduler; without it, plaintext");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  std::string http_listen;
+  cli.add_option("--http-listen", http_listen,
+                 "HOST:PORT for plaintext HTTP: /healthz, /readyz (registered with the "
+                 "scheduler) and /metrics; off when empty");
   cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
                  "testing only: extra nanoseconds per unit of work, to model a slow machine")
       ->check(strads::core::AtLeast(0.0))
@@ -81,6 +86,15 @@ int main(int argc, char** argv) {
   options.connection = *std::move(connection);
 
   strads::worker::WorkerRuntime runtime(options);
+  std::optional<strads::worker::WorkerHttpServer> http_server;
+  if (!http_listen.empty()) {
+    http_server.emplace(&runtime, http_listen);
+    if (absl::Status status = http_server->Start(); !status.ok()) {
+      std::cerr << "strads-worker: " << status.message() << "\n";
+      return 1;
+    }
+    spdlog::info("event=http_listening address={} port={}", http_listen, http_server->port());
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   // Stop() takes a lock, which a signal handler must not; a watcher thread calls it instead.

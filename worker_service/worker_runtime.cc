@@ -51,6 +51,13 @@ void WorkerRuntime::Stop() {
   if (session_context_ != nullptr) session_context_->TryCancel();
 }
 
+WorkerCounters WorkerRuntime::Counters() const {
+  return {.busy_seconds = static_cast<double>(busy_nanoseconds_.load()) * 1e-9,
+          .pushes = pushes_.load(),
+          .bytes_received = bytes_received_.load(),
+          .ready = ready_.load()};
+}
+
 absl::Status WorkerRuntime::Run() {
   bool warned = false;
   while (!stopping_.load()) {
@@ -109,11 +116,14 @@ absl::Status WorkerRuntime::ServeSession() {
   hello.mutable_hello()->set_worker_id(worker_id_);
   bool open = stream->Write(hello);
   if (open) {
+    ready_ = true;
     spdlog::info("event=worker_connected scheduler={} worker={} name={} threads={}",
                  options_.scheduler_address, worker_id_, options_.name, options_.threads);
   }
   v1::SchedulerMessage message;
   while (open && stream->Read(&message)) {
+    bytes_received_.fetch_add(static_cast<int64_t>(message.ByteSizeLong()),
+                              std::memory_order_relaxed);
     std::string error;
     std::string job_id;
     switch (message.kind_case()) {
@@ -142,6 +152,7 @@ absl::Status WorkerRuntime::ServeSession() {
       jobs_.erase(job_id);
     }
   }
+  ready_ = false;
   stream->WritesDone();
   grpc::Status status = stream->Finish();
   {
@@ -225,8 +236,12 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
     std::this_thread::sleep_for(std::chrono::nanoseconds(static_cast<int64_t>(
         options_.test_delay_ns_per_unit * static_cast<double>(job.partial.work_units))));
   }
-  const double busy =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const auto busy_time = std::chrono::steady_clock::now() - start;
+  const double busy = std::chrono::duration<double>(busy_time).count();
+  busy_nanoseconds_.fetch_add(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(busy_time).count(),
+      std::memory_order_relaxed);
+  pushes_.fetch_add(1, std::memory_order_relaxed);
   v1::PartialResult* partial = reply_.mutable_partial();
   partial->set_job_id(task.job_id());
   partial->set_sequence(task.sequence());
@@ -251,6 +266,7 @@ absl::StatusOr<std::string> WorkerRuntime::FetchShard(const std::string& job_id,
   while (reader->Read(&chunk)) {
     if (bytes.empty()) bytes.reserve(static_cast<size_t>(chunk.total_bytes()));
     bytes.append(chunk.data());
+    bytes_received_.fetch_add(static_cast<int64_t>(chunk.data().size()), std::memory_order_relaxed);
   }
   grpc::Status status = reader->Finish();
   if (!status.ok()) {

@@ -45,6 +45,15 @@ struct WorkerOptions {
   int64_t max_message_bytes = core::kMaxMessageBytes;
 };
 
+// What a worker has done since it started, for operators (strads-worker --http-listen).
+struct WorkerCounters {
+  double busy_seconds = 0;     // applying updates and computing pushes
+  int64_t pushes = 0;          // partial results sent
+  int64_t bytes_received = 0;  // shard bytes and task messages from the scheduler
+  // Registered with the scheduler and its session stream open: it can take work.
+  bool ready = false;
+};
+
 class WorkerRuntime {
  public:
   explicit WorkerRuntime(WorkerOptions options);
@@ -53,6 +62,8 @@ class WorkerRuntime {
   // Serves until Stop(), or until the first session ends when reconnect is off.
   absl::Status Run();
   void Stop();
+  // Any thread.
+  WorkerCounters Counters() const;
 
  private:
   struct JobContext {
@@ -79,6 +90,10 @@ class WorkerRuntime {
   v1::WorkerMessage reply_;                            // reused for every partial
 
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> busy_nanoseconds_{0};
+  std::atomic<int64_t> pushes_{0};
+  std::atomic<int64_t> bytes_received_{0};
+  std::atomic<bool> ready_{false};
   absl::Mutex mu_;
   grpc::ClientContext* session_context_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
