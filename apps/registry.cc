@@ -56,6 +56,14 @@ constexpr AppFlag kLassoFlags[] = {
      "final lambda as a fraction of lambda_max, instead of --lambda or --alpha (in (0, 1); "
      "default 0.1)"},
 };
+// The objective falls over orders of magnitude towards its optimum, and the duality gap (the
+// certificate --tol stops on) with it: both on log scales.
+constexpr ConvergenceCurve kLassoCurves[] = {
+    {"objective", "objective - best", true, true},
+    {"duality_gap", "duality gap", true, false},
+};
+constexpr ConvergenceCurve kDefaultCurves[] = {{"objective", "objective", false, false}};
+
 #ifdef STRADS_HAVE_MF
 // Matrix factorization parameters; defaults live in the app (apps/mf/mf_params.h).
 constexpr AppFlag kMfFlags[] = {
@@ -70,6 +78,11 @@ constexpr AppFlag kMfFlags[] = {
     {"--bias-lambda", "bias_lambda", "penalty on each user and item bias; default 3"},
     {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
     {"--seed", "seed", "random seed of the initial factors; default 1"},
+};
+// RMSE levels off well above 0: a linear scale shows where it flattens and test RMSE turns up.
+constexpr ConvergenceCurve kMfCurves[] = {
+    {"train_rmse", "training RMSE", false, false},
+    {"test_rmse", "test RMSE", false, false},
 };
 #endif
 
@@ -88,6 +101,7 @@ AppDefinition Lasso() {
       "the labels of a MatrixMarket --data X.mmt: a MatrixMarket vector Y.mmt of N values "
       "(coordinate or array); a LIBSVM --data holds its own";
   lasso.flags = kLassoFlags;
+  lasso.curves = kLassoCurves;
   return lasso;
 }
 
@@ -103,6 +117,7 @@ AppDefinition Mf() {
   mf.inputs.data_help = "training ratings ('user item rating' lines or MatrixMarket)";
   mf.inputs.test_help = "held-out ratings (optional)";
   mf.flags = kMfFlags;
+  mf.curves = kMfCurves;
   // The model is users to PREFIX-W.txt and items to PREFIX-H.txt, one "id bias f1 ... fK" line
   // per row, so each loads directly as a matrix with row ids, and "mu min max" to
   // PREFIX-global.txt (format: apps/mf/mf_model.h).
@@ -152,6 +167,13 @@ const ModelOutput& ModelOutputOf(std::string_view app) {
   static const auto* plain = new ModelOutput();
   const AppDefinition* definition = FindApp(app);
   return definition != nullptr ? definition->model : *plain;
+}
+
+std::span<const ConvergenceCurve> CurvesOf(std::string_view app) {
+  const AppDefinition* definition = FindApp(app);
+  return definition != nullptr && !definition->curves.empty()
+             ? definition->curves
+             : std::span<const ConvergenceCurve>(kDefaultCurves);
 }
 
 }  // namespace strads::apps

@@ -56,6 +56,16 @@ struct ModelOutput {
   bool is_prefix() const { return !parts.empty(); }
 };
 
+// One convergence curve of an app's jobs (`strads plot`, the job's history): a metric drawn
+// against rounds and against seconds. `minus_best` draws the metric less its lowest value over
+// every job in the picture (objective - best), so schedules compare on one log scale.
+struct ConvergenceCurve {
+  std::string_view metric;  // a name the app's Metrics() reports
+  std::string_view label;   // the y axis' title
+  bool log_scale = false;
+  bool minus_best = false;
+};
+
 struct AppDefinition {
   std::string_view name;
   std::string_view description;
@@ -68,6 +78,8 @@ struct AppDefinition {
   AppInputs inputs;
   std::span<const AppFlag> flags;
   ModelOutput model;
+  // What the job's convergence history keeps and `strads plot` draws, in order.
+  std::span<const ConvergenceCurve> curves;
 };
 
 // nullptr when no app has that name.
@@ -77,5 +89,9 @@ std::vector<std::string_view> AppNames();
 // How the model of `app` is placed: its entry's, or for an unknown app (a job from a newer
 // scheduler) one plain file.
 const ModelOutput& ModelOutputOf(std::string_view app);
+
+// The curves of `app`: its entry's, or for an unknown app (a job from a newer scheduler) its
+// objective on a linear scale.
+std::span<const ConvergenceCurve> CurvesOf(std::string_view app);
 
 }  // namespace strads::apps

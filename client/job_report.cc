@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "client/convergence_plot.h"
 #include "client/job_client.h"
 
 namespace strads::client {
@@ -143,6 +144,8 @@ nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model
   json["data"] = status.spec().data_path();
   if (!status.spec().labels_path().empty()) json["labels"] = status.spec().labels_path();
   if (!model_path.empty()) json["model"] = model_path;
+  // The convergence curve (`strads plot --summary` draws it), when the status carries one.
+  if (status.history_size() > 0) json["history"] = core::HistoryToJson(HistoryFromProto(status));
   return json;
 }
 

@@ -10,6 +10,7 @@
 #include "core/command_line.h"
 #include "core/cpu_limit.h"
 #include "core/host_port.h"
+#include "core/log_format.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/thread_count.h"
 #include "worker_service/worker_runtime.h"
@@ -44,6 +45,10 @@ int main(int argc, char** argv) {
   cli.add_option("--tls-ca", tls_ca,
                  "CA certificate (PEM) to verify a TLS scheduler; without it, plaintext");
   cli.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  std::string log_format = "text";
+  cli.add_option("--log-format", log_format, strads::core::kLogFormatHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
                  "testing only: extra nanoseconds per unit of work, to model a slow machine")
       ->check(strads::core::AtLeast(0.0))
@@ -68,6 +73,10 @@ int main(int argc, char** argv) {
   }
   options.threads = *thread_count;
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (absl::Status status = strads::core::SetLogFormat(log_format); !status.ok()) {
+    std::cerr << "strads-worker: " << status.message() << "\n";
+    return 2;
+  }
   if (options.threads > available_cores) {
     spdlog::warn("event=threads_above_cores threads={} cores={}", options.threads, available_cores);
   }
