@@ -68,6 +68,14 @@ constexpr AppFlag kLassoFlags[] = {
      "dependency check estimates correlations from (16 to 1048576; default 4096; exact when the "
      "data has no more rows)"},
 };
+// The objective falls over orders of magnitude towards its optimum, and the duality gap (the
+// certificate --tol stops on) with it: both on log scales.
+constexpr ConvergenceCurve kLassoCurves[] = {
+    {"objective", "objective - best", true, true},
+    {"duality_gap", "duality gap", true, false},
+};
+constexpr ConvergenceCurve kDefaultCurves[] = {{"objective", "objective", false, false}};
+
 #ifdef STRADS_HAVE_MF
 // Matrix factorization parameters; defaults live in the app (apps/mf/mf_params.h).
 constexpr AppFlag kMfFlags[] = {
@@ -83,6 +91,11 @@ constexpr AppFlag kMfFlags[] = {
     {"--bias-lambda", "bias_lambda", "penalty on each user and item bias; default 3"},
     {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
     {"--seed", "seed", "random seed of the initial factors; default 1"},
+};
+// RMSE levels off well above 0: a linear scale shows where it flattens and test RMSE turns up.
+constexpr ConvergenceCurve kMfCurves[] = {
+    {"train_rmse", "training RMSE", false, false},
+    {"test_rmse", "test RMSE", false, false},
 };
 #endif
 
@@ -135,6 +148,7 @@ AppDefinition Lasso() {
       "; dynamic, random, static and cyclic take up to 64 (dynamic's objective may then rise for "
       "a few rounds until its monitor undoes the step; random and static may diverge), and the "
       "working-set schedule runs one round at a time");
+  lasso.curves = kLassoCurves;
   return lasso;
 }
 
@@ -154,6 +168,7 @@ AppDefinition Mf() {
       "its rounds alternate between the user and the item factors, and each needs the other's "
       "last update (a round sent before the previous one is pulled would redo it on old "
       "factors)";
+  mf.curves = kMfCurves;
   // The model is users to PREFIX-W.txt and items to PREFIX-H.txt, one "id bias f1 ... fK" line
   // per row, so each loads directly as a matrix with row ids, and "mu min max" to
   // PREFIX-global.txt (format: apps/mf/mf_model.h).
@@ -226,6 +241,13 @@ const ModelOutput& ModelOutputOf(std::string_view app) {
   static const auto* plain = new ModelOutput();
   const AppDefinition* definition = FindApp(app);
   return definition != nullptr ? definition->model : *plain;
+}
+
+std::span<const ConvergenceCurve> CurvesOf(std::string_view app) {
+  const AppDefinition* definition = FindApp(app);
+  return definition != nullptr && !definition->curves.empty()
+             ? definition->curves
+             : std::span<const ConvergenceCurve>(kDefaultCurves);
 }
 
 }  // namespace strads::apps

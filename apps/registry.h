@@ -65,6 +65,16 @@ struct PipelineSupport {
   std::string why_not;
 };
 
+// One convergence curve of an app's jobs (`strads plot`, the job's history): a metric drawn
+// against rounds and against seconds. `minus_best` draws the metric less its lowest value over
+// every job in the picture (objective - best), so schedules compare on one log scale.
+struct ConvergenceCurve {
+  std::string_view metric;  // a name the app's Metrics() reports
+  std::string_view label;   // the y axis' title
+  bool log_scale = false;
+  bool minus_best = false;
+};
+
 struct AppDefinition {
   std::string_view name;
   std::string_view description;
@@ -82,6 +92,8 @@ struct AppDefinition {
   std::function<PipelineSupport(const core::JobSpec&)> pipeline;
   std::string_view pipeline_why_not;
   std::string pipeline_help;  // appended to --pipeline's help: the app's defaults
+  // What the job's convergence history keeps and `strads plot` draws, in order.
+  std::span<const ConvergenceCurve> curves;
 };
 
 // nullptr when no app has that name.
@@ -96,5 +108,9 @@ absl::StatusOr<int> ResolvePipelineDepth(const AppDefinition& app, const core::J
 // How the model of `app` is placed: its entry's, or for an unknown app (a job from a newer
 // scheduler) one plain file.
 const ModelOutput& ModelOutputOf(std::string_view app);
+
+// The curves of `app`: its entry's, or for an unknown app (a job from a newer scheduler) its
+// objective on a linear scale.
+std::span<const ConvergenceCurve> CurvesOf(std::string_view app);
 
 }  // namespace strads::apps

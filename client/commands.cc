@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "apps/registry.h"
+#include "client/convergence_plot.h"
 #include "client/interrupt.h"
 #include "client/job_client.h"
 #include "client/job_flags.h"
@@ -78,6 +79,11 @@ absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix) {
   if (!files.model_out.empty()) {
     if (absl::Status status = CheckCanWrite("--model-out", files.model_out, model_is_prefix);
         !status.ok()) {
+      return status;
+    }
+  }
+  if (!files.plot_svg.empty()) {
+    if (absl::Status status = CheckCanWrite("--plot", files.plot_svg, false); !status.ok()) {
       return status;
     }
   }
@@ -162,12 +168,21 @@ int Conclude(JobClient& client, const v1::JobStatus& final_status, const ResultF
       return Fail(status);
     }
   }
+  if (!files.plot_svg.empty()) {
+    if (absl::Status status = WriteConvergencePlot({SourceFromStatus(final_status)},
+                                                   final_status.job_id(), files.plot_svg);
+        !status.ok()) {
+      // The job's result is still good: say why there is no picture, and go on.
+      std::cerr << "strads: --plot " << files.plot_svg << ": " << status.message() << "\n";
+    }
+  }
   if (output.json) {
     std::cout << summary.dump(2) << "\n";
   } else {
     std::cout << FinalReport(final_status, model_path);
     if (!files.summary_json.empty())
       std::cout << "  summary              " << files.summary_json << "\n";
+    if (!files.plot_svg.empty()) std::cout << "  plot                 " << files.plot_svg << "\n";
   }
   if (final_status.state() == v1::JOB_STATE_FAILED) {
     std::cerr << "strads: job " << final_status.job_id() << " failed: " << final_status.message()
@@ -443,6 +458,45 @@ int Result(const Endpoint& server, const std::string& job_id, const ResultFiles&
     return Fail(checked);
   }
   return Conclude(client, *status, result_files, output);
+}
+
+int Plot(const Endpoint& server, const std::vector<std::string>& job_ids,
+         const std::vector<std::string>& summaries, const std::string& out,
+         const std::string& title, const OutputOptions& output) {
+  if (job_ids.empty() && summaries.empty()) {
+    return Fail(absl::InvalidArgumentError("plot: give a JOB id or --summary FILE (or several)"));
+  }
+  if (absl::Status status = CheckCanWrite("--out", out, false); !status.ok()) return Fail(status);
+  std::vector<PlotSource> sources;
+  if (!job_ids.empty()) {
+    JobClient client(server.address, server.connection);
+    for (const std::string& job_id : job_ids) {
+      absl::StatusOr<v1::JobStatus> status = client.Get(job_id);
+      if (!status.ok()) return Fail(status.status());
+      sources.push_back(SourceFromStatus(*status));
+    }
+  }
+  for (const std::string& path : summaries) {
+    absl::StatusOr<PlotSource> source = ReadSummarySource(path);
+    if (!source.ok()) return Fail(source.status());
+    sources.push_back(*std::move(source));
+  }
+  std::string picture_title = title;
+  if (picture_title.empty() && sources.size() == 1) picture_title = sources.front().label;
+  if (absl::Status status = WriteConvergencePlot(sources, picture_title, out); !status.ok()) {
+    return Fail(status);
+  }
+  if (output.json) {
+    nlohmann::json json = {{"out", out}, {"series", nlohmann::json::array()}};
+    for (const PlotSource& source : sources) {
+      json["series"].push_back({{"label", source.label}, {"points", source.history.size()}});
+    }
+    std::cout << json.dump(2) << "\n";
+  } else if (!output.quiet) {
+    std::cout << "wrote " << out << " (" << sources.size()
+              << (sources.size() == 1 ? " series)\n" : " series)\n");
+  }
+  return kExitSuccess;
 }
 
 }  // namespace strads::client

@@ -38,6 +38,7 @@ struct OutputOptions {
 struct ResultFiles {
   std::string model_out;     // where to write the model; empty = do not download
   std::string summary_json;  // where to write the summary JSON; empty = do not write
+  std::string plot_svg;      // where to draw the convergence curves (SVG); empty = do not draw
 };
 
 // Prints "strads: <message>" to stderr and returns ExitCodeOf(status).
@@ -69,5 +70,10 @@ int Logs(const Endpoint& server, const std::string& job_id, bool follow,
 int Cancel(const Endpoint& server, const std::string& job_id, const OutputOptions& output);
 int Result(const Endpoint& server, const std::string& job_id, const ResultFiles& files,
            const OutputOptions& output);
+// Draws the convergence curves of the scheduler's jobs `job_ids` and of the summary JSON files
+// `summaries`, one series each, into the SVG file `out`. Needs no scheduler without job ids.
+int Plot(const Endpoint& server, const std::vector<std::string>& job_ids,
+         const std::vector<std::string>& summaries, const std::string& out,
+         const std::string& title, const OutputOptions& output);
 
 }  // namespace strads::client

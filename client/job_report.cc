@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "client/convergence_plot.h"
 #include "client/job_client.h"
 #include "protos/job_status_json.h"
 
@@ -102,7 +103,10 @@ std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers) {
 }
 
 nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path) {
-  return proto::JobStatusJson(status, model_path);
+  nlohmann::json json = proto::JobStatusJson(status, model_path);
+  // The convergence curve (`strads plot --summary` draws it), when the status carries one.
+  if (status.history_size() > 0) json["history"] = core::HistoryToJson(HistoryFromProto(status));
+  return json;
 }
 
 }  // namespace strads::client

@@ -20,7 +20,8 @@ std::string JobsTable(const std::vector<v1::JobStatus>& jobs);
 std::string LogLine(const v1::JobLogEvent& event);
 std::string WorkersTable(const std::vector<v1::WorkerInfo>& workers);
 // Keys: job_id, name (when set), app, state, message, rounds, seconds, workers, scheduler (when
-// set), every metric, and model (when given).
+// set), every metric, model (when given), and history (the convergence curve, when the status
+// carries one).
 nlohmann::json SummaryJson(const v1::JobStatus& status, const std::string& model_path);
 
 }  // namespace strads::client

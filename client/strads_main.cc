@@ -1,6 +1,7 @@
 // strads: the STRADS command-line client. Runs jobs on an embedded local cluster (`run`), or
 // submits and follows them on a long-running scheduler (`submit`, `jobs`, `status`, `watch`,
-// `cancel`, `result`, `logs`, `delete`), and generates test data (`generate`).
+// `cancel`, `result`, `logs`, `delete`), draws convergence curves (`plot`), and generates test
+// data (`generate`).
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
@@ -43,6 +44,9 @@ void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files,
                     const strads::apps::AppDefinition* app) {
   command->add_option("--model-out", files->model_out, strads::client::ModelOutHelp(app));
   command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
+  command->add_option("--plot", files->plot_svg,
+                      "draw the job's convergence curves (against rounds and seconds) into this "
+                      "SVG file when it ends");
 }
 
 constexpr char kFooter[] =
@@ -286,6 +290,30 @@ int main(int argc, char** argv) {
   result->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
       return strads::client::Result(at, job_id, files, output);
+    });
+  });
+
+  CLI::App* plot = cli.add_subcommand(
+      "plot",
+      "draw convergence curves (objective, duality gap or RMSE against rounds and seconds) of "
+      "finished jobs or --summary files into one SVG picture, one series each");
+  std::vector<std::string> plot_jobs, plot_summaries;
+  std::string plot_out, plot_title;
+  plot->add_option("job", plot_jobs, "job ids on the scheduler (any number)");
+  plot->add_option("--summary", plot_summaries,
+                   "a summary JSON (--summary-json of run, submit, watch or result); repeat to "
+                   "compare several runs");
+  plot->add_option("--out", plot_out, "the SVG file to write")->required();
+  plot->add_option("--title", plot_title, "the picture's title (default: the job, for one)");
+  add_server_flag(plot);
+  AddOutputFlags(plot, &output);
+  plot->callback([&] {
+    if (plot_jobs.empty()) {  // summaries only: no scheduler involved
+      exit_code = strads::client::Plot({}, plot_jobs, plot_summaries, plot_out, plot_title, output);
+      return;
+    }
+    exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
+      return strads::client::Plot(at, plot_jobs, plot_summaries, plot_out, plot_title, output);
     });
   });
 

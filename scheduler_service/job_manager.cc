@@ -56,6 +56,18 @@ std::string Plural(int64_t count, const char* one, const char* many) {
   return absl::StrCat(count, " ", count == 1 ? one : many);
 }
 
+// The metrics a job's convergence history keeps: those its app draws (apps::CurvesOf).
+std::vector<core::Metric> CurveMetrics(const std::string& app,
+                                       const std::vector<core::Metric>& metrics) {
+  std::vector<core::Metric> kept;
+  for (const apps::ConvergenceCurve& curve : apps::CurvesOf(app)) {
+    for (const core::Metric& metric : metrics) {
+      if (metric.name == curve.metric) kept.push_back(metric);
+    }
+  }
+  return kept;
+}
+
 }  // namespace
 
 // Forwards the engine's reports into the job's snapshot, and takes checkpoints between rounds.
@@ -83,6 +95,7 @@ class JobManager::Sink : public ProgressSink {
       s.seconds = seconds;
       s.live_workers = live_workers;
       for (const core::Metric& metric : metrics) s.metrics[metric.name] = metric.value;
+      s.history.Add(round, seconds, CurveMetrics(s.spec.app, metrics));
     });
     {
       absl::MutexLock lock(&manager_->mu_);

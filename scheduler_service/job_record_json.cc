@@ -37,6 +37,7 @@ nlohmann::json SnapshotToJson(const JobSnapshot& snapshot) {
       {"finished_unix_ms", snapshot.finished_unix_ms},
       {"model_path", snapshot.model_path},
       {"spec", spec},
+      {"history", core::HistoryToJson(snapshot.history.Points())},
   };
 }
 
@@ -73,6 +74,15 @@ absl::StatusOr<JobSnapshot> SnapshotFromJson(const nlohmann::json& json) {
     snapshot.spec.pipeline = spec.value("pipeline", 0);
     snapshot.spec.params = spec.value("params", std::map<std::string, std::string>{});
     snapshot.spec.name = spec.value("name", "");
+    if (json.contains("history")) {  // records written before histories were kept have none
+      absl::StatusOr<std::vector<core::ConvergencePoint>> history =
+          core::HistoryFromJson(json.at("history"));
+      if (!history.ok()) {
+        return absl::DataLossError(
+            absl::StrCat("job summary is malformed: ", history.status().message()));
+      }
+      for (core::ConvergencePoint& point : *history) snapshot.history.Add(std::move(point));
+    }
     return snapshot;
   } catch (const nlohmann::json::exception& error) {
     return absl::DataLossError(absl::StrCat("job summary is malformed: ", error.what()));

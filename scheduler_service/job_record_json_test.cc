@@ -50,5 +50,29 @@ TEST(JobRecordJson, ReadsARecordWrittenBeforeLabelsExisted) {
   EXPECT_EQ(read->spec.data_path, "/data/X.mmt");
 }
 
+// `strads plot JOB` draws a finished job's curve after a scheduler restart too.
+TEST(JobRecordJson, KeepsTheConvergenceHistory) {
+  JobSnapshot job = MatrixMarketJob();
+  job.history.Add(1, 0.25, {{"objective", 40}, {"duality_gap", 3}});
+  job.history.Add(2, 0.5, {{"objective", 30}, {"duality_gap", 0.5}});
+  absl::StatusOr<JobSnapshot> read = SnapshotFromJson(SnapshotToJson(job));
+  ASSERT_TRUE(read.ok()) << read.status();
+  std::vector<core::ConvergencePoint> points = read->history.Points();
+  ASSERT_EQ(points.size(), 2u);
+  EXPECT_EQ(points[1].round, 2);
+  EXPECT_DOUBLE_EQ(points[1].seconds, 0.5);
+  EXPECT_DOUBLE_EQ(*points[1].Find("duality_gap"), 0.5);
+
+  nlohmann::json older = SnapshotToJson(job);
+  older.erase("history");
+  read = SnapshotFromJson(older);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->history.empty());
+
+  nlohmann::json broken = SnapshotToJson(job);
+  broken["history"] = "lost";
+  EXPECT_FALSE(SnapshotFromJson(broken).ok());
+}
+
 }  // namespace
 }  // namespace strads::scheduler

@@ -83,6 +83,19 @@ void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out) {
   for (const auto& [name, value] : snapshot.metrics) (*out->mutable_metrics())[name] = value;
   out->set_live_workers(snapshot.live_workers);
   out->set_created_unix_ms(snapshot.created_unix_ms);
+  out->clear_history();
+}
+
+void ToProtoWithHistory(const JobSnapshot& snapshot, v1::JobStatus* out) {
+  ToProto(snapshot, out);
+  for (const core::ConvergencePoint& point : snapshot.history.Points()) {
+    v1::ConvergencePoint* added = out->add_history();
+    added->set_round(point.round);
+    added->set_seconds(point.seconds);
+    for (const core::Metric& metric : point.metrics) {
+      (*added->mutable_metrics())[metric.name] = metric.value;
+    }
+  }
 }
 
 grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* context,
@@ -124,7 +137,7 @@ grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* context, const v1::JobR
   if (grpc::Status status = RequireJobId(request->job_id()); !status.ok()) return status;
   absl::StatusOr<JobSnapshot> snapshot = jobs_->Get(request->job_id());
   if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
-  ToProto(*snapshot, response);
+  ToProtoWithHistory(*snapshot, response);
   return grpc::Status::OK;
 }
 
@@ -146,7 +159,12 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* context,
     if (!snapshot.ok()) return ToGrpcStatus(snapshot.status());
     if (snapshot->version == seen_version) continue;
     seen_version = snapshot->version;
-    ToProto(*snapshot, &message);
+    // The curve goes once, with the final status, not with every progress update.
+    if (IsTerminal(snapshot->state)) {
+      ToProtoWithHistory(*snapshot, &message);
+    } else {
+      ToProto(*snapshot, &message);
+    }
     if (!writer->Write(message)) return grpc::Status::OK;  // the client left
     if (IsTerminal(snapshot->state)) return grpc::Status::OK;
     absl::SleepFor(interval);
@@ -230,7 +248,7 @@ grpc::Status JobServiceImpl::GetResult(grpc::ServerContext* context, const v1::J
             absl::StrCat("the model file '", snapshot->model_path, "' is missing")};
   }
   v1::ResultChunk chunk;
-  ToProto(*snapshot, chunk.mutable_status());
+  ToProtoWithHistory(*snapshot, chunk.mutable_status());
   std::string buffer(kResultChunkBytes, '\0');
   bool first = true;
   while (in) {

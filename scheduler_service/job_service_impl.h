@@ -49,5 +49,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // The caller's bearer token checked against `role`.
 grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContext& context, Role role);
 void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out);
+// Also fills JobStatus.history, which only GetJob, GetResult and a watch's final status carry.
+void ToProtoWithHistory(const JobSnapshot& snapshot, v1::JobStatus* out);
 
 }  // namespace strads::scheduler

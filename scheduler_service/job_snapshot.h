@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/app.h"
+#include "core/convergence_history.h"
 #include "core/job_spec.h"
 
 namespace strads::scheduler {
@@ -40,6 +41,8 @@ struct JobSnapshot {
   int64_t finished_unix_ms = 0;  // when it reached a terminal state; 0 before (or unknown)
   int64_t version = 0;     // grows on every change; watchers wait for it to pass what they saw
   std::string model_path;  // set once a model was written
+  // The app's curve metrics (apps::CurvesOf) at sampled rounds; kept in the job's record.
+  core::ConvergenceHistory history;
 };
 
 // Which jobs a listing shows: those in one of `states` (all when empty), and of those only the

@@ -15,6 +15,7 @@
 #include "CLI/CLI.hpp"
 #include "core/command_line.h"
 #include "core/host_port.h"
+#include "core/log_format.h"
 #include "scheduler_service/access_policy.h"
 #include "scheduler_service/http/scheduler_http_server.h"
 #include "scheduler_service/http/scheduler_metrics.h"
@@ -81,11 +82,19 @@ int main(int argc, char** argv) {
                  "and /api/v1; off when empty");
   cli.add_option("--metrics-token-file", metrics_token_file,
                  "file holding a token that /metrics requires (default: /metrics is open)");
+  std::string log_format = "text";
+  cli.add_option("--log-format", log_format, strads::core::kLogFormatHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   if (std::optional<int> stop =
           strads::core::ParseCommandLine(cli, argc, argv, "strads-scheduler")) {
     return *stop;
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (absl::Status status = strads::core::SetLogFormat(log_format); !status.ok()) {
+    std::cerr << "strads-scheduler: " << status.message() << "\n";
+    return 2;
+  }
   options.jobs.engine.round_timeout = absl::Seconds(round_timeout);
   options.jobs.checkpoint_interval = absl::Seconds(checkpoint_seconds);
   options.jobs.retain_jobs = retain_jobs;

@@ -10,6 +10,7 @@
 #include "core/command_line.h"
 #include "core/cpu_limit.h"
 #include "core/host_port.h"
+#include "core/log_format.h"
 #include "spdlog/spdlog.h"
 #include "worker_service/http/worker_http_server.h"
 #include "worker_service/thread_count.h"
@@ -49,6 +50,10 @@ int main(int argc, char** argv) {
   cli.add_option("--http-listen", http_listen,
                  "HOST:PORT for plaintext HTTP: /healthz, /readyz (registered with the "
                  "scheduler) and /metrics; off when empty");
+  std::string log_format = "text";
+  cli.add_option("--log-format", log_format, strads::core::kLogFormatHelp)
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   cli.add_option("--test-delay-ns-per-unit", options.test_delay_ns_per_unit,
                  "testing only: extra nanoseconds per unit of work, to model a slow machine")
       ->check(strads::core::AtLeast(0.0))
@@ -73,6 +78,10 @@ int main(int argc, char** argv) {
   }
   options.threads = *thread_count;
   spdlog::set_level(spdlog::level::from_str(log_level));
+  if (absl::Status status = strads::core::SetLogFormat(log_format); !status.ok()) {
+    std::cerr << "strads-worker: " << status.message() << "\n";
+    return 2;
+  }
   if (options.threads > available_cores) {
     spdlog::warn("event=threads_above_cores threads={} cores={}", options.threads, available_cores);
   }
