@@ -97,10 +97,6 @@ class JobManager::Sink : public ProgressSink {
       for (const core::Metric& metric : metrics) s.metrics[metric.name] = metric.value;
       s.history.Add(round, seconds, CurveMetrics(s.spec.app, metrics));
     });
-    {
-      absl::MutexLock lock(&manager_->mu_);
-      job_->history.Add(round, seconds, metrics);
-    }
     if (SchedulerObserver* observer = manager_->options_.engine.observer) {
       for (const core::Metric& metric : metrics) {
         if (metric.name != "updates") continue;
@@ -388,13 +384,6 @@ absl::StatusOr<JobSnapshot> JobManager::Get(const std::string& job_id) const {
   Job* job = Find(job_id);
   if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
   return job->snapshot;
-}
-
-absl::StatusOr<std::vector<CurvePoint>> JobManager::Curve(const std::string& job_id) const {
-  absl::MutexLock lock(&mu_);
-  Job* job = Find(job_id);
-  if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
-  return job->history.Points();
 }
 
 absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {

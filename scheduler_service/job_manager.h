@@ -28,7 +28,6 @@
 #include "scheduler_service/data_dir_lock.h"
 #include "scheduler_service/dispatch_policy.h"
 #include "scheduler_service/job_event_log.h"
-#include "scheduler_service/job_history.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/job_store.h"
 #include "scheduler_service/round_engine.h"
@@ -79,9 +78,6 @@ class JobManager {
   absl::StatusOr<std::vector<std::string>> Delete(const std::string& job_id);
   // The job's event log, to read or follow.
   absl::StatusOr<std::shared_ptr<const JobEventLog>> Log(const std::string& job_id) const;
-  // The job's convergence curve (bounded; see job_history.h). Empty for a job finished before
-  // this scheduler started: the history is kept in memory only.
-  absl::StatusOr<std::vector<CurvePoint>> Curve(const std::string& job_id) const;
   // Returns once the job's version passes `after_version`, it is terminal, or the deadline passes.
   absl::StatusOr<JobSnapshot> AwaitChange(const std::string& job_id, int64_t after_version,
                                           absl::Time deadline) const;
@@ -94,7 +90,6 @@ class JobManager {
     std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
     std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
     std::shared_ptr<JobEventLog> log;         // set at creation, never replaced
-    JobHistory history;                       // guarded by mu_
   };
   struct Runner {
     Job* job = nullptr;

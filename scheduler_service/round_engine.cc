@@ -174,7 +174,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       next = round;
     }
     // Rounds 1, 2, 4, 8, ... always report, so that even a job of a fraction of a second has a
-    // convergence curve (job_history.h) with its early shape; later reports come every
+    // convergence curve (core/convergence_history.h) with its early shape; later reports come every
     // publish_interval.
     Publish(round, /*force=*/(round & (round - 1)) == 0);
     sink_->OnRoundBoundary(round, Elapsed(), /*interrupted=*/false);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "protos/job_status_json.h"
@@ -24,24 +25,27 @@ nlohmann::json JobJson(const JobSnapshot& snapshot) {
   return json;
 }
 
-nlohmann::json CurveJson(const std::vector<CurvePoint>& points) {
+nlohmann::json CurveJson(const std::vector<core::ConvergencePoint>& points) {
   nlohmann::json curve = nlohmann::json::object();
   curve["round"] = nlohmann::json::array();
   curve["seconds"] = nlohmann::json::array();
-  for (const CurvePoint& point : points) {
+  // A column for every metric some point has, in the order they first appear.
+  std::vector<std::string> names;
+  for (const core::ConvergencePoint& point : points) {
     curve["round"].push_back(point.round);
     curve["seconds"].push_back(point.seconds);
+    for (const core::Metric& metric : point.metrics) {
+      if (std::find(names.begin(), names.end(), metric.name) == names.end()) {
+        names.push_back(metric.name);
+      }
+    }
   }
-  // A column for every metric some point has.
-  for (size_t i = 0; i < kNumCurveMetrics; ++i) {
-    const bool reported = std::any_of(points.begin(), points.end(), [i](const CurvePoint& point) {
-      return !std::isnan(point.values[i]);
-    });
-    if (!reported) continue;
-    nlohmann::json& column = curve[kCurveMetrics[i]] = nlohmann::json::array();
-    for (const CurvePoint& point : points) {
-      if (std::isfinite(point.values[i])) {
-        column.push_back(point.values[i]);
+  for (const std::string& name : names) {
+    nlohmann::json& column = curve[name] = nlohmann::json::array();
+    for (const core::ConvergencePoint& point : points) {
+      std::optional<double> value = point.Find(name);
+      if (value.has_value() && std::isfinite(*value)) {
+        column.push_back(*value);
       } else {
         column.push_back(nullptr);
       }

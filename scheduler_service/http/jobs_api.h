@@ -5,8 +5,8 @@
 
 #include <vector>
 
+#include "core/convergence_history.h"
 #include "nlohmann/json.hpp"
-#include "scheduler_service/job_history.h"
 #include "scheduler_service/job_snapshot.h"
 #include "scheduler_service/worker_pool.h"
 
@@ -17,7 +17,7 @@ namespace strads::scheduler {
 nlohmann::json JobJson(const JobSnapshot& snapshot);
 // Columns of equal length: "round", "seconds", and every curve metric some point has (null
 // where a point lacks it).
-nlohmann::json CurveJson(const std::vector<CurvePoint>& points);
+nlohmann::json CurveJson(const std::vector<core::ConvergencePoint>& points);
 // The keys of `strads workers --json`, plus "shards_loaded".
 nlohmann::json WorkersJson(const std::vector<WorkerPool::WorkerSummary>& workers);
 

@@ -44,10 +44,9 @@ TEST(JobsApi, ProgressIsUnknownWithoutARoundLimitAndFullOnceSucceeded) {
 }
 
 TEST(JobsApi, CurveColumnsLineUpWithNullsForMissingValues) {
-  const double kMissing = std::numeric_limits<double>::quiet_NaN();
-  std::vector<CurvePoint> points = {
-      {.round = 1, .seconds = 0.1, .values = {9, kMissing, kMissing, kMissing, kMissing}},
-      {.round = 2, .seconds = 0.2, .values = {8, 0.5, kMissing, kMissing, kMissing}}};
+  std::vector<core::ConvergencePoint> points = {
+      {.round = 1, .seconds = 0.1, .metrics = {{"objective", 9}}},
+      {.round = 2, .seconds = 0.2, .metrics = {{"objective", 8}, {"duality_gap", 0.5}}}};
   nlohmann::json curve = CurveJson(points);
   EXPECT_EQ(curve["round"], nlohmann::json({1, 2}));
   EXPECT_EQ(curve["seconds"], nlohmann::json({0.1, 0.2}));

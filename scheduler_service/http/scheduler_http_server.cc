@@ -109,10 +109,9 @@ void SchedulerHttpServer::Route() {
                }
                const std::string job_id = request.matches[1];
                absl::StatusOr<JobSnapshot> job = scheduler_->jobs().Get(job_id);
-               absl::StatusOr<std::vector<CurvePoint>> curve = scheduler_->jobs().Curve(job_id);
                if (!job.ok()) return SendError(response, job.status());
                nlohmann::json json = JobJson(*job);
-               json["curve"] = CurveJson(curve.ok() ? *curve : std::vector<CurvePoint>{});
+               json["curve"] = CurveJson(job->history.Points());
                response.set_content(json.dump(), kJson);
              });
   server.Get("/api/v1/workers",
