@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <ostream>
 #include <span>
@@ -16,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "apps/lasso/lasso_math.h"
 #include "apps/lasso/lasso_params.h"
 #include "apps/lasso/lasso_schedules.h"
 #include "apps/lasso/residual_lasso_solver.h"
@@ -158,6 +160,12 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // The same solve in residual form on the columns of W (residual_lasso_solver.h), for working
   // sets whose Gram would cost more than their columns; needs no Gram round.
   void SolveWorkingSetOnColumns(core::Payload* cache_update);
+  // Turns a column solve's dual point (ResidualLassoScratch::dual_point) into a dual point of the
+  // whole problem, scaled by min(1, lambda / ||X'theta||_inf) over every column of the
+  // scheduler's copy of X (one pass, as cheap as a sweep), and raises dual_bound_ to its value.
+  void RaiseDualBound(std::span<const double> theta);
+  // The duality gap of `gap.primal` against the better of gap.dual and dual_bound_.
+  DualityGap WithDualBound(DualityGap gap) const;
   // Moves b_W to `solution` and appends the deltas (and the intercept's) to cache_update.
   void ApplyWorkingSetSolution(std::span<const int64_t> keys, const GramLassoSolution& solution,
                                core::Payload* cache_update);
@@ -253,6 +261,12 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   int64_t column_solves_ = 0;  // working-set solves done in residual form
   std::vector<double> ws_residual_;
   ResidualLassoScratch ws_residual_scratch_;
+  // The best lower bound on the optimum at the current lambda, from the column solves' dual
+  // points: every dual feasible point's value bounds F* from below for good, so a gap round
+  // compares its primal with this as well as with its own scaled residual. -inf when none;
+  // reset with every new lambda. Not checkpointed (a resumed job only starts without it).
+  double dual_bound_ = -std::numeric_limits<double>::infinity();
+  std::vector<double> dual_xtr_;  // scratch for RaiseDualBound
 
   // The objective monitor's record of the push rounds' steps not yet verified (one without
   // pipelining: the last), oldest first, so they can be undone when a later round's exact

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numeric>
 #include <type_traits>
 #include <vector>
@@ -19,8 +20,11 @@ namespace {
 // own residual, is lower.
 // As in the Gram solver, the active block's linear system is solved outright when the sweeps
 // crawl: from this active sweep of a solve on, once the support has held for 20 sweeps, then
-// again 4 times as many sweeps later (by conjugate gradients on X_L, see TrySignedNewtonStep).
-constexpr int64_t kFirstNewtonSweep = 160;
+// again 4 times as many sweeps later, or 20 sweeps after a step that moved the support (by
+// conjugate gradients on X_L, see TrySignedNewtonStep). 40 rather than 160: on saturated blocks
+// the sweeps before the first step were measured to buy nothing the step did not (total work
+// on binary 2000 x 20000 at 0.01 alpha_max 1.41e9 -> 1.07e9; 20 and 80 cost more).
+constexpr int64_t kFirstNewtonSweep = 40;
 // The conjugate-gradient solve of the Newton system stops at this relative residual, or after
 // min(2 |L| + 10, kMaxNewtonIterations) iterations (it is a descent on the face at every one).
 constexpr double kNewtonTolerance = 1e-10;
@@ -68,6 +72,7 @@ class Solver {
   GramLassoSolution Run() {
     const int64_t n = static_cast<int64_t>(p_.keys.size());
     s_.gradient.resize(n);
+    s_.dual_point.assign(r_.begin(), r_.end());
     Solve();
     out_.residual_sq = SquaredNorm(r_);
     return std::move(out_);
@@ -122,18 +127,74 @@ class Solver {
       work_ += static_cast<int64_t>(r_.size());
     }
     ++out_.sweeps;
+    RecordResidualForDual();
   }
 
-  // The restricted gap at the current point, from a fresh gradient pass over W.
+  // Keeps the residual after each sweep, full or active (once the support holds both are the
+  // same map on the non-zero coordinates), and extrapolates every kAndersonDepth + 1 of them.
+  void RecordResidualForDual() {
+    const size_t rows = r_.size();
+    s_.residual_history.resize(rows * (kAndersonDepth + 1));
+    std::copy(r_.begin(), r_.end(), s_.residual_history.begin() + dual_filled_ * rows);
+    if (++dual_filled_ == kAndersonDepth + 1) {
+      ExtrapolateDual();
+      dual_filled_ = 0;
+    }
+  }
+
+  // The restricted gap at the current point, from a fresh gradient pass over W, against the best
+  // dual value seen in this solve (every one is a lower bound on the same restricted optimum).
   double Gap() {
     for (size_t i = 0; i < p_.keys.size(); ++i) {
       s_.gradient[i] = Dot(x_, p_.keys[i], r_);
       work_ += static_cast<int64_t>(x_.ColRows(p_.keys[i]).size());
     }
     const DualityGap gap = ComputeDualityGap(SquaredNorm(r_), s_.gradient, out_.b, lambda_);
-    out_.gap = gap.gap;
+    if (gap.dual > best_dual_) {
+      best_dual_ = gap.dual;
+      s_.dual_point.assign(r_.begin(), r_.end());
+    }
     out_.primal = gap.primal;
-    return gap.gap;
+    out_.gap = std::max(0.0, gap.primal - best_dual_);
+    return out_.gap;
+  }
+
+  // Celer's dual extrapolation. Once the support holds, the residuals of successive sweeps follow
+  // a linear recurrence, so the Anderson combination of the last few can land far closer to the
+  // optimal residual than any one of them; scaled into the dual feasible set it is a dual point
+  // whose value may converge at the rate of the primal, where the plain scaled residual's
+  // converges only at its square root. Measured: on groups 3000 x 20000 at 0.01 alpha_max it cut
+  // the total work by 9%; on binary 2000 x 20000 its dual values were no better than the scaled
+  // residual's (the slow modes of a nearly singular block are more than kAndersonDepth), and it
+  // cost 2% there. What certifies those blocks is the Newton step.
+  void ExtrapolateDual() {
+    const int64_t rows = static_cast<int64_t>(r_.size());
+    s_.extrapolated_residual.resize(rows);
+    if (!AndersonPoint(s_.residual_history, rows, s_.extrapolated_residual)) return;
+    Eigen::Map<Eigen::VectorXd> theta(s_.extrapolated_residual.data(), rows);
+    // With an intercept the dual point must sum to 0; the combination does up to rounding.
+    if (p_.intercept) theta.array() -= theta.mean();
+    const int64_t n = static_cast<int64_t>(p_.keys.size());
+    s_.extrapolated_xtr.resize(n);
+    double xtr_inf = 0;
+    double b_dot_xtr = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const double value = Dot(x_, p_.keys[i], s_.extrapolated_residual);
+      work_ += static_cast<int64_t>(x_.ColRows(p_.keys[i]).size());
+      xtr_inf = std::max(xtr_inf, std::abs(value));
+      b_dot_xtr += out_.b[i] * value;
+    }
+    work_ += 3 * rows;
+    // D(s theta) = s y_W'theta - s^2/2 ||theta||^2, with y_W = r + X_W b_W (+ b0, which a
+    // centred theta does not see).
+    const Eigen::Map<const Eigen::VectorXd> r(r_.data(), rows);
+    const double scale = xtr_inf > lambda_ ? lambda_ / xtr_inf : 1.0;
+    const double dual =
+        scale * (r.dot(theta) + b_dot_xtr) - 0.5 * scale * scale * theta.squaredNorm();
+    if (std::isfinite(dual) && dual > best_dual_) {
+      best_dual_ = dual;
+      s_.dual_point.assign(s_.extrapolated_residual.begin(), s_.extrapolated_residual.end());
+    }
   }
 
   // glmnet's active-set iterations: sweeps over the non-zero coordinates until a sweep's
@@ -153,9 +214,15 @@ class Solver {
       Sweep(s_.active, &gain);
       for (int64_t k = 0; k < a; ++k) s_.history[filled * a + k] = out_.b[s_.active[k]];
       if (++filled == kAndersonDepth + 1) {
-        if (TryExtrapolation()) ++out_.extrapolations;
+        if (TryExtrapolation()) {
+          ++out_.extrapolations;
+          dual_filled_ = 0;  // the residuals before the jump and after it are no sequence
+        }
         filled = 0;
       }
+      // The extrapolated dual point is feasible for all of W, so this gap is the restricted
+      // problem's own: once it certifies the target the sweeps are done.
+      if (Primal() - best_dual_ <= gap_target_) break;
       ++active_sweeps_;
       if (support_changes_ != support_changes_seen_) {
         support_changes_seen_ = support_changes_;
@@ -167,10 +234,23 @@ class Solver {
         if (TrySignedNewtonStep()) {
           ++out_.newton_steps;
           filled = 0;  // the iterates before the jump say nothing about the path after it
+          dual_filled_ = 0;
+          if (newton_left_face_) {
+            // The step moved the support: the next one comes once the new support has held,
+            // rather than after a geometric wait meant for steps that do not help.
+            last_support_change_ = active_sweeps_;
+            next_newton_ = active_sweeps_ + 20;
+          }
         }
       }
       if (gain < 0.1 * gap_target_) break;
     }
+  }
+
+  double Primal() const {
+    double l1 = 0;
+    for (double v : out_.b) l1 += std::abs(v);
+    return 0.5 * SquaredNorm(r_) + lambda_ * l1;
   }
 
   bool TryExtrapolation() {
@@ -278,32 +358,69 @@ class Solver {
       current[u] = out_.b[live[u]];
       sign[u] = current[u] > 0 ? 1.0 : -1.0;
     }
-    const Eigen::VectorXd step_full = z;
-    const auto [fraction, stop_at] = CutAtFirstSignChange(current, step_full, sign);
-    z *= fraction;
-    if (stop_at >= 0) z[stop_at] = -out_.b[live[stop_at]];
-    const double d0 = p_.intercept ? z[l] : 0.0;
+    // Three candidates along the step: the cut point (a descent, since the face's quadratic
+    // falls all the way to the full step), and the full and half steps projected onto the
+    // orthant of the current signs (coordinates that would cross zero stop at zero, as in
+    // OWL-QN). A projected step may lower F by more than the cut: it lets every coordinate that
+    // should leave the support leave at once, where a cut drops one per Newton step, and on a
+    // saturated block with a moving support the cut steps were a few per cent of the way.
+    // The lowest F below the current one wins.
+    const auto [fraction, stop_at] = CutAtFirstSignChange(current, z.head(l), sign);
+    const double d0_full = p_.intercept ? z[l] : 0.0;
     double l1_now = 0;
-    double l1_new = 0;
-    for (int64_t u = 0; u < l; ++u) {
-      l1_now += std::abs(out_.b[live[u]]);
-      l1_new += std::abs(out_.b[live[u]] + z[u]);
-    }
+    for (int64_t u = 0; u < l; ++u) l1_now += std::abs(out_.b[live[u]]);
+    const double f_now = 0.5 * r.squaredNorm() + lambda_ * l1_now;
+    s_.newton_change.resize(l);
+    s_.best_change.resize(l);
     s_.trial.resize(rows);
-    Eigen::Map<Eigen::VectorXd> trial(s_.trial.data(), rows);
-    trial = r;
+    s_.best_trial.resize(rows);
+    double best_f = f_now;
+    double best_d0 = 0;
+    bool any = false;
+    auto consider = [&](double t, bool project) {
+      double l1_new = 0;
+      for (int64_t u = 0; u < l; ++u) {
+        const double value = current[u] + t * z[u];
+        double change = t * z[u];
+        if (project && value * sign[u] < 0) change = -current[u];
+        if (!project && u == stop_at) change = -current[u];
+        s_.newton_change[u] = change;
+        l1_new += std::abs(current[u] + change);
+      }
+      const double d0 = t * d0_full;
+      std::copy(r_.begin(), r_.end(), s_.trial.begin());
+      for (int64_t u = 0; u < l; ++u) {
+        if (s_.newton_change[u] != 0) {
+          SubtractColumn(x_, p_.keys[live[u]], s_.newton_change[u], s_.trial);
+        }
+      }
+      if (d0 != 0) {
+        for (double& v : s_.trial) v -= d0;
+      }
+      work_ += entries + 2 * rows;
+      const double f = 0.5 * SquaredNorm(s_.trial) + lambda_ * l1_new;
+      if (f < best_f) {
+        best_f = f;
+        best_d0 = d0;
+        any = true;
+        s_.best_change.swap(s_.newton_change);
+        s_.best_trial.swap(s_.trial);
+      }
+    };
+    consider(fraction, /*project=*/false);
+    if (fraction < 1) {
+      consider(1.0, /*project=*/true);
+      consider(0.5, /*project=*/true);
+    }
+    if (!any) return false;
+    newton_left_face_ = false;
     for (int64_t u = 0; u < l; ++u) {
-      if (z[u] != 0) SubtractColumn(x_, p_.keys[live[u]], z[u], s_.trial);
+      newton_left_face_ |= s_.best_change[u] == -current[u];
+      // The projection and the cut land exactly on 0.
+      out_.b[live[u]] = s_.best_change[u] == -current[u] ? 0.0 : current[u] + s_.best_change[u];
     }
-    trial.array() -= d0;
-    work_ += entries + 2 * rows;
-    if (!(0.5 * trial.squaredNorm() + lambda_ * l1_new <
-          0.5 * r.squaredNorm() + lambda_ * l1_now)) {
-      return false;
-    }
-    for (int64_t u = 0; u < l; ++u) out_.b[live[u]] += z[u];
-    std::copy(s_.trial.begin(), s_.trial.end(), r_.begin());
-    out_.delta_b0 += d0;
+    std::copy(s_.best_trial.begin(), s_.best_trial.end(), r_.begin());
+    out_.delta_b0 += best_d0;
     return true;
   }
 
@@ -320,6 +437,9 @@ class Solver {
   int64_t support_changes_seen_ = 0;
   int64_t last_support_change_ = 0;
   int64_t next_newton_ = kFirstNewtonSweep;
+  bool newton_left_face_ = false;  // the last accepted Newton step zeroed a coordinate
+  int dual_filled_ = 0;            // residuals in s_.residual_history since the last extrapolation
+  double best_dual_ = -std::numeric_limits<double>::infinity();
   const double lambda_ = p_.lambda;
   const double gap_target_ = p_.gap_target;
 };

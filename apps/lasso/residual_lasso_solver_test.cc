@@ -1,5 +1,6 @@
 #include "apps/lasso/residual_lasso_solver.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <vector>
@@ -136,6 +137,56 @@ TEST(SolveResidualLasso, TakesTheIterativeNewtonStepOnASaturatedBlock) {
   ASSERT_TRUE(reference->converged);
   EXPECT_NEAR(solution.primal, reference->objective, 1e-8 * reference->objective);
   EXPECT_LT(solution.sweeps, reference->sweeps);
+}
+
+// The dual point a solve hands back is, once scaled into the feasible set, a lower bound on the
+// optimum (with the intercept it sums to 0), and the gap it reports is primal minus that bound,
+// so it bounds the true suboptimality from above: early (a loose work bound) and at the end, on a
+// saturated block where the dual extrapolation and the Newton step both run.
+TEST(SolveResidualLasso, ItsDualPointBoundsTheOptimumFromBelow) {
+  absl::StatusOr<LassoProblem> generated = GenerateLassoProblem(
+      {.kind = DesignKind::kBinary, .samples = 120, .features = 1200, .density = 0.05, .seed = 5});
+  ASSERT_TRUE(generated.ok());
+  const core::LabeledData& data = generated->data;
+  const double lambda = 0.005 * LambdaMax(data.x, data.y);
+  absl::StatusOr<ReferenceSolution> reference = SolveLassoReference(
+      data, {.lambda = lambda, .tolerance = 1e-12, .max_sweeps = 2000000, .intercept = true});
+  ASSERT_TRUE(reference.ok());
+  ASSERT_TRUE(reference->converged);
+  for (int64_t max_work : {int64_t{200'000}, int64_t{400'000'000}}) {
+    SCOPED_TRACE(::testing::Message() << "max_work " << max_work);
+    Start start = AtZero(data, true);
+    ResidualLassoProblem problem = ProblemFor(data, start, lambda, true);
+    problem.gap_target = 1e-10 * 0.5 * start.residual_sq;
+    problem.max_work = max_work;
+    ResidualLassoScratch scratch;
+    const GramLassoSolution solution = SolveResidualLasso(problem, start.r, &scratch);
+    const std::vector<double>& theta = scratch.dual_point;
+    ASSERT_EQ(theta.size(), data.y.size());
+    double theta_sum = 0;
+    double y_dot_theta = 0;
+    double theta_sq = 0;
+    for (size_t i = 0; i < theta.size(); ++i) {
+      theta_sum += theta[i];
+      y_dot_theta += data.y[i] * theta[i];
+      theta_sq += theta[i] * theta[i];
+    }
+    EXPECT_NEAR(theta_sum, 0, 1e-9 * std::sqrt(theta_sq * theta.size()));
+    double xt_theta_inf = 0;
+    for (int64_t j = 0; j < data.x.cols; ++j) {
+      double dot = 0;
+      for (size_t k = 0; k < data.x.ColRows(j).size(); ++k) {
+        dot += data.x.ColValues(j)[k] * theta[data.x.ColRows(j)[k]];
+      }
+      xt_theta_inf = std::max(xt_theta_inf, std::abs(dot));
+    }
+    const double scale = xt_theta_inf > lambda ? lambda / xt_theta_inf : 1.0;
+    const double dual = scale * y_dot_theta - 0.5 * scale * scale * theta_sq;
+    const double slack = 1e-9 * reference->objective;
+    EXPECT_LE(dual, reference->objective + slack);
+    EXPECT_NEAR(solution.primal - solution.gap, dual, slack);
+    EXPECT_GE(solution.gap + slack, solution.primal - reference->objective);
+  }
 }
 
 // The work bound stops the solve early with a descent; a working set of all-zero columns ends at
