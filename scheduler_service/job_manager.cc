@@ -495,9 +495,9 @@ void JobManager::DispatchLoop() {
     for (std::thread& thread : finished) thread.join();
 #ifdef __GLIBC__
     // A finished job's data is freed, but glibc keeps free pages inside its arenas (only the top
-    // of the heap goes back by itself). Trimming after runners end is half of what brings the
-    // scheduler's RSS back to its pre-load level; the other half is strads-scheduler's cap on
-    // arenas (scheduler_main.cc). Measured in docs/benchmarks.md, load-test section.
+    // of the heap goes back by itself). Trimming after runners end is part of what brings the
+    // scheduler's RSS back to its pre-load level; the rest is strads-scheduler's allocator setup
+    // (allocator_settings.cc). Measured in docs/benchmarks.md, load-test section.
     if (!finished.empty()) malloc_trim(0);
 #endif
     if (stop) return;
