@@ -277,9 +277,37 @@ std::vector<JobSnapshot> JobManager::List(const JobListFilter& filter) const {
   std::vector<JobSnapshot> out;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& job : jobs_) out.push_back(job->snapshot);
+    out.reserve(jobs_.size());
+    for (const auto& job : jobs_) {
+      // Finished jobs hold no history in memory; running ones' is left out of the copy.
+      out.push_back(job->snapshot);
+      out.back().history = core::ConvergenceHistory(job->snapshot.history.max_points());
+    }
   }
   return SelectJobs(std::move(out), filter);
+}
+
+int64_t JobManager::HistoryPointsInMemory() const {
+  absl::MutexLock lock(&mu_);
+  int64_t points = 0;
+  for (const auto& job : jobs_) points += job->snapshot.history.Points().size();
+  return points;
+}
+
+void JobManager::ReleaseHistoryLocked(Job* job) {
+  job->snapshot.history = core::ConvergenceHistory(job->snapshot.history.max_points());
+  job->history_on_disk = true;
+}
+
+JobSnapshot JobManager::WithStoredHistory(JobSnapshot snapshot) const {
+  absl::StatusOr<core::ConvergenceHistory> history = store_.LoadHistory(snapshot.job_id);
+  if (!history.ok()) {
+    spdlog::warn("event=job_history_unreadable job={} error=\"{}\"", snapshot.job_id,
+                 std::string(history.status().message()));
+    return snapshot;
+  }
+  snapshot.history = *std::move(history);
+  return snapshot;
 }
 
 absl::StatusOr<std::shared_ptr<const JobEventLog>> JobManager::Log(
@@ -380,10 +408,15 @@ void JobManager::ApplyRetention() {
 }
 
 absl::StatusOr<JobSnapshot> JobManager::Get(const std::string& job_id) const {
-  absl::MutexLock lock(&mu_);
-  Job* job = Find(job_id);
-  if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
-  return job->snapshot;
+  JobSnapshot snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    Job* job = Find(job_id);
+    if (job == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+    if (!job->history_on_disk) return job->snapshot;
+    snapshot = job->snapshot;
+  }
+  return WithStoredHistory(std::move(snapshot));
 }
 
 absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
@@ -425,17 +458,26 @@ absl::StatusOr<JobSnapshot> JobManager::Cancel(const std::string& job_id) {
 absl::StatusOr<JobSnapshot> JobManager::AwaitChange(const std::string& job_id,
                                                     int64_t after_version,
                                                     absl::Time deadline) const {
-  absl::MutexLock lock(&mu_);
-  if (Find(job_id) == nullptr) return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
-  // Found again on every check: a finished job may be deleted while this waits.
-  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  JobSnapshot snapshot;
+  {
+    absl::MutexLock lock(&mu_);
+    if (Find(job_id) == nullptr) {
+      return absl::NotFoundError(absl::StrCat("no job '", job_id, "'"));
+    }
+    // Found again on every check: a finished job may be deleted while this waits.
+    auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      const Job* job = Find(job_id);
+      return job == nullptr || job->snapshot.version > after_version || stopping_;
+    };
+    mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
     const Job* job = Find(job_id);
-    return job == nullptr || job->snapshot.version > after_version || stopping_;
-  };
-  mu_.AwaitWithDeadline(absl::Condition(&changed), deadline);
-  const Job* job = Find(job_id);
-  if (job == nullptr) return absl::NotFoundError(absl::StrCat("job '", job_id, "' was deleted"));
-  return job->snapshot;
+    if (job == nullptr) {
+      return absl::NotFoundError(absl::StrCat("job '", job_id, "' was deleted"));
+    }
+    if (!job->history_on_disk) return job->snapshot;
+    snapshot = job->snapshot;
+  }
+  return WithStoredHistory(std::move(snapshot));
 }
 
 void JobManager::DispatchLoop() {
@@ -453,9 +495,9 @@ void JobManager::DispatchLoop() {
     for (std::thread& thread : finished) thread.join();
 #ifdef __GLIBC__
     // A finished job's data is freed, but glibc keeps free pages inside its arenas (only the top
-    // of the heap goes back by itself). Trimming after runners end is half of what brings the
-    // scheduler's RSS back to its pre-load level; the other half is strads-scheduler's cap on
-    // arenas (scheduler_main.cc). Measured in docs/benchmarks.md, load-test section.
+    // of the heap goes back by itself). Trimming after runners end is part of what brings the
+    // scheduler's RSS back to its pre-load level; the rest is strads-scheduler's allocator setup
+    // (allocator_settings.cc). Measured in docs/benchmarks.md, load-test section.
     if (!finished.empty()) malloc_trim(0);
 #endif
     if (stop) return;
@@ -611,6 +653,10 @@ void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
       s.finished_unix_ms = snapshot.finished_unix_ms;
       if (saved.ok()) s.model_path = *saved;
     });
+    if (saved.ok()) {  // the summary holds the history now; no round adds to it any more
+      absl::MutexLock lock(&mu_);
+      ReleaseHistoryLocked(job);
+    }
     if (SchedulerObserver* observer = options_.engine.observer) {
       observer->OnJobFinished(spec.app, JobStateName(state));
     }
@@ -688,7 +734,7 @@ void JobManager::LoadJobs() {
       job->snapshot.state = JobState::kCancelled;
       job->snapshot.message = "cancelled (the scheduler restarted before the job wound down)";
       job->snapshot.finished_unix_ms = NowUnixMs();
-      store_.SaveResult(job->snapshot, nullptr).IgnoreError();
+      if (store_.SaveResult(job->snapshot, nullptr).ok()) ReleaseHistoryLocked(job.get());
       Event(job.get(), job->snapshot.message);
       job->log->Close();
     } else if (!record.finished) {
@@ -699,6 +745,7 @@ void JobManager::LoadJobs() {
       ++requeued;
     } else {
       job->log->Close();
+      ReleaseHistoryLocked(job.get());  // read from its summary, which keeps it
     }
     jobs_.push_back(std::move(job));
   }

@@ -7,6 +7,10 @@
 // down).
 // Each job has an event log (JobEventLog) beside its files; finished jobs beyond the retention
 // limits are deleted, oldest first, at start, on every submission and whenever a job ends.
+// A finished job's convergence history (up to 256 points of metrics, tens of KiB for a long job)
+// stays in its summary on disk and is read back when one job is asked for (Get, AwaitChange):
+// what a scheduler keeps per finished job is the record a listing shows, so its memory grows by
+// a few KiB per job kept, not by each job's curve.
 // Owns: all job records. Threads: public methods may be called from any thread; the dispatcher
 // thread starts jobs (claims their workers) and joins finished runners; a job's runner thread is
 // the only one that runs its app.
@@ -69,7 +73,9 @@ class JobManager {
   // Validates the spec with its app (InvalidArgument / NotFound for the user) and queues it.
   // Refuses (AlreadyExists) a spec whose name is used by a queued or running job.
   absl::StatusOr<std::string> Submit(const core::JobSpec& spec);
+  // Without their convergence histories (the listing shows none).
   std::vector<JobSnapshot> List(const JobListFilter& filter = {}) const;
+  // With its convergence history (read from the job's summary once it has ended).
   absl::StatusOr<JobSnapshot> Get(const std::string& job_id) const;
   // Cancels a queued or running job; a finished job is returned unchanged.
   absl::StatusOr<JobSnapshot> Cancel(const std::string& job_id);
@@ -79,8 +85,12 @@ class JobManager {
   // The job's event log, to read or follow.
   absl::StatusOr<std::shared_ptr<const JobEventLog>> Log(const std::string& job_id) const;
   // Returns once the job's version passes `after_version`, it is terminal, or the deadline passes.
+  // With its convergence history, as Get.
   absl::StatusOr<JobSnapshot> AwaitChange(const std::string& job_id, int64_t after_version,
                                           absl::Time deadline) const;
+  // Convergence points held in memory over all jobs (those of running jobs; finished jobs' are on
+  // disk). For tests and diagnostics.
+  int64_t HistoryPointsInMemory() const;
 
  private:
   struct Job {
@@ -90,6 +100,8 @@ class JobManager {
     std::atomic<bool> interrupt{false};       // stops the engine: cancel or shutdown
     std::atomic<bool> user_cancelled{false};  // a cancel, as opposed to a shutdown
     std::shared_ptr<JobEventLog> log;         // set at creation, never replaced
+    // Guarded by mu_: the snapshot's history was dropped from memory; the summary has it.
+    bool history_on_disk = false;
   };
   struct Runner {
     Job* job = nullptr;
@@ -123,6 +135,11 @@ class JobManager {
     return stopping_;
   }
   void Update(Job* job, const std::function<void(JobSnapshot&)>& change);
+  // Drops a finished job's history from memory, once its summary (which holds it) is written.
+  void ReleaseHistoryLocked(Job* job) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // `snapshot` of a job whose history is on disk, with that history (without one, and a warning
+  // in the log, when the summary cannot be read). Reads a file: call without holding mu_.
+  JobSnapshot WithStoredHistory(JobSnapshot snapshot) const;
   Job* Find(const std::string& job_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   WorkerPool* pool_;

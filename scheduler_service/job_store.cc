@@ -180,6 +180,14 @@ int64_t JobStore::LoadIssuedNumber() const {
   return number;
 }
 
+absl::StatusOr<core::ConvergenceHistory> JobStore::LoadHistory(const std::string& job_id) const {
+  absl::StatusOr<nlohmann::json> json = ReadJson(fs::path(JobDir(job_id)) / "summary.json");
+  if (!json.ok()) return json.status();
+  absl::StatusOr<JobSnapshot> snapshot = SnapshotFromJson(*json);
+  if (!snapshot.ok()) return snapshot.status();
+  return std::move(snapshot->history);
+}
+
 std::vector<StoredJob> JobStore::LoadAll() const {
   std::vector<StoredJob> found;
   std::error_code error;

@@ -55,6 +55,8 @@ class JobStore {
   absl::StatusOr<std::optional<StoredCheckpoint>> LoadCheckpoint(const std::string& job_id) const;
   // Every job found, in submission order; unreadable records are skipped with a warning.
   std::vector<StoredJob> LoadAll() const;
+  // The convergence history in a finished job's summary (what SaveResult wrote).
+  absl::StatusOr<core::ConvergenceHistory> LoadHistory(const std::string& job_id) const;
   // The highest job number ever issued, kept apart from the job folders so that a deleted job's
   // id is never issued again, even after a restart (scripts may still hold it). 0 when none.
   absl::Status SaveIssuedNumber(int64_t number) const;

@@ -8,15 +8,12 @@
 #include <sstream>
 #include <thread>
 
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
-
 #include "CLI/CLI.hpp"
 #include "core/command_line.h"
 #include "core/host_port.h"
 #include "core/log_format.h"
 #include "scheduler_service/access_policy.h"
+#include "scheduler_service/allocator_settings.h"
 #include "scheduler_service/http/scheduler_http_server.h"
 #include "scheduler_service/http/scheduler_metrics.h"
 #include "scheduler_service/scheduler_server.h"
@@ -30,14 +27,7 @@ void OnSignal(int) { g_stop = true; }
 }  // namespace
 
 int main(int argc, char** argv) {
-#ifdef __GLIBC__
-  // glibc gives threads that allocate at once arenas of their own (up to 8 per core) and keeps
-  // each arena's freed pages: with a runner thread per job, the scheduler's RSS grew by half
-  // after a load of short jobs although no job's data was kept. Two arenas, trimmed after jobs
-  // end (job_manager.cc), bring it back to the pre-load level (docs/benchmarks.md, load-test
-  // section); the scheduler's own work per round is light. MALLOC_ARENA_MAX, when set, wins.
-  if (std::getenv("MALLOC_ARENA_MAX") == nullptr) mallopt(M_ARENA_MAX, 2);
-#endif
+  strads::scheduler::ConfigureAllocator();
   CLI::App cli{"strads-scheduler: hands out prioritised, conflict-free update batches to workers"};
   strads::scheduler::SchedulerServerOptions options;
   options.listen_address = "0.0.0.0:7070";
