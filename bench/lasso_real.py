@@ -104,9 +104,26 @@ def run_strads(args, data, alpha, scheduler, check, work):
             index, value = line.split()
             entries.append((int(index) - 1, float(value)))
     status = "ok" if metrics.get("converged", 1) else "max rounds"
+    # The job's convergence history: (seconds into the solve, objective) after each recorded
+    # round, in the scheduler's scale (lambda = N alpha); rescaled by the caller.
+    history = [(float(h["seconds"]), float(h["metrics"]["objective"]))
+               for h in result.get("history", []) if "objective" in h.get("metrics", {})]
     return {"status": status, "seconds": float(metrics["seconds"]), "wall": wall,
             "rounds": int(metrics["rounds"]), "updates": int(metrics["updates"]),
-            "b0": b0, "entries": entries}
+            "b0": b0, "entries": entries, "history": history}
+
+
+def seconds_to_reach(run, objective_value):
+    """When a strads run's objective first came within 1e-12 (relative) of `objective_value`,
+    from its history, in the bench's objective scale; None if it never did."""
+    history = run.get("history") or []
+    if not history or "objective" not in run:
+        return None
+    scale = run["objective"] / history[-1][1]
+    for seconds, value in history:
+        if value * scale <= objective_value * (1 + 1e-12):
+            return seconds
+    return None
 
 
 def run_sklearn(x, y, alpha, tol):
@@ -192,10 +209,20 @@ def bench_one(args, name, data, work):
             print(f"{ratio:>15g} ratios: working-set solve / sklearn fit {ws['seconds'] / sk:.2f}, "
                   f"/ glmnet fit {ws['seconds'] / gl:.2f}; whole strads command / sklearn "
                   f"load + fit {ws['wall'] / (load_seconds + sk):.2f}")
-            rows.append((name, ratio, ws["seconds"] / sk, ws["seconds"] / gl))
+            # glmnet stops by its own rule, sometimes well above the optimum (1e-5 relative in
+            # the saturated p >> n cases): the time strads took to reach glmnet's objective is
+            # the same-accuracy comparison, next to the certified one above.
+            same = None
+            if "objective" in results["glmnet"]:
+                reached = seconds_to_reach(ws, results["glmnet"]["objective"])
+                if reached is not None:
+                    same = reached / gl
+                    print(f"{ratio:>15g} working-set reached glmnet's objective at {reached:.3f} s: "
+                          f"{same:.2f} of glmnet's fit")
+            rows.append((name, ratio, ws["seconds"] / sk, ws["seconds"] / gl, same))
         else:
             # A case the default schedule did not solve in time counts against it, visibly.
-            rows.append((name, ratio, None, None))
+            rows.append((name, ratio, None, None, None))
     return rows
 
 
@@ -241,15 +268,17 @@ def main():
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("\n## working-set solve seconds over the references' fit seconds")
-    for name, ratio, sk, gl in rows:
+    for name, ratio, sk, gl, same in rows:
         if sk is None:
             print(f"{name:<24} {ratio:>6g}  not solved within --max-seconds")
         else:
-            print(f"{name:<24} {ratio:>6g}  / sklearn {sk:6.2f}  / glmnet {gl:6.2f}")
+            same_text = f"{same:6.2f}" if same is not None else "     -"
+            print(f"{name:<24} {ratio:>6g}  / sklearn {sk:6.2f}  / glmnet {gl:6.2f}  "
+                  f"to glmnet's objective / glmnet {same_text}")
     solved = [r for r in rows if r[2] is not None]
     print(f"cases_not_solved {len(rows) - len(solved)} of {len(rows)}")
-    for column, name in [(2, "sklearn"), (3, "glmnet")]:
-        ratios = [r[column] for r in solved if not np.isnan(r[column])]
+    for column, name in [(2, "sklearn"), (3, "glmnet"), (4, "glmnet_same_objective")]:
+        ratios = [r[column] for r in solved if r[column] is not None and not np.isnan(r[column])]
         if ratios:
             print(f"worst_ratio_to_{name} {max(ratios):.2f}")
 

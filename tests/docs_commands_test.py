@@ -12,6 +12,7 @@ rules below; the test prints every change and skip.
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -143,8 +144,11 @@ def main():
                 if copies:
                     for _ in range(copies):
                         log = open(os.path.join(work, f"background{len(background)}.log"), "w")
+                        # A session of its own, so the shell and the program it starts are
+                        # ended together (terminating the shell alone can orphan the program).
                         background.append(subprocess.Popen(runnable, shell=True, cwd=work, env=env,
-                                                           stdout=log, stderr=subprocess.STDOUT))
+                                                           stdout=log, stderr=subprocess.STDOUT,
+                                                           start_new_session=True))
                     print(f"  background {where}: {command} (x{copies})")
                     wait_for_scheduler(bin_dir, port)
                     continue
@@ -161,7 +165,10 @@ def main():
                 failures.append(f"a background command exited early ({process.args})")
     finally:
         for process in background:
-            process.terminate()
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for process in background:
             process.wait(timeout=30)
         if failures:

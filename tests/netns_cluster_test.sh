@@ -20,6 +20,11 @@ work=$(mktemp -d)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2> /dev/null || true; done
+  # A background `in_ns ...` is a subshell whose child is the program, so killing the recorded
+  # pid can leave the program running: end whatever still runs inside the namespaces.
+  for n in "${names[@]}"; do
+    ip netns pids "strads-$tag-$n" 2> /dev/null | xargs -r kill 2> /dev/null || true
+  done
   wait 2> /dev/null || true
   for n in "${names[@]}"; do ip netns del "strads-$tag-$n" 2> /dev/null || true; done
   ip netns del "$hub" 2> /dev/null || true
