@@ -19,16 +19,26 @@ namespace {
 // sweeps the extrapolated point is tried and kept only when the objective, recomputed from its
 // own residual, is lower.
 // As in the Gram solver, the active block's linear system is solved outright when the sweeps
-// crawl: from this active sweep of a solve on, once the support has held for 20 sweeps, then
-// again 4 times as many sweeps later, or 20 sweeps after a step that moved the support (by
-// conjugate gradients on X_L, see TrySignedNewtonStep). 40 rather than 160: on saturated blocks
-// the sweeps before the first step were measured to buy nothing the step did not (total work
-// on binary 2000 x 20000 at 0.01 alpha_max 1.41e9 -> 1.07e9; 20 and 80 cost more).
+// crawl: from this active sweep of a solve on, once the support has held for kSupportHold
+// sweeps, then again 4 times as many sweeps later, or 20 sweeps after a step that moved the
+// support (by conjugate gradients on X_L, see TrySignedNewtonStep). 40 rather than 160: on
+// saturated blocks the sweeps before the first step were measured to buy nothing the step did
+// not (total work on binary 2000 x 20000 at 0.01 alpha_max 1.41e9 -> 1.07e9; 20 and 80 cost
+// more).
 constexpr int64_t kFirstNewtonSweep = 40;
+// A support that flickers at its margin (a coordinate or two entering and leaving) held the
+// step off for a whole solve with 20; the projected candidates handle wrong signs, so 5
+// suffices. Total work, with kMaxNewtonIterations 100, from 20 to 5: binary 2000 x 20000
+// 9.1e8 -> 6.9e8, binary 1500 x 15000 (another seed) 6.7e8 -> 5.7e8, groups 3000 x 20000
+// 3.15e9 -> 3.01e9, all at 0.01 alpha_max.
+constexpr int64_t kSupportHold = 5;
 // The conjugate-gradient solve of the Newton system stops at this relative residual, or after
 // min(2 |L| + 10, kMaxNewtonIterations) iterations (it is a descent on the face at every one).
+// 100 rather than 400: a step is followed by sweeps and further steps anyway, and the last
+// iterations of a nearly singular system bought little (total work 1.07e9 -> 9.1e8 on binary,
+// 3.6e9 -> 3.2e9 on groups; 50 and 800 cost more).
 constexpr double kNewtonTolerance = 1e-10;
-constexpr int64_t kMaxNewtonIterations = 400;
+constexpr int64_t kMaxNewtonIterations = 100;
 
 double Dot(const core::CscMatrix& x, int64_t j, std::span<const double> r) {
   const std::span<const int32_t> rows = x.ColRows(j);
@@ -229,7 +239,7 @@ class Solver {
         last_support_change_ = active_sweeps_;
       }
       // Only once the support has held for a while: a step on the wrong signs is cut at once.
-      if (active_sweeps_ >= next_newton_ && active_sweeps_ - last_support_change_ >= 20) {
+      if (active_sweeps_ >= next_newton_ && active_sweeps_ - last_support_change_ >= kSupportHold) {
         next_newton_ *= 4;
         if (TrySignedNewtonStep()) {
           ++out_.newton_steps;
