@@ -18,6 +18,8 @@ namespace {
 
 constexpr std::string_view kMagic = "strads-data-partition v1\n";
 constexpr int64_t kReadChunk = 1 << 16;
+// ReadPartitionText's chunk: a piece in one read, as it is appended whole anyway.
+constexpr int64_t kWholePieceChunk = int64_t{1} << 62;
 
 bool IsCompressedName(std::string_view name) {
   for (std::string_view suffix : {".xz", ".gz", ".bz2", ".zst", ".lz4", ".zip"}) {
@@ -84,7 +86,9 @@ class FileReader {
   int fd_;
 };
 
-absl::Status ReadPiece(const FilePiece& piece, std::string* out) {
+// Hands the lines that start in `piece` to `consume` in chunks of whole lines.
+absl::Status ReadPieceInChunks(const FilePiece& piece, int64_t chunk_bytes,
+                               const std::function<absl::Status(std::string_view)>& consume) {
   if (piece.end <= piece.begin) return absl::OkStatus();
   const int fd = open(piece.path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return ErrnoError("open", piece.path);
@@ -92,15 +96,15 @@ absl::Status ReadPiece(const FilePiece& piece, std::string* out) {
   // The first line of the piece starts at `begin` when the byte before it ends a line; else the
   // line in progress belongs to the previous piece and is skipped.
   int64_t start = piece.begin;
+  std::string buffer;
   if (start > 0) {
-    std::string scan;
     int64_t offset = start - 1;
     while (true) {
-      scan.clear();
-      absl::StatusOr<int64_t> got = file.ReadAt(offset, kReadChunk, &scan, piece.path);
+      buffer.clear();
+      absl::StatusOr<int64_t> got = file.ReadAt(offset, kReadChunk, &buffer, piece.path);
       if (!got.ok()) return got.status();
       if (*got == 0) return absl::OkStatus();  // no line starts in or after the piece
-      const size_t newline = scan.find('\n');
+      const size_t newline = buffer.find('\n');
       if (newline != std::string::npos) {
         start = offset + static_cast<int64_t>(newline) + 1;
         break;
@@ -108,26 +112,39 @@ absl::Status ReadPiece(const FilePiece& piece, std::string* out) {
       offset += *got;
     }
   }
-  if (start >= piece.end) return absl::OkStatus();
-  const size_t old = out->size();
-  absl::StatusOr<int64_t> got = file.ReadAt(start, piece.end - start, out, piece.path);
-  if (!got.ok()) return got.status();
+  buffer.clear();
+  // `buffer` holds the start of a line not yet complete, then the next bytes read.
+  int64_t offset = start;
+  while (offset < piece.end) {
+    const int64_t want = std::min(std::max<int64_t>(chunk_bytes, 1), piece.end - offset);
+    absl::StatusOr<int64_t> got = file.ReadAt(offset, want, &buffer, piece.path);
+    if (!got.ok()) return got.status();
+    if (*got == 0) break;
+    offset += *got;
+    const size_t last_newline = buffer.rfind('\n');
+    if (last_newline == std::string::npos) continue;
+    if (absl::Status status = consume(std::string_view(buffer).substr(0, last_newline + 1));
+        !status.ok()) {
+      return status;
+    }
+    buffer.erase(0, last_newline + 1);
+  }
   // The last line started inside the piece: read on to its end.
-  int64_t offset = start + *got;
-  while (out->size() > old && out->back() != '\n') {
-    const size_t before = out->size();
-    absl::StatusOr<int64_t> more = file.ReadAt(offset, kReadChunk, out, piece.path);
+  while (!buffer.empty() && buffer.back() != '\n') {
+    const size_t before = buffer.size();
+    absl::StatusOr<int64_t> more = file.ReadAt(offset, kReadChunk, &buffer, piece.path);
     if (!more.ok()) return more.status();
     if (*more == 0) break;
-    const size_t newline = out->find('\n', before);
+    const size_t newline = buffer.find('\n', before);
     if (newline != std::string::npos) {
-      out->resize(newline + 1);
+      buffer.resize(newline + 1);
       break;
     }
     offset += *more;
   }
-  if (out->size() > old && out->back() != '\n') out->push_back('\n');
-  return absl::OkStatus();
+  if (buffer.empty()) return absl::OkStatus();
+  if (buffer.back() != '\n') buffer.push_back('\n');
+  return consume(buffer);
 }
 
 }  // namespace
@@ -195,10 +212,23 @@ absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& 
 
 absl::StatusOr<std::string> ReadPartitionText(const DataPartition& partition) {
   std::string text;
-  for (const FilePiece& piece : partition.pieces) {
-    if (absl::Status status = ReadPiece(piece, &text); !status.ok()) return status;
-  }
+  absl::Status status =
+      ForEachPartitionChunk(partition, kWholePieceChunk, [&](std::string_view lines) {
+        text.append(lines);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
   return text;
+}
+
+absl::Status ForEachPartitionChunk(const DataPartition& partition, int64_t chunk_bytes,
+                                   const std::function<absl::Status(std::string_view)>& consume) {
+  for (const FilePiece& piece : partition.pieces) {
+    if (absl::Status status = ReadPieceInChunks(piece, chunk_bytes, consume); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::string DescribePartition(const DataPartition& partition) {

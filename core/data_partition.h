@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,13 @@ absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& 
 // gets it). Lines starting in a piece are read whole even past its end; a line longer than a
 // piece belongs to the piece where it starts, so a piece may yield nothing.
 absl::StatusOr<std::string> ReadPartitionText(const DataPartition& partition);
+
+// The same lines handed to `consume` a chunk at a time, each chunk whole lines ending in '\n'
+// and at most `chunk_bytes` plus one line long (a line longer than a chunk comes whole), so a
+// reader never holds more than that of the text. Stops at the first error, from reading or from
+// `consume`.
+absl::Status ForEachPartitionChunk(const DataPartition& partition, int64_t chunk_bytes,
+                                   const std::function<absl::Status(std::string_view)>& consume);
 
 // A name for error messages: "data.libsvm bytes 0-1000" (the first piece; "+ 2 more" after).
 std::string DescribePartition(const DataPartition& partition);

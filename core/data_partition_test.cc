@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -41,6 +42,49 @@ TEST(DataPartition, EveryCutReadsEveryLineOnceInOrder) {
     ASSERT_EQ(cut->size(), static_cast<size_t>(parts));
     EXPECT_EQ(ReadAll(*cut), text) << parts << " partitions";
   }
+}
+
+// Read in chunks of any size, every cut yields the same whole lines as read at once, each chunk
+// ending a line and holding at most the chunk size and one line.
+TEST(DataPartition, ChunkedReadingGivesTheSameLinesInWholeLineChunks) {
+  const std::string dir = TempDir("chunks");
+  const std::string text =
+      "1 1:1\n2 2:2.5\n\n# comment\n-3 1:1 3:4\n" + std::string(40, '4') + " 2:1\n5 1:7";
+  WriteFile(dir + "/d.libsvm", text);
+  for (int parts : {1, 2, 3, 7}) {
+    absl::StatusOr<std::vector<DataPartition>> cut = CutDataPartitions(dir + "/d.libsvm", parts);
+    ASSERT_TRUE(cut.ok());
+    for (int64_t chunk : {1, 2, 5, 16, 1000}) {
+      std::string all;
+      for (const DataPartition& part : *cut) {
+        absl::Status status = ForEachPartitionChunk(part, chunk, [&](std::string_view lines) {
+          EXPECT_FALSE(lines.empty());
+          EXPECT_EQ(lines.back(), '\n');
+          // At most the chunk size and a line (the start of a line left over from the read
+          // before); the longest line here is 45 bytes.
+          EXPECT_LE(static_cast<int64_t>(lines.size()), chunk + 45) << "chunk " << chunk;
+          all.append(lines);
+          return absl::OkStatus();
+        });
+        EXPECT_TRUE(status.ok()) << status;
+      }
+      EXPECT_EQ(all, text + "\n") << parts << " partitions, chunk " << chunk;
+    }
+  }
+}
+
+TEST(DataPartition, ChunkedReadingStopsAtTheConsumersError) {
+  const std::string dir = TempDir("chunk_error");
+  WriteFile(dir + "/d.libsvm", "1 1:1\n2 1:2\n3 1:3\n");
+  absl::StatusOr<std::vector<DataPartition>> cut = CutDataPartitions(dir + "/d.libsvm", 1);
+  ASSERT_TRUE(cut.ok());
+  int calls = 0;
+  absl::Status status = ForEachPartitionChunk((*cut)[0], 6, [&](std::string_view) {
+    ++calls;
+    return absl::InvalidArgumentError("bad line");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(calls, 1);
 }
 
 TEST(DataPartition, CrlfLinesStayWhole) {

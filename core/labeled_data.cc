@@ -60,29 +60,39 @@ CscMatrix CscFromRows(int64_t rows, int64_t cols, const std::vector<int64_t>& ro
 
 }  // namespace
 
-absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view source_name,
-                                        int64_t min_features) {
-  auto error = [&](int64_t line, absl::string_view what) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(source_name), " line ", line, ": ", what));
-  };
+LibsvmParser::LibsvmParser(std::string source_name) : source_name_(std::move(source_name)) {}
 
-  std::vector<double> y;
-  std::vector<int64_t> row_ptr{0};
-  std::vector<int32_t> col_idx;
-  std::vector<double> vals;
-  // Every feature token holds one ':', so counting them sizes the arrays once: no regrowth
-  // copies, and no doubled peak memory on large files. (Comments and "qid:" overcount slightly.)
+absl::Status LibsvmParser::Error(const std::string& what) const {
+  return absl::InvalidArgumentError(absl::StrCat(source_name_, " line ", line_no_, ": ", what));
+}
+
+absl::Status LibsvmParser::Feed(std::string_view text) {
+  if (!failed_.ok()) return failed_;
+  // Every feature token holds one ':', so counting them sizes the arrays: a single Feed of a
+  // whole file allocates once, with no regrowth copies and no doubled peak memory; piecewise
+  // feeds grow by at least half each time, so the copies stay linear. (Comments and "qid:"
+  // overcount slightly.)
   const size_t colons = static_cast<size_t>(std::count(text.begin(), text.end(), ':'));
-  col_idx.reserve(colons);
-  vals.reserve(colons);
-  int64_t max_index = 0;
+  const size_t needed = col_idx_.size() + colons;
+  if (needed > col_idx_.capacity()) {
+    const size_t grown = col_idx_.empty() ? needed : std::max(needed, col_idx_.capacity() * 3 / 2);
+    col_idx_.reserve(grown);
+    vals_.reserve(grown);
+  }
+  if (!started_) {
+    text = StripUtf8Bom(text);
+    started_ = true;
+  }
+  absl::Status status = ParseLines(text);
+  if (!status.ok()) failed_ = status;
+  return status;
+}
 
-  text = StripUtf8Bom(text);
+absl::Status LibsvmParser::ParseLines(std::string_view text) {
   const char* p = text.data();
   const char* const end = p + text.size();
-  int64_t line_no = 0;
   while (p < end) {
-    ++line_no;
+    ++line_no_;
     const char* nl = static_cast<const char*>(std::memchr(p, '\n', end - p));
     const char* line_end = nl ? nl : end;
     const char* q = p;
@@ -101,10 +111,10 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
     const std::string_view label_text = next_token();
     double label;
     if (!ParseDouble(label_text, &label)) {
-      return error(line_no, absl::StrCat("label ", QuoteUserText(label_text), " is not a number"));
+      return Error(absl::StrCat("label ", QuoteUserText(label_text), " is not a number"));
     }
-    if (std::isnan(label)) return error(line_no, "label is NaN");
-    if (std::isinf(label)) return error(line_no, "label is infinite");
+    if (std::isnan(label)) return Error("label is NaN");
+    if (std::isinf(label)) return Error("label is infinite");
 
     int64_t prev = 0;
     for (;;) {
@@ -112,59 +122,67 @@ absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view 
       if (tok.empty() || tok.front() == '#') break;  // end of line, or a trailing comment
       const size_t colon = tok.find(':');
       if (colon == std::string_view::npos) {
-        return error(line_no, absl::StrCat("token ", QuoteUserText(tok),
-                                           " is not index:value (missing ':')"));
+        return Error(
+            absl::StrCat("token ", QuoteUserText(tok), " is not index:value (missing ':')"));
       }
       const std::string_view index_text = tok.substr(0, colon);
       const std::string_view value_text = tok.substr(colon + 1);
       if (index_text == "qid") continue;  // ranking query id; meaningless for regression
       int64_t index;
       if (!ParseInt(index_text, &index)) {
-        return error(line_no,
-                     absl::StrCat("index ", QuoteUserText(index_text), " is not an integer"));
+        return Error(absl::StrCat("index ", QuoteUserText(index_text), " is not an integer"));
       }
       if (index <= 0) {
-        return error(line_no, absl::StrCat("index ", index, "; LIBSVM indices start at 1"));
+        return Error(absl::StrCat("index ", index, "; LIBSVM indices start at 1"));
       }
       if (index > kMaxLibsvmFeatures) {
-        return error(line_no, absl::StrCat("index ", index, " is too large: at most ",
-                                           kMaxLibsvmFeatures, " features are supported"));
+        return Error(absl::StrCat("index ", index, " is too large: at most ", kMaxLibsvmFeatures,
+                                  " features are supported"));
       }
       if (index <= prev) {
-        return error(line_no,
-                     absl::StrCat("indices must be increasing (", index, " after ", prev, ")"));
+        return Error(absl::StrCat("indices must be increasing (", index, " after ", prev, ")"));
       }
       prev = index;
       double value;
       if (!ParseDouble(value_text, &value)) {
-        return error(line_no, absl::StrCat("value ", QuoteUserText(value_text), " for index ",
-                                           index, " is not a number"));
+        return Error(absl::StrCat("value ", QuoteUserText(value_text), " for index ", index,
+                                  " is not a number"));
       }
       if (!std::isfinite(value)) {
-        return error(line_no, absl::StrCat("value for index ", index, " is ",
-                                           std::isnan(value) ? "NaN" : "infinite"));
+        return Error(absl::StrCat("value for index ", index, " is ",
+                                  std::isnan(value) ? "NaN" : "infinite"));
       }
-      col_idx.push_back(static_cast<int32_t>(index - 1));
-      vals.push_back(value);
+      col_idx_.push_back(static_cast<int32_t>(index - 1));
+      vals_.push_back(value);
     }
-    if (prev > max_index) max_index = prev;
-    y.push_back(label);
-    row_ptr.push_back(static_cast<int64_t>(col_idx.size()));
-    if (static_cast<int64_t>(y.size()) > std::numeric_limits<int32_t>::max()) {
-      return error(line_no, absl::StrCat("more than ", std::numeric_limits<int32_t>::max(),
-                                         " samples are not supported"));
+    if (prev > max_index_) max_index_ = prev;
+    y_.push_back(label);
+    row_ptr_.push_back(static_cast<int64_t>(col_idx_.size()));
+    if (static_cast<int64_t>(y_.size()) > std::numeric_limits<int32_t>::max()) {
+      return Error(absl::StrCat("more than ", std::numeric_limits<int32_t>::max(),
+                                " samples are not supported"));
     }
   }
-  if (y.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(source_name), " has no samples"));
-  }
+  return absl::OkStatus();
+}
 
+absl::StatusOr<LabeledData> LibsvmParser::Finish(int64_t min_features) {
+  if (!failed_.ok()) return failed_;
+  if (y_.empty()) return absl::InvalidArgumentError(absl::StrCat(source_name_, " has no samples"));
   LabeledData data;
-  const int64_t rows = static_cast<int64_t>(y.size());
-  const int64_t cols = std::max<int64_t>(max_index, min_features);
-  data.x = CscFromRows(rows, cols, row_ptr, col_idx, vals);
-  data.y = std::move(y);
+  const int64_t rows = static_cast<int64_t>(y_.size());
+  const int64_t cols = std::max<int64_t>(max_index_, min_features);
+  data.x = CscFromRows(rows, cols, row_ptr_, col_idx_, vals_);
+  data.y = std::move(y_);
+  *this = LibsvmParser(std::move(source_name_));
   return data;
+}
+
+absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view source_name,
+                                        int64_t min_features) {
+  LibsvmParser parser{std::string(source_name)};
+  if (absl::Status status = parser.Feed(text); !status.ok()) return status;
+  return parser.Finish(min_features);
 }
 
 absl::StatusOr<LabeledData> ReadLibsvmFile(const std::string& path, int64_t min_features) {

@@ -31,6 +31,32 @@ absl::StatusOr<LabeledData> ReadLibsvmFile(const std::string& path, int64_t min_
 absl::StatusOr<LabeledData> ParseLibsvm(std::string_view text, std::string_view source_name,
                                         int64_t min_features = 0);
 
+// The same parser fed a piece at a time, so a reader never holds a whole file's text next to
+// the matrix it becomes (a worker reading its partition of a shared file: the text is about as
+// large again as the parsed rows). Each Feed takes whole lines (a last line may lack its '\n');
+// line numbers in errors count from the first Feed. After an error the parser takes no more.
+class LibsvmParser {
+ public:
+  explicit LibsvmParser(std::string source_name);
+  absl::Status Feed(std::string_view lines);
+  // The matrix of every row fed; the parser is empty afterwards.
+  absl::StatusOr<LabeledData> Finish(int64_t min_features = 0);
+
+ private:
+  absl::Status ParseLines(std::string_view text);
+  absl::Status Error(const std::string& what) const;
+
+  std::string source_name_;
+  std::vector<double> y_;
+  std::vector<int64_t> row_ptr_{0};
+  std::vector<int32_t> col_idx_;
+  std::vector<double> vals_;
+  int64_t max_index_ = 0;
+  int64_t line_no_ = 0;
+  bool started_ = false;
+  absl::Status failed_;
+};
+
 // Writes LIBSVM text with 1-based indices and full double precision (round-trips exactly).
 absl::Status WriteLibsvmFile(const std::string& path, const LabeledData& data);
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -73,6 +74,51 @@ struct BadCase {
   std::string text;
   std::string expected;  // substring of the message
 };
+
+// Fed in pieces of whole lines, the parser builds the same matrix as from the whole text, and
+// its errors count lines from the first piece.
+TEST(LibsvmParser, PiecewiseEqualsWhole) {
+  std::string text = "\xEF\xBB\xBF# header\n";
+  std::mt19937 random(3);
+  std::uniform_int_distribution<int> feature(1, 9);
+  for (int row = 0; row < 40; ++row) {
+    text += std::to_string(row % 7 - 3);
+    int index = 0;
+    for (int k = 0; k < 3; ++k) {
+      index += feature(random);
+      text += " " + std::to_string(index) + ":" + std::to_string(0.5 * (row + k));
+    }
+    text += row % 5 == 0 ? "\r\n\n" : "\n";
+  }
+  absl::StatusOr<LabeledData> whole = ParseLibsvm(text, "d.libsvm", 40);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  for (size_t lines_per_piece : {1, 2, 7, 1000}) {
+    LibsvmParser parser("d.libsvm");
+    size_t begin = 0;
+    while (begin < text.size()) {
+      size_t end = begin;
+      for (size_t k = 0; k < lines_per_piece && end < text.size(); ++k) {
+        end = text.find('\n', end);
+        end = end == std::string::npos ? text.size() : end + 1;
+      }
+      ASSERT_TRUE(parser.Feed(std::string_view(text).substr(begin, end - begin)).ok());
+      begin = end;
+    }
+    absl::StatusOr<LabeledData> pieces = parser.Finish(40);
+    ASSERT_TRUE(pieces.ok()) << pieces.status();
+    EXPECT_EQ(pieces->y, whole->y);
+    EXPECT_EQ(pieces->x.col_ptr, whole->x.col_ptr);
+    EXPECT_EQ(pieces->x.row_idx, whole->x.row_idx);
+    EXPECT_EQ(pieces->x.values, whole->x.values);
+  }
+
+  LibsvmParser failing("bad.libsvm");
+  ASSERT_TRUE(failing.Feed("1 1:1\n\n").ok());
+  const absl::Status error = failing.Feed("# c\n1 0:1\n");
+  EXPECT_THAT(Message(error), HasSubstr("bad.libsvm line 4: index 0"));
+  EXPECT_FALSE(failing.Feed("1 1:1\n").ok());  // no more after an error
+  EXPECT_FALSE(failing.Finish().ok());
+}
 
 TEST(ParseLibsvm, RejectsMalformedInputNamingSourceAndLine) {
   const std::vector<BadCase> cases = {

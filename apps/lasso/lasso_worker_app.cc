@@ -18,6 +18,8 @@ namespace {
 // Loops smaller than this many matrix entries run on the calling thread: waking the team costs
 // some microseconds, about what this many entries take.
 constexpr int64_t kMinParallelEntries = 32768;
+// How much of a shared partition's text a worker holds while parsing it.
+constexpr int64_t kPartitionChunkBytes = int64_t{16} << 20;
 
 // r -= x_j * delta over the rows of `blocks` (consecutive blocks of one shard), keeping each
 // block's ||r||^2 current: each entry changes it by r_new^2 - r_old^2 = (r_new - r_old)(r_new +
@@ -174,10 +176,15 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
   if (shared) {
     absl::StatusOr<core::DataPartition> partition = core::DecodeDataPartition(bytes);
     if (!partition.ok()) return partition.status();
-    absl::StatusOr<std::string> text = core::ReadPartitionText(*partition);
-    if (!text.ok()) return text.status();
-    data = core::ParseLibsvm(*text, core::DescribePartition(*partition),
-                             std::max<int64_t>({known_features, features_, 0}));
+    // Parsed a chunk at a time: the partition's text is never held whole next to its rows.
+    core::LibsvmParser parser(core::DescribePartition(*partition));
+    if (absl::Status status =
+            core::ForEachPartitionChunk(*partition, kPartitionChunkBytes,
+                                        [&](std::string_view lines) { return parser.Feed(lines); });
+        !status.ok()) {
+      return status;
+    }
+    data = parser.Finish(std::max<int64_t>({known_features, features_, 0}));
     if (!data.ok()) return data.status();
     if (known_features >= 0 && data->x.cols > known_features) {
       return absl::FailedPreconditionError(absl::StrCat(
