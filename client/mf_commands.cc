@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "absl/strings/str_format.h"
@@ -36,18 +37,20 @@ constexpr const char* kModelHelp =
 int RunPredict(const PredictFlags& flags) {
   absl::StatusOr<mf::MfModel> model = mf::LoadMfModel(flags.model);
   if (!model.ok()) return Fail(model.status());
-  std::ofstream file;
   if (!flags.out.empty()) {
     if (absl::Status status = CheckCanWrite("--out", flags.out, false); !status.ok()) {
       return Fail(status);
     }
-    file.open(flags.out, std::ios::trunc);
-    if (!file) return Fail(WriteError(flags.out, errno));
   }
-  std::ostream& out = flags.out.empty() ? std::cout : file;
+  // --out is opened only once every pair has been read: a bad pairs file leaves an existing
+  // output file as it was.
+  std::ostringstream predictions;
+  std::ostream& out = flags.out.empty() ? static_cast<std::ostream&>(std::cout) : predictions;
   absl::StatusOr<mf::PredictCounts> counts = mf::PredictPairs(*model, flags.pairs, out);
   if (!counts.ok()) return Fail(counts.status());
   if (!flags.out.empty()) {
+    std::ofstream file(flags.out, std::ios::trunc);
+    file << predictions.view();
     file.close();
     if (!file) return Fail(WriteError(flags.out, errno));
   }

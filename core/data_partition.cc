@@ -12,6 +12,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "core/file_text.h"
 
 namespace strads::core {
 namespace {
@@ -147,6 +148,17 @@ absl::Status ReadPieceInChunks(const FilePiece& piece, int64_t chunk_bytes,
   return consume(buffer);
 }
 
+// A compressed file under a plain name: its first bytes say so.
+absl::Status RefuseCompressedHead(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("open", path);
+  FileReader file(fd);
+  std::string head;
+  absl::StatusOr<int64_t> got = file.ReadAt(0, 8, &head, path);
+  if (!got.ok()) return got.status();
+  return RefuseCompressedText(head, path);
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& path,
@@ -181,10 +193,9 @@ absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& 
   for (auto& [file, size] : files) {
     if (IsCompressedName(file)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          file,
-          ": compressed data cannot be cut into byte ranges; decompress it for workers "
-          "that read their own data, or let the scheduler serve it"));
+          file, ": compressed data cannot be cut into byte ranges; decompress it first"));
     }
+    if (absl::Status status = RefuseCompressedHead(file); !status.ok()) return status;
     if (file.find('\n') != std::string::npos) {
       return absl::InvalidArgumentError("data file names must not contain a newline");
     }

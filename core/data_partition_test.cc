@@ -153,6 +153,16 @@ TEST(DataPartition, RefusesWhatCannotBeCut) {
   EXPECT_FALSE(CutDataPartitions(dir + "/d.libsvm.xz", 0).ok());
 }
 
+TEST(DataPartition, RefusesACompressedFileUnderAPlainName) {
+  const std::string dir = TempDir("renamed_gz");
+  WriteFile(dir + "/d.libsvm", std::string("\x1f\x8b\x08\x00data", 8));
+  absl::StatusOr<std::vector<DataPartition>> cut = CutDataPartitions(dir + "/d.libsvm", 2);
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("is gzip-compressed; decompress it first"),
+            std::string::npos)
+      << cut.status();
+}
+
 TEST(DataPartition, EncodingRoundTrips) {
   DataPartition partition;
   partition.pieces.push_back({"/data/a b.libsvm", 10, 2000});

@@ -58,7 +58,30 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   }
   ::close(fd);
   text.resize(got);
+  if (absl::Status status = RefuseCompressedText(text, path); !status.ok()) return status;
   return text;
+}
+
+absl::Status RefuseCompressedText(std::string_view head, std::string_view path) {
+  struct Format {
+    std::string_view magic, name, command;
+  };
+  static constexpr Format kFormats[] = {
+      {"\x1f\x8b", "gzip", "gunzip -k"},
+      {"\xfd\x37\x7a\x58\x5a", "xz", "xz -dk"},
+      {"BZh", "bzip2", "bunzip2 -k"},
+      {"\x28\xb5\x2f\xfd", "zstd", "zstd -d"},
+  };
+  for (const Format& format : kFormats) {
+    if (head.substr(0, format.magic.size()) == format.magic &&
+        (format.name != "bzip2" || (head.size() > 3 && head[3] >= '1' && head[3] <= '9'))) {
+      const std::string quoted = absl::StrCat("'", std::string(path), "'");
+      return absl::InvalidArgumentError(absl::StrCat(
+          quoted, " is ", std::string(format.name), "-compressed; decompress it first (",
+          std::string(format.command), " ", quoted, ")"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace strads::core

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace strads::core {
@@ -11,5 +13,11 @@ namespace strads::core {
 // The whole file. NotFound / PermissionDenied when it cannot be opened for those reasons,
 // InvalidArgument for a directory, DataLoss for a failed read.
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
+
+// InvalidArgument naming the format when `head` (a file's first bytes) starts like a gzip, xz,
+// bzip2 or zstd stream, whatever the file is called: "'x.libsvm' is gzip-compressed; decompress
+// it first (gunzip -k 'x.libsvm')". Readers of text data call it on what they read first, so a
+// compressed file fails with that rather than with a bad label on line 1.
+absl::Status RefuseCompressedText(std::string_view head, std::string_view path);
 
 }  // namespace strads::core

@@ -7,6 +7,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -191,6 +192,29 @@ TEST(ReadLibsvmFile, ErrorsNameTheFileAndLine) {
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(d.status()),
               HasSubstr(path + " line 3: value 'oops' for index 3 is not a number"));
+}
+
+TEST(ReadLibsvmFile, RefusesCompressedFilesNamingTheFormatAndTheCommand) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string("\x1f\x8b\x08\x08rest", 8),
+       "is gzip-compressed; decompress it first (gunzip -k"},
+      {std::string("\xfd\x37\x7a\x58\x5a\x00\x04", 7),
+       "is xz-compressed; decompress it first (xz -dk"},
+      {"BZh91AY&SY", "is bzip2-compressed"},
+      {std::string("\x28\xb5\x2f\xfd\x04", 5), "is zstd-compressed"},
+  };
+  for (const auto& [bytes, expected] : cases) {
+    const std::string path = TempPath("compressed.libsvm");  // the name says nothing
+    WriteText(path, bytes);
+    absl::StatusOr<LabeledData> d = ReadLibsvmFile(path);
+    ASSERT_FALSE(d.ok()) << expected;
+    EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Message(d.status()), HasSubstr(expected));
+    EXPECT_THAT(Message(d.status()), HasSubstr("compressed.libsvm"));
+  }
+  // A label that merely starts with those letters is no bzip2 stream.
+  WriteText(TempPath("bzh.libsvm"), "1 1:1\n");
+  EXPECT_TRUE(ReadLibsvmFile(TempPath("bzh.libsvm")).ok());
 }
 
 TEST(ReadLibsvmFile, EmptyFileHasNoSamples) {

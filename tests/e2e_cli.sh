@@ -158,6 +158,16 @@ if "$bin/strads" predict mf --model "$work/nothing" --pairs "$work/pairs.txt" 2>
   fail "predict with a missing model should fail"
 fi
 grep -q "nothing-global.txt" "$work/err.txt" || fail "predict error should name the missing file"
+# A bad pairs file (or none) leaves an existing --out file as it was.
+echo keep > "$work/kept.txt"
+printf '1 1\n1\n' > "$work/badpairs.txt"
+for pairs in "$work/badpairs.txt" "$work/no-such-pairs.txt"; do
+  if "$bin/strads" predict mf --model "$work/mf" --pairs "$pairs" --out "$work/kept.txt" \
+    2> "$work/err.txt"; then
+    fail "predict with bad pairs $pairs should fail"
+  fi
+  [ "$(cat "$work/kept.txt")" = keep ] || fail "predict with bad pairs $pairs emptied --out"
+done
 
 # The embedded local cluster.
 (cd "$work" && "$bin/strads" run lasso --data train.libsvm --lambda 0.5 --workers 2 -q \

@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/file_text.h"
 #include "core/user_text.h"
 
 namespace strads::mf {
@@ -197,6 +198,7 @@ absl::Status ParseRatingsFile(const std::string& path, const EntrySink& sink) {
   }
   std::string first;
   if (!std::getline(in, first)) return absl::OkStatus();  // empty file
+  if (absl::Status status = core::RefuseCompressedText(first, path); !status.ok()) return status;
   // A byte-order mark (spreadsheets write one) would otherwise become part of the first user id.
   first.erase(0, first.size() - core::StripUtf8Bom(first).size());
   absl::Status status;

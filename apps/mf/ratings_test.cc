@@ -103,6 +103,17 @@ TEST(ReadTrainingRatings, MatrixMarketIndicesAreNumbersNotText) {
   EXPECT_EQ(RatingOf(*train, "1", "3"), 2);
 }
 
+TEST(ReadTrainingRatings, RefusesACompressedFileWhateverItsName) {
+  const std::string path =
+      WriteFile("ratings-really-xz.csv", std::string("\xfd\x37\x7a\x58\x5a\x00\x01", 7));
+  absl::StatusOr<TrainingRatings> read = ReadTrainingRatings(path);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(read.status().message().find("is xz-compressed; decompress it first (xz -dk"),
+            std::string::npos)
+      << read.status();
+}
+
 TEST(ReadTrainingRatings, AByteOrderMarkIsNotPartOfTheFirstId) {
   const std::string path = WriteFile("bom.txt",
                                      "\xEF\xBB\xBF"
@@ -122,15 +133,17 @@ TEST(ReadTrainingRatings, ADirectoryOrBinaryFileIsRefusedReadably) {
   absl::Status test_directory = ReadTestRatings(::strads::TestTempDir(), *train).status();
   EXPECT_NE(test_directory.message().find("is a directory"), std::string::npos) << test_directory;
 
-  // gzip's magic bytes and a long line: the message escapes the bytes and cuts the line.
-  const std::string junk = "\x1f\x8b\x08 \xff\xfe \x01\x02" + std::string(300, 'z') + "\n";
-  const std::string gz =
-      WriteFile("ratings.txt.gz", junk + junk);  // the first is taken as a header
-  absl::Status binary = ReadTrainingRatings(gz).status();
+  // Binary bytes and a long line: the message escapes the bytes and cuts the line.
+  const std::string junk = "\x7f\x8b\x08 \xff\xfe \x01\x02" + std::string(300, 'z') + "\n";
+  const std::string bin = WriteFile("ratings.bin", junk + junk);  // the first is taken as a header
+  absl::Status binary = ReadTrainingRatings(bin).status();
   ASSERT_EQ(binary.code(), absl::StatusCode::kInvalidArgument) << binary;
   EXPECT_NE(binary.message().find("line 2: rating '\\x01\\x02zzz"), std::string::npos) << binary;
   EXPECT_NE(binary.message().find("bytes)"), std::string::npos) << binary;
   EXPECT_LT(binary.message().size(), 400u) << binary;
+  // gzip's magic bytes say what the file is.
+  absl::Status gz = ReadTrainingRatings(WriteFile("ratings.txt.gz", "\x1f\x8b" + junk)).status();
+  EXPECT_NE(gz.message().find("gzip-compressed"), std::string::npos) << gz;
 }
 
 TEST(ReadTrainingRatings, MatrixMarketErrorsNameFileAndLine) {
