@@ -82,8 +82,9 @@ constexpr AppFlag kMfFlags[] = {
     {"--rank", "rank", "factorization rank K; default 10"},
     {"--lambda", "lambda",
      "L2 penalty, or 'auto' (chosen with --bias-lambda on seeded held-out 10% slices of --data, "
-     "up to 3 pooled on small data, from a small grid refined around its best, then trained on "
-     "all of it); default 0.2 with --reg wr, 2 with plain"},
+     "up to 3 pooled on small data, from a small grid refined around its best, each fit run "
+     "until it settles as the job's own does (--tol, --max-rounds), then trained on all of it); "
+     "default 0.2 with --reg wr, 2 with plain"},
     {"--reg", "reg",
      "wr (ALS-WR, default: a row's penalty is lambda x its number of ratings, as Spark's "
      "regParam) or plain (lambda for every row); a bias pays --bias-lambda whatever the row",
