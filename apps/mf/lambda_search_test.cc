@@ -222,6 +222,19 @@ TEST(MfApp, LambdaAutoTrainsWithTheChosenLambdaAndReportsIt) {
   EXPECT_EQ(result->Metric("als_wr"), 1.0);
   ASSERT_TRUE(app.lambda_choice().has_value());
   EXPECT_EQ(app.lambda_choice()->grid, DefaultLambdaGrid(Regularization::kWeighted));
+  EXPECT_EQ(app.lambda_choice()->folds, 3);  // 6000 ratings: every slice allowed is pooled
+
+  // lambda_folds=1: one held-out slice, the same search on it.
+  spec.params["lambda_folds"] = "1";
+  MfSchedulerApp one_fold;
+  ASSERT_TRUE(apps::testing::RunInProcess(one_fold, NewMfWorkerApp, spec).ok());
+  absl::StatusOr<LambdaChoice> expected_one = ChooseLambda(
+      one_fold.train(), {.rank = 3, .search_bias_lambda = true, .max_rounds = 6, .folds = 1});
+  ASSERT_TRUE(expected_one.ok());
+  ASSERT_TRUE(one_fold.lambda_choice().has_value());
+  EXPECT_EQ(one_fold.lambda_choice()->folds, 1);
+  EXPECT_EQ(one_fold.lambda(), expected_one->lambda);
+  EXPECT_EQ(one_fold.lambda_choice()->tried.size(), expected_one->tried.size());
 }
 
 }  // namespace

@@ -699,7 +699,8 @@ TEST(ValidateMfSpec, RefusesBadParametersAndMissingFiles) {
   };
   for (const Case& c :
        {Case{"rank", "0"}, Case{"rank", "1001"}, Case{"lambda", "-1"}, Case{"balance", "random"},
-        Case{"rnak", "4"}, Case{"reg", "l1"}, Case{"biases", "maybe"}, Case{"lambda", "autoo"}}) {
+        Case{"rnak", "4"}, Case{"reg", "l1"}, Case{"biases", "maybe"}, Case{"lambda", "autoo"},
+        Case{"lambda_folds", "11"}, Case{"lambda_folds", "-1"}}) {
     core::JobSpec bad = spec;
     bad.params[c.name] = c.value;
     absl::Status status = ValidateMfSpec(bad);

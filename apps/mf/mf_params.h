@@ -44,6 +44,9 @@ struct MfParams {
   Regularization reg = Regularization::kWeighted;  // "reg": wr | plain
   double bias_lambda = kDefaultBiasLambda;         // "bias_lambda": >= 0, see Regularization
   bool bias_lambda_given = false;                  // else lambda=auto also chooses bias_lambda
+  // "lambda_folds": held-out slices lambda=auto pools, in [0, 10]; 0 (default) as many as reach
+  // about 50000 held-out ratings, at most 3 (apps/mf/lambda_search.h FoldsFor). Fewer cost less.
+  int lambda_folds = 0;
   // "biases": true (default) fits mu + b_u + b_i + w_u'h_i; false fits w_u'h_i alone (the old
   // model, kept for comparison).
   bool biases = true;

@@ -73,7 +73,8 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
                               .biases = params_.biases,
                               .seed = params_.seed,
                               .max_rounds = params_.max_rounds,
-                              .tolerance = params_.tolerance});
+                              .tolerance = params_.tolerance,
+                              .folds = params_.lambda_folds});
     if (!choice.ok()) return choice.status();
     params_.lambda = choice->lambda;
     params_.bias_lambda = choice->bias_lambda;
