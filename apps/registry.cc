@@ -82,13 +82,17 @@ constexpr AppFlag kMfFlags[] = {
     {"--rank", "rank", "factorization rank K; default 10"},
     {"--lambda", "lambda",
      "L2 penalty, or 'auto' (chosen with --bias-lambda on seeded held-out 10% slices of --data, "
-     "up to 3 pooled on small data, from a small grid refined around its best, then trained on "
-     "all of it); default 0.2 with --reg wr, 2 with plain"},
+     "up to 3 pooled on small data, from a small grid refined around its best, each fit run "
+     "until it settles as the job's own does (--tol, --max-rounds), then trained on all of it); "
+     "default 0.2 with --reg wr, 2 with plain"},
     {"--reg", "reg",
      "wr (ALS-WR, default: a row's penalty is lambda x its number of ratings, as Spark's "
      "regParam) or plain (lambda for every row); a bias pays --bias-lambda whatever the row",
      "wr"},
     {"--bias-lambda", "bias_lambda", "penalty on each user and item bias; default 3"},
+    {"--lambda-folds", "lambda_folds",
+     "held-out slices --lambda auto pools, 1 to 10 (fewer cost less); default 0: enough for "
+     "about 50000 held-out ratings, at most 3"},
     {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
     {"--seed", "seed", "random seed of the initial factors; default 1"},
 };

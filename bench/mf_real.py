@@ -13,13 +13,17 @@ then, at each rank:
              set, the same grid, walk, refinement), then refitted on all of it;
   - biases:  mu + b_u + b_i alone (alternating damped means, b = sum(r - ...) / (n + lambda)),
              lambda picked the same way.
-Both sides get the same split, the same rank and the same number of ALS sweeps (strads: 2 rounds
-a sweep, run to the last round). None looks at the test ratings to choose anything.
+Both sides get the same split, the same rank and the same stopping rule: every ALS fit (the
+held-out fits of the lambda search too) runs until its objective moved by at most --tol
+(relative) since the previous round of the same half-sweep, or --max-rounds rounds (a round:
+all users, or all items); the defaults are strads' own. The biases converge to a fixed point.
+None looks at the test ratings to choose anything.
 Every method predicts every test rating (an unknown user or item gets mu plus the known bias)
 clipped to the training range; prints test RMSEs and ratios strads / numpy and strads / biases.
 
-Usage: bench/mf_real.py [--strads build/bin/strads] [--ranks 5,10,20] [--generated 1,2] [FILE ...]
-Not a test. Needs python3-numpy.
+Usage: bench/mf_real.py [--strads build/bin/strads] [--ranks 5,10,20] [--generated 1,2]
+                        [--tol 1e-5] [--max-rounds 400] [--cache DIR] [FILE ...]
+Not a test. Needs python3-numpy and python3-scipy.
 """
 import argparse
 import hashlib
@@ -35,9 +39,14 @@ import time
 # One BLAS thread: the solves are many small systems, and extra threads only contend.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
+import scipy.sparse as sp  # noqa: E402
 
 GRID_WR = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]  # as apps/mf/lambda_search.cc
 GRID_BIAS = [0.5, 1, 2, 5, 10, 20, 50]
+# strads' default stopping rule (apps/mf/mf_params.h kDefaultTolerance, kDefaultMaxRounds): both
+# sides run until the objective settles, the search's held-out fits too.
+TOLERANCE = 1e-5
+MAX_ROUNDS = 400
 GENERATED = {
     1: ["--users", "6000", "--items", "3000", "--ratings", "200000", "--rank", "8",
         "--power-law", "0.8", "--mean", "3.5", "--user-bias", "0.4", "--item-bias", "0.5",
@@ -107,56 +116,72 @@ def rmse(p, r):
 
 
 def solve_rows(rows, cols, targets, other, n_rows, lam):
-    """Ridge solve of every row: x_r = (G'G + lam n_r I)^-1 G'(t), G = [other[cols], 1]."""
+    """Ridge solve of every row: x_r = (G_r'G_r + lam n_r I)^-1 G_r't_r, G_r = [other[cols], 1]
+    over the row's ratings. G_r'G_r is the sum of g_c g_c' over the row's ratings: one sparse
+    (rows x columns) product with every column's outer product, instead of one per rating."""
     k1 = other.shape[1] + 1
-    out = np.zeros((n_rows, k1))
-    order = np.argsort(rows, kind="stable")
-    rows, cols, targets = rows[order], cols[order], targets[order]
+    g = np.hstack([other, np.ones((len(other), 1))])
+    outer = (g[:, :, None] * g[:, None, :]).reshape(len(g), k1 * k1)
+    shape = (n_rows, len(g))
+    ones = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)  # duplicates add up
+    gram = (ones @ outer).reshape(n_rows, k1, k1)
+    rhs = sp.csr_matrix((targets, (rows, cols)), shape=shape) @ g
     counts = np.bincount(rows, minlength=n_rows)
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    chunk = max(1, 2_000_000 // (k1 * k1))  # ratings per block, to bound memory
-    r0 = 0
-    while r0 < n_rows:
-        r1 = r0
-        while r1 < n_rows and starts[r1 + 1] - starts[r0] <= chunk:
-            r1 += 1
-        r1 = max(r1, r0 + 1)
-        a, b = starts[r0], starts[r1]
-        n = counts[r0:r1]
-        nonempty = np.nonzero(n)[0]
-        if len(nonempty):
-            g = np.hstack([other[cols[a:b]], np.ones((b - a, 1))])
-            offsets = starts[r0 + nonempty] - a  # rows are sorted: one segment per row
-            gram = np.add.reduceat(g[:, :, None] * g[:, None, :], offsets, axis=0)
-            rhs = np.add.reduceat(g * targets[a:b, None], offsets, axis=0)
-            gram += (lam * n[nonempty])[:, None, None] * np.eye(k1)[None]
-            out[r0 + nonempty] = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
-        r0 = r1
+    gram += (lam * counts)[:, None, None] * np.eye(k1)[None]
+    out = np.zeros((n_rows, k1))
+    rated = counts > 0
+    out[rated] = np.linalg.solve(gram[rated], rhs[rated][:, :, None])[:, :, 0]
     return out
 
 
-def als_wr(d, u, i, r, rank, lam, sweeps, seed):
+def objective(u, i, r, mu, bu, bi, w, h, lam, nu, ni):
+    """Squared training error plus the ALS-WR penalty (factors and bias alike, lambda * n_row)."""
+    p = mu + bu[u] + bi[i] + np.einsum("nk,nk->n", w[u], h[i])
+    return float(np.sum((r - p) ** 2) + lam * (np.dot(nu, np.sum(w * w, 1) + bu * bu) +
+                                                np.dot(ni, np.sum(h * h, 1) + bi * bi)))
+
+
+def als_wr(d, u, i, r, rank, lam, tol, max_rounds, seed):
+    """ALS-WR with biases from a seeded start, stopped by the rule strads stops by (see
+    apps/mf/mf_scheduler_app.cc Pull): after each half-sweep (a round: all users, or all items),
+    stop when the objective moved by at most tol (relative) since the previous round of the same
+    half, or after max_rounds rounds. Returns the model and the rounds made."""
     n_users, n_items = len(d.user_ids), len(d.item_ids)
     rng = np.random.default_rng(seed)
     mu = float(r.mean())
+    nu = np.bincount(u, minlength=n_users)
+    ni = np.bincount(i, minlength=n_items)
     h = rng.uniform(0, 1 / np.sqrt(rank), (n_items, rank))
     bi = np.zeros(n_items)
-    for _ in range(sweeps):
-        x = solve_rows(u, i, r - mu - bi[i], h, n_users, lam)
-        w, bu = x[:, :rank], x[:, rank]
-        x = solve_rows(i, u, r - mu - bu[u], w, n_items, lam)
-        h, bi = x[:, :rank], x[:, rank]
-    return mu, bu, bi, w, h
+    previous = [None, None]
+    for rounds in range(1, max_rounds + 1):
+        if rounds % 2:
+            x = solve_rows(u, i, r - mu - bi[i], h, n_users, lam)
+            w, bu = x[:, :rank], x[:, rank]
+        else:
+            x = solve_rows(i, u, r - mu - bu[u], w, n_items, lam)
+            h, bi = x[:, :rank], x[:, rank]
+        value = objective(u, i, r, mu, bu, bi, w, h, lam, nu, ni)
+        last = previous[rounds % 2]
+        previous[rounds % 2] = value
+        if last is not None and abs(last - value) <= tol * max(abs(value), 1e-300):
+            break
+    return (mu, bu, bi, w, h), rounds
 
 
-def biases_only(d, u, i, r, lam, sweeps=20):
+def biases_only(d, u, i, r, lam, tol=1e-10, max_sweeps=10000):
+    """Alternating damped means, to a fixed point (every bias moved by under tol in a sweep)."""
     mu = float(r.mean())
     nu = np.bincount(u, minlength=len(d.user_ids))
     ni = np.bincount(i, minlength=len(d.item_ids))
     bu, bi = np.zeros(len(nu)), np.zeros(len(ni))
-    for _ in range(sweeps):
-        bu = np.bincount(u, r - mu - bi[i], len(nu)) / (nu + lam)
-        bi = np.bincount(i, r - mu - bu[u], len(ni)) / (ni + lam)
+    for _ in range(max_sweeps):
+        new_bu = np.bincount(u, r - mu - bi[i], len(nu)) / (nu + lam)
+        new_bi = np.bincount(i, r - mu - new_bu[u], len(ni)) / (ni + lam)
+        moved = max(np.max(np.abs(new_bu - bu)), np.max(np.abs(new_bi - bi)))
+        bu, bi = new_bu, new_bi
+        if moved < tol:
+            break
     return mu, bu, bi
 
 
@@ -229,7 +254,7 @@ def search(score, grid):
     return best, len(scores)
 
 
-def numpy_methods(d, rank, sweeps, seed, reference_folds=0):
+def numpy_methods(d, rank, tol, max_rounds, seed, reference_folds=0):
     folds = held_out_folds(d, seed, reference_folds)
 
     def pooled(fit_fold):
@@ -242,82 +267,88 @@ def numpy_methods(d, rank, sweeps, seed, reference_folds=0):
         return np.sqrt(squared / count)
 
     def score_wr(lam):
-        return pooled(lambda u, i, r, hu, hi: predict(*als_wr(d, u, i, r, rank, lam, sweeps, seed),
-                                                      hu, hi, d.lo, d.hi))
+        def fit(u, i, r, hu, hi):
+            model, _ = als_wr(d, u, i, r, rank, lam, tol, max_rounds, seed)
+            return predict(*model, hu, hi, d.lo, d.hi)
+        return pooled(fit)
 
     def score_bias(lam):
         return pooled(lambda u, i, r, hu, hi: predict(*biases_only(d, u, i, r, lam), None, None,
                                                       hu, hi, d.lo, d.hi))
 
     lam_wr, _ = search(score_wr, GRID_WR)
-    m = als_wr(d, d.u, d.i, d.r, rank, lam_wr, sweeps, seed)
+    m, rounds = als_wr(d, d.u, d.i, d.r, rank, lam_wr, tol, max_rounds, seed)
     wr = rmse(predict(*m, d.tu, d.ti, d.lo, d.hi), d.tr)
     lam_b, _ = search(score_bias, GRID_BIAS)
     mu, bu, bi = biases_only(d, d.u, d.i, d.r, lam_b)
     bias = rmse(predict(mu, bu, bi, None, None, d.tu, d.ti, d.lo, d.hi), d.tr)
-    return (wr, lam_wr), (bias, lam_b)
+    return (wr, lam_wr, rounds), (bias, lam_b)
 
 
 def cached_numpy_methods(d, rank, args):
     """numpy_methods, remembered in --cache DIR (the reference is the slow side of a run)."""
     if not args.cache:
-        return numpy_methods(d, rank, args.sweeps, args.seed, args.reference_folds)
+        return numpy_methods(d, rank, args.tol, args.max_rounds, args.seed, args.reference_folds)
     key = hashlib.sha256()
     for part in (d.u, d.i, d.r, d.tu, d.ti, d.tr):
         key.update(np.ascontiguousarray(part).tobytes())
     # Any change to the methods (or to the selection rule's constants) invalidates the cache.
-    for method in (numpy_methods, search, held_out_folds, folds_for, als_wr, biases_only,
-                   solve_rows, predict):
+    for method in (numpy_methods, search, held_out_folds, folds_for, als_wr, objective,
+                   biases_only, solve_rows, predict):
         key.update(inspect.getsource(method).encode())
     key.update(repr((GRID_WR, GRID_BIAS, HELD_OUT_FRACTION, HELD_OUT_TARGET, MAX_FOLDS,
                      REFINE_LEVELS, MAX_EXTENSIONS)).encode())
-    key.update(f"{rank} {args.sweeps} {args.seed} {args.reference_folds}".encode())
+    key.update(f"{rank} {args.tol} {args.max_rounds} {args.seed} {args.reference_folds}".encode())
     path = os.path.join(args.cache, key.hexdigest()[:24] + ".json")
     if os.path.exists(path):
         with open(path) as f:
-            (wr, lam_wr), (bias, lam_b) = json.load(f)
-        return (wr, lam_wr), (bias, lam_b)
-    result = numpy_methods(d, rank, args.sweeps, args.seed, args.reference_folds)
+            (wr, lam_wr, rounds), (bias, lam_b) = json.load(f)
+        return (wr, lam_wr, int(rounds)), (bias, lam_b)
+    result = numpy_methods(d, rank, args.tol, args.max_rounds, args.seed, args.reference_folds)
     os.makedirs(args.cache, exist_ok=True)
     with open(path, "w") as f:
         json.dump([[float(x) for x in pair] for pair in result], f)
     return result
 
 
-def cached_strads_run(args, work, train, test, rank, lam, rounds):
+def cached_strads_run(args, work, train, test, rank, lam):
     """strads_run, remembered in --cache DIR for the same binary, data and settings."""
     if not args.cache:
-        return strads_run(args.strads, work, train, test, rank, lam, rounds)
+        return strads_run(args, work, train, test, rank, lam)
     key = hashlib.sha256()
     for path in (args.strads, train, test):
         with open(path, "rb") as f:
             key.update(hashlib.sha256(f.read()).digest())
-    key.update(f"{rank} {lam} {rounds}".encode())
+    key.update(f"{rank} {lam} {args.tol} {args.max_rounds} {args.seed} {args.reference_folds}"
+               .encode())
     path = os.path.join(args.cache, "strads-" + key.hexdigest()[:24] + ".json")
     if os.path.exists(path):
         with open(path) as f:
-            pred, lams, seconds = json.load(f)
-        return np.array(pred), lams, seconds
-    pred, lams, seconds = strads_run(args.strads, work, train, test, rank, lam, rounds)
+            pred, lams, rounds, seconds = json.load(f)
+        return np.array(pred), lams, rounds, seconds
+    pred, lams, rounds, seconds = strads_run(args, work, train, test, rank, lam)
     os.makedirs(args.cache, exist_ok=True)
     with open(path, "w") as f:
-        json.dump([pred.tolist(), lams, seconds], f)
-    return pred, lams, seconds
+        json.dump([pred.tolist(), lams, rounds, seconds], f)
+    return pred, lams, rounds, seconds
 
 
-def strads_run(strads, work, train, test, rank, lam, rounds):
+def strads_run(args, work, train, test, rank, lam):
+    """Returns the test predictions, "lambda/bias_lambda", the rounds made and the seconds."""
     prefix = os.path.join(work, f"model-{rank}-{lam}")
-    cmd = [strads, "run", "mf", "--data", train, "--test", test, "--rank", str(rank)]
+    cmd = [args.strads, "run", "mf", "--data", train, "--test", test, "--rank", str(rank)]
     cmd += ["--lambda", str(lam)] if lam is not None else []  # None: the default
-    # --tol far below the default: every run makes all `rounds` rounds, as the reference makes
-    # all its sweeps (the default 1e-4 stops some runs a few rounds early).
-    cmd += ["--workers", "2", "--max-rounds", str(rounds), "--tol", "1e-12", "--quiet",
-            "--model-out", prefix, "--summary-json", prefix + "-summary.json"]
+    # The same stopping rule as the reference (and as strads' defaults, unless told otherwise);
+    # under --lambda auto the held-out fits of the search stop by it too.
+    cmd += ["--workers", "2", "--tol", repr(args.tol), "--max-rounds", str(args.max_rounds),
+            "--seed", str(args.seed), "--quiet", "--model-out", prefix,
+            "--lambda-folds", str(args.reference_folds),
+            "--summary-json", prefix + "-summary.json"]
     start = time.time()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
     seconds = time.time() - start
     out = prefix + "-pred.txt"
-    subprocess.run([strads, "predict", "mf", "--model", prefix, "--pairs", test, "--out", out],
+    subprocess.run([args.strads, "predict", "mf", "--model", prefix, "--pairs", test, "--out", out],
                    check=True, stderr=subprocess.DEVNULL)
     pred = np.loadtxt(out, usecols=2, ndmin=1)
     header = {}
@@ -326,7 +357,8 @@ def strads_run(strads, work, train, test, rank, lam, rounds):
             if line.startswith("# "):
                 fields = line.split()
                 header[fields[1]] = fields[2] if len(fields) > 2 else ""
-    return pred, f"{float(header['lambda']):g}/{float(header['bias_lambda']):g}", seconds
+    lams = f"{float(header['lambda']):.3g}/{float(header['bias_lambda']):.3g}"
+    return pred, lams, int(header["rounds"]), seconds
 
 
 def bench_dataset(name, users, items, values, args, work):
@@ -342,29 +374,31 @@ def bench_dataset(name, users, items, values, args, work):
     print(f"\n## {name}: {len(train[2])} train / {len(test[2])} test ratings, "
           f"{len(d.user_ids)} users, {len(d.item_ids)} items, "
           f"{int(np.sum((d.tu < 0) | (d.ti < 0)))} test ratings with an unseen user or item")
-    print("| rank | strads auto (lambda/bias_lambda) | strads default (lambda/bias_lambda) | numpy ALS-WR+biases (lambda) | "
-          "bias only (lambda) | strads/numpy | strads/bias |")
+    print("| rank | strads auto (lambda/bias_lambda, rounds) | strads default (same) | "
+          "numpy ALS-WR+biases (lambda, rounds) | bias only (lambda) | strads/numpy | "
+          "strads/bias |")
     print("|---|---|---|---|---|---|---|")
     rows = []
     for rank in args.ranks:
         if args.numpy_only:
-            (wr, lam_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
-            print(f"| {rank} | | | {wr:.4f} ({lam_wr:g}) | {bias:.4f} ({lam_b:g}) | | |",
-                  flush=True)
+            (wr, lam_wr, rounds_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
+            print(f"| {rank} | | | {wr:.4f} ({lam_wr:.3g}, {rounds_wr}) | {bias:.4f} ({lam_b:.3g}) "
+                  "| | |", flush=True)
             continue
-        pred_auto, lam_auto, _ = cached_strads_run(args, work, train_path, test_path, rank, "auto",
-                                                   2 * args.sweeps)
-        pred_def, lam_def, _ = cached_strads_run(args, work, train_path, test_path, rank, None,
-                                                 2 * args.sweeps)
+        pred_auto, lam_auto, rounds_auto, _ = cached_strads_run(args, work, train_path, test_path,
+                                                                rank, "auto")
+        pred_def, lam_def, rounds_def, _ = cached_strads_run(args, work, train_path, test_path,
+                                                             rank, None)
         ours = rmse(pred_auto, test[2])
         ours_default = rmse(pred_def, test[2])
         if args.strads_only:
-            print(f"| {rank} | {ours:.4f} ({lam_auto}) | {ours_default:.4f} ({lam_def}) | | | | |",
-                  flush=True)
+            print(f"| {rank} | {ours:.4f} ({lam_auto}, {rounds_auto}) | {ours_default:.4f} "
+                  f"({lam_def}, {rounds_def}) | | | | |", flush=True)
             continue
-        (wr, lam_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
-        print(f"| {rank} | {ours:.4f} ({lam_auto}) | {ours_default:.4f} ({lam_def}) | {wr:.4f} ({lam_wr:g})"
-              f" | {bias:.4f} ({lam_b:g}) | {ours / wr:.3f} | {ours / bias:.3f} |", flush=True)
+        (wr, lam_wr, rounds_wr), (bias, lam_b) = cached_numpy_methods(d, rank, args)
+        print(f"| {rank} | {ours:.4f} ({lam_auto}, {rounds_auto}) | {ours_default:.4f} "
+              f"({lam_def}, {rounds_def}) | {wr:.4f} ({lam_wr:.3g}, {rounds_wr}) | {bias:.4f} "
+              f"({lam_b:.3g}) | {ours / wr:.3f} | {ours / bias:.3f} |", flush=True)
         rows.append((rank, ours, wr, bias))
     return rows
 
@@ -374,14 +408,20 @@ def main():
     parser.add_argument("files", nargs="*", help="ratings files (MovieLens CSV, 'user item rating')")
     parser.add_argument("--strads", default="build/bin/strads")
     parser.add_argument("--ranks", default="5,10,20")
-    parser.add_argument("--sweeps", type=int, default=15, help="ALS sweeps (W then H)")
+    parser.add_argument("--tol", type=float, default=TOLERANCE,
+                        help="both sides stop when the objective moved by at most this "
+                        "(relative) since the previous round of the same half-sweep "
+                        "(default: strads' own)")
+    parser.add_argument("--max-rounds", type=int, default=MAX_ROUNDS,
+                        help="or after this many rounds (half-sweeps; default: strads' own)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cache", help="directory remembering the numpy results between runs")
     parser.add_argument("--numpy-only", action="store_true",
                         help="run the numpy methods only (with --cache: fill it)")
     parser.add_argument("--reference-folds", type=int, default=0,
-                        help="held-out slices the numpy and bias-only selections pool (0: as "
-                        "strads does; 1 costs a third of that on small data)")
+                        help="held-out slices every lambda search pools, strads' (--lambda-folds) "
+                        "and the numpy and bias-only ones alike (0: strads' default, up to 3 on "
+                        "small data; 1 costs a third of that)")
     parser.add_argument("--strads-only", action="store_true",
                         help="run strads only (with --cache: fill it)")
     parser.add_argument("--generated", default="1,2",

@@ -133,14 +133,18 @@ absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
   // Pooled over the folds: sqrt(sum of squared errors / held-out ratings).
   auto fit_and_score = [&](double lambda, double bias_lambda) {
     double squared_error = 0;
+    int64_t rounds = 0;
     for (const HeldOutSplit& split : splits) {
-      const MfReferenceResult fitted = SolveMfReference(split.fit, {.rank = options.rank,
-                                                                    .lambda = lambda,
-                                                                    .seed = options.seed,
-                                                                    .rounds = options.rounds,
-                                                                    .reg = options.reg,
-                                                                    .bias_lambda = bias_lambda,
-                                                                    .biases = options.biases});
+      const MfReferenceResult fitted =
+          SolveMfReference(split.fit, {.rank = options.rank,
+                                       .lambda = lambda,
+                                       .seed = options.seed,
+                                       .rounds = options.max_rounds,
+                                       .reg = options.reg,
+                                       .bias_lambda = bias_lambda,
+                                       .biases = options.biases,
+                                       .tolerance = options.tolerance});
+      rounds = std::max<int64_t>(rounds, static_cast<int64_t>(fitted.objective.size()));
       const Predictor predictor{.rank = options.rank,
                                 .mu = fitted.mu,
                                 .min_rating = split.fit.min_rating,
@@ -148,7 +152,7 @@ absl::StatusOr<LambdaChoice> ChooseLambda(const TrainingRatings& train,
       squared_error += TestSquaredError(split.held_out, predictor, fitted.w, fitted.h);
     }
     const double rmse = std::sqrt(squared_error / static_cast<double>(choice.holdout_ratings));
-    choice.tried.push_back({lambda, bias_lambda, rmse});
+    choice.tried.push_back({lambda, bias_lambda, rmse, rounds});
     return rmse;
   };
   absl::flat_hash_map<std::pair<double, double>, double> scored;

@@ -8,7 +8,8 @@
 // kLambdaSearchMaxFolds disjoint slices are held out in turn and their errors pooled, enough to
 // score about kLambdaSearchHeldOutTarget ratings. The job then trains on all the ratings with
 // the choice. Runs in the scheduler at Prepare: it costs (fits, typically 20-30) x folds x
-// `rounds` single-threaded ALS sweeps over 90% of the data.
+// single-threaded ALS fits over 90% of the data, each run until its objective settles (the job's
+// tolerance and max_rounds), as the job's own fit is.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,6 @@
 namespace strads::mf {
 
 inline constexpr double kLambdaHoldoutFraction = 0.1;
-inline constexpr int64_t kLambdaSearchMaxRounds = 30;
 // Folds are added (up to the maximum) until the held-out ratings pooled reach the target.
 inline constexpr int64_t kLambdaSearchHeldOutTarget = 50000;
 inline constexpr int kLambdaSearchMaxFolds = 3;
@@ -40,7 +40,11 @@ struct LambdaSearchOptions {
   bool search_bias_lambda = false;
   bool biases = true;
   uint64_t seed = 1;  // of the initial factors and of the held-out draw
-  int64_t rounds = kLambdaSearchMaxRounds;
+  // Each held-out fit stops by the job's own rule (mf_math.h ObjectiveSettled): a fixed round
+  // count would judge a slowly converging penalty before it has converged, and favour penalties
+  // that converge fast over those that fit best (tolerance 0: always max_rounds rounds).
+  int64_t max_rounds = kDefaultMaxRounds;
+  double tolerance = kDefaultTolerance;
   double holdout_fraction = kLambdaHoldoutFraction;
   std::vector<double> grid;  // empty: DefaultLambdaGrid(reg)
   int folds = 0;             // held-out slices pooled; 0: FoldsFor(train's ratings, fraction)
@@ -52,6 +56,7 @@ struct ScoredPenalties {
   double lambda = 0;
   double bias_lambda = 0;
   double holdout_rmse = 0;
+  int64_t rounds = 0;  // the most rounds a fold's fit made
 };
 
 struct LambdaChoice {

@@ -59,11 +59,11 @@ TEST(ChooseLambda, PicksTheKnownBestOfItsGrid) {
   for (const std::vector<double>& grid :
        {std::vector<double>{1e-4, 100}, std::vector<double>{100, 1e-4}}) {
     absl::StatusOr<LambdaChoice> on_clean =
-        ChooseLambda(clean, {.rank = 3, .rounds = 10, .grid = grid, .refine = false});
+        ChooseLambda(clean, {.rank = 3, .max_rounds = 10, .grid = grid, .refine = false});
     ASSERT_TRUE(on_clean.ok()) << on_clean.status();
     EXPECT_EQ(on_clean->lambda, 1e-4);
     absl::StatusOr<LambdaChoice> on_noise =
-        ChooseLambda(noise, {.rank = 10, .rounds = 10, .grid = grid, .refine = false});
+        ChooseLambda(noise, {.rank = 10, .max_rounds = 10, .grid = grid, .refine = false});
     ASSERT_TRUE(on_noise.ok()) << on_noise.status();
     EXPECT_EQ(on_noise->lambda, 100);
     EXPECT_EQ(on_noise->holdout_rmse.size(), 2u);
@@ -113,7 +113,7 @@ TEST(ChooseLambda, WalksPastTheGridEndTowardsTheKnownAnswer) {
                                            .seed = 4},
                                           "noise-walk.txt");
   absl::StatusOr<LambdaChoice> choice =
-      ChooseLambda(noise, {.rank = 10, .rounds = 6, .grid = {0.01, 0.1}});
+      ChooseLambda(noise, {.rank = 10, .max_rounds = 6, .grid = {0.01, 0.1}});
   ASSERT_TRUE(choice.ok()) << choice.status();
   EXPECT_GT(choice->lambda, 0.1);
   EXPECT_EQ(choice->folds, 3);
@@ -134,7 +134,7 @@ TEST(ChooseLambda, RefinedChoiceIsTheBestPairTried) {
                                            .item_bias = 0.4,
                                            .seed = 9},
                                           "refine.txt");
-  const LambdaSearchOptions options{.rank = 4, .search_bias_lambda = true, .rounds = 6};
+  const LambdaSearchOptions options{.rank = 4, .search_bias_lambda = true, .max_rounds = 6};
   absl::StatusOr<LambdaChoice> refined = ChooseLambda(train, options);
   LambdaSearchOptions grid_only = options;
   grid_only.refine = false;
@@ -151,6 +151,31 @@ TEST(ChooseLambda, RefinedChoiceIsTheBestPairTried) {
                         p.holdout_rmse == lowest;
   }
   EXPECT_TRUE(chosen_was_tried);
+}
+
+// Each held-out fit runs until its objective settles (the job's own rule), not a fixed count: a
+// fixed count would score slowly converging penalties before they converge.
+TEST(ChooseLambda, HeldOutFitsRunUntilTheirObjectiveSettles) {
+  const TrainingRatings train =
+      Generated({.users = 300, .items = 200, .ratings = 20000, .rank = 3, .noise = 0.3, .seed = 5},
+                "settle.txt");
+  LambdaSearchOptions options{.rank = 4,
+                              .max_rounds = 300,
+                              .tolerance = 1e-3,
+                              .grid = {0.01, 0.1},
+                              .folds = 1,
+                              .refine = false};
+  absl::StatusOr<LambdaChoice> settled = ChooseLambda(train, options);
+  ASSERT_TRUE(settled.ok()) << settled.status();
+  for (const ScoredPenalties& tried : settled->tried) {
+    EXPECT_GT(tried.rounds, 2) << "lambda " << tried.lambda;
+    EXPECT_LT(tried.rounds, 300) << "lambda " << tried.lambda;
+  }
+  options.tolerance = 0;
+  options.max_rounds = 7;
+  absl::StatusOr<LambdaChoice> fixed = ChooseLambda(train, options);
+  ASSERT_TRUE(fixed.ok()) << fixed.status();
+  for (const ScoredPenalties& tried : fixed->tried) EXPECT_EQ(tried.rounds, 7);
 }
 
 TEST(ChooseLambda, RefusesTooFewRatingsClearly) {
@@ -187,7 +212,7 @@ TEST(MfApp, LambdaAutoTrainsWithTheChosenLambdaAndReportsIt) {
       apps::testing::RunInProcess(app, NewMfWorkerApp, spec);
   ASSERT_TRUE(result.ok()) << result.status();
   absl::StatusOr<LambdaChoice> expected =
-      ChooseLambda(app.train(), {.rank = 3, .search_bias_lambda = true, .rounds = 6});
+      ChooseLambda(app.train(), {.rank = 3, .search_bias_lambda = true, .max_rounds = 6});
   ASSERT_TRUE(expected.ok());
   EXPECT_EQ(app.lambda(), expected->lambda);
   EXPECT_EQ(result->Metric("lambda"), expected->lambda);
@@ -197,6 +222,19 @@ TEST(MfApp, LambdaAutoTrainsWithTheChosenLambdaAndReportsIt) {
   EXPECT_EQ(result->Metric("als_wr"), 1.0);
   ASSERT_TRUE(app.lambda_choice().has_value());
   EXPECT_EQ(app.lambda_choice()->grid, DefaultLambdaGrid(Regularization::kWeighted));
+  EXPECT_EQ(app.lambda_choice()->folds, 3);  // 6000 ratings: every slice allowed is pooled
+
+  // lambda_folds=1: one held-out slice, the same search on it.
+  spec.params["lambda_folds"] = "1";
+  MfSchedulerApp one_fold;
+  ASSERT_TRUE(apps::testing::RunInProcess(one_fold, NewMfWorkerApp, spec).ok());
+  absl::StatusOr<LambdaChoice> expected_one = ChooseLambda(
+      one_fold.train(), {.rank = 3, .search_bias_lambda = true, .max_rounds = 6, .folds = 1});
+  ASSERT_TRUE(expected_one.ok());
+  ASSERT_TRUE(one_fold.lambda_choice().has_value());
+  EXPECT_EQ(one_fold.lambda_choice()->folds, 1);
+  EXPECT_EQ(one_fold.lambda(), expected_one->lambda);
+  EXPECT_EQ(one_fold.lambda_choice()->tried.size(), expected_one->tried.size());
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 // is [w_u; b_u] (the augmented-vector trick): biases are learned exactly in every ALS step.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -93,6 +95,16 @@ struct Predictor {
     return p < min_rating ? min_rating : (p > max_rating ? max_rating : p);
   }
 };
+
+// The stopping rule of every ALS fit (the app's rounds, the reference solver, lambda=auto's
+// held-out fits): a round's objective against the previous round's of the same half (users or
+// items; alternate rounds move different halves of the model, and each round minimises the
+// objective exactly over its half, so it never rises). Settled when it moved by at most
+// `tolerance` of itself; `previous` < 0 means no such round yet.
+inline bool ObjectiveSettled(double previous, double current, double tolerance) {
+  return previous >= 0 &&
+         std::abs(previous - current) <= tolerance * std::max(std::abs(current), 1e-300);
+}
 
 // Sum of (a_ij - prediction)^2 over the held-out ratings.
 double TestSquaredError(const TestRatings& test, const Predictor& predictor,

@@ -54,6 +54,10 @@ absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec) {
   params.bias_lambda = *bias_lambda;
   params.bias_lambda_given = params_text.contains("bias_lambda");
 
+  absl::StatusOr<int64_t> lambda_folds = reader.Int("lambda_folds", 0, 0, 10);
+  if (!lambda_folds.ok()) return lambda_folds.status();
+  params.lambda_folds = static_cast<int>(*lambda_folds);
+
   absl::StatusOr<bool> biases = reader.Bool("biases", true);
   if (!biases.ok()) return biases.status();
   params.biases = *biases;

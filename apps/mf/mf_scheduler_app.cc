@@ -65,14 +65,16 @@ absl::Status MfSchedulerApp::Prepare(const core::JobSpec& spec, int num_shards) 
   params_ = *std::move(params);
   lambda_choice_.reset();
   if (params_.lambda_auto) {
-    absl::StatusOr<LambdaChoice> choice = ChooseLambda(
-        *train, {.rank = params_.rank,
-                 .reg = params_.reg,
-                 .bias_lambda = params_.bias_lambda,
-                 .search_bias_lambda = !params_.bias_lambda_given,
-                 .biases = params_.biases,
-                 .seed = params_.seed,
-                 .rounds = std::min<int64_t>(params_.max_rounds, kLambdaSearchMaxRounds)});
+    absl::StatusOr<LambdaChoice> choice =
+        ChooseLambda(*train, {.rank = params_.rank,
+                              .reg = params_.reg,
+                              .bias_lambda = params_.bias_lambda,
+                              .search_bias_lambda = !params_.bias_lambda_given,
+                              .biases = params_.biases,
+                              .seed = params_.seed,
+                              .max_rounds = params_.max_rounds,
+                              .tolerance = params_.tolerance,
+                              .folds = params_.lambda_folds});
     if (!choice.ok()) return choice.status();
     params_.lambda = choice->lambda;
     params_.bias_lambda = choice->bias_lambda;
@@ -412,9 +414,7 @@ absl::StatusOr<core::RoundOutcome> MfSchedulerApp::Pull(const core::RoundPlan& p
   // Each round minimises the objective exactly over one factor, so it never rises; compare with
   // the last round of the same phase, as alternate rounds move different halves of the model.
   double& previous = previous_objective_[users ? 0 : 1];
-  const bool settled =
-      previous >= 0 &&
-      std::abs(previous - objective_) <= params_.tolerance * std::max(std::abs(objective_), 1e-300);
+  const bool settled = ObjectiveSettled(previous, objective_, params_.tolerance);
   previous = objective_;
   if (settled) {
     converged_ = true;

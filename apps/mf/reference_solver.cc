@@ -21,7 +21,7 @@ MfReferenceResult SolveMfReference(const TrainingRatings& train,
               &result.h);
   RowSolver solver(solve);
   const double nnz = static_cast<double>(train.by_user.nnz());
-  for (int64_t round = 0; round < options.rounds; ++round) {
+  for (int64_t round = 0; round < options.rounds && !result.converged; ++round) {
     const bool users = round % 2 == 0;
     const RatingsCsr& m = users ? train.by_user : train.by_item;
     std::vector<double>& target = users ? result.w : result.h;
@@ -32,6 +32,11 @@ MfReferenceResult SolveMfReference(const TrainingRatings& train,
     }
     result.train_rmse.push_back(std::sqrt(squared_error / nnz));
     result.objective.push_back(squared_error + Regularizer(solve, train, result.w, result.h));
+    // Against the previous round of the same half (users or items), as the app compares.
+    const size_t made = result.objective.size();
+    result.converged =
+        options.tolerance > 0 && made > 2 &&
+        ObjectiveSettled(result.objective[made - 3], result.objective.back(), options.tolerance);
   }
   return result;
 }

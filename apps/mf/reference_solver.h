@@ -15,10 +15,14 @@ struct MfReferenceOptions {
   int64_t rank = 10;
   double lambda = kDefaultLambdaWeighted;
   uint64_t seed = 1;
-  int64_t rounds = 10;  // round r updates all of W when r is even, all of H when odd
+  // The most rounds made; round r updates all of W when r is even, all of H when odd.
+  int64_t rounds = 10;
   Regularization reg = Regularization::kWeighted;
   double bias_lambda = kDefaultBiasLambda;
   bool biases = true;
+  // > 0: stop after the first round whose objective settled by ObjectiveSettled (mf_math.h), the
+  // rule the app stops by; 0: make all `rounds` rounds.
+  double tolerance = 0;
 };
 
 struct MfReferenceResult {
@@ -28,6 +32,7 @@ struct MfReferenceResult {
   // After each round: sqrt(SSE / nnz) and SSE + the penalty (mf_math.h Regularizer).
   std::vector<double> train_rmse;
   std::vector<double> objective;
+  bool converged = false;  // stopped by the tolerance (the rounds made: objective.size())
 };
 
 MfReferenceResult SolveMfReference(const TrainingRatings& train, const MfReferenceOptions& options);
