@@ -110,7 +110,7 @@ absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool
   return absl::OkStatus();
 }
 
-std::string ModelOutHelp(const apps::AppDefinition* app) {
+std::string ModelOutHelp(const apps::AppDefinition* app, ModelOutDefault by_default) {
   // The files a prefix becomes, "PREFIX-W.txt and PREFIX-H.txt".
   auto files_of = [](const apps::ModelOutput& model) {
     std::string files;
@@ -120,15 +120,36 @@ std::string ModelOutHelp(const apps::AppDefinition* app) {
     }
     return files;
   };
-  if (app != nullptr) {
-    if (!app->model.is_prefix()) return "write the model here";
-    return absl::StrCat("write the model to files named from this prefix: ", files_of(app->model));
+  std::string help;
+  if (app != nullptr && app->model.is_prefix()) {
+    help = absl::StrCat("write the model to files named from this prefix: ", files_of(app->model));
+  } else {
+    help = "write the model here";
+    for (std::string_view name : apps::AppNames()) {
+      const apps::ModelOutput& model = apps::ModelOutputOf(name);
+      if (app == nullptr && model.is_prefix()) {
+        absl::StrAppend(&help, " (", std::string(name), ": a prefix for ", files_of(model), ")");
+      }
+    }
   }
-  std::string help = "write the model here";
-  for (std::string_view name : apps::AppNames()) {
-    const apps::ModelOutput& model = apps::ModelOutputOf(name);
-    if (model.is_prefix())
-      absl::StrAppend(&help, " (", std::string(name), ": a prefix for ", files_of(model), ")");
+  // Without the flag the files land in the current directory and replace files of those names:
+  // the help says so, so nobody learns it from a lost file.
+  const bool prefix = app != nullptr && app->model.is_prefix();
+  switch (by_default) {
+    case ModelOutDefault::kNone:
+      break;
+    case ModelOutDefault::kAppName:
+      if (app != nullptr) {
+        absl::StrAppend(&help, " (default", prefix ? " prefix" : "", ": ", std::string(app->name),
+                        std::string(app->model.default_suffix),
+                        " in the current directory, replacing what has those names)");
+      }
+      break;
+    case ModelOutDefault::kJobId:
+      absl::StrAppend(&help,
+                      "; default: named after the job id in the current directory, replacing what "
+                      "has those names");
+      break;
   }
   return help;
 }

@@ -27,7 +27,15 @@ absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool
 absl::Status WriteError(const std::string& path, int os_error);
 absl::Status WriteError(const std::string& path, absl::string_view reason);
 
+// Where a command writes the model when --model-out is not given.
+enum class ModelOutDefault {
+  kNone,     // nowhere (submit: only when asked)
+  kAppName,  // <app><default suffix> in the current directory (run)
+  kJobId,    // <job id><default suffix> in the current directory (result)
+};
+
 // The help of --model-out: for `app`, or with nullptr for a command that serves every app.
-std::string ModelOutHelp(const apps::AppDefinition* app);
+std::string ModelOutHelp(const apps::AppDefinition* app,
+                         ModelOutDefault by_default = ModelOutDefault::kNone);
 
 }  // namespace strads::client

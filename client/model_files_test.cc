@@ -78,6 +78,13 @@ TEST(PlaceModelFiles, KeepsOneFileForAnAppWithoutParts) {
 
 TEST(ModelOutHelp, NamesThePartsOfAPrefixFromTheRegistry) {
   EXPECT_EQ(ModelOutHelp(apps::FindApp("lasso")), "write the model here");
+  EXPECT_EQ(ModelOutHelp(apps::FindApp("lasso"), ModelOutDefault::kAppName),
+            "write the model here (default: lasso-model.txt in the current directory, replacing "
+            "what has those names)");
+  EXPECT_THAT(ModelOutHelp(apps::FindApp("mf"), ModelOutDefault::kAppName),
+              HasSubstr("(default prefix: mf-model in the current directory"));
+  EXPECT_THAT(ModelOutHelp(nullptr, ModelOutDefault::kJobId),
+              HasSubstr("default: named after the job id"));
   EXPECT_THAT(ModelOutHelp(apps::FindApp("mf")),
               HasSubstr("PREFIX-W.txt, PREFIX-H.txt and PREFIX-global.txt"));
   EXPECT_THAT(ModelOutHelp(nullptr),

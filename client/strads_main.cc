@@ -41,8 +41,10 @@ void AddOutputFlags(CLI::App* command, strads::client::OutputOptions* output) {
 
 // `app` is the app of a run or submit command, nullptr for a command that serves every app.
 void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files,
-                    const strads::apps::AppDefinition* app) {
-  command->add_option("--model-out", files->model_out, strads::client::ModelOutHelp(app));
+                    const strads::apps::AppDefinition* app,
+                    strads::client::ModelOutDefault model_default) {
+  command->add_option("--model-out", files->model_out,
+                      strads::client::ModelOutHelp(app, model_default));
   command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
   command->add_option("--plot", files->plot_svg,
                       "draw the job's convergence curves (against rounds and seconds) into this "
@@ -134,7 +136,7 @@ int main(int argc, char** argv) {
         absl::StrCat("run a ", std::string(name), " job: ", std::string(app.description)));
     strads::client::AddJobFlags(command, app, flags);
     AddOutputFlags(command, &output);
-    AddResultFlags(command, &files, &app);
+    AddResultFlags(command, &files, &app, strads::client::ModelOutDefault::kAppName);
     command->callback([command, flags, &files, &output, &exit_code, name = std::string(name)] {
       absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
       if (!spec.ok()) {
@@ -177,7 +179,7 @@ int main(int argc, char** argv) {
                         "a name shown in lists; refused (exit 2) while a job of that name is "
                         "queued or running");
     AddOutputFlags(command, &output);
-    AddResultFlags(command, &files, &app);
+    AddResultFlags(command, &files, &app, strads::client::ModelOutDefault::kNone);
     command->callback([command, flags, &with_endpoint, &files, &output, &exit_code,
                        &watch_after_submit, &upload, &job_name] {
       absl::StatusOr<strads::core::JobSpec> spec = strads::client::BuildSpec(*command, *flags);
@@ -241,7 +243,7 @@ int main(int argc, char** argv) {
       ->check(strads::core::AtLeast(0.0));
   add_server_flag(watch);
   AddOutputFlags(watch, &output);
-  AddResultFlags(watch, &files, nullptr);
+  AddResultFlags(watch, &files, nullptr, strads::client::ModelOutDefault::kNone);
   watch->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
       return strads::client::Watch(at, job_id, files, output, watch_timeout);
@@ -286,7 +288,7 @@ int main(int argc, char** argv) {
   result->add_option("job", job_id, "job id")->required();
   add_server_flag(result);
   AddOutputFlags(result, &output);
-  AddResultFlags(result, &files, nullptr);
+  AddResultFlags(result, &files, nullptr, strads::client::ModelOutDefault::kJobId);
   result->callback([&] {
     exit_code = with_endpoint([&](const strads::client::Endpoint& at) {
       return strads::client::Result(at, job_id, files, output);
