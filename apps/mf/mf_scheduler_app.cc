@@ -471,6 +471,7 @@ void MfSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"items", static_cast<double>(train_.by_item.rows)});
   out->push_back({"train_ratings", static_cast<double>(train_.by_user.nnz())});
   out->push_back({"test_ratings", static_cast<double>(test_.size())});
+  out->push_back({"test_duplicates", static_cast<double>(test_.duplicates)});
   out->push_back({"test_unknown_entries", static_cast<double>(test_.unknown)});
   out->push_back({"rows_moved", static_cast<double>(rows_moved_)});
   out->push_back({"ratings_sent", static_cast<double>(ratings_sent_)});

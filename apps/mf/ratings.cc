@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -375,18 +376,27 @@ absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
 
 absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const TrainingRatings& train) {
   TestRatings test;
-  absl::Status status = ParseRatingsFile(path,
-                                         [&](absl::string_view user, absl::string_view item,
-                                             double rating, int64_t line) -> absl::Status {
-                                           const int32_t u = train.users.Find(user);
-                                           const int32_t i = train.items.Find(item);
-                                           if (u < 0 || i < 0) ++test.unknown;
-                                           test.users.push_back(u);
-                                           test.items.push_back(i);
-                                           test.values.push_back(rating);
-                                           return absl::OkStatus();
-                                         });
-  if (!status.ok()) return status;
+  // As in training, a pair given twice keeps its last rating, so it is scored once. Keyed by the
+  // ids as written: a pair of unknown ids has no index.
+  absl::flat_hash_map<std::string, int64_t> position;
+  auto add = [&](absl::string_view user, absl::string_view item, double rating,
+                 int64_t) -> absl::Status {
+    std::string key = absl::StrCat(user.size(), ":", user, item);
+    const auto [it, inserted] = position.try_emplace(std::move(key), test.size());
+    if (!inserted) {
+      test.values[static_cast<size_t>(it->second)] = rating;
+      ++test.duplicates;
+      return absl::OkStatus();
+    }
+    const int32_t u = train.users.Find(user);
+    const int32_t i = train.items.Find(item);
+    if (u < 0 || i < 0) ++test.unknown;
+    test.users.push_back(u);
+    test.items.push_back(i);
+    test.values.push_back(rating);
+    return absl::OkStatus();
+  };
+  if (absl::Status status = ParseRatingsFile(path, add); !status.ok()) return status;
   return test;
 }
 

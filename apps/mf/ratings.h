@@ -81,6 +81,9 @@ struct TestRatings {
   std::vector<double> values;
   // Entries with an unknown user or item (they are in users/items/values with -1).
   int64_t unknown = 0;
+  // Pairs given more than once: the last rating is kept (in the first one's place) and each
+  // repeat is counted here, as in training.
+  int64_t duplicates = 0;
 
   int64_t size() const { return static_cast<int64_t>(values.size()); }
 };
@@ -95,8 +98,8 @@ struct TestRatings {
 // infinite ratings are refused; a missing file is NotFound.
 absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path);
 
-// Reads held-out ratings in either format and maps them through `train`'s ids. An empty file is
-// an empty test set.
+// Reads held-out ratings in either format and maps them through `train`'s ids; a repeated pair
+// keeps its last rating (counted in `duplicates`). An empty file is an empty test set.
 absl::StatusOr<TestRatings> ReadTestRatings(const std::string& path, const TrainingRatings& train);
 
 }  // namespace strads::mf

@@ -204,6 +204,21 @@ TEST(ReadTrainingRatings, MissingFileIsNotFoundAndEmptyFileHasNoRatings) {
   EXPECT_NE(empty.message().find("no ratings"), std::string::npos) << empty;
 }
 
+// A pair given twice in the test file is scored once, with its last rating, and counted; pairs
+// of unknown ids too (by their ids as written); "1 12" and "11 2" are different pairs.
+TEST(ReadTestRatings, ARepeatedPairKeepsItsLastRatingAndIsCounted) {
+  absl::StatusOr<TrainingRatings> train =
+      ReadTrainingRatings(WriteFile("train-dup.txt", "1 1 5\n1 2 4\n2 1 3\n"));
+  ASSERT_TRUE(train.ok()) << train.status();
+  absl::StatusOr<TestRatings> test = ReadTestRatings(
+      WriteFile("test-dup.txt", "1 1 1\n9 9 2\n1 12 3\n11 2 4\n1 1 5\n9 9 1\n1 1 2\n"), *train);
+  ASSERT_TRUE(test.ok()) << test.status();
+  EXPECT_EQ(test->size(), 4);
+  EXPECT_EQ(test->duplicates, 3);
+  EXPECT_EQ(test->values, (std::vector<double>{2, 1, 3, 4}));
+  EXPECT_EQ(test->unknown, 3);  // 9 9, 1 12 and 11 2, each once
+}
+
 TEST(ReadTestRatings, CountsUnknownIdsAsColdStartsAndAllowsAnEmptyFile) {
   absl::StatusOr<TrainingRatings> train =
       ReadTrainingRatings(WriteFile("train.txt", "1 1 5\n1 2 4\n2 1 3\n"));
