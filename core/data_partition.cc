@@ -19,8 +19,6 @@ namespace {
 
 constexpr std::string_view kMagic = "strads-data-partition v1\n";
 constexpr int64_t kReadChunk = 1 << 16;
-// ReadPartitionText's chunk: a piece in one read, as it is appended whole anyway.
-constexpr int64_t kWholePieceChunk = int64_t{1} << 62;
 
 bool IsCompressedName(std::string_view name) {
   for (std::string_view suffix : {".xz", ".gz", ".bz2", ".zst", ".lz4", ".zip"}) {
@@ -219,17 +217,6 @@ absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& 
     file_start = file_end;
   }
   return parts;
-}
-
-absl::StatusOr<std::string> ReadPartitionText(const DataPartition& partition) {
-  std::string text;
-  absl::Status status =
-      ForEachPartitionChunk(partition, kWholePieceChunk, [&](std::string_view lines) {
-        text.append(lines);
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
-  return text;
 }
 
 absl::Status ForEachPartitionChunk(const DataPartition& partition, int64_t chunk_bytes,

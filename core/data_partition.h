@@ -34,15 +34,12 @@ struct DataPartition {
 absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& path,
                                                              int num_parts);
 
-// The text of the lines of `partition`, in order, each ending in '\n' (a last line without one
-// gets it). Lines starting in a piece are read whole even past its end; a line longer than a
-// piece belongs to the piece where it starts, so a piece may yield nothing.
-absl::StatusOr<std::string> ReadPartitionText(const DataPartition& partition);
-
-// The same lines handed to `consume` a chunk at a time, each chunk whole lines ending in '\n'
-// and at most `chunk_bytes` plus one line long (a line longer than a chunk comes whole), so a
-// reader never holds more than that of the text. Stops at the first error, from reading or from
-// `consume`.
+// The lines of `partition`, in order, each ending in '\n' (a last line without one gets it),
+// handed to `consume` a chunk at a time: whole lines, at most `chunk_bytes` plus one line long (a
+// line longer than a chunk comes whole), so a reader never holds more than that of the text.
+// Lines starting in a piece are read whole even past its end; a line longer than a piece belongs
+// to the piece where it starts, so a piece may yield nothing. Stops at the first error, from
+// reading or from `consume`.
 absl::Status ForEachPartitionChunk(const DataPartition& partition, int64_t chunk_bytes,
                                    const std::function<absl::Status(std::string_view)>& consume);
 

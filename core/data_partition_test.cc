@@ -22,6 +22,18 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+// The whole text of a partition, as one piece at a time.
+absl::StatusOr<std::string> ReadPartitionText(const DataPartition& partition) {
+  std::string text;
+  absl::Status status =
+      ForEachPartitionChunk(partition, int64_t{1} << 40, [&](std::string_view lines) {
+        text.append(lines);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return text;
+}
+
 std::string ReadAll(const std::vector<DataPartition>& parts) {
   std::string all;
   for (const DataPartition& part : parts) {

@@ -26,6 +26,11 @@ double LambdaMax(const core::CscMatrix& x, std::span<const double> y) {
   return max_abs;
 }
 
+double ScaledDualValue(double y_dot_theta, double theta_sq, double xt_theta_inf, double lambda) {
+  const double s = xt_theta_inf > lambda ? lambda / xt_theta_inf : 1.0;
+  return s * y_dot_theta - 0.5 * s * s * theta_sq;
+}
+
 DualityGap ComputeDualityGap(double residual_sq, std::span<const double> xtr,
                              std::span<const double> b, double lambda) {
   double l1 = 0;
@@ -36,11 +41,9 @@ DualityGap ComputeDualityGap(double residual_sq, std::span<const double> xtr,
     b_dot_xtr += b[j] * xtr[j];
     xtr_inf = std::max(xtr_inf, std::abs(xtr[j]));
   }
-  const double s = xtr_inf > lambda ? lambda / xtr_inf : 1.0;
-  const double y_dot_r = residual_sq + b_dot_xtr;
   DualityGap result;
   result.primal = LassoObjective(residual_sq, l1, lambda);
-  result.dual = s * y_dot_r - 0.5 * s * s * residual_sq;
+  result.dual = ScaledDualValue(residual_sq + b_dot_xtr, residual_sq, xtr_inf, lambda);
   // Rounding can make a gap that is truly 0 come out as -1e-17 * primal; it certifies nothing
   // either way, so report 0.
   result.gap = std::max(0.0, result.primal - result.dual);

@@ -42,6 +42,11 @@ struct DualityGap {
   double relative_gap = 0;  // gap / primal (0 when both are 0)
 };
 
+// D(s theta) for a residual-shaped theta scaled into the dual feasible set, s = min(1, lambda /
+// ||X'theta||_inf): s y'theta - s^2/2 ||theta||^2 (theta must sum to 0 with an intercept). Every
+// such value is a lower bound on the optimum at this lambda.
+double ScaledDualValue(double y_dot_theta, double theta_sq, double xt_theta_inf, double lambda);
+
 // The gap of b with residual r = y - X b, from ||r||^2, X'r and b alone. The dual point is
 // theta = s r with s = min(1, lambda / ||X'r||_inf) (s = 1 when X'r = 0), which is feasible
 // (||X'theta||_inf <= lambda), and D(theta) = 0.5||y||^2 - 0.5||y - theta||^2

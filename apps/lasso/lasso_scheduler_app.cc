@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "Eigen/Core"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "apps/lasso/gram_lasso_solver.h"
@@ -929,26 +930,14 @@ void LassoSchedulerApp::SolveWorkingSetOnColumns(core::Payload* cache_update) {
 }
 
 void LassoSchedulerApp::RaiseDualBound(std::span<const double> theta) {
-  const core::CscMatrix& x = data_.x;
-  if (theta.size() != static_cast<size_t>(x.rows)) return;
-  double xtr_inf = 0;
-  for (int64_t j = 0; j < x.cols; ++j) {
-    const std::span<const int32_t> rows = x.ColRows(j);
-    const std::span<const double> values = x.ColValues(j);
-    double sum = 0;
-    for (size_t k = 0; k < rows.size(); ++k) sum += values[k] * theta[rows[k]];
-    xtr_inf = std::max(xtr_inf, std::abs(sum));
-  }
-  // D(s theta) = s y'theta - s^2/2 ||theta||^2. With the intercept theta sums to 0 (the solver
-  // centres it), which is the dual's constraint for the unpenalised column.
-  double y_dot_theta = 0;
-  double theta_sq = 0;
-  for (int64_t i = 0; i < x.rows; ++i) {
-    y_dot_theta += data_.y[i] * theta[i];
-    theta_sq += theta[i] * theta[i];
-  }
-  const double scale = xtr_inf > lambda_ ? lambda_ / xtr_inf : 1.0;
-  const double dual = scale * y_dot_theta - 0.5 * scale * scale * theta_sq;
+  if (theta.size() != data_.y.size()) return;
+  // With the intercept theta sums to 0 (the solver centres it), the dual's constraint for the
+  // unpenalised column.
+  const Eigen::Map<const Eigen::VectorXd> t(theta.data(), static_cast<Eigen::Index>(theta.size()));
+  const Eigen::Map<const Eigen::VectorXd> y(data_.y.data(),
+                                            static_cast<Eigen::Index>(theta.size()));
+  const double dual =
+      ScaledDualValue(y.dot(t), t.squaredNorm(), LambdaMax(data_.x, theta), lambda_);
   if (std::isfinite(dual)) dual_bound_ = std::max(dual_bound_, dual);
 }
 

@@ -185,7 +185,6 @@ class Solver {
     // With an intercept the dual point must sum to 0; the combination does up to rounding.
     if (p_.intercept) theta.array() -= theta.mean();
     const int64_t n = static_cast<int64_t>(p_.keys.size());
-    s_.extrapolated_xtr.resize(n);
     double xtr_inf = 0;
     double b_dot_xtr = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -198,9 +197,8 @@ class Solver {
     // D(s theta) = s y_W'theta - s^2/2 ||theta||^2, with y_W = r + X_W b_W (+ b0, which a
     // centred theta does not see).
     const Eigen::Map<const Eigen::VectorXd> r(r_.data(), rows);
-    const double scale = xtr_inf > lambda_ ? lambda_ / xtr_inf : 1.0;
     const double dual =
-        scale * (r.dot(theta) + b_dot_xtr) - 0.5 * scale * scale * theta.squaredNorm();
+        ScaledDualValue(r.dot(theta) + b_dot_xtr, theta.squaredNorm(), xtr_inf, lambda_);
     if (std::isfinite(dual) && dual > best_dual_) {
       best_dual_ = dual;
       s_.dual_point.assign(s_.extrapolated_residual.begin(), s_.extrapolated_residual.end());

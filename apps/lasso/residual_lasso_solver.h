@@ -41,9 +41,9 @@ struct ResidualLassoScratch {
   std::vector<double> cg_applied;  // one entry per row
   // The Newton step's candidate points: their changes of b_L, and residuals.
   std::vector<double> newton_change, best_change, best_trial;
-  // Dual extrapolation (Celer): the residuals after the last active sweeps, their extrapolated
-  // combination, and X_W' of it.
-  std::vector<double> residual_history, extrapolated_residual, extrapolated_xtr;
+  // Dual extrapolation (Celer): the residuals after the last sweeps and their extrapolated
+  // combination.
+  std::vector<double> residual_history, extrapolated_residual;
   // On return: the residual-shaped vector theta whose scaling s theta gave the best dual value of
   // the restricted problem (the final residual, or an extrapolated one). Scaled by
   // min(1, lambda / ||X'theta||_inf) over *all* columns it is a feasible dual point of the whole
