@@ -95,6 +95,11 @@ constexpr AppFlag kMfFlags[] = {
      "about 50000 held-out ratings, at most 3"},
     {"--balance", "balance", "dynamic (by measured cost) or static (equal row counts)"},
     {"--seed", "seed", "random seed of the initial factors; default 1"},
+    {"--data-access", "data_access",
+     "served (default: the scheduler reads the ratings and sends each worker its rows) or shared "
+     "(every worker sees the --data and --test paths, a file or a directory of part-* files of "
+     "'user item rating' lines with integer ids, and reads a byte range of each; the scheduler "
+     "holds no ratings; not with --lambda auto)"},
 };
 // RMSE levels off well above 0: a linear scale shows where it flattens and test RMSE turns up.
 constexpr ConvergenceCurve kMfCurves[] = {

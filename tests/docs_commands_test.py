@@ -39,6 +39,7 @@ def substitutions(port, data_dir):
         (r"HOST:7070|127\.0\.0\.1:7070", address, "the machine names are this machine"),
         (r"/var/lib/strads", data_dir, "a scratch data directory"),
         (r"/shared/lasso\.libsvm", "lasso.libsvm", "the shared file is the one generated above"),
+        (r"/shared/(ratings(-test)?\.txt)", r"\1", "the shared ratings are the ones generated above"),
         (r"--samples 20000 --features 10000", "--samples 400 --features 200",
          "small data keeps the test fast"),
         (r"--samples 30000 --features 123", "--samples 1000 --features 123",

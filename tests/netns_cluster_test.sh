@@ -5,7 +5,8 @@
 # (--data-access shared). A Lasso job runs undisturbed, then again while one worker's link is cut
 # mid-job (ip link set ... down); the second must finish with the undisturbed objective (its
 # partition re-read by a surviving worker). Skipped (exit 77) when not root or when the kernel
-# refuses network namespaces. Namespaces and processes are removed on exit.
+# refuses network namespaces. Then an MF job on shared ratings, undisturbed and with a second
+# worker cut mid-job, must end with the same RMSEs. Namespaces and processes are removed on exit.
 set -euo pipefail
 bin=$(cd "${1:?usage: netns_cluster_test.sh BUILD_BIN_DIR}" && pwd)
 skip() { echo "netns_cluster: SKIPPED: $*" >&2; exit 77; }
@@ -119,4 +120,38 @@ sys.exit(0 if abs(got - ref) <= 1e-9 * abs(ref) else 1)
 PY
 events=$(strads logs "$second")
 grep -q "lost (no reply in time); its shards move" <<< "$events" || fail "the cut worker was never noticed: $events"
-echo "netns_cluster: OK (objective $got, undisturbed $reference)"
+
+# MF on shared ratings: every worker reads its byte range of the training and test files. Worker
+# w2's link is down from here on, so the job runs on w1 and w3; it runs undisturbed, then again
+# with w3 cut mid-job (w1 re-reads w3's partitions), and must end with the same RMSEs and
+# objective after the same fixed number of rounds.
+"$bin/strads" generate mf --users 3000 --items 1500 --ratings 150000 --rank 8 --mean 3.5 \
+  --user-bias 0.4 --item-bias 0.5 --factor-scale 0.5 --noise 0.8 --stars --seed 5 \
+  --out "$work/ratings.txt" --test-out "$work/test.txt" > /dev/null
+mf_args=(mf --data "$work/ratings.txt" --test "$work/test.txt" --data-access shared --workers 2
+  --rank 10 --tol 1e-15 --max-rounds 120)
+metric() { strads status "$1" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+mf_first=$(strads submit "${mf_args[@]}" --name mf-undisturbed)
+wait_done "$mf_first"
+mf_second=$(strads submit "${mf_args[@]}" --name mf-cut)
+for _ in $(seq 600); do
+  rounds=$(strads status "$mf_second" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["rounds"])')
+  [ "$rounds" -ge 10 ] && break
+  sleep 0.02
+done
+state=$(strads status "$mf_second" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
+[ "$state" = running ] || fail "$mf_second ended before the cut ($state); make the job longer"
+ip -n "strads-$tag-w3" link set eth0 down
+wait_done "$mf_second"
+for m in train_rmse test_rmse objective rounds; do
+  want=$(metric "$mf_first" "$m")
+  have=$(metric "$mf_second" "$m")
+  python3 - "$want" "$have" << 'PY' || fail "mf $m $have differs from the undisturbed $want"
+import sys
+want, have = float(sys.argv[1]), float(sys.argv[2])
+sys.exit(0 if abs(have - want) <= 1e-9 * abs(want) else 1)
+PY
+done
+grep -q "lost (no reply in time); its shards move" <<< "$(strads logs "$mf_second")" ||
+  fail "the cut MF worker was never noticed"
+echo "netns_cluster: OK (lasso objective $got, undisturbed $reference; mf test_rmse $(metric "$mf_second" test_rmse))"

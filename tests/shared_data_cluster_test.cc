@@ -1,15 +1,18 @@
 // Data the workers read themselves, on a real in-process cluster (scheduler + workers over
 // loopback gRPC): a directory of part-* files read with --data-access shared reaches the
 // reference objective with the working-set schedule and with the dynamic one on sketched
-// correlations, and --data-access is refused where it cannot work.
+// correlations, MF on shared ratings fits what served ratings fit, and --data-access is refused
+// where it cannot work.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "apps/lasso/lasso_math.h"
 #include "apps/lasso/reference_solver.h"
+#include "apps/mf/mf_generator.h"
 #include "client/job_client.h"
 #include "client/local_cluster.h"
 #include "gtest/gtest.h"
@@ -21,6 +24,7 @@ namespace {
 using testing::MakeTempDir;
 using testing::RunToEnd;
 using testing::WriteLassoProblem;
+using testing::WriteMfProblem;
 
 // Splits a LIBSVM file into `parts` part-* files of `dir` (lines in order).
 void SplitIntoParts(const std::string& file, int parts, const std::string& dir) {
@@ -91,6 +95,50 @@ TEST(SharedDataCluster, WorkersReadTheirPartsAndReachTheReference) {
   ASSERT_TRUE(failed.ok()) << failed.status();
   EXPECT_EQ(failed->state(), v1::JOB_STATE_FAILED);
   EXPECT_NE(failed->message().find("standardize"), std::string::npos) << failed->message();
+  cluster.Stop();
+}
+
+// Star ratings with biases on 3 workers over gRPC: the shared-data job (workers read byte ranges
+// of both files, send normal equations) ends at the served job's round with its RMSEs.
+TEST(SharedDataCluster, MfOnSharedRatingsFitsWhatServedRatingsFit) {
+  const std::string dir = MakeTempDir("shared_mf");
+  const testing::RatingFiles files = WriteMfProblem({.users = 500,
+                                                     .items = 300,
+                                                     .ratings = 20000,
+                                                     .rank = 5,
+                                                     .power_law = 0.8,
+                                                     .noise = 0.8,
+                                                     .mean = 3.5,
+                                                     .user_bias = 0.4,
+                                                     .item_bias = 0.5,
+                                                     .factor_scale = 0.5,
+                                                     .stars = true,
+                                                     .seed = 3},
+                                                    dir);
+  client::LocalCluster cluster(client::LocalClusterOptions{.workers = 3});
+  ASSERT_TRUE(cluster.Start().ok());
+  client::JobClient client(cluster.address());
+  std::map<std::string, v1::JobStatus> ended;
+  for (const char* access : {"served", "shared"}) {
+    core::JobSpec spec;
+    spec.app = "mf";
+    spec.data_path = files.train;
+    spec.test_path = files.test;
+    spec.workers = 3;
+    spec.params = {{"rank", "6"}, {"lambda", "0.15"}, {"data_access", access}};
+    absl::StatusOr<v1::JobStatus> status = RunToEnd(client, spec);
+    ASSERT_TRUE(status.ok()) << status.status();
+    ASSERT_EQ(status->state(), v1::JOB_STATE_SUCCEEDED) << access << ": " << status->message();
+    ended[access] = *status;
+  }
+  const auto& served = ended["served"].metrics();
+  const auto& shared = ended["shared"].metrics();
+  EXPECT_EQ(served.at("converged"), 1.0);
+  EXPECT_EQ(shared.at("converged"), 1.0);
+  EXPECT_EQ(shared.at("rounds"), served.at("rounds"));
+  for (const char* metric : {"train_rmse", "test_rmse", "objective"}) {
+    EXPECT_NEAR(shared.at(metric), served.at(metric), 1e-9 * served.at(metric)) << metric;
+  }
   cluster.Stop();
 }
 

@@ -12,6 +12,7 @@ RowSolver::RowSolver(const SolveOptions& options)
       dim_(options.biases ? options.rank + 1 : options.rank),
       gram_(dim_, dim_),
       rhs_(dim_),
+      data_diagonal_(dim_),
       feature_(dim_),
       llt_(dim_) {
   if (!options_.biases) options_.mu = 0;
@@ -98,6 +99,54 @@ double RowSolver::Solve(std::span<const int32_t> cols, std::span<const double> r
   return (a - fitted).squaredNorm();
 }
 
+double RowSolver::SolveFromSums(const double* packed, const double* rhs, double targets_squared,
+                                int64_t ratings, double* out) {
+  std::fill_n(out, stride_, 0.0);
+  if (ratings == 0) return 0;
+  Eigen::Map<Eigen::VectorXd> x(out, dim_);
+  gram_.setZero();
+  for (int64_t j = 0, e = 0; j < dim_; ++j) {
+    for (int64_t i = j; i < dim_; ++i) gram_(i, j) = packed[e++];
+  }
+  rhs_ = Eigen::Map<const Eigen::VectorXd>(rhs, dim_);
+  data_diagonal_ = gram_.diagonal();
+  FactorAndSolve(
+      options_.lambda *
+          (options_.reg == Regularization::kWeighted ? static_cast<double>(ratings) : 1.0),
+      x);
+  // (G'G + P) x = G'a with P the diagonal FactorAndSolve added, so x'G'Gx = x'G'a - x'Px and the
+  // error a'a - 2 x'G'a + x'G'Gx needs no second product with the Gram matrix.
+  const double penalty = ((gram_.diagonal() - data_diagonal_).array() * x.array().square()).sum();
+  return std::max(targets_squared - x.dot(rhs_) - penalty, 0.0);
+}
+
+void NormalEquationsOf(const SolveOptions& options, std::span<const int32_t> cols,
+                       std::span<const double> ratings, const double* factor, Eigen::MatrixXd* gram,
+                       Eigen::VectorXd* feature, double* out) {
+  const int64_t k = options.rank;
+  const int64_t stride = RowStride(k);
+  const int64_t dim = options.biases ? k + 1 : k;
+  const double mu = options.biases ? options.mu : 0.0;
+  gram->setZero();
+  Eigen::Map<Eigen::VectorXd> rhs(out + 1, dim);
+  rhs.setZero();
+  double targets_squared = 0;
+  if (options.biases) (*feature)[k] = 1.0;
+  for (size_t e = 0; e < cols.size(); ++e) {
+    const double* row = factor + static_cast<int64_t>(cols[e]) * stride;
+    feature->head(k) = Eigen::Map<const Eigen::VectorXd>(row, k);
+    gram->selfadjointView<Eigen::Lower>().rankUpdate(*feature);
+    const double target = ratings[e] - mu - (options.biases ? row[k] : 0.0);
+    rhs.noalias() += target * *feature;
+    targets_squared += target * target;
+  }
+  out[0] = targets_squared;
+  double* packed = out + 1 + dim;
+  for (int64_t j = 0; j < dim; ++j) {
+    for (int64_t i = j; i < dim; ++i) *packed++ = (*gram)(i, j);
+  }
+}
+
 void InitFactors(int64_t users, int64_t items, int64_t rank, uint64_t seed, std::vector<double>* w,
                  std::vector<double>* h) {
   std::mt19937_64 rng(seed);
@@ -137,23 +186,46 @@ double TestSquaredError(const TestRatings& test, const Predictor& predictor,
   return sum;
 }
 
-double Regularizer(const SolveOptions& options, const TrainingRatings& train,
-                   std::span<const double> w, std::span<const double> h) {
+namespace {
+
+// sum_r lambda * weight_r ||f_r||^2 + bias_lambda b_r^2 over `rows` rows, weight_r from
+// `ratings_of(r)`.
+template <typename RatingsOf>
+double FactorPenalty(const SolveOptions& options, int64_t rows, RatingsOf ratings_of,
+                     std::span<const double> factor) {
   const int64_t k = options.rank;
   const int64_t stride = RowStride(k);
   const bool weighted = options.reg == Regularization::kWeighted;
-  auto sum_of = [&](const RatingsCsr& m, std::span<const double> factor) {
-    double sum = 0;
-    for (int64_t r = 0; r < m.rows; ++r) {
-      double norm = 0;
-      for (int64_t f = 0; f < k; ++f) norm += factor[r * stride + f] * factor[r * stride + f];
-      const double bias = factor[r * stride + k];
-      sum += options.lambda * (weighted ? static_cast<double>(m.RowNnz(r)) : 1.0) * norm +
-             options.bias_lambda * bias * bias;
-    }
-    return sum;
-  };
-  return sum_of(train.by_user, w) + sum_of(train.by_item, h);
+  double sum = 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    double norm = 0;
+    for (int64_t f = 0; f < k; ++f) norm += factor[r * stride + f] * factor[r * stride + f];
+    const double bias = factor[r * stride + k];
+    sum += options.lambda * (weighted ? static_cast<double>(ratings_of(r)) : 1.0) * norm +
+           options.bias_lambda * bias * bias;
+  }
+  return sum;
+}
+
+}  // namespace
+
+double Regularizer(const SolveOptions& options, const TrainingRatings& train,
+                   std::span<const double> w, std::span<const double> h) {
+  return FactorPenalty(
+             options, train.by_user.rows, [&](int64_t r) { return train.by_user.RowNnz(r); }, w) +
+         FactorPenalty(
+             options, train.by_item.rows, [&](int64_t r) { return train.by_item.RowNnz(r); }, h);
+}
+
+double Regularizer(const SolveOptions& options, std::span<const int64_t> user_ratings,
+                   std::span<const int64_t> item_ratings, std::span<const double> w,
+                   std::span<const double> h) {
+  return FactorPenalty(
+             options, static_cast<int64_t>(user_ratings.size()),
+             [&](int64_t r) { return user_ratings[r]; }, w) +
+         FactorPenalty(
+             options, static_cast<int64_t>(item_ratings.size()),
+             [&](int64_t r) { return item_ratings[r]; }, h);
 }
 
 double TrainSquaredError(const TrainingRatings& train, const SolveOptions& options,

@@ -49,6 +49,16 @@ class RowSolver {
   double Solve(std::span<const int32_t> cols, std::span<const double> ratings, const double* factor,
                double* out);
 
+  // The same solve from a row's sums over its ratings, as NormalEquationsOf gives them (summed
+  // over every holder of the row's ratings): `packed` the lower triangle of G'G, `rhs` G'a,
+  // `targets_squared` a'a, `ratings` their number. Writes the row to `out` and returns its squared
+  // error, a'a - 2 x'G'a + x'G'Gx, at least 0 (it cancels to rounding on a near-exact fit).
+  double SolveFromSums(const double* packed, const double* rhs, double targets_squared,
+                       int64_t ratings, double* out);
+
+  // Unknowns per row: rank + 1 with biases, rank without.
+  int64_t dim() const { return dim_; }
+
   const SolveOptions& options() const { return options_; }
 
  private:
@@ -68,12 +78,24 @@ class RowSolver {
   int64_t dim_;  // unknowns per row: rank + 1 with biases, rank without
   Eigen::MatrixXd gram_;
   Eigen::VectorXd rhs_;
-  Eigen::VectorXd feature_;   // one g_c
-  Eigen::MatrixXd gathered_;  // dim x (at least the ratings of the largest row so far)
-  Eigen::VectorXd targets_;   // a - mu - b of the row
-  Eigen::VectorXd fitted_;    // the row's predicted targets
+  Eigen::VectorXd data_diagonal_;  // G'G's diagonal before the penalty (SolveFromSums)
+  Eigen::VectorXd feature_;        // one g_c
+  Eigen::MatrixXd gathered_;       // dim x (at least the ratings of the largest row so far)
+  Eigen::VectorXd targets_;        // a - mu - b of the row
+  Eigen::VectorXd fitted_;         // the row's predicted targets
   Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt_;
 };
+
+// Values of a row's sums in NormalEquationsOf's layout: a'a, then G'a (dim), then the lower
+// triangle of G'G column by column (dim (dim + 1) / 2).
+inline int64_t NormalEquationsSize(int64_t dim) { return 1 + dim + dim * (dim + 1) / 2; }
+
+// Sums of one row's ratings for a solve elsewhere (RowSolver::SolveFromSums): the rows's sums
+// add over any split of its ratings, so holders of parts of them can each send theirs. Layout:
+// NormalEquationsSize; `gram` and `feature` are scratch (dim x dim and dim).
+void NormalEquationsOf(const SolveOptions& options, std::span<const int32_t> cols,
+                       std::span<const double> ratings, const double* factor, Eigen::MatrixXd* gram,
+                       Eigen::VectorXd* feature, double* out);
 
 // The seeded initial factors: W (users x stride) then H (items x stride), row-major; every factor
 // entry uniform in [0, 1/sqrt(K)) from one std::mt19937_64 stream (same on every platform), every
@@ -114,6 +136,10 @@ double TestSquaredError(const TestRatings& test, const Predictor& predictor,
 // both factors (weight_r = its number of ratings for ALS-WR, 1 for plain).
 double Regularizer(const SolveOptions& options, const TrainingRatings& train,
                    std::span<const double> w, std::span<const double> h);
+// The same from each row's number of ratings.
+double Regularizer(const SolveOptions& options, std::span<const int64_t> user_ratings,
+                   std::span<const int64_t> item_ratings, std::span<const double> w,
+                   std::span<const double> h);
 
 // Sum of (a - mu - b_u - b_i - w'h)^2 over the training ratings, unclipped (what the ALS steps
 // minimise).

@@ -70,6 +70,15 @@ absl::StatusOr<MfParams> ParseMfParams(const core::JobSpec& spec) {
   if (!seed.ok()) return seed.status();
   params.seed = static_cast<uint64_t>(*seed);
 
+  absl::StatusOr<std::string> access = reader.Choice("data_access", "served", {"served", "shared"});
+  if (!access.ok()) return access.status();
+  params.shared_data = *access == "shared";
+  if (params.shared_data && params.lambda_auto) {
+    return absl::InvalidArgumentError(
+        "lambda=auto needs data_access=served: its held-out fits run on the scheduler, which "
+        "does not read shared data; give lambda a value");
+  }
+
   if (absl::Status status = reader.CheckAllUsed(); !status.ok()) return status;
 
   absl::StatusOr<core::StopRules> stop =

@@ -53,6 +53,9 @@ struct MfParams {
   bool biases = true;
   core::BalanceMode balance = core::BalanceMode::kDynamic;  // "balance": dynamic | static
   uint64_t seed = 1;                                        // "seed": of the initial factors
+  // "data_access": served (default: the scheduler reads the ratings and sends each worker its
+  // rows) or shared (each worker reads a byte range of the files itself; apps/mf/mf_shared_*).
+  bool shared_data = false;
   // From JobSpec (0 there means these defaults).
   int64_t max_rounds = kDefaultMaxRounds;
   double tolerance = kDefaultTolerance;

@@ -12,6 +12,7 @@
 #include "apps/mf/mf_protocol.h"
 #include "apps/mf/mf_shard.h"
 #include "apps/mf/mf_task.h"
+#include "apps/mf/model_text.h"
 #include "core/checkpoint_io.h"
 
 namespace strads::mf {
@@ -558,55 +559,29 @@ absl::Status MfSchedulerApp::RestoreCheckpoint(std::istream& in) {
 }
 
 absl::Status MfSchedulerApp::WriteModel(std::ostream& out) const {
-  const int64_t k = params_.rank;
-  const int64_t stride = RowStride(k);
-  out << "# strads mf model\n";
-  out << absl::StrFormat("# data %s\n", data_path_);
-  if (!test_path_.empty()) out << absl::StrFormat("# test %s\n", test_path_);
-  out << absl::StrFormat("# rank %d\n", k);
-  out << absl::StrFormat("# lambda %.17g%s\n", solve_.lambda,
-                         params_.lambda_auto ? " (chosen by lambda=auto)" : "");
-  out << absl::StrFormat("# reg %s\n", RegularizationName(params_.reg));
-  out << absl::StrFormat("# biases %s\n", params_.biases ? "true" : "false");
-  out << absl::StrFormat("# bias_lambda %.17g\n", solve_.bias_lambda);
-  out << absl::StrFormat("# mu %.17g\n", solve_.mu);
-  out << absl::StrFormat("# rating_range %.17g %.17g\n", train_.min_rating, train_.max_rating);
-  out << absl::StrFormat("# users %d\n# items %d\n# ratings %d\n# duplicates %d\n",
-                         train_.by_user.rows, train_.by_item.rows, train_.by_user.nnz(),
-                         train_.duplicates);
-  out << absl::StrFormat("# rounds %d\n", pulls_);
-  out << absl::StrFormat("# train_rmse %.17g\n", train_rmse_);
-  if (test_.size() > 0) out << absl::StrFormat("# test_rmse %.17g\n", test_rmse_);
-  out << absl::StrFormat("# objective %.17g\n", objective_);
-  out << "# format: 'G <mu> <min rating> <max rating>', 'W <user id> <user bias> f1 ... fK' and "
-         "'H <item id> <item bias> f1 ... fK'; the predicted rating of (user, item) is mu + both "
-         "biases + the dot product of their factors, clipped to [min rating, max rating]\n";
-  out << absl::StrFormat("G %.17g %.17g %.17g\n", solve_.mu, train_.min_rating, train_.max_rating);
-  // std::to_chars writes the shortest text that reads back to the same double, and is fast:
-  // models have (users + items) * (K + 1) values.
-  auto write_rows = [&](char tag, const IdMap& ids, const std::vector<double>& factor) {
-    std::string line;
-    char number[32];
-    auto append = [&](double value) {
-      line.push_back(' ');
-      const std::to_chars_result end = std::to_chars(number, number + sizeof(number), value);
-      line.append(number, end.ptr);
-    };
-    for (int64_t r = 0; r < ids.size(); ++r) {
-      line.clear();
-      line.push_back(tag);
-      line.push_back(' ');
-      line.append(ids.names[r]);
-      append(factor[r * stride + k]);  // the bias first, then the factors
-      for (int64_t f = 0; f < k; ++f) append(factor[r * stride + f]);
-      line.push_back('\n');
-      out << line;
-    }
+  const ModelHeader header{.data_path = data_path_,
+                           .test_path = test_path_,
+                           .rank = params_.rank,
+                           .lambda = solve_.lambda,
+                           .lambda_auto = params_.lambda_auto,
+                           .reg = params_.reg,
+                           .biases = params_.biases,
+                           .bias_lambda = solve_.bias_lambda,
+                           .mu = solve_.mu,
+                           .min_rating = train_.min_rating,
+                           .max_rating = train_.max_rating,
+                           .users = train_.by_user.rows,
+                           .items = train_.by_item.rows,
+                           .ratings = train_.by_user.nnz(),
+                           .duplicates = train_.duplicates,
+                           .rounds = pulls_,
+                           .train_rmse = train_rmse_,
+                           .test_rmse = test_rmse(),
+                           .objective = objective_};
+  auto name_of = [](const IdMap& ids) {
+    return [&ids](int64_t row, std::string* line) { line->append(ids.names[row]); };
   };
-  write_rows('W', train_.users, w_);
-  write_rows('H', train_.items, h_);
-  if (!out) return absl::DataLossError("writing the mf model failed");
-  return absl::OkStatus();
+  return WriteModelText(header, name_of(train_.users), name_of(train_.items), w_, h_, out);
 }
 
 }  // namespace strads::mf
