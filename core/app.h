@@ -106,6 +106,10 @@ class SchedulerApp {
   // Asked after every Pull: true when the rounds still in flight rest on a step that this Pull
   // undid. The engine then drops their replies and plans them again (the same round numbers).
   virtual bool TakeInFlightInvalidated() { return false; }
+  // Rounds this app runs on top of the job's max_rounds budget, known after Prepare: rounds that
+  // make no model update (e.g. MF with shared data: the index round that reads the data, and the
+  // evaluation round that scores the final model), so --max-rounds N means N updates.
+  virtual int64_t extra_rounds() const { return 0; }
   // Plans a round: plan->tasks gets one payload per worker (the engine has already resized it).
   virtual void Schedule(std::span<const WorkerView> workers, RoundPlan* plan) = 0;
   // Aggregates one partial per worker, updates the model, and fills the cache update all workers

@@ -65,7 +65,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       if (in_flight > 0) {
         if (restore_wanted || app_->RoundRunsAlone(next)) break;
         if (app_->RoundRunsAlone(ring[(head + in_flight - 1) % depth].plan.number)) break;
-        if (spec_.max_rounds > 0 && next >= spec_.max_rounds) break;
+        if (spec_.max_rounds > 0 && next >= spec_.max_rounds + app_->extra_rounds()) break;
       }
       InFlightRound& slot = ring[(head + in_flight) % depth];
       if (have_ahead && ahead.number == next) {
@@ -187,7 +187,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "the app's round limit";
       break;
     }
-    if (spec_.max_rounds > 0 && round >= spec_.max_rounds) {
+    if (spec_.max_rounds > 0 && round >= spec_.max_rounds + app_->extra_rounds()) {
       result.stop_reason = "max_rounds";
       break;
     }

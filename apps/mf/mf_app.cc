@@ -46,6 +46,7 @@ class MfSchedulerAppForAccess final : public core::SchedulerApp {
   int max_pipeline_depth() const override { return app_->max_pipeline_depth(); }
   bool RoundRunsAlone(int64_t number) const override { return app_->RoundRunsAlone(number); }
   bool TakeInFlightInvalidated() override { return app_->TakeInFlightInvalidated(); }
+  int64_t extra_rounds() const override { return app_->extra_rounds(); }
   void Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) override {
     app_->Schedule(workers, plan);
   }

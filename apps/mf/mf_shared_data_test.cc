@@ -131,6 +131,23 @@ TEST(MfSharedData, FitsWhatServedDataFitsWithATestSet) {
   EXPECT_EQ(shared.result.rounds, served.result.rounds + 2);
 }
 
+// --max-rounds N means N updates either way: the index and evaluation rounds come on top
+// (SchedulerApp::extra_rounds), and the last test RMSE is the final model's.
+TEST(MfSharedData, AFixedRoundBudgetMeansTheSameUpdates) {
+  const Files& files = StarRatings();
+  for (const char* test : {"with test", ""}) {
+    core::JobSpec served_spec = Spec(files.train, *test ? files.test : "", false);
+    core::JobSpec shared_spec = Spec(files.train, *test ? files.test : "", true);
+    served_spec.max_rounds = shared_spec.max_rounds = 7;
+    served_spec.tolerance = shared_spec.tolerance = 1e-15;
+    const Fit served = RunServed(served_spec);
+    const Fit shared = RunShared(shared_spec);
+    EXPECT_EQ(*served.result.Metric("rounds"), 7);
+    EXPECT_EQ(served.result.outcome, core::RoundOutcome::kContinue);  // stopped by the budget
+    ExpectSameFit(served, shared);
+  }
+}
+
 TEST(MfSharedData, AnyNumberOfPartitionsAndShardsPerWorker) {
   const Files& files = StarRatings();
   const Fit served = RunServed(Spec(files.train, "", false));

@@ -308,8 +308,11 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullRows(
     converged_ = true;
     return Finish(core::RoundOutcome::kConverged);
   }
-  if (stop_at_max_rounds_ && pulls_ >= params_.max_rounds) {
-    return Finish(core::RoundOutcome::kStopped);
+  if (pulls_ >= params_.max_rounds) {
+    // The app's own limit, or the job's budget, where the engine stops as it does for served
+    // data (once the evaluation round is in).
+    return Finish(stop_at_max_rounds_ ? core::RoundOutcome::kStopped
+                                      : core::RoundOutcome::kContinue);
   }
   return core::RoundOutcome::kContinue;
 }

@@ -33,6 +33,8 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
   void ShardInit(int shard, core::Payload* init) const override;
   bool schedule_ahead() const override { return false; }
   bool RoundRunsAlone(int64_t number) const override { return !started_; }
+  // The index round, and with test ratings the evaluation round.
+  int64_t extra_rounds() const override { return test_path_.empty() ? 1 : 2; }
   void Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) override;
   absl::StatusOr<core::RoundOutcome> Pull(const core::RoundPlan& plan,
                                           std::span<const core::Partial> partials,
@@ -56,7 +58,8 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
                                               core::Payload* cache_update);
   absl::StatusOr<core::RoundOutcome> PullEvaluation(std::span<const core::Partial> partials);
   // The outcome of an update round whose stopping rule said `outcome`: with test ratings, one
-  // evaluation round first scores them on the final model.
+  // evaluation round first scores them on the final model. kContinue: the job's max_rounds
+  // budget ends it (the engine stops after the evaluation round).
   core::RoundOutcome Finish(core::RoundOutcome outcome);
 
   MfParams params_;

@@ -120,7 +120,7 @@ absl::StatusOr<InProcessResult> RunInProcess(core::SchedulerApp& scheduler,
       result.outcome = *outcome;
       break;
     }
-    if ((spec.max_rounds > 0 && round >= spec.max_rounds) ||
+    if ((spec.max_rounds > 0 && round >= spec.max_rounds + scheduler.extra_rounds()) ||
         (options.max_rounds > 0 && round >= options.max_rounds)) {
       break;
     }
