@@ -198,6 +198,66 @@ TEST(MfSharedData, ModelFileMatchesServedDataButForRounding) {
   }
 }
 
+// A restarted scheduler resumes from a checkpoint without an index round: the shards' inits carry
+// the ids and the model, the workers read their partitions again, and the job ends as the
+// uninterrupted one. A checkpoint from before the index round starts the job over.
+TEST(MfSharedData, ResumesFromACheckpointWithTheUninterruptedResult) {
+  const Files& files = StarRatings();
+  const core::JobSpec spec = Spec(files.train, files.test, true);
+  const Fit whole = RunShared(spec);
+  for (int64_t at : {0, 1, 6}) {
+    MfSharedSchedulerApp first;
+    std::string checkpoint;
+    InProcessOptions options{.num_workers = 3};
+    int64_t round = 0;
+    options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+      if (round++ != at) return;
+      std::ostringstream out;
+      ASSERT_TRUE(first.SaveCheckpoint(out).ok());
+      checkpoint = out.str();
+    };
+    ASSERT_TRUE(RunInProcess(first, NewMfWorkerApp, spec, options).ok());
+    ASSERT_FALSE(checkpoint.empty());
+
+    MfSharedSchedulerApp resumed;
+    absl::StatusOr<InProcessResult> result =
+        RunInProcess(resumed, NewMfWorkerApp, spec,
+                     {.num_workers = 2, .checkpoint = checkpoint, .first_round = at + 1});
+    ASSERT_TRUE(result.ok()) << result.status();
+    for (const char* metric : {"train_rmse", "test_rmse", "objective", "rounds"}) {
+      EXPECT_NEAR(*result->Metric(metric), *whole.result.Metric(metric),
+                  1e-9 * *whole.result.Metric(metric))
+          << metric << " after a checkpoint at round " << at;
+    }
+    EXPECT_LT(MaxDifference(resumed.w(), whole.w), 1e-8);
+
+    // Saving right after a restore gives the same bytes.
+    MfSharedSchedulerApp restored;
+    ASSERT_TRUE(restored.Prepare(spec, 3).ok());
+    std::istringstream in(checkpoint);
+    ASSERT_TRUE(restored.RestoreCheckpoint(in).ok());
+    std::ostringstream again;
+    ASSERT_TRUE(restored.SaveCheckpoint(again).ok());
+    EXPECT_EQ(again.str(), checkpoint);
+  }
+  // Another rank's checkpoint is refused.
+  MfSharedSchedulerApp other;
+  core::JobSpec rank3 = spec;
+  rank3.params["rank"] = "3";
+  ASSERT_TRUE(other.Prepare(rank3, 3).ok());
+  MfSharedSchedulerApp source;
+  InProcessOptions options{.num_workers = 3};
+  std::string checkpoint;
+  options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial>) {
+    std::ostringstream out;
+    ASSERT_TRUE(source.SaveCheckpoint(out).ok());
+    checkpoint = out.str();
+  };
+  ASSERT_TRUE(RunInProcess(source, NewMfWorkerApp, spec, options).ok());
+  std::istringstream in(checkpoint);
+  EXPECT_EQ(other.RestoreCheckpoint(in).code(), absl::StatusCode::kDataLoss);
+}
+
 // A directory of part-* files, each with its own MovieLens header, CRLF line ends and comments:
 // the same ratings as one plain file.
 TEST(MfSharedData, ADirectoryOfPartsWithHeadersEqualsOneFile) {

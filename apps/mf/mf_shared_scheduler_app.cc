@@ -13,6 +13,7 @@
 #include "apps/mf/mf_shared_protocol.h"
 #include "apps/mf/model_text.h"
 #include "apps/mf/partition_ratings.h"
+#include "core/checkpoint_io.h"
 #include "core/limits.h"
 
 namespace strads::mf {
@@ -368,6 +369,127 @@ void MfSharedSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
     out->push_back({"test_unknown_entries", static_cast<double>(test_unknown_)});
   }
   out->push_back({"objective", objective_});
+}
+
+namespace {
+constexpr std::string_view kCheckpointTag = "strads-mf-shared-1";
+
+void WriteInts(core::CheckpointWriter& writer, const std::vector<int64_t>& values) {
+  writer.Int(static_cast<int64_t>(values.size()));
+  for (int64_t value : values) writer.Int(value);
+}
+
+// At most `limit` values (the checkpoint's own size bound, so a damaged count cannot allocate
+// without end).
+void ReadInts(core::CheckpointReader& reader, int64_t limit, std::vector<int64_t>* values) {
+  const int64_t size = reader.Int();
+  values->clear();
+  if (!reader.status().ok() || size < 0 || size > limit) return;
+  values->reserve(static_cast<size_t>(size));
+  for (int64_t k = 0; k < size && reader.status().ok(); ++k) values->push_back(reader.Int());
+}
+}  // namespace
+
+absl::Status MfSharedSchedulerApp::SaveCheckpoint(std::ostream& out) const {
+  core::CheckpointWriter writer(out, kCheckpointTag);
+  writer.Int(started_ ? 1 : 0);
+  if (started_) {
+    writer.Int(params_.rank);
+    writer.Double(solve_.lambda);
+    writer.Double(solve_.bias_lambda);
+    writer.Double(solve_.mu);
+    writer.Double(min_rating_);
+    writer.Double(max_rating_);
+    writer.Int(ratings_);
+    writer.Int(duplicates_);
+    writer.Int(test_ratings_);
+    writer.Int(test_unknown_);
+    WriteInts(writer, user_ids_);
+    WriteInts(writer, user_ratings_);
+    WriteInts(writer, item_ids_);
+    WriteInts(writer, item_ratings_);
+    writer.Int(pulls_);
+    writer.Double(train_rmse_);
+    writer.Double(test_rmse_);
+    writer.Double(objective_);
+    writer.Double(previous_objective_[0]);
+    writer.Double(previous_objective_[1]);
+    writer.Int(converged_ ? 1 : 0);
+    writer.Int(evaluate_then_.has_value() ? static_cast<int64_t>(*evaluate_then_) : -1);
+    writer.Doubles(w_);
+    writer.Doubles(h_);
+  }
+  return writer.Finish();
+}
+
+absl::Status MfSharedSchedulerApp::RestoreCheckpoint(std::istream& in) {
+  core::CheckpointReader reader(in, kCheckpointTag);
+  if (reader.Int() == 0) return reader.Finish();  // taken before the index round: start over
+  const int64_t rank = reader.Int();
+  const double lambda = reader.Double();
+  const double bias_lambda = reader.Double();
+  if (reader.status().ok() &&
+      (rank != params_.rank || lambda != solve_.lambda || bias_lambda != solve_.bias_lambda)) {
+    return absl::DataLossError(
+        absl::StrFormat("the checkpoint has rank %d and lambda %.17g, the job %d and %.17g", rank,
+                        lambda, params_.rank, solve_.lambda));
+  }
+  const double mu = reader.Double();
+  const double min_rating = reader.Double();
+  const double max_rating = reader.Double();
+  const int64_t ratings = reader.Int();
+  const int64_t duplicates = reader.Int();
+  const int64_t test_ratings = reader.Int();
+  const int64_t test_unknown = reader.Int();
+  // Ids and counts travel in one message to each worker: the limit bounds them.
+  constexpr int64_t kMaxRows = core::kMaxMessageBytes / 8;
+  std::vector<int64_t> user_ids, user_ratings, item_ids, item_ratings;
+  ReadInts(reader, kMaxRows, &user_ids);
+  ReadInts(reader, kMaxRows, &user_ratings);
+  ReadInts(reader, kMaxRows, &item_ids);
+  ReadInts(reader, kMaxRows, &item_ratings);
+  const int64_t pulls = reader.Int();
+  const double train_rmse = reader.Double();
+  const double test_rmse = reader.Double();
+  const double objective = reader.Double();
+  const double previous_users = reader.Double();
+  const double previous_items = reader.Double();
+  const bool converged = reader.Int() != 0;
+  const int64_t evaluate_then = reader.Int();
+  const size_t stride = static_cast<size_t>(RowStride(params_.rank));
+  std::vector<double> w, h;
+  reader.Doubles(user_ids.size() * stride, &w);
+  reader.Doubles(item_ids.size() * stride, &h);
+  if (absl::Status status = reader.Finish(); !status.ok()) return status;
+  if (user_ratings.size() != user_ids.size() || item_ratings.size() != item_ids.size() ||
+      !std::is_sorted(user_ids.begin(), user_ids.end()) ||
+      !std::is_sorted(item_ids.begin(), item_ids.end()) || ratings <= 0) {
+    return absl::DataLossError("the checkpoint's ids and counts do not fit together");
+  }
+  solve_.mu = mu;
+  min_rating_ = min_rating;
+  max_rating_ = max_rating;
+  ratings_ = ratings;
+  duplicates_ = duplicates;
+  test_ratings_ = test_ratings;
+  test_unknown_ = test_unknown;
+  user_ids_ = std::move(user_ids);
+  user_ratings_ = std::move(user_ratings);
+  item_ids_ = std::move(item_ids);
+  item_ratings_ = std::move(item_ratings);
+  pulls_ = pulls;
+  train_rmse_ = train_rmse;
+  test_rmse_ = test_rmse;
+  objective_ = objective;
+  previous_objective_ = {previous_users, previous_items};
+  converged_ = converged;
+  evaluate_then_.reset();
+  if (evaluate_then >= 0) evaluate_then_ = static_cast<core::RoundOutcome>(evaluate_then);
+  w_ = std::move(w);
+  h_ = std::move(h);
+  solver_.emplace(solve_);
+  started_ = true;
+  return absl::OkStatus();
 }
 
 absl::Status MfSharedSchedulerApp::WriteModel(std::ostream& out) const {

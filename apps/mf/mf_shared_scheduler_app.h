@@ -40,6 +40,13 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
                                           std::span<const core::Partial> partials,
                                           core::Payload* cache_update) override;
   void Metrics(std::vector<core::Metric>* out) const override;
+  // A checkpoint holds what the index round found (ids, counts, mu, the rating range) and the
+  // model, so a restarted scheduler resumes without an index round: the shards' inits then carry
+  // the ids and the model, and the workers read their partitions again. A checkpoint taken before
+  // the index round ended holds nothing, and the job starts over.
+  bool supports_checkpoints() const override { return true; }
+  absl::Status SaveCheckpoint(std::ostream& out) const override;
+  absl::Status RestoreCheckpoint(std::istream& in) override;
   // The format of MfSchedulerApp::WriteModel, ids written as integers.
   absl::Status WriteModel(std::ostream& out) const override;
 
