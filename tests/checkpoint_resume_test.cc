@@ -42,7 +42,9 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
                                                     const std::string& dir, int64_t interrupt_at,
                                                     const std::string& metric,
                                                     double relative_tolerance,
-                                                    double delay_ns_per_unit) {
+                                                    double delay_ns_per_unit,
+                                                    int64_t extra_rounds = 0) {
+  const int64_t rounds = spec.max_rounds + extra_rounds;
   double expected = 0;
   {
     client::LocalCluster cluster({.workers = 2});
@@ -51,7 +53,7 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
     absl::StatusOr<v1::JobStatus> done = RunToEnd(client, spec);
     ASSERT_TRUE(done.ok()) << done.status();
     ASSERT_EQ(done->state(), v1::JOB_STATE_SUCCEEDED) << done->message();
-    ASSERT_EQ(done->round(), spec.max_rounds);
+    ASSERT_EQ(done->round(), rounds);
     expected = done->metrics().at(metric);
   }
 
@@ -117,13 +119,13 @@ void ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(const core::JobSpec& spec,
   absl::StatusOr<v1::JobStatus> resumed = client.Watch(job_id, 50, [](const v1::JobStatus&) {});
   ASSERT_TRUE(resumed.ok()) << resumed.status();
   ASSERT_EQ(resumed->state(), v1::JOB_STATE_SUCCEEDED) << resumed->message();
-  EXPECT_EQ(resumed->round(), spec.max_rounds);
+  EXPECT_EQ(resumed->round(), rounds);
   EXPECT_NEAR(resumed->metrics().at(metric), expected, relative_tolerance * std::abs(expected));
   EXPECT_FALSE(std::filesystem::exists(dir + "/data/jobs/" + job_id + "/checkpoint.bin"));
   std::move(join_watch).Invoke();
   ASSERT_TRUE(watched.ok()) << watched.status();
   EXPECT_EQ(watched->state(), v1::JOB_STATE_SUCCEEDED) << watched->message();
-  EXPECT_EQ(watched->round(), spec.max_rounds);
+  EXPECT_EQ(watched->round(), rounds);
   EXPECT_GE(retries.load(), 1);
 
   std::move(stop_workers).Invoke();
@@ -139,6 +141,11 @@ TEST(CheckpointResume, AnInterruptedJobResumesAndEndsWhereAnUninterruptedOneDoes
   ASSERT_TRUE(mf::WriteRatingsText(dir + "/test.txt", problem->test).ok());
   // ~25 ms per round with the delay: time to interrupt mid-job.
   ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(MfJob(dir), dir, 5, "train_rmse", 1e-9, 5000);
+  // With shared data (the workers read the files; the checkpoint holds ids, counts and model;
+  // the index and evaluation rounds come on top of the budget).
+  core::JobSpec shared = MfJob(dir);
+  shared.params["data_access"] = "shared";
+  ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(shared, dir, 5, "test_rmse", 1e-9, 5000, 2);
 }
 
 // Lasso with a position-keeping schedule: the batch planned ahead before the checkpoint is run
