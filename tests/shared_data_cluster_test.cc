@@ -88,13 +88,11 @@ TEST(SharedDataCluster, WorkersReadTheirPartsAndReachTheReference) {
   missing.params = {{"data_access", "shared"}};
   absl::StatusOr<v1::JobStatus> refused = RunToEnd(client, missing);
   EXPECT_TRUE(!refused.ok() || refused->state() == v1::JOB_STATE_FAILED);
-  core::JobSpec standardize = missing;
-  standardize.data_path = dir + "/parts";
-  standardize.params["standardize"] = "true";
-  absl::StatusOr<v1::JobStatus> failed = RunToEnd(client, standardize);
-  ASSERT_TRUE(failed.ok()) << failed.status();
-  EXPECT_EQ(failed->state(), v1::JOB_STATE_FAILED);
-  EXPECT_NE(failed->message().find("standardize"), std::string::npos) << failed->message();
+  core::JobSpec labels = missing;
+  labels.data_path = dir + "/parts";
+  labels.labels_path = dir + "/all.libsvm";
+  absl::StatusOr<v1::JobStatus> failed = RunToEnd(client, labels);
+  EXPECT_TRUE(!failed.ok() || failed->state() == v1::JOB_STATE_FAILED);
   cluster.Stop();
 }
 

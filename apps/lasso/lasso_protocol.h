@@ -52,8 +52,13 @@ inline constexpr int32_t kApplyDeltas = 4;
 // j < features_p: ||x_j^p||^2, 1'x_j^p, x_j^p'y_p (three times a gap round's size, so shared data
 // takes up to about 10M features under the 256 MiB message limit), then the count H of shards held
 // and H pairs (shard, rows of that shard), all summed over the worker's shards (features_p is
-// their largest column count). Additive over row partitions.
+// their largest column count). Additive over row partitions. With standardize each column has two
+// more values: its squared deviations about the worker's own mean (zeros included) and its
+// largest |x|, which combine over workers exactly (Chan et al.'s pairwise update) into the
+// column's standard deviation.
 inline constexpr int32_t kComputeStats = 6;
+// Values per column in a stats partial.
+inline constexpr int64_t StatsPerColumn(bool standardize) { return standardize ? 5 : 3; }
 
 // Round task (dynamic schedule only), keys = every shard, values = {width, seed, N, then the
 // global row offset of each key's shard}: partial values = core::AppendColumnSketches of every
@@ -61,13 +66,15 @@ inline constexpr int32_t kComputeStats = 6;
 inline constexpr int32_t kComputeSketch = 7;
 
 // ShardInit of a shared-data shard once the scheduler knows the feature count M: like
-// kInitCoefficients, with M before the trailing model version. (Before the stats round a
-// shared-data shard gets a plain kInitCoefficients at version 0.)
+// kInitCoefficients, with M before the trailing model version, and with standardize the M column
+// scales right after M (the worker divides the shard's columns by them before anything else).
+// (Before the stats round a shared-data shard gets a plain kInitCoefficients at version 0.)
 inline constexpr int32_t kInitCoefficientsWithFeatures = 8;
 
 // Cache update of the stats round: like kApplyDeltas (the intercept's first value, under key M,
-// when the job fits one), with M before the trailing model version. Workers widen every shard to
-// M columns first.
+// when the job fits one), with M before the trailing model version, and with standardize the M
+// column scales right after M. Workers widen every shard to M columns first, then divide every
+// column by its scale.
 inline constexpr int32_t kStartModel = 9;
 
 }  // namespace strads::lasso

@@ -220,11 +220,6 @@ absl::Status LassoSchedulerApp::StartModel(double y_sq, double y_sum) {
 }
 
 absl::Status LassoSchedulerApp::PrepareShared(const core::JobSpec& spec, int num_shards) {
-  if (params_.standardize) {
-    return absl::InvalidArgumentError(
-        "standardize needs the data on the scheduler: drop --standardize or use --data-access "
-        "served");
-  }
   if (!spec.labels_path.empty() || core::IsMatrixMarketPath(spec.data_path)) {
     return absl::InvalidArgumentError(
         "workers read their own data in LIBSVM only (a file, or a directory of part-* files); "
@@ -241,6 +236,7 @@ absl::Status LassoSchedulerApp::PrepareShared(const core::JobSpec& spec, int num
   partitions_ = *std::move(partitions);
   shared_ = true;
   stats_ready_ = false;
+  scales_.clear();
   // The stats round, then (dynamic) the sketch round.
   setup_rounds_ = params_.scheduler == LassoScheduler::kDynamic ? 2 : 1;
   schedule_.reset();
@@ -265,27 +261,51 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
     if (partial.values.size() < 5) return absl::InternalError("lasso pull: short stats partial");
     m = std::max(m, static_cast<int64_t>(partial.values[0]));
   }
+  const int64_t stride = StatsPerColumn(params_.standardize);
   col_sqnorm_.assign(m, 0.0);
   col_sums_.assign(m, 0.0);
   col_xty_.assign(m, 0.0);
+  // With standardize: each column's mean and squared deviations over the rows seen so far
+  // (combined worker by worker), and its largest |x|.
+  std::vector<double> means, deviations, max_abs;
+  if (params_.standardize) {
+    means.assign(m, 0.0);
+    deviations.assign(m, 0.0);
+    max_abs.assign(m, 0.0);
+  }
   double rows = 0, y_sum = 0, y_sq = 0;
   shard_rows_.assign(partitions_.size(), -1);
   for (size_t w = 0; w < partials.size(); ++w) {
     const std::vector<double>& v = partials[w].values;
     if (v.empty()) continue;
     const int64_t mp = static_cast<int64_t>(v[0]);
-    const size_t shards_at = 4 + 3 * static_cast<size_t>(mp);
+    const size_t shards_at = 4 + static_cast<size_t>(stride * mp);
     if (v.size() < shards_at + 1 ||
         v.size() != shards_at + 1 + 2 * static_cast<size_t>(v[shards_at])) {
       return absl::InternalError(absl::StrCat("lasso pull: malformed stats from worker ", w));
+    }
+    if (params_.standardize && v[1] > 0) {
+      // Chan et al.: two groups' (rows, mean, squared deviations) combine exactly. This worker's
+      // columns beyond its own count are all zeros: mean 0, no deviations.
+      const double before = rows;
+      const double here = v[1];
+      for (int64_t j = 0; j < m; ++j) {
+        const double* column = &v[4 + stride * j];
+        const double mean = j < mp ? column[1] / here : 0.0;
+        const double delta = mean - means[j];
+        deviations[j] +=
+            (j < mp ? column[3] : 0.0) + delta * delta * before * here / (before + here);
+        means[j] += delta * here / (before + here);
+        if (j < mp) max_abs[j] = std::max(max_abs[j], column[4]);
+      }
     }
     rows += v[1];
     y_sum += v[2];
     y_sq += v[3];
     for (int64_t j = 0; j < mp; ++j) {
-      col_sqnorm_[j] += v[4 + 3 * j];
-      col_sums_[j] += v[5 + 3 * j];
-      col_xty_[j] += v[6 + 3 * j];
+      col_sqnorm_[j] += v[4 + stride * j];
+      col_sums_[j] += v[5 + stride * j];
+      col_xty_[j] += v[6 + stride * j];
     }
     for (size_t i = shards_at + 1; i + 1 < v.size(); i += 2) {
       const int64_t shard = static_cast<int64_t>(v[i]);
@@ -306,6 +326,20 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
                      " features); the Lasso needs at least one sample with one feature"));
   }
   rows_ = rows;
+  if (params_.standardize) {
+    // The served job's StandardizationScales, from the workers' sums: the standard deviation
+    // (with the intercept) or the root mean square, 1 for a constant or empty column; then the
+    // statistics in that scale, as if the workers' columns had been divided first.
+    scales_.assign(m, 1.0);
+    for (int64_t j = 0; j < m; ++j) {
+      const double scale = std::sqrt((params_.intercept ? deviations[j] : col_sqnorm_[j]) / rows);
+      if (!std::isfinite(scale)) return TooLargeFeature(data_path_, j);
+      if (scale > 1e-12 * max_abs[j] && scale > 0) scales_[j] = scale;
+      col_sqnorm_[j] /= scales_[j] * scales_[j];
+      col_sums_[j] /= scales_[j];
+      col_xty_[j] /= scales_[j];
+    }
+  }
   if (!params_.intercept) col_sums_.clear();
   if (absl::Status status = StartModel(y_sq, y_sum); !status.ok()) return status;
   col_xty_.clear();
@@ -327,6 +361,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
     cache_update->values.push_back(b0_);
   }
   cache_update->values.push_back(static_cast<double>(m));
+  cache_update->values.insert(cache_update->values.end(), scales_.begin(), scales_.end());
   pulls_ = 1;
   point_start_pulls_ = pulls_;
   cache_update->values.push_back(static_cast<double>(pulls_));
@@ -409,6 +444,7 @@ void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
   if (shared_) {
     init->op = kInitCoefficientsWithFeatures;
     init->values.push_back(static_cast<double>(m));
+    init->values.insert(init->values.end(), scales_.begin(), scales_.end());  // standardize only
   }
   init->values.push_back(static_cast<double>(pulls_));
 }

@@ -140,7 +140,31 @@ absl::Status LassoWorkerApp::Configure(const core::JobSpec& spec) {
   absl::StatusOr<LassoParams> params = ParseLassoParams(spec);
   if (!params.ok()) return params.status();
   intercept_ = params->intercept;
+  standardize_ = params->standardize && params->data_access == DataAccess::kShared;
+  scales_.clear();
   return absl::OkStatus();
+}
+
+absl::Status LassoWorkerApp::ScaleShards(std::span<const double> scales) {
+  if (!scales_.empty()) {
+    if (!std::equal(scales_.begin(), scales_.end(), scales.begin(), scales.end())) {
+      return absl::InvalidArgumentError("lasso worker: the job's column scales changed");
+    }
+  } else {
+    scales_.assign(scales.begin(), scales.end());
+  }
+  for (auto& [shard, state] : shards_) ScaleShard(&state);
+  return absl::OkStatus();
+}
+
+void LassoWorkerApp::ScaleShard(ShardState* state) const {
+  if (state->scaled || scales_.empty()) return;
+  core::CscMatrix& x = state->data.x;
+  for (int64_t j = 0; j < x.cols && j < static_cast<int64_t>(scales_.size()); ++j) {
+    for (int64_t k = x.col_ptr[j]; k < x.col_ptr[j + 1]; ++k) x.values[k] /= scales_[j];
+    if (!state->col_sums.empty()) state->col_sums[j] /= scales_[j];
+  }
+  state->scaled = true;
 }
 
 void LassoWorkerApp::WidenShards(int64_t cols) {
@@ -161,8 +185,12 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
   const bool shared = core::IsEncodedDataPartition(bytes);
   int64_t known_features = -1;
   int64_t version = 0;
+  std::span<const double> init_scales;
   if (!init.empty()) {
-    const size_t trailing = init.op == kInitCoefficientsWithFeatures ? 2 : 1;
+    size_t trailing = init.op == kInitCoefficientsWithFeatures ? 2 : 1;
+    if (trailing == 2 && standardize_ && init.values.size() > init.keys.size()) {
+      trailing += static_cast<size_t>(std::max(0.0, init.values[init.keys.size()]));
+    }
     if ((init.op != kInitCoefficients && init.op != kInitCoefficientsWithFeatures) ||
         init.values.size() != init.keys.size() + trailing) {
       return absl::InvalidArgumentError(absl::StrCat("lasso shard ", shard, ": malformed init (op ",
@@ -170,7 +198,11 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
                                                      init.values.size(), " values)"));
     }
     version = static_cast<int64_t>(init.values.back());
-    if (trailing == 2) known_features = static_cast<int64_t>(init.values[init.keys.size()]);
+    if (trailing >= 2) known_features = static_cast<int64_t>(init.values[init.keys.size()]);
+    if (trailing > 2) {
+      init_scales =
+          std::span<const double>(init.values).subspan(init.keys.size() + 1, trailing - 2);
+    }
   }
   absl::StatusOr<core::LabeledData> data;
   if (shared) {
@@ -202,6 +234,12 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
   }
   ShardState state;
   state.data = *std::move(data);
+  if (!init_scales.empty()) {
+    // A shard placed after the stats round: its columns are scaled before the coefficients meet
+    // them.
+    if (scales_.empty()) scales_.assign(init_scales.begin(), init_scales.end());
+    ScaleShard(&state);
+  }
   state.residual = state.data.y;
   const int64_t cols = state.data.x.cols;
   for (size_t i = 0; i < init.keys.size(); ++i) {
@@ -242,7 +280,10 @@ void LassoWorkerApp::DropShard(int shard) {
 
 absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
   if (update.empty()) return absl::OkStatus();
-  const size_t trailing = update.op == kStartModel ? 2 : 1;
+  size_t trailing = update.op == kStartModel ? 2 : 1;
+  if (update.op == kStartModel && standardize_ && update.values.size() > update.keys.size()) {
+    trailing += static_cast<size_t>(std::max(0.0, update.values[update.keys.size()]));
+  }
   if ((update.op != kApplyDeltas && update.op != kStartModel) ||
       update.values.size() != update.keys.size() + trailing) {
     return absl::InvalidArgumentError(absl::StrCat("lasso worker: malformed cache update (op ",
@@ -258,6 +299,13 @@ absl::Status LassoWorkerApp::Apply(const core::Payload& update) {
                                                      " features but a shard has ", features_));
     }
     WidenShards(cols);
+    if (standardize_) {
+      if (absl::Status status = ScaleShards(
+              std::span<const double>(update.values).subspan(update.keys.size() + 1, cols));
+          !status.ok()) {
+        return status;
+      }
+    }
   }
   int64_t entries = 0;  // per shard, summed over the shards' columns below
   for (const int64_t j : update.keys) {
@@ -407,7 +455,8 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
     return absl::OkStatus();
   }
   if (task.op == kComputeStats) {
-    out->values.assign(4 + 3 * features_, 0.0);
+    const int64_t stride = StatsPerColumn(standardize_);
+    out->values.assign(4 + stride * features_, 0.0);
     out->values[0] = static_cast<double>(features_);
     for (const auto& [shard, state] : shards_) {
       const core::CscMatrix& x = state.data.x;
@@ -423,12 +472,36 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
           sum += x.values[k];
           xty += x.values[k] * state.data.y[x.row_idx[k]];
         }
-        double* column = &out->values[4 + 3 * j];
+        double* column = &out->values[4 + stride * j];
         column[0] += sq;
         column[1] += sum;
         column[2] += xty;
       }
       out->work_units += x.nnz() + x.rows;
+    }
+    if (standardize_) {
+      // Per column, about this worker's own mean (zeros included): the sum of squared deviations
+      // (two passes, so the scheduler's combination over workers stays exact for near-constant
+      // columns) and the largest |x|.
+      const double rows = out->values[1];
+      for (int64_t j = 0; j < features_; ++j) {
+        double* column = &out->values[4 + stride * j];
+        const double mean = rows > 0 ? column[1] / rows : 0.0;
+        double deviations = 0;
+        double max_abs = 0;
+        int64_t nonzeros = 0;
+        for (const auto& [shard, state] : shards_) {
+          const core::CscMatrix& x = state.data.x;
+          if (j >= x.cols) continue;
+          for (int64_t k = x.col_ptr[j]; k < x.col_ptr[j + 1]; ++k) {
+            deviations += (x.values[k] - mean) * (x.values[k] - mean);
+            max_abs = std::max(max_abs, std::abs(x.values[k]));
+          }
+          nonzeros += x.col_ptr[j + 1] - x.col_ptr[j];
+        }
+        column[3] = deviations + (rows - static_cast<double>(nonzeros)) * mean * mean;
+        column[4] = max_abs;
+      }
     }
     out->values.push_back(static_cast<double>(shards_.size()));
     for (const auto& [shard, state] : shards_) {

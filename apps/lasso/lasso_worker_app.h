@@ -60,10 +60,13 @@ class LassoWorkerApp final : public core::WorkerApp {
     double offset = 0;             // pending intercept deltas, 0 without the intercept
     std::vector<double> col_sums;  // 1'x_j^p, only with the intercept
     int64_t version = 0;           // the model version the residual reflects
+    bool scaled = false;           // its columns are divided by scales_ (shared data, standardize)
   };
 
-  bool intercept_ = false;  // from Configure
-  int64_t features_ = -1;   // from the first shard; all shards must agree
+  bool intercept_ = false;      // from Configure
+  bool standardize_ = false;    // from Configure: shared-data shards get scales_ from the scheduler
+  std::vector<double> scales_;  // the job's column scales, once known (shared data, standardize)
+  int64_t features_ = -1;       // from the first shard; all shards must agree
   std::map<int, ShardState> shards_;
   ShardGram gram_;  // scratch for kComputeGram
 
@@ -73,6 +76,10 @@ class LassoWorkerApp final : public core::WorkerApp {
   // Shared data: gives every shard (and its column sums) at least `cols` columns, so that shards
   // read from different partitions agree on the job's feature count.
   void WidenShards(int64_t cols);
+  // Shared data with standardize: takes the scheduler's column scales (`scales`, M values) and
+  // divides every held shard's columns (and column sums) by them, once per shard.
+  absl::Status ScaleShards(std::span<const double> scales);
+  void ScaleShard(ShardState* state) const;
 
   template <typename Fn>
   void ForParts(int64_t work, Fn&& fn);
