@@ -579,6 +579,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
     // exactly: x_j'(r - delta_b0 1) = x_j'r - delta_b0 1'x_j.
     for (size_t i = 0; i < num_keys; ++i) sums_[i] -= intercept_missed * col_sums_[task.keys[i]];
   }
+  if (stale_by > 0 && !shared_) CorrectForMissedSteps(task.keys, stale_by);
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
   if (params_.target_objective > 0 && objective_ <= params_.target_objective &&
       path_point_ + 1 == path_lambdas_.size()) {
@@ -632,7 +633,9 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
       cache_update->values.push_back(delta_b0);
     }
   }
-  if (MonitorsObjective() || params_.intercept) {
+  // Recorded for the monitor, and for the stale pushes of pipelined rounds (the intercept's
+  // correction, CorrectForMissedSteps).
+  if (MonitorsObjective() || params_.intercept || max_pipeline_depth() > 1) {
     if (unverified_ == steps_.size()) steps_.emplace_back();
     AppliedStep& step = steps_[unverified_++];
     step.version_after = pulls_ + 1;
@@ -641,7 +644,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
     step.keys.assign(cache_update->keys.begin(), cache_update->keys.end());
     step.deltas.assign(cache_update->values.begin(), cache_update->values.end());
     step.residual_sum_before = residual_sum_before;
-    // Without the monitor the record only serves RecentInterceptDeltas: the last few suffice.
+    // Without the monitor the record only serves the stale pushes: the last few suffice.
     if (!MonitorsObjective() && unverified_ > static_cast<size_t>(core::kMaxPipelineDepth)) {
       std::rotate(steps_.begin(), steps_.begin() + 1, steps_.begin() + unverified_);
       --unverified_;
@@ -738,6 +741,46 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
 bool LassoSchedulerApp::MonitorsObjective() const {
   return params_.scheduler == LassoScheduler::kDynamic &&
          params_.dependency_check == DependencyCheck::kGershgorin;
+}
+
+void LassoSchedulerApp::CorrectForMissedSteps(std::span<const int64_t> keys, int stale_by) {
+  const core::CscMatrix& x = data_.x;
+  const int64_t m = static_cast<int64_t>(b_.size());
+  const int64_t since = pulls_ - stale_by;  // the model version the stale push saw
+  // Scatter the missed steps into a dense per-sample vector (zero between calls), dot every key's
+  // column with it, then zero what was touched: O(non-zeros of the missed and the batch columns),
+  // what one worker holding all the data would spend on the round.
+  if (missed_residual_.size() != static_cast<size_t>(x.rows)) {
+    missed_residual_.assign(static_cast<size_t>(x.rows), 0.0);
+  }
+  auto for_missed = [&](auto&& fn) {
+    for (size_t s = 0; s < unverified_; ++s) {
+      const AppliedStep& step = steps_[s];
+      if (step.version_after <= since) continue;
+      for (size_t i = 0; i < step.keys.size(); ++i) {
+        if (step.keys[i] < m) fn(step.keys[i], step.deltas[i]);  // key m is the intercept
+      }
+    }
+  };
+  bool any = false;
+  for_missed([&](int64_t k, double delta) {
+    any = true;
+    for (int64_t p = x.col_ptr[k]; p < x.col_ptr[k + 1]; ++p) {
+      missed_residual_[x.row_idx[p]] += x.values[p] * delta;
+    }
+  });
+  if (!any) return;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const int64_t j = keys[i];
+    double dot = 0;
+    for (int64_t p = x.col_ptr[j]; p < x.col_ptr[j + 1]; ++p) {
+      dot += x.values[p] * missed_residual_[x.row_idx[p]];
+    }
+    sums_[i] -= dot;
+  }
+  for_missed([&](int64_t k, double) {
+    for (int64_t p = x.col_ptr[k]; p < x.col_ptr[k + 1]; ++p) missed_residual_[x.row_idx[p]] = 0;
+  });
 }
 
 double LassoSchedulerApp::RecentInterceptDeltas(int stale_by) const {

@@ -180,6 +180,11 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   void UndoUnverifiedSteps(core::Payload* cache_update);
   // Sum of the intercept deltas of the last `stale_by` Pulls' steps (what a stale push missed).
   double RecentInterceptDeltas(int stale_by) const;
+  // Pipelined rounds on served data: a push sent while `stale_by` rounds were in flight computed
+  // x_j'r on a residual without their steps. Their effect is known exactly here (X is here):
+  // sums_[i] -= x_j'(sum_k x_k delta_k) over the missed steps, so the batch's step is the one a
+  // fresh push would give and the dependency check's descent guarantee holds at any depth.
+  void CorrectForMissedSteps(std::span<const int64_t> keys, int stale_by);
   bool MonitorsObjective() const;
   // Records the current path point as solved with `objective`, counting this Pull's round.
   void RecordPathPoint(double objective);
@@ -285,7 +290,8 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // verified); valid when have_verified_.
   double verified_objective_ = 0;
   bool have_verified_ = false;
-  std::vector<double> undo_scratch_;  // per coordinate (and the intercept): summed undo deltas
+  std::vector<double> undo_scratch_;     // per coordinate (and the intercept): summed undo deltas
+  std::vector<double> missed_residual_;  // per sample: CorrectForMissedSteps' sum_k x_k delta_k
   int64_t undone_rounds_ = 0;
 
   int64_t pulls_ = 0;    // also the model version sent with cache updates
