@@ -109,12 +109,12 @@ constexpr ConvergenceCurve kMfCurves[] = {
 #endif
 
 // Pipelined Lasso rounds: a batch sent while others are in flight is dependency-checked against
-// them, and the objective monitor undoes what a stale push made worse, so every coordinate
-// schedule may pipeline when asked. The default stays at one round at a time, also for dynamic,
-// by measurement (docs/benchmarks.md, "Pipelined rounds"): at depth 2, 4 and 8 the objective of
-// the model rose for a few rounds on correlated real-like designs before the monitor undid it (by
-// up to 22% at depth 2), which breaks dynamic's guarantee, and on 2 cores the rounds were not
-// faster by enough to pay for it.
+// them, and with served data the scheduler subtracts the in-flight steps' effect from its
+// gradients (LassoSchedulerApp::CorrectForMissedSteps), so dynamic keeps its guarantee (the
+// objective never rises) at any depth; with shared data only the objective monitor guards it (a
+// rise is undone a few rounds later). The default stays at one round at a time by measurement
+// (docs/benchmarks.md, "Pipelined rounds"): on the 2-core machine the scheduler and two workers
+// have no idle core for the overlap, and depth 2 measured 0.73-1.42x the time of depth 1.
 constexpr int kLassoDynamicPipelineDepth = 1;
 
 PipelineSupport LassoPipeline(const core::JobSpec& spec) {
@@ -154,9 +154,10 @@ AppDefinition Lasso() {
   lasso.pipeline = LassoPipeline;
   lasso.pipeline_help = absl::StrCat(
       "lasso: ", kLassoDynamicPipelineDepth,
-      "; dynamic, random, static and cyclic take up to 64 (dynamic's objective may then rise for "
-      "a few rounds until its monitor undoes the step; random and static may diverge), and the "
-      "working-set schedule runs one round at a time");
+      "; dynamic, random, static and cyclic take up to 64 (dynamic keeps its guarantee with "
+      "served data; with shared data its objective may rise for a few rounds until its monitor "
+      "undoes the step; random and static may diverge), and the working-set schedule runs one "
+      "round at a time");
   lasso.curves = kLassoCurves;
   return lasso;
 }
