@@ -75,8 +75,10 @@ struct Fit {
   std::string model;
 };
 
-Fit RunServed(const core::JobSpec& spec, const InProcessOptions& options = {.num_workers = 3}) {
-  MfSchedulerApp app;
+// Runs `spec` with scheduler half App (served or shared data) and the registry's worker half.
+template <typename App>
+Fit RunWith(const core::JobSpec& spec, const InProcessOptions& options) {
+  App app;
   absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec, options);
   EXPECT_TRUE(result.ok()) << result.status();
   std::ostringstream model;
@@ -84,13 +86,12 @@ Fit RunServed(const core::JobSpec& spec, const InProcessOptions& options = {.num
   return {result.ok() ? *result : InProcessResult{}, app.w(), app.h(), model.str()};
 }
 
+Fit RunServed(const core::JobSpec& spec, const InProcessOptions& options = {.num_workers = 3}) {
+  return RunWith<MfSchedulerApp>(spec, options);
+}
+
 Fit RunShared(const core::JobSpec& spec, const InProcessOptions& options = {.num_workers = 3}) {
-  MfSharedSchedulerApp app;
-  absl::StatusOr<InProcessResult> result = RunInProcess(app, NewMfWorkerApp, spec, options);
-  EXPECT_TRUE(result.ok()) << result.status();
-  std::ostringstream model;
-  EXPECT_TRUE(app.WriteModel(model).ok());
-  return {result.ok() ? *result : InProcessResult{}, app.w(), app.h(), model.str()};
+  return RunWith<MfSharedSchedulerApp>(spec, options);
 }
 
 double MaxDifference(const std::vector<double>& a, const std::vector<double>& b) {
