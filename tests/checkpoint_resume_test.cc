@@ -167,6 +167,14 @@ TEST(CheckpointResume, AResumedStaticLassoJobTakesTheSameSteps) {
   spec.tolerance = 1e-15;
   spec.params = {{"lambda", "0.1"}, {"scheduler", "static"}, {"batch", "20"}};
   ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(spec, dir, 100, "objective", 1e-11, 2e4);
+  // With shared data the checkpoint also holds the setup rounds' findings (statistics, scales):
+  // the resumed job skips them, the workers re-read their parts, and it takes the same steps.
+  // (Dynamic draws its batches afresh after a resume, so only its optimum is the same:
+  // LassoSharedData.ResumesFromACheckpoint.)
+  core::JobSpec shared = spec;
+  shared.params["data_access"] = "shared";
+  shared.params["standardize"] = "true";
+  ExpectAResumedJobEndsWhereAnUndisturbedOneDoes(shared, dir, 100, "objective", 1e-11, 2e4);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include "core/checkpoint_io.h"
 #include "core/data_partition.h"
 #include "core/labeled_data_source.h"
+#include "core/limits.h"
 
 namespace strads::lasso {
 
@@ -340,19 +341,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
       col_xty_[j] /= scales_[j];
     }
   }
-  if (!params_.intercept) col_sums_.clear();
-  if (absl::Status status = StartModel(y_sq, y_sum); !status.ok()) return status;
-  col_xty_.clear();
-  col_xty_.shrink_to_fit();
-  if (params_.scheduler != LassoScheduler::kWorkingSet &&
-      params_.scheduler != LassoScheduler::kDynamic) {
-    // Random, static and cyclic schedules need only the feature count.
-    sketch_ = core::CscMatrix{};
-    sketch_.cols = m;
-    sketch_.col_ptr.assign(static_cast<size_t>(m) + 1, 0);
-    schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
-  }
-  stats_ready_ = true;
+  if (absl::Status status = StartSharedModel(y_sq, y_sum); !status.ok()) return status;
   // The workers widen their shards to M columns and (with the intercept) take b0 = mean(y).
   cache_update->clear();
   cache_update->op = kStartModel;
@@ -362,10 +351,128 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
   }
   cache_update->values.push_back(static_cast<double>(m));
   cache_update->values.insert(cache_update->values.end(), scales_.begin(), scales_.end());
-  pulls_ = 1;
-  point_start_pulls_ = pulls_;
   cache_update->values.push_back(static_cast<double>(pulls_));
   return core::RoundOutcome::kContinue;
+}
+
+absl::Status LassoSchedulerApp::StartSharedModel(double y_sq, double y_sum) {
+  const int64_t m = static_cast<int64_t>(col_sqnorm_.size());
+  if (!params_.intercept) col_sums_.clear();
+  if (absl::Status status = StartModel(y_sq, y_sum); !status.ok()) return status;
+  y_sq_ = y_sq;
+  y_sum_ = y_sum;
+  if (params_.scheduler != LassoScheduler::kWorkingSet &&
+      params_.scheduler != LassoScheduler::kDynamic) {
+    // Random, static and cyclic schedules need only the feature count.
+    sketch_ = core::CscMatrix{};
+    sketch_.cols = m;
+    sketch_.col_ptr.assign(static_cast<size_t>(m) + 1, 0);
+    schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+  }
+  stats_ready_ = true;
+  pulls_ = 1;
+  point_start_pulls_ = pulls_;
+  return absl::OkStatus();
+}
+
+bool LassoSchedulerApp::SharedSetupDone() const {
+  return stats_ready_ && (params_.scheduler != LassoScheduler::kDynamic || schedule_ != nullptr);
+}
+
+namespace {
+
+void WriteSizedDoubles(core::CheckpointWriter& writer, const std::vector<double>& values) {
+  writer.Int(static_cast<int64_t>(values.size()));
+  writer.Doubles(values);
+}
+
+// At most `limit` values, so a damaged size cannot allocate without end.
+void ReadSizedDoubles(core::CheckpointReader& reader, int64_t limit, std::vector<double>* out) {
+  const int64_t size = reader.Int();
+  out->clear();
+  if (!reader.status().ok() || size < 0 || size > limit) return;
+  reader.Doubles(static_cast<size_t>(size), out);
+}
+
+void WriteInts(core::CheckpointWriter& writer, std::span<const int64_t> values) {
+  writer.Int(static_cast<int64_t>(values.size()));
+  for (int64_t value : values) writer.Int(value);
+}
+
+void ReadInts(core::CheckpointReader& reader, int64_t limit, std::vector<int64_t>* out) {
+  const int64_t size = reader.Int();
+  out->clear();
+  if (!reader.status().ok() || size < 0 || size > limit) return;
+  out->reserve(static_cast<size_t>(size));
+  for (int64_t k = 0; k < size && reader.status().ok(); ++k) out->push_back(reader.Int());
+}
+
+}  // namespace
+
+void LassoSchedulerApp::WriteSharedSetup(core::CheckpointWriter& writer) const {
+  writer.Double(rows_);
+  writer.Double(y_sq_);
+  writer.Double(y_sum_);
+  WriteSizedDoubles(writer, col_sqnorm_);
+  WriteSizedDoubles(writer, col_sums_);
+  WriteSizedDoubles(writer, col_xty_);
+  WriteSizedDoubles(writer, scales_);
+  WriteInts(writer, shard_rows_);
+  const bool sketched = params_.scheduler == LassoScheduler::kDynamic;
+  writer.Int(sketched ? 1 : 0);
+  if (sketched) {
+    writer.Int(sketch_.rows);
+    writer.Int(sketch_.cols);
+    WriteInts(writer, sketch_.col_ptr);
+    writer.Int(static_cast<int64_t>(sketch_.row_idx.size()));
+    for (auto row : sketch_.row_idx) writer.Int(row);
+    WriteSizedDoubles(writer, sketch_.values);
+  }
+}
+
+absl::Status LassoSchedulerApp::RestoreSharedSetup(core::CheckpointReader& reader) {
+  // Every array is at most a message's worth of numbers (what the workers sent).
+  constexpr int64_t kLimit = core::kMaxMessageBytes;
+  rows_ = reader.Double();
+  const double y_sq = reader.Double();
+  const double y_sum = reader.Double();
+  ReadSizedDoubles(reader, kLimit, &col_sqnorm_);
+  ReadSizedDoubles(reader, kLimit, &col_sums_);
+  ReadSizedDoubles(reader, kLimit, &col_xty_);
+  ReadSizedDoubles(reader, kLimit, &scales_);
+  ReadInts(reader, kLimit, &shard_rows_);
+  const bool sketched = reader.Int() != 0;
+  core::CscMatrix sketch;
+  if (sketched) {
+    sketch.rows = reader.Int();
+    sketch.cols = reader.Int();
+    ReadInts(reader, kLimit, &sketch.col_ptr);
+    const int64_t entries = reader.Int();
+    if (reader.status().ok() && entries >= 0 && entries <= kLimit) {
+      sketch.row_idx.reserve(static_cast<size_t>(entries));
+      for (int64_t k = 0; k < entries && reader.status().ok(); ++k) {
+        sketch.row_idx.push_back(static_cast<decltype(sketch.row_idx)::value_type>(reader.Int()));
+      }
+    }
+    ReadSizedDoubles(reader, kLimit, &sketch.values);
+  }
+  if (!reader.status().ok()) return reader.status();
+  const size_t m = col_sqnorm_.size();
+  if (m == 0 || col_xty_.size() != m || (params_.intercept && col_sums_.size() != m) ||
+      (params_.standardize && scales_.size() != m) || shard_rows_.size() != partitions_.size() ||
+      sketched != (params_.scheduler == LassoScheduler::kDynamic) ||
+      (sketched && (sketch.cols != static_cast<int64_t>(m) || sketch.col_ptr.size() != m + 1 ||
+                    sketch.row_idx.size() != sketch.values.size() ||
+                    sketch.col_ptr.back() != static_cast<int64_t>(sketch.values.size())))) {
+    return absl::DataLossError(
+        "the checkpoint's setup (statistics, partitions, sketch) does not fit this job");
+  }
+  if (absl::Status status = StartSharedModel(y_sq, y_sum); !status.ok()) return status;
+  if (sketched) {
+    sketch_ = std::move(sketch);
+    schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullSketch(
@@ -395,7 +502,7 @@ core::SketchShape LassoSchedulerApp::SketchShapeOfJob() const {
 void LassoSchedulerApp::ScheduleSetup(core::RoundPlan* plan) const {
   for (core::Payload& task : plan->tasks) {
     task.clear();
-    if (plan->number == 0) {
+    if (!stats_ready_) {
       task.op = kComputeStats;
       continue;
     }
@@ -456,7 +563,9 @@ bool LassoSchedulerApp::IsGapRound(int64_t number) const {
 void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
   // Rows are partitioned, so every shard contributes to every coordinate: all workers get the
   // same task.
-  if (plan->number < setup_rounds_) {
+  // By state, not round number: a job resumed from a checkpoint taken before its setup rounds
+  // ended runs them again at whatever round it resumes.
+  if (shared_ && !SharedSetupDone()) {
     ScheduleSetup(plan);
     return;
   }
@@ -875,7 +984,7 @@ int LassoSchedulerApp::max_pipeline_depth() const {
 }
 
 bool LassoSchedulerApp::RoundRunsAlone(int64_t number) const {
-  return number < setup_rounds_ || ws_gram_ != nullptr || IsGapRound(number);
+  return (shared_ && !SharedSetupDone()) || ws_gram_ != nullptr || IsGapRound(number);
 }
 
 bool LassoSchedulerApp::TakeInFlightInvalidated() {
@@ -1160,10 +1269,17 @@ absl::Status LassoSchedulerApp::WriteModel(std::ostream& out) const {
 namespace {
 // Version 2 added the intercept and the path's progress.
 constexpr std::string_view kCheckpointTag = "strads-lasso-4";
+// Shared data: the setup rounds' findings, then the same as kCheckpointTag's.
+constexpr std::string_view kSharedCheckpointTag = "strads-lasso-shared-1";
 }  // namespace
 
 absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
-  core::CheckpointWriter writer(out, kCheckpointTag);
+  core::CheckpointWriter writer(out, shared_ ? kSharedCheckpointTag : kCheckpointTag);
+  if (shared_) {
+    writer.Int(SharedSetupDone() ? 1 : 0);
+    if (!SharedSetupDone()) return writer.Finish();  // a resumed job starts over
+    WriteSharedSetup(writer);
+  }
   writer.Double(path_lambdas_.back());  // the job's lambda, the path's last
   writer.Int(pulls_);
   writer.Int(updates_);
@@ -1211,7 +1327,11 @@ absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {
 }
 
 absl::Status LassoSchedulerApp::RestoreCheckpoint(std::istream& in) {
-  core::CheckpointReader reader(in, kCheckpointTag);
+  core::CheckpointReader reader(in, shared_ ? kSharedCheckpointTag : kCheckpointTag);
+  if (shared_) {
+    if (reader.Int() == 0) return reader.Finish();  // taken before the setup rounds ended
+    if (absl::Status status = RestoreSharedSetup(reader); !status.ok()) return status;
+  }
   const double lambda = reader.Double();
   if (reader.status().ok() && lambda != path_lambdas_.back()) {
     return absl::DataLossError(absl::StrCat("the checkpoint is for lambda ", lambda,

@@ -23,6 +23,7 @@
 #include "apps/lasso/residual_lasso_solver.h"
 #include "apps/lasso/working_set.h"
 #include "core/app.h"
+#include "core/checkpoint_io.h"
 #include "core/column_sketch.h"
 #include "core/data_partition.h"
 #include "core/labeled_data.h"
@@ -89,8 +90,11 @@ class LassoSchedulerApp final : public core::SchedulerApp {
 
   // The coefficients (and intercept), the model version, the counters, the path's progress and
   // the schedule's state (dynamic: every coordinate's priority; static/cyclic: the position).
-  // Not with shared data (a restarted scheduler runs such a job again from its setup rounds).
-  bool supports_checkpoints() const override { return !shared_; }
+  // With shared data also what the setup rounds found (the column statistics, the scales, the
+  // partitions' rows and the dynamic schedule's sketch), so a restarted scheduler resumes without
+  // them: the shards' inits carry M, the scales and the coefficients, and the workers read their
+  // partitions again. A checkpoint from before the setup rounds ended starts the job over.
+  bool supports_checkpoints() const override { return true; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
   absl::Status RestoreCheckpoint(std::istream& in) override;
 
@@ -137,6 +141,13 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   void ScheduleSetup(core::RoundPlan* plan) const;
   absl::StatusOr<core::RoundOutcome> PullStats(std::span<const core::Partial> partials,
                                                core::Payload* cache_update);
+  // The start of a shared-data model once the statistics are summed (and scaled): StartModel,
+  // the schedules that need no sketch, the model version 1.
+  absl::Status StartSharedModel(double y_sq, double y_sum);
+  // True once every setup round of shared data is pulled.
+  bool SharedSetupDone() const;
+  void WriteSharedSetup(core::CheckpointWriter& writer) const;
+  absl::Status RestoreSharedSetup(core::CheckpointReader& reader);
   absl::StatusOr<core::RoundOutcome> PullSketch(std::span<const core::Partial> partials,
                                                 core::Payload* cache_update);
   core::SketchShape SketchShapeOfJob() const;
@@ -204,8 +215,10 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   int64_t setup_rounds_ = 0;  // rounds before the schedule's first: 0 served, 1 or 2 shared
   std::vector<core::DataPartition> partitions_;
   std::vector<int64_t> shard_rows_;  // rows of each partition, from the stats round
-  std::vector<double> col_xty_;      // x_j'y, until the model starts
-  core::CscMatrix sketch_;           // what the schedule's correlations are computed on
+  std::vector<double> col_xty_;  // x_j'y: served data until the model starts; shared data keeps it
+  double y_sq_ = 0;              // shared data: ||y||^2 and sum(y), kept for checkpoints
+  double y_sum_ = 0;
+  core::CscMatrix sketch_;  // what the schedule's correlations are computed on
   double initial_floor_ = 0;
   std::vector<double> col_sqnorm_;
   double lambda_ = 0;  // the current path point's
