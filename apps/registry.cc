@@ -98,8 +98,8 @@ constexpr AppFlag kMfFlags[] = {
     {"--data-access", "data_access",
      "served (default: the scheduler reads the ratings and sends each worker its rows) or shared "
      "(every worker sees the --data and --test paths, a file or a directory of part-* files of "
-     "'user item rating' lines with integer ids, and reads a byte range of each; the scheduler "
-     "holds no ratings; not with --lambda auto)"},
+     "'user item rating' lines with integer ids or MatrixMarket entries, and reads a byte range "
+     "of each; the scheduler holds no ratings; not with --lambda auto)"},
 };
 // RMSE levels off well above 0: a linear scale shows where it flattens and test RMSE turns up.
 constexpr ConvergenceCurve kMfCurves[] = {

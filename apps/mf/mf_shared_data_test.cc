@@ -287,6 +287,32 @@ TEST(MfSharedData, ADirectoryOfPartsWithHeadersEqualsOneFile) {
   ExpectSameFit(served, shared);
 }
 
+// MatrixMarket coordinate files: the entries are ratings in any order, so byte ranges work; the
+// worker whose range starts the file skips the size line.
+TEST(MfSharedData, MatrixMarketFilesFitAsTheyDoServed) {
+  const Files& files = StarRatings();
+  auto to_market = [](const std::string& text_path, const std::string& name) {
+    std::ifstream in(text_path);
+    std::vector<std::string> entries;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty() && line[0] != '#') entries.push_back(line);
+    }
+    const std::string path = TestTempDir() + "/" + name;
+    std::ofstream out(path);
+    out << "%%MatrixMarket matrix coordinate real general\n% written by a test\n";
+    out << "300 200 " << entries.size() << "\n";
+    for (const std::string& entry : entries) out << entry << "\n";
+    return path;
+  };
+  const std::string train = to_market(files.train, "shared_mf_train.mtx");
+  const std::string test = to_market(files.test, "shared_mf_test.mtx");
+  const Fit served = RunServed(Spec(train, test, false));
+  for (int workers : {1, 2, 4}) {
+    const Fit shared = RunShared(Spec(train, test, true), {.num_workers = workers});
+    ExpectSameFit(served, shared);
+  }
+}
+
 TEST(MfSharedData, RepeatedPairsInOnePartitionKeepTheLastRating) {
   const std::string with_repeats = TestTempDir() + "/shared_mf_repeats.txt";
   const std::string without = TestTempDir() + "/shared_mf_no_repeats.txt";
@@ -318,13 +344,6 @@ TEST(MfSharedData, RefusesWhatItCannotReadWithReasons) {
   EXPECT_NE(result.status().message().find("line 2: user id 'alice' is not an integer"),
             std::string::npos)
       << result.status();
-
-  const std::string market = TestTempDir() + "/shared_mf_market.mtx";
-  std::ofstream(market) << "%%MatrixMarket matrix coordinate real general\n2 2 1\n1 1 4\n";
-  MfSharedSchedulerApp app2;
-  absl::Status status = app2.Prepare(Spec(market, "", true), 2);
-  EXPECT_NE(status.message().find("MatrixMarket, which needs served data"), std::string::npos)
-      << status;
 
   core::JobSpec lambda_auto = Spec(StarRatings().train, "", true);
   lambda_auto.params["lambda"] = "auto";
@@ -365,7 +384,12 @@ TEST(PartitionRatings, SharedShardBytesRoundTrip) {
     EXPECT_EQ(shard->train.pieces[1].path, "/data/c");
     EXPECT_EQ(shard->test.pieces.size(), with_test.pieces.size());
   }
-  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v1\n99\nshort").ok());
+  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v2\n00\n99\nshort").ok());
+  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v2\n2\n").ok());
+  absl::StatusOr<SharedShard> market = DecodeSharedShard(EncodeSharedShard(train, test, true));
+  ASSERT_TRUE(market.ok()) << market.status();
+  EXPECT_TRUE(market->train_matrix_market);
+  EXPECT_FALSE(market->test_matrix_market);
 }
 
 // The row's sums add over any split of its ratings and solve to what RowSolver::Solve gives the

@@ -57,18 +57,17 @@ absl::Status MfSharedSchedulerApp::Prepare(const core::JobSpec& spec, int num_sh
   absl::StatusOr<std::vector<core::DataPartition>> train =
       core::CutDataPartitions(spec.data_path, num_shards);
   if (!train.ok()) return train.status();
-  if (absl::StartsWithIgnoreCase(FirstLine(*train), "%%MatrixMarket")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        spec.data_path,
-        " is MatrixMarket, which needs served data (--data-access served): its size line and "
-        "1-based indices are read whole; write 'user item rating' lines for shared data"));
-  }
+  // MatrixMarket coordinate entries are ratings in any order: each worker reads its byte range,
+  // and the one whose range starts a file skips its size line.
+  train_matrix_market_ = absl::StartsWithIgnoreCase(FirstLine(*train), "%%MatrixMarket");
   std::vector<core::DataPartition> test(static_cast<size_t>(num_shards));
+  test_matrix_market_ = false;
   if (!spec.test_path.empty()) {
     absl::StatusOr<std::vector<core::DataPartition>> cut =
         core::CutDataPartitions(spec.test_path, num_shards);
     if (!cut.ok()) return cut.status();
     test = *std::move(cut);
+    test_matrix_market_ = absl::StartsWithIgnoreCase(FirstLine(test), "%%MatrixMarket");
   }
   params_ = *std::move(params);
   stop_at_max_rounds_ = spec.max_rounds == 0;
@@ -99,7 +98,8 @@ absl::StatusOr<std::string> MfSharedSchedulerApp::ShardBytes(int shard) const {
     return absl::OutOfRangeError(
         absl::StrCat("mf shard ", shard, " does not exist; the job has ", num_shards()));
   }
-  return EncodeSharedShard(train_parts_[shard], test_parts_[shard]);
+  return EncodeSharedShard(train_parts_[shard], test_parts_[shard], train_matrix_market_,
+                           test_matrix_market_);
 }
 
 void MfSharedSchedulerApp::ShardInit(int shard, core::Payload* init) const {

@@ -26,7 +26,8 @@ namespace strads::mf {
 
 class MfSharedSchedulerApp final : public core::SchedulerApp {
  public:
-  // Refuses MatrixMarket files (ParseMfParams refuses lambda=auto with shared data).
+  // Reads only the files' sizes and first lines (ParseMfParams refuses lambda=auto with shared
+  // data).
   absl::Status Prepare(const core::JobSpec& spec, int num_shards) override;
   int num_shards() const override { return static_cast<int>(train_parts_.size()); }
   absl::StatusOr<std::string> ShardBytes(int shard) const override;
@@ -75,6 +76,8 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
   std::string test_path_;
   std::vector<core::DataPartition> train_parts_;
   std::vector<core::DataPartition> test_parts_;
+  bool train_matrix_market_ = false;
+  bool test_matrix_market_ = false;
 
   // From the index round.
   bool started_ = false;

@@ -56,11 +56,13 @@ absl::Status MfSharedWorkerApp::AddShard(int shard, std::string_view bytes,
   solve_.lambda = values[0];
   solve_.bias_lambda = values[1];
   ShardRatings ratings;
-  absl::StatusOr<PartitionRatings> train = ReadPartitionRatings(decoded->train);
+  absl::StatusOr<PartitionRatings> train =
+      ReadPartitionRatings(decoded->train, decoded->train_matrix_market);
   if (!train.ok()) return train.status();
   ratings.train = *std::move(train);
   if (!decoded->test.pieces.empty()) {
-    absl::StatusOr<PartitionRatings> test = ReadPartitionRatings(decoded->test);
+    absl::StatusOr<PartitionRatings> test =
+        ReadPartitionRatings(decoded->test, decoded->test_matrix_market);
     if (!test.ok()) return test.status();
     ratings.test = *std::move(test);
   }

@@ -20,7 +20,7 @@ namespace {
 // How much of a partition's text a worker holds while parsing it.
 constexpr int64_t kParseChunkBytes = 16 << 20;
 
-constexpr std::string_view kSharedShardMagic = "strads-mf-shared-shard v1\n";
+constexpr std::string_view kSharedShardMagic = "strads-mf-shared-shard v2\n";
 
 std::string Quote(absl::string_view text) {
   return core::QuoteUserText(std::string_view(text.data(), text.size()), 80);
@@ -38,8 +38,10 @@ absl::Status ParseId(absl::string_view text, const char* what, int64_t* id) {
 
 }  // namespace
 
-absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition& partition) {
+absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition& partition,
+                                                      bool matrix_market) {
   PartitionRatings out;
+  bool size_line_pending = false;  // MatrixMarket: the piece starts a file, so its size line
   // (user, item) -> position of its rating, to keep the last of repeated pairs.
   absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> seen;
   int64_t line_number = 0;
@@ -50,6 +52,10 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
   auto parse_line = [&](absl::string_view line) -> absl::Status {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#' || line[0] == '%') return absl::OkStatus();
+    if (size_line_pending) {
+      size_line_pending = false;  // "rows columns entries": the whole file's, not a rating
+      return absl::OkStatus();
+    }
     absl::string_view fields[4];
     size_t pos = 0;
     int count = 0;
@@ -94,23 +100,29 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
     out.values.push_back(rating);
     return absl::OkStatus();
   };
-  absl::Status status =
-      core::ForEachPartitionChunk(partition, kParseChunkBytes, [&](std::string_view chunk) {
-        size_t start = 0;
-        while (start < chunk.size()) {
-          size_t end = chunk.find('\n', start);
-          if (end == std::string_view::npos) end = chunk.size();
-          ++line_number;
-          if (absl::Status line_status =
-                  parse_line(absl::string_view(chunk.data() + start, end - start));
-              !line_status.ok()) {
-            return line_status;
-          }
-          start = end + 1;
-        }
-        return absl::OkStatus();
-      });
-  if (!status.ok()) return status;
+  auto parse_chunk = [&](std::string_view chunk) {
+    size_t start = 0;
+    while (start < chunk.size()) {
+      size_t end = chunk.find('\n', start);
+      if (end == std::string_view::npos) end = chunk.size();
+      ++line_number;
+      if (absl::Status status = parse_line(absl::string_view(chunk.data() + start, end - start));
+          !status.ok()) {
+        return status;
+      }
+      start = end + 1;
+    }
+    return absl::OkStatus();
+  };
+  // Piece by piece: a MatrixMarket size line is the first data line of a piece that starts a file.
+  for (const core::FilePiece& piece : partition.pieces) {
+    size_line_pending = matrix_market && piece.begin == 0;
+    if (absl::Status status = core::ForEachPartitionChunk(core::DataPartition{{piece}},
+                                                          kParseChunkBytes, parse_chunk);
+        !status.ok()) {
+      return status;
+    }
+  }
   return out;
 }
 
@@ -129,9 +141,11 @@ void CountIds(std::span<const int64_t> ids, std::vector<int64_t>* distinct,
   }
 }
 
-std::string EncodeSharedShard(const core::DataPartition& train, const core::DataPartition& test) {
+std::string EncodeSharedShard(const core::DataPartition& train, const core::DataPartition& test,
+                              bool train_matrix_market, bool test_matrix_market) {
   const std::string train_bytes = core::EncodeDataPartition(train);
   return absl::StrCat(absl::string_view(kSharedShardMagic.data(), kSharedShardMagic.size()),
+                      train_matrix_market ? 1 : 0, test_matrix_market ? 1 : 0, "\n",
                       train_bytes.size(), "\n", train_bytes,
                       test.pieces.empty() ? std::string() : core::EncodeDataPartition(test));
 }
@@ -141,6 +155,14 @@ bool IsSharedShard(std::string_view bytes) { return bytes.starts_with(kSharedSha
 absl::StatusOr<SharedShard> DecodeSharedShard(std::string_view bytes) {
   if (!IsSharedShard(bytes)) return absl::DataLossError("not a shared-data mf shard");
   bytes.remove_prefix(kSharedShardMagic.size());
+  SharedShard shard;
+  if (bytes.size() < 3 || bytes[2] != '\n' || (bytes[0] != '0' && bytes[0] != '1') ||
+      (bytes[1] != '0' && bytes[1] != '1')) {
+    return absl::DataLossError("shared-data mf shard: bad format flags");
+  }
+  shard.train_matrix_market = bytes[0] == '1';
+  shard.test_matrix_market = bytes[1] == '1';
+  bytes.remove_prefix(3);
   const size_t newline = bytes.find('\n');
   size_t train_size = 0;
   if (newline == std::string_view::npos ||
@@ -150,7 +172,6 @@ absl::StatusOr<SharedShard> DecodeSharedShard(std::string_view bytes) {
     return absl::DataLossError("shared-data mf shard: bad length of its training partition");
   }
   bytes.remove_prefix(newline + 1);
-  SharedShard shard;
   absl::StatusOr<core::DataPartition> train =
       core::DecodeDataPartition(bytes.substr(0, train_size));
   if (!train.ok()) return train.status();

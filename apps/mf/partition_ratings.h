@@ -35,21 +35,26 @@ struct PartitionRatings {
 // comments, and header lines (user and rating fields both not numbers, e.g.
 // "userId,movieId,rating,timestamp", at the top of each file). Ids must be integers of at most
 // kMaxSharedId in magnitude ("01" and "1" are the same id); errors name the partition and the
-// line within it.
-absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition& partition);
+// line within it. `matrix_market`: the files are MatrixMarket coordinate files ("row column
+// value" entries, 1-based); a piece that starts a file skips its size line too.
+absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition& partition,
+                                                      bool matrix_market = false);
 
 // The distinct values of `ids`, ascending, and how often each occurs.
 void CountIds(std::span<const int64_t> ids, std::vector<int64_t>* distinct,
               std::vector<int64_t>* counts);
 
 // A shared-data shard's bytes: its partition of the training data and of the test data (empty
-// when the job has none).
-std::string EncodeSharedShard(const core::DataPartition& train, const core::DataPartition& test);
+// when the job has none), and whether each is MatrixMarket.
+std::string EncodeSharedShard(const core::DataPartition& train, const core::DataPartition& test,
+                              bool train_matrix_market = false, bool test_matrix_market = false);
 // True when `bytes` are a shared-data shard rather than ratings the scheduler sent.
 bool IsSharedShard(std::string_view bytes);
 struct SharedShard {
   core::DataPartition train;
   core::DataPartition test;
+  bool train_matrix_market = false;
+  bool test_matrix_market = false;
 };
 absl::StatusOr<SharedShard> DecodeSharedShard(std::string_view bytes);
 
