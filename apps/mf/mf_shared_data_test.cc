@@ -3,8 +3,10 @@
 // rounds, same model and RMSEs up to rounding, whatever the cut.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "apps/mf/partition_ratings.h"
 #include "apps/testing/in_process_driver.h"
 #include "core/test_temp_dir.h"
+#include "core/thread_team.h"
 #include "gtest/gtest.h"
 
 namespace strads::mf {
@@ -146,6 +149,48 @@ TEST(MfSharedData, AFixedRoundBudgetMeansTheSameUpdates) {
     EXPECT_EQ(*served.result.Metric("rounds"), 7);
     EXPECT_EQ(served.result.outcome, core::RoundOutcome::kContinue);  // stopped by the budget
     ExpectSameFit(served, shared);
+  }
+}
+
+// Workers with a thread team compute every row's sums on one member, in its fixed place: the
+// partials and the model are bit-identical whatever the team's size.
+TEST(MfSharedData, PartialsAreBitIdenticalWhateverTheThreadCount) {
+  const Files& files = StarRatings();
+  core::JobSpec spec = Spec(files.train, files.test, true);
+  spec.max_rounds = 5;
+  spec.tolerance = 1e-15;
+  auto run = [&](int threads) {
+    std::vector<std::unique_ptr<core::ThreadTeam>> teams;
+    auto make_worker = [&]() -> std::unique_ptr<core::WorkerApp> {
+      std::unique_ptr<core::WorkerApp> worker = NewMfWorkerApp();
+      if (threads > 0) {
+        teams.push_back(std::make_unique<core::ThreadTeam>(threads));
+        worker->UseThreads(teams.back().get());
+      }
+      return worker;
+    };
+    std::vector<std::vector<double>> out;
+    InProcessOptions options{.num_workers = 2};
+    options.on_round = [&](const core::RoundPlan&, std::span<const core::Partial> partials) {
+      for (const core::Partial& partial : partials) out.push_back(partial.values);
+    };
+    MfSharedSchedulerApp app;
+    EXPECT_TRUE(RunInProcess(app, make_worker, spec, options).ok());
+    out.push_back(app.w());
+    out.push_back(app.h());
+    return out;
+  };
+  const std::vector<std::vector<double>> serial = run(0);
+  ASSERT_GT(serial.size(), 10u);
+  for (int threads : {1, 2, 3}) {
+    const std::vector<std::vector<double>> parallel = run(threads);
+    ASSERT_EQ(parallel.size(), serial.size());
+    for (size_t i = 0; i < serial.size(); ++i) {
+      ASSERT_EQ(parallel[i].size(), serial[i].size()) << "threads " << threads << " item " << i;
+      EXPECT_EQ(
+          0, std::memcmp(parallel[i].data(), serial[i].data(), serial[i].size() * sizeof(double)))
+          << "threads " << threads << " item " << i;
+    }
   }
 }
 

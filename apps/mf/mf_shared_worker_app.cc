@@ -33,9 +33,6 @@ absl::Status MfSharedWorkerApp::Configure(const core::JobSpec& spec) {
             .mu = 0};
   seed_ = params->seed;
   stride_ = RowStride(params->rank);
-  const int64_t dim = solve_.biases ? solve_.rank + 1 : solve_.rank;
-  gram_.resize(dim, dim);
-  feature_.resize(dim);
   configured_ = true;
   return absl::OkStatus();
 }
@@ -259,9 +256,17 @@ absl::Status MfSharedWorkerApp::PushRows(bool users, core::Partial* out) {
   const std::vector<double>& other = users ? h_ : w_;
   const int64_t dim = solve_.biases ? solve_.rank + 1 : solve_.rank;
   const size_t per_row = 2 + static_cast<size_t>(NormalEquationsSize(dim));
-  std::vector<double>& v = out->values;
-  int64_t rows = 0;
-  for (int64_t r = 0; r < m.rows; ++r) rows += m.RowNnz(r) > 0 ? 1 : 0;
+  rows_.clear();
+  ratings_before_.clear();
+  int64_t ratings = 0;
+  for (int64_t r = 0; r < m.rows; ++r) {
+    if (m.RowNnz(r) == 0) continue;
+    rows_.push_back(static_cast<int32_t>(r));
+    ratings_before_.push_back(ratings);
+    ratings += m.RowNnz(r);
+  }
+  ratings_before_.push_back(ratings);
+  const int64_t rows = static_cast<int64_t>(rows_.size());
   const size_t size = kSharedUpdateHeader + static_cast<size_t>(rows) * per_row;
   if (static_cast<int64_t>(8 * size) > core::kMaxMessageBytes) {
     return absl::ResourceExhaustedError(absl::StrFormat(
@@ -270,18 +275,40 @@ absl::Status MfSharedWorkerApp::PushRows(bool users, core::Partial* out) {
         rows, users ? "users" : "items", solve_.rank, core::HumanBytes(8 * size),
         core::HumanBytes(core::kMaxMessageBytes)));
   }
+  std::vector<double>& v = out->values;
   v.resize(size);
   v[0] = TestSquaredErrorNow();
   v[1] = static_cast<double>(test_.size());
   v[2] = static_cast<double>(test_.unknown);
   v[3] = static_cast<double>(rows);
-  double* at = v.data() + kSharedUpdateHeader;
-  for (int64_t r = 0; r < m.rows; ++r) {
-    if (m.RowNnz(r) == 0) continue;
-    at[0] = static_cast<double>(r);
-    at[1] = static_cast<double>(m.RowNnz(r));
-    NormalEquationsOf(solve_, m.RowIdx(r), m.RowValues(r), other.data(), &gram_, &feature_, at + 2);
-    at += per_row;
+  // A part takes the rows whose ratings start in its even share of all the ratings.
+  auto push_part = [&](int part, int parts) {
+    const core::IndexRange share = core::EvenPart(ratings, parts, part);
+    const auto first =
+        std::lower_bound(ratings_before_.begin(), ratings_before_.end() - 1, share.begin);
+    const auto last =
+        std::lower_bound(ratings_before_.begin(), ratings_before_.end() - 1, share.end);
+    Eigen::MatrixXd& gram = grams_[part];
+    Eigen::VectorXd& feature = features_[part];
+    for (auto k = first - ratings_before_.begin(); k < last - ratings_before_.begin(); ++k) {
+      const int32_t r = rows_[k];
+      double* at = v.data() + kSharedUpdateHeader + static_cast<size_t>(k) * per_row;
+      at[0] = static_cast<double>(r);
+      at[1] = static_cast<double>(m.RowNnz(r));
+      NormalEquationsOf(solve_, m.RowIdx(r), m.RowValues(r), other.data(), &gram, &feature, at + 2);
+    }
+  };
+  const int parts = team_ == nullptr ? 1 : team_->size();
+  if (static_cast<int>(grams_.size()) < parts || (grams_.size() > 0 && grams_[0].rows() != dim)) {
+    grams_.assign(static_cast<size_t>(parts), Eigen::MatrixXd(dim, dim));
+    features_.assign(static_cast<size_t>(parts), Eigen::VectorXd(dim));
+  }
+  // Waking the team costs some microseconds, about what this much work takes.
+  constexpr int64_t kMinParallelWork = 32768;
+  if (parts == 1 || ratings * dim * dim < kMinParallelWork) {
+    push_part(0, 1);
+  } else {
+    team_->Run([&](int part) { push_part(part, parts); });
   }
   out->work_units = m.nnz() + test_.size();
   return absl::OkStatus();

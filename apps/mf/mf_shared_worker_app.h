@@ -16,11 +16,15 @@
 #include "apps/mf/partition_ratings.h"
 #include "apps/mf/ratings.h"
 #include "core/app.h"
+#include "core/thread_team.h"
 
 namespace strads::mf {
 
 class MfSharedWorkerApp final : public core::WorkerApp {
  public:
+  // A round's rows are cut over the team by their ratings; each row's sums are computed by one
+  // member into its fixed place, so the partial is bit-identical whatever the team's size.
+  void UseThreads(core::ThreadTeam* team) override { team_ = team; }
   absl::Status Configure(const core::JobSpec& spec) override;
   absl::Status AddShard(int shard, std::string_view bytes, const core::Payload& init) override;
   void DropShard(int shard) override;
@@ -60,9 +64,13 @@ class MfSharedWorkerApp final : public core::WorkerApp {
   RatingsCsr by_user_;
   RatingsCsr by_item_;
   TestRatings test_;
-  // Scratch of PushRows.
-  Eigen::MatrixXd gram_;
-  Eigen::VectorXd feature_;
+  core::ThreadTeam* team_ = nullptr;  // lent by the runtime; nullptr means the calling thread
+  // Scratch of PushRows: the rows with ratings, the ratings before each (where the parts are
+  // cut), and per member a Gram matrix and a feature vector.
+  std::vector<int32_t> rows_;
+  std::vector<int64_t> ratings_before_;
+  std::vector<Eigen::MatrixXd> grams_;
+  std::vector<Eigen::VectorXd> features_;
 };
 
 }  // namespace strads::mf
