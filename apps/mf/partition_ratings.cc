@@ -7,7 +7,8 @@
 #include <numeric>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -42,8 +43,16 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
                                                       bool matrix_market) {
   PartitionRatings out;
   bool size_line_pending = false;  // MatrixMarket: the piece starts a file, so its size line
-  // (user, item) -> position of its rating, to keep the last of repeated pairs.
-  absl::flat_hash_map<std::pair<int64_t, int64_t>, int64_t> seen;
+  // The position of every distinct (user, item) pair, hashed and compared through the ratings
+  // read so far (8 bytes a slot instead of a copy of both ids), to keep the last of repeats.
+  const auto pair_hash = [&out](int64_t at) {
+    return absl::Hash<std::pair<int64_t, int64_t>>{}({out.users[at], out.items[at]});
+  };
+  const auto same_pair = [&out](int64_t a, int64_t b) {
+    return out.users[a] == out.users[b] && out.items[a] == out.items[b];
+  };
+  absl::flat_hash_set<int64_t, decltype(pair_hash), decltype(same_pair)> seen(0, pair_hash,
+                                                                              same_pair);
   int64_t line_number = 0;
   auto fail = [&](const absl::Status& status) {
     return absl::Status(status.code(), absl::StrCat(core::DescribePartition(partition), " line ",
@@ -89,15 +98,18 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
     int64_t item = 0;
     if (absl::Status status = ParseId(fields[0], "user", &user); !status.ok()) return fail(status);
     if (absl::Status status = ParseId(fields[1], "item", &item); !status.ok()) return fail(status);
-    auto [it, inserted] = seen.try_emplace(std::make_pair(user, item), out.size());
-    if (!inserted) {
-      out.values[it->second] = rating;
-      ++out.duplicates;
-      return absl::OkStatus();
-    }
     out.users.push_back(user);
     out.items.push_back(item);
     out.values.push_back(rating);
+    auto [it, inserted] = seen.insert(out.size() - 1);
+    if (!inserted) {
+      // A repeat: the last rating takes the first one's place.
+      out.values[*it] = rating;
+      out.users.pop_back();
+      out.items.pop_back();
+      out.values.pop_back();
+      ++out.duplicates;
+    }
     return absl::OkStatus();
   };
   auto parse_chunk = [&](std::string_view chunk) {
