@@ -7,6 +7,13 @@
 #include "spdlog/spdlog.h"
 
 namespace strads::scheduler {
+namespace {
+
+// Spare messages kept for reuse: enough for the tasks of a deep pipeline; a burst beyond it (a
+// worker that fell behind) is freed once written rather than kept with its capacity.
+constexpr size_t kMaxSpareMessages = 16;
+
+}  // namespace
 
 WorkerSession::WorkerSession(grpc::CallbackServerContext* context, WorkerPool* pool)
     : pool_(pool), context_(context) {}
@@ -150,18 +157,19 @@ void WorkerSession::Disconnect() {
   if (context_ != nullptr) context_->TryCancel();
 }
 
+void WorkerSession::RecycleLocked(std::unique_ptr<v1::SchedulerMessage> message) {
+  if (spare_.size() < kMaxSpareMessages) spare_.push_back(std::move(message));
+}
+
 void WorkerSession::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
-  spare_.push_back(std::move(outbox_.front()));
+  RecycleLocked(std::move(outbox_.front()));
   outbox_.pop_front();
   writing_ = false;
   if (!ok) {
     // The stream is broken; the read in flight fails too, and OnReadDone ends the session.
     open_ = false;
-    while (!outbox_.empty()) {
-      spare_.push_back(std::move(outbox_.front()));
-      outbox_.pop_front();
-    }
+    outbox_.clear();
   }
   if (finish_due_) {
     finish_due_ = false;
@@ -177,10 +185,7 @@ void WorkerSession::EndLocked(grpc::Status status) {
   open_ = false;
   if (finished_ || finish_due_) return;
   // Messages not yet written are dropped: the session is over for the engine too.
-  while (outbox_.size() > (writing_ ? 1u : 0u)) {
-    spare_.push_back(std::move(outbox_.back()));
-    outbox_.pop_back();
-  }
+  while (outbox_.size() > (writing_ ? 1u : 0u)) outbox_.pop_back();
   if (writing_) {
     final_status_ = std::move(status);
     finish_due_ = true;

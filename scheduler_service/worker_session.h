@@ -52,6 +52,9 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   // Fills a message (a spare one, whose fields keep their capacity) and queues it.
   template <typename Fill>
   bool Send(Fill fill);
+  // Keeps a written message for reuse, up to a few.
+  void RecycleLocked(std::unique_ptr<v1::SchedulerMessage> message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Refuses sends from now on; the stream finishes with `status` once no write is in flight.
   void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands one message after the Hello to the pool.
