@@ -256,6 +256,116 @@ Figures PingPong(int workers, int batch, int rounds, int warmup) {
   return figures;
 }
 
+// The same ping-pong with the callback API on this side, as the scheduler's Session adapter has
+// it (one reactor per worker; a reply is handed from gRPC's thread to the driving thread, which
+// waits for every reply and every write's completion before the next round). Printed beside the
+// sync figure; ratio_to_pingpong stays over the sync ping-pong, the floor the issue defines.
+class CallbackPingPongService final
+    : public v1::WorkerService::WithCallbackMethod_Session<v1::WorkerService::Service> {
+ public:
+  class Reactor final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1::SchedulerMessage> {
+   public:
+    explicit Reactor(CallbackPingPongService* service) : service_(service) { StartRead(&reply_); }
+    void Send(const v1::SchedulerMessage* message) { StartWrite(message); }
+    void OnReadDone(bool ok) override {
+      if (!ok) {
+        Finish(grpc::Status::OK);
+        return;
+      }
+      service_->Arrived();
+      StartRead(&reply_);
+    }
+    void OnWriteDone(bool) override { service_->Arrived(); }
+    void OnDone() override { delete this; }
+
+   private:
+    CallbackPingPongService* service_;
+    v1::WorkerMessage reply_;
+  };
+
+  grpc::ServerBidiReactor<v1::WorkerMessage, v1::SchedulerMessage>* Session(
+      grpc::CallbackServerContext* context) override {
+    auto* reactor = new Reactor(this);
+    absl::MutexLock lock(&mu_);
+    reactors_.push_back(reactor);
+    contexts_.push_back(context);
+    return reactor;
+  }
+  std::vector<Reactor*> AwaitReactors(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&] { return reactors_.size() >= count; };
+    mu_.Await(absl::Condition(&enough));
+    return reactors_;
+  }
+  // Each write's completion and each reply count one; a round waits for 2 per worker.
+  void Arrived() {
+    absl::MutexLock lock(&mu_);
+    ++arrived_;
+  }
+  void AwaitArrived(int64_t count) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [&] { return arrived_ >= count; };
+    mu_.Await(absl::Condition(&enough));
+  }
+  void Finish() {
+    absl::MutexLock lock(&mu_);
+    for (grpc::CallbackServerContext* context : contexts_) context->TryCancel();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<Reactor*> reactors_ ABSL_GUARDED_BY(mu_);
+  std::vector<grpc::CallbackServerContext*> contexts_ ABSL_GUARDED_BY(mu_);
+  int64_t arrived_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+Figures CallbackPingPong(int workers, int batch, int rounds, int warmup) {
+  CallbackPingPongService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(&service, &port);
+  std::vector<pid_t> children;
+  for (int w = 0; w < workers; ++w) {
+    children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
+  }
+  std::vector<CallbackPingPongService::Reactor*> reactors = service.AwaitReactors(workers);
+  v1::SchedulerMessage message;
+  v1::Task* task = message.mutable_task();
+  task->set_job_id("job-1");
+  task->set_reply(true);
+  for (int k = 0; k < batch; ++k) {
+    task->mutable_push()->add_keys(k * 37);
+    task->mutable_apply()->add_keys(k * 37 + 1);
+    task->mutable_apply()->add_values(0.001 * k);
+  }
+  task->mutable_push()->set_op(1);
+  task->mutable_apply()->set_op(2);
+  std::vector<double> round_us;
+  std::unique_ptr<SwitchCounter> switches;
+  Clock::time_point start;
+  int64_t expected = 0;
+  for (int round = 0; round < warmup + rounds; ++round) {
+    if (round == warmup) {
+      switches = std::make_unique<SwitchCounter>(children);
+      start = Clock::now();
+    }
+    const Clock::time_point sent = Clock::now();
+    task->set_sequence(round + 1);
+    for (CallbackPingPongService::Reactor* reactor : reactors) reactor->Send(&message);
+    expected += 2 * workers;
+    service.AwaitArrived(expected);
+    if (round >= warmup) {
+      round_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Figures figures = Summarize(std::move(round_us), seconds);
+  std::tie(figures.own_switches, figures.worker_switches) = switches->PerRound(rounds);
+  service.Finish();
+  StopChildren(&children);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return figures;
+}
+
 // ---- real Lasso rounds -----------------------------------------------------------------------
 
 int RunRealWorker(const std::string& address) {
@@ -393,6 +503,7 @@ int main(int argc, char** argv) {
 
   const int depths[] = {1, 2, 4, 8};
   std::vector<Figures> pingpong[2];
+  std::vector<Figures> callback_pingpong;
   std::vector<Figures> real[4];
   for (int repeat = 0; repeat < repeats; ++repeat) {
     for (int workers : {1, 2}) {
@@ -400,6 +511,8 @@ int main(int argc, char** argv) {
       PrintFigures(absl::StrCat("bare ping-pong, ", workers, " worker", workers > 1 ? "s" : ""),
                    pingpong[workers - 1].back());
     }
+    callback_pingpong.push_back(CallbackPingPong(2, batch, rounds, warmup));
+    PrintFigures("bare ping-pong, 2 workers, callback", callback_pingpong.back());
     RealCluster cluster;
     int port = 0;
     cluster.server = Serve(&cluster.service, &port);
@@ -443,6 +556,9 @@ int main(int argc, char** argv) {
                   median_of(pingpong[workers - 1], &Figures::median_us),
                   median_of(pingpong[workers - 1], &Figures::p99_us));
     }
+    std::printf("  bare ping-pong, 2 workers, callback API: median %.1f us, p99 %.1f us\n",
+                median_of(callback_pingpong, &Figures::median_us),
+                median_of(callback_pingpong, &Figures::p99_us));
     for (size_t d = 0; d < std::size(depths); ++d) {
       std::printf("  real rounds, depth %d: median %.1f us, p99 %.1f us, %.0f rounds/s\n",
                   depths[d], median_of(real[d], &Figures::median_us),
@@ -450,6 +566,9 @@ int main(int argc, char** argv) {
                   median_of(real[d], &Figures::rounds_per_second));
     }
   }
+  std::printf(
+      "ratio_to_callback_pingpong %.2f  (informative; the floor is the sync one)\n",
+      median_of(real[0], &Figures::median_us) / median_of(callback_pingpong, &Figures::median_us));
   std::printf("ratio_to_pingpong %.2f\n", median_of(real[0], &Figures::median_us) /
                                               median_of(pingpong[1], &Figures::median_us));
   std::printf("pipelined_speedup %.2f\n", median_of(real[2], &Figures::rounds_per_second) /

@@ -63,7 +63,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return {static_cast<grpc::StatusCode>(status.code()), std::string(status.message())};
 }
 
-grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContext& context,
+grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContextBase& context,
                          Role role) {
   if (policy.open()) return grpc::Status::OK;
   auto it = context.client_metadata().find("authorization");

@@ -47,7 +47,8 @@ class JobServiceImpl final : public v1::JobService::Service {
 // absl::Status -> grpc::Status with the matching code.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 // The caller's bearer token checked against `role`.
-grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContext& context, Role role);
+grpc::Status CheckAccess(const AccessPolicy& policy, const grpc::ServerContextBase& context,
+                         Role role);
 void ToProto(const JobSnapshot& snapshot, v1::JobStatus* out);
 // Also fills JobStatus.history, which only GetJob, GetResult and a watch's final status carry.
 void ToProtoWithHistory(const JobSnapshot& snapshot, v1::JobStatus* out);

@@ -1,6 +1,6 @@
 // gRPC adapter for strads.v1.WorkerService: registers workers, keeps each worker's Session stream
-// (one handler thread per stream reads it; the round engine writes to it through a WorkerLink)
-// and serves shard bytes in chunks.
+// (a callback reactor per stream, WorkerSession: no thread of its own; the round engine writes to
+// it through a WorkerLink) and serves shard bytes in chunks.
 #pragma once
 
 #include "scheduler_service/access_policy.h"
@@ -11,7 +11,11 @@
 
 namespace strads::scheduler {
 
-class WorkerServiceImpl final : public v1::WorkerService::Service {
+// Register and FetchShard use the sync API (short calls, and a shard's chunks are written from a
+// handler thread); Session uses the callback API, so a worker's partial result is handed to the
+// pool on the gRPC thread that read it, with no Session thread between it and the engine.
+class WorkerServiceImpl final
+    : public v1::WorkerService::WithCallbackMethod_Session<v1::WorkerService::Service> {
  public:
   // `observer` (may be null) counts the shard bytes sent.
   WorkerServiceImpl(WorkerPool* pool, const ShardCatalogue* catalogue, const AccessPolicy* access,
@@ -20,9 +24,8 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
 
   grpc::Status Register(grpc::ServerContext* context, const v1::RegisterRequest* request,
                         v1::RegisterResponse* response) override;
-  grpc::Status Session(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>* stream) override;
+  grpc::ServerBidiReactor<v1::WorkerMessage, v1::SchedulerMessage>* Session(
+      grpc::CallbackServerContext* context) override;
   grpc::Status FetchShard(grpc::ServerContext* context, const v1::ShardRequest* request,
                           grpc::ServerWriter<v1::ShardChunk>* writer) override;
 

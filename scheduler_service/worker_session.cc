@@ -1,0 +1,209 @@
+#include "scheduler_service/worker_session.h"
+
+#include <utility>
+
+#include "protos/convert.h"
+#include "scheduler_service/job_service_impl.h"
+#include "spdlog/spdlog.h"
+
+namespace strads::scheduler {
+namespace {
+
+// Spare messages kept for reuse: enough for the tasks of a deep pipeline; a burst beyond it (a
+// worker that fell behind) is freed once written rather than kept with its capacity.
+constexpr size_t kMaxSpareMessages = 16;
+
+}  // namespace
+
+WorkerSession::WorkerSession(grpc::CallbackServerContext* context, WorkerPool* pool)
+    : pool_(pool), context_(context) {}
+
+grpc::ServerBidiReactor<v1::WorkerMessage, v1::SchedulerMessage>* WorkerSession::Start(
+    grpc::CallbackServerContext* context, WorkerPool* pool, const AccessPolicy* access) {
+  auto session = std::make_shared<WorkerSession>(context, pool);
+  session->self_ = session;
+  if (grpc::Status status = CheckAccess(*access, *context, Role::kWorker); !status.ok()) {
+    absl::MutexLock lock(&session->mu_);
+    session->EndLocked(std::move(status));
+  } else {
+    session->StartRead(&session->incoming_);  // the Hello
+  }
+  return session.get();
+}
+
+void WorkerSession::OnReadDone(bool ok) {
+  if (ok && worker_id_.empty()) {
+    if (incoming_.kind_case() != v1::WorkerMessage::kHello ||
+        incoming_.hello().worker_id().empty()) {
+      absl::MutexLock lock(&mu_);
+      EndLocked({grpc::StatusCode::INVALID_ARGUMENT,
+                 "a session must start with Hello carrying the id from Register"});
+      return;
+    }
+    if (absl::Status status = pool_->Attach(incoming_.hello().worker_id(), self_); !status.ok()) {
+      absl::MutexLock lock(&mu_);
+      EndLocked(ToGrpcStatus(status));
+      return;
+    }
+    worker_id_ = incoming_.hello().worker_id();
+    StartRead(&incoming_);
+    return;
+  }
+  if (ok) {
+    // The pool copies what it keeps, so the next read may reuse the message at once.
+    Deliver(incoming_);
+    StartRead(&incoming_);
+    return;
+  }
+  // The worker closed its side, or the stream broke or was cancelled (Disconnect, shutdown).
+  // As the pool hears of it, sends are already refused; the stream finishes after the pool has
+  // let the worker go, so a worker that reconnects at once finds its id free.
+  {
+    absl::MutexLock lock(&mu_);
+    open_ = false;
+  }
+  if (!worker_id_.empty()) pool_->Detach(worker_id_);
+  absl::MutexLock lock(&mu_);
+  EndLocked(grpc::Status::OK);
+}
+
+void WorkerSession::Deliver(const v1::WorkerMessage& message) {
+  switch (message.kind_case()) {
+    case v1::WorkerMessage::kPartial: {
+      const v1::PartialResult& partial = message.partial();
+      pool_->OnPartial(worker_id_, partial.job_id(), partial.sequence(),
+                       std::span<const double>(partial.values().data(),
+                                               static_cast<size_t>(partial.values_size())),
+                       partial.busy_seconds(), partial.work_units());
+      break;
+    }
+    case v1::WorkerMessage::kReady:
+      shards_.assign(message.ready().shards().begin(), message.ready().shards().end());
+      pool_->OnShardsReady(worker_id_, message.ready().job_id(), shards_);
+      break;
+    case v1::WorkerMessage::kError:
+      spdlog::warn("event=worker_error worker={} job={} message=\"{}\"", worker_id_,
+                   message.error().job_id(), message.error().message());
+      pool_->OnWorkerError(worker_id_, message.error().job_id(), message.error().message());
+      break;
+    case v1::WorkerMessage::kHeartbeat:
+    case v1::WorkerMessage::kHello:
+    case v1::WorkerMessage::KIND_NOT_SET:
+      break;
+  }
+}
+
+template <typename Fill>
+bool WorkerSession::Send(Fill fill) {
+  absl::MutexLock lock(&mu_);
+  if (!open_) return false;
+  std::unique_ptr<v1::SchedulerMessage> message;
+  if (spare_.empty()) {
+    message = std::make_unique<v1::SchedulerMessage>();
+  } else {
+    message = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  fill(*message);
+  outbox_.push_back(std::move(message));
+  // One write in flight at a time (the reactor's rule); OnWriteDone starts the next.
+  if (!writing_) {
+    writing_ = true;
+    StartWrite(outbox_.front().get());
+  }
+  return true;
+}
+
+bool WorkerSession::SendAssign(const std::string& job_id, const core::JobSpec& spec,
+                               std::span<const ShardGrant> add, std::span<const int> drop) {
+  return Send([&](v1::SchedulerMessage& message) {
+    message.Clear();
+    v1::AssignShards* assign = message.mutable_assign();
+    assign->set_job_id(job_id);
+    assign->set_app(spec.app);
+    for (const auto& [key, value] : spec.params) (*assign->mutable_params())[key] = value;
+    for (const ShardGrant& grant : add) {
+      v1::ShardAssignment* shard = assign->add_shards();
+      shard->set_shard(grant.shard);
+      proto::ToProto(grant.init, shard->mutable_init());
+    }
+    for (int shard : drop) assign->add_drop_shards(shard);
+  });
+}
+
+bool WorkerSession::SendTask(const std::string& job_id, int64_t sequence,
+                             const core::Payload& apply, const core::Payload& push, bool reply) {
+  return Send([&](v1::SchedulerMessage& message) {
+    v1::Task* task = message.mutable_task();  // a spare task keeps its repeated fields' capacity
+    task->set_job_id(job_id);
+    task->set_sequence(sequence);
+    proto::ToProto(apply, task->mutable_apply());
+    proto::ToProto(push, task->mutable_push());
+    task->set_reply(reply);
+  });
+}
+
+bool WorkerSession::SendRelease(const std::string& job_id) {
+  return Send([&](v1::SchedulerMessage& message) {
+    message.Clear();
+    message.mutable_release()->set_job_id(job_id);
+  });
+}
+
+void WorkerSession::Disconnect() {
+  absl::MutexLock lock(&mu_);
+  // The context lives until OnDone, which waits for mu_. Cancelling fails the read in flight,
+  // and OnReadDone ends the session.
+  if (context_ != nullptr) context_->TryCancel();
+}
+
+void WorkerSession::RecycleLocked(std::unique_ptr<v1::SchedulerMessage> message) {
+  if (spare_.size() < kMaxSpareMessages) spare_.push_back(std::move(message));
+}
+
+void WorkerSession::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  RecycleLocked(std::move(outbox_.front()));
+  outbox_.pop_front();
+  writing_ = false;
+  if (!ok) {
+    // The stream is broken; the read in flight fails too, and OnReadDone ends the session.
+    open_ = false;
+    outbox_.clear();
+  }
+  if (finish_due_) {
+    finish_due_ = false;
+    finished_ = true;
+    Finish(final_status_);
+  } else if (!outbox_.empty()) {
+    writing_ = true;
+    StartWrite(outbox_.front().get());
+  }
+}
+
+void WorkerSession::EndLocked(grpc::Status status) {
+  open_ = false;
+  if (finished_ || finish_due_) return;
+  // Messages not yet written are dropped: the session is over for the engine too.
+  while (outbox_.size() > (writing_ ? 1u : 0u)) outbox_.pop_back();
+  if (writing_) {
+    final_status_ = std::move(status);
+    finish_due_ = true;
+  } else {
+    finished_ = true;
+    Finish(std::move(status));
+  }
+}
+
+void WorkerSession::OnDone() {
+  {
+    absl::MutexLock lock(&mu_);
+    context_ = nullptr;
+    open_ = false;
+  }
+  // The last touch: the pool may still hold this object as a link (it refuses sends now), else
+  // it goes here.
+  std::shared_ptr<WorkerSession> self = std::move(self_);
+}
+
+}  // namespace strads::scheduler
