@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "core/job_spec.h"
 #include "protos/convert.h"
 #include "scheduler_service/job_service_impl.h"
 #include "spdlog/spdlog.h"
@@ -12,6 +13,8 @@ namespace {
 // Spare messages kept for reuse: enough for the tasks of a deep pipeline; a burst beyond it (a
 // worker that fell behind) is freed once written rather than kept with its capacity.
 constexpr size_t kMaxSpareMessages = 16;
+// A healthy worker's queue holds at most a pipeline of tasks and a few assignments.
+static_assert(WorkerSession::kMaxQueuedMessages > 4 * core::kMaxPipelineDepth);
 
 }  // namespace
 
@@ -97,6 +100,14 @@ template <typename Fill>
 bool WorkerSession::Send(Fill fill) {
   absl::MutexLock lock(&mu_);
   if (!open_) return false;
+  if (outbox_.size() >= kMaxQueuedMessages) {
+    // A worker this far behind does not read (a healthy one has at most a pipeline's worth of
+    // tasks unanswered): end its session, as Disconnect does, rather than hold its messages
+    // without bound. The send fails, so the engine treats the worker as lost.
+    open_ = false;
+    if (context_ != nullptr) context_->TryCancel();
+    return false;
+  }
   std::unique_ptr<v1::SchedulerMessage> message;
   if (spare_.empty()) {
     message = std::make_unique<v1::SchedulerMessage>();

@@ -48,6 +48,11 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
 
   WorkerSession(grpc::CallbackServerContext* context, WorkerPool* pool);  // use Start
 
+  // Messages a session holds unwritten at most: a worker with more does not read (a healthy one
+  // has at most a pipeline's worth of tasks unanswered, kMaxPipelineDepth), and the next send
+  // ends its session instead of queueing.
+  static constexpr size_t kMaxQueuedMessages = 1024;
+
  private:
   // Fills a message (a spare one, whose fields keep their capacity) and queues it.
   template <typename Fill>

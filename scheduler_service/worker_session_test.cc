@@ -138,7 +138,7 @@ TEST_F(WorkerSessionTest, QueuesSendsFromManyThreadsAndWritesEachOnceInOrder) {
   std::shared_ptr<WorkerLink> link = pool_.Link(worker.id);
   ASSERT_NE(link, nullptr);
   constexpr int kThreads = 4;
-  constexpr int kTasksPerThread = 500;
+  constexpr int kTasksPerThread = 200;  // 800 in all: under kMaxQueuedMessages, unread
   core::Payload apply;
   apply.op = 2;
   for (int k = 0; k < 64; ++k) {
@@ -210,6 +210,35 @@ TEST_F(WorkerSessionTest, DisconnectEndsASessionWithWritesQueued) {
   const auto start = std::chrono::steady_clock::now();
   server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(30));
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+}
+
+// A worker that stays connected but never reads: once kMaxQueuedMessages wait unwritten, the next
+// send fails and ends the session (the pool lets the worker go), so its messages are not held
+// without bound.
+TEST_F(WorkerSessionTest, AWorkerThatNeverReadsIsLetGoOnceItsQueueIsFull) {
+  Worker worker = Open(Register());
+  ASSERT_TRUE(AwaitConnected(1));
+  ASSERT_EQ(pool_.ClaimIdle("job-1", 1), std::vector<std::string>{worker.id});
+  std::shared_ptr<WorkerLink> link = pool_.Link(worker.id);
+  ASSERT_NE(link, nullptr);
+  core::Payload apply;
+  apply.keys.assign(2000, 7);
+  apply.values.assign(2000, 1.0);
+  size_t accepted = 0;
+  while (accepted < 4 * WorkerSession::kMaxQueuedMessages &&
+         link->SendTask("job-1", static_cast<int64_t>(accepted), apply, core::Payload{},
+                        /*reply=*/true)) {
+    ++accepted;
+  }
+  // The transport takes some before the queue builds; then the queue's bound ends the session.
+  EXPECT_GE(accepted, WorkerSession::kMaxQueuedMessages);
+  EXPECT_LT(accepted, 4 * WorkerSession::kMaxQueuedMessages);
+  v1::SchedulerMessage message;
+  while (worker.stream->Read(&message)) {
+  }
+  EXPECT_EQ(worker.stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(AwaitConnected(0));
+  EXPECT_EQ(pool_.Link(worker.id), nullptr);
 }
 
 // A server shut down with a session still open (no Disconnect first) cancels it at the deadline;
