@@ -210,15 +210,9 @@ std::unique_ptr<grpc::Server> Serve(grpc::Service* service, int* port) {
   return builder.BuildAndStart();
 }
 
-Figures PingPong(int workers, int batch, int rounds, int warmup) {
-  PingPongService service;
-  int port = 0;
-  std::unique_ptr<grpc::Server> server = Serve(&service, &port);
-  std::vector<pid_t> children;
-  for (int w = 0; w < workers; ++w) {
-    children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
-  }
-  std::vector<PingPongService::Stream*> streams = service.AwaitStreams(workers);
+// A round's task as the bare ping-pongs send it: U keys to push, a cache update of U keys and
+// values.
+v1::SchedulerMessage RoundTask(int batch) {
   v1::SchedulerMessage message;
   v1::Task* task = message.mutable_task();
   task->set_job_id("job-1");
@@ -230,6 +224,20 @@ Figures PingPong(int workers, int batch, int rounds, int warmup) {
   }
   task->mutable_push()->set_op(1);
   task->mutable_apply()->set_op(2);
+  return message;
+}
+
+Figures PingPong(int workers, int batch, int rounds, int warmup) {
+  PingPongService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(&service, &port);
+  std::vector<pid_t> children;
+  for (int w = 0; w < workers; ++w) {
+    children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
+  }
+  std::vector<PingPongService::Stream*> streams = service.AwaitStreams(workers);
+  v1::SchedulerMessage message = RoundTask(batch);
+  v1::Task* task = message.mutable_task();
   v1::WorkerMessage reply;
   std::vector<double> round_us;
   std::unique_ptr<SwitchCounter> switches;
@@ -328,17 +336,8 @@ Figures CallbackPingPong(int workers, int batch, int rounds, int warmup) {
     children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
   }
   std::vector<CallbackPingPongService::Reactor*> reactors = service.AwaitReactors(workers);
-  v1::SchedulerMessage message;
+  v1::SchedulerMessage message = RoundTask(batch);
   v1::Task* task = message.mutable_task();
-  task->set_job_id("job-1");
-  task->set_reply(true);
-  for (int k = 0; k < batch; ++k) {
-    task->mutable_push()->add_keys(k * 37);
-    task->mutable_apply()->add_keys(k * 37 + 1);
-    task->mutable_apply()->add_values(0.001 * k);
-  }
-  task->mutable_push()->set_op(1);
-  task->mutable_apply()->set_op(2);
   std::vector<double> round_us;
   std::unique_ptr<SwitchCounter> switches;
   Clock::time_point start;

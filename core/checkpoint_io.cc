@@ -21,6 +21,11 @@ void CheckpointWriter::Doubles(const std::vector<double>& values) {
   Raw(values.data(), values.size() * sizeof(double));
 }
 
+void CheckpointWriter::Ints(std::span<const int64_t> values) {
+  Int(static_cast<int64_t>(values.size()));
+  for (int64_t value : values) Int(value);
+}
+
 absl::Status CheckpointWriter::Finish() {
   out_.flush();
   if (!out_) return absl::InternalError("writing the checkpoint failed");
@@ -72,6 +77,31 @@ void CheckpointReader::Doubles(size_t expected_size, std::vector<double>* values
   }
   values->resize(expected_size);
   Raw(values->data(), expected_size * sizeof(double));
+}
+
+void CheckpointReader::DoublesUpTo(size_t max_size, std::vector<double>* values) {
+  const int64_t size = Int();
+  if (!status_.ok()) return;
+  if (size < 0 || static_cast<uint64_t>(size) > max_size) {
+    status_ = absl::DataLossError(
+        absl::StrCat("the checkpoint holds an array of ", size, " values; at most ", max_size));
+    return;
+  }
+  values->resize(static_cast<size_t>(size));
+  Raw(values->data(), values->size() * sizeof(double));
+}
+
+void CheckpointReader::IntsUpTo(size_t max_size, std::vector<int64_t>* values) {
+  const int64_t size = Int();
+  if (!status_.ok()) return;
+  if (size < 0 || static_cast<uint64_t>(size) > max_size) {
+    status_ = absl::DataLossError(
+        absl::StrCat("the checkpoint holds an array of ", size, " numbers; at most ", max_size));
+    return;
+  }
+  values->clear();
+  values->reserve(static_cast<size_t>(size));
+  for (int64_t k = 0; k < size && status_.ok(); ++k) values->push_back(Int());
 }
 
 absl::Status CheckpointReader::Finish() {

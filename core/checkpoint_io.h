@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <istream>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@ class CheckpointWriter {
   void Int(int64_t value);
   void Double(double value);
   void Doubles(const std::vector<double>& values);
+  void Ints(std::span<const int64_t> values);
   // OK unless a write failed.
   absl::Status Finish();
 
@@ -37,6 +39,9 @@ class CheckpointReader {
   double Double();
   // Reads an array that must have exactly `expected_size` elements.
   void Doubles(size_t expected_size, std::vector<double>* values);
+  // Arrays of any size up to `max_size` (a bound, so a damaged size cannot allocate without end).
+  void DoublesUpTo(size_t max_size, std::vector<double>* values);
+  void IntsUpTo(size_t max_size, std::vector<int64_t>* values);
   // The first error met, or an error if data remains after what was read.
   absl::Status Finish();
   const absl::Status& status() const { return status_; }

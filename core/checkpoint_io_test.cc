@@ -69,5 +69,32 @@ TEST(Checkpoint, TrailingDataIsRefused) {
   EXPECT_FALSE(reader.Finish().ok());
 }
 
+// Arrays whose size the reader does not know: read back whole, and refused above the bound.
+TEST(Checkpoint, ArraysUpToABound) {
+  std::ostringstream out;
+  {
+    CheckpointWriter writer(out, "arrays");
+    writer.Ints(std::vector<int64_t>{-3, 0, int64_t{1} << 60});
+    writer.Doubles({0.5, -2.25});
+    ASSERT_TRUE(writer.Finish().ok());
+  }
+  {
+    std::istringstream in(out.str());
+    CheckpointReader reader(in, "arrays");
+    std::vector<int64_t> ints;
+    std::vector<double> doubles;
+    reader.IntsUpTo(3, &ints);
+    reader.DoublesUpTo(10, &doubles);
+    ASSERT_TRUE(reader.Finish().ok());
+    EXPECT_EQ(ints, (std::vector<int64_t>{-3, 0, int64_t{1} << 60}));
+    EXPECT_EQ(doubles, (std::vector<double>{0.5, -2.25}));
+  }
+  std::istringstream in(out.str());
+  CheckpointReader reader(in, "arrays");
+  std::vector<int64_t> ints;
+  reader.IntsUpTo(2, &ints);
+  EXPECT_EQ(reader.Finish().code(), absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace strads::core

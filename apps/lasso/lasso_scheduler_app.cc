@@ -379,54 +379,24 @@ bool LassoSchedulerApp::SharedSetupDone() const {
   return stats_ready_ && (params_.scheduler != LassoScheduler::kDynamic || schedule_ != nullptr);
 }
 
-namespace {
-
-void WriteSizedDoubles(core::CheckpointWriter& writer, const std::vector<double>& values) {
-  writer.Int(static_cast<int64_t>(values.size()));
-  writer.Doubles(values);
-}
-
-// At most `limit` values, so a damaged size cannot allocate without end.
-void ReadSizedDoubles(core::CheckpointReader& reader, int64_t limit, std::vector<double>* out) {
-  const int64_t size = reader.Int();
-  out->clear();
-  if (!reader.status().ok() || size < 0 || size > limit) return;
-  reader.Doubles(static_cast<size_t>(size), out);
-}
-
-void WriteInts(core::CheckpointWriter& writer, std::span<const int64_t> values) {
-  writer.Int(static_cast<int64_t>(values.size()));
-  for (int64_t value : values) writer.Int(value);
-}
-
-void ReadInts(core::CheckpointReader& reader, int64_t limit, std::vector<int64_t>* out) {
-  const int64_t size = reader.Int();
-  out->clear();
-  if (!reader.status().ok() || size < 0 || size > limit) return;
-  out->reserve(static_cast<size_t>(size));
-  for (int64_t k = 0; k < size && reader.status().ok(); ++k) out->push_back(reader.Int());
-}
-
-}  // namespace
-
 void LassoSchedulerApp::WriteSharedSetup(core::CheckpointWriter& writer) const {
   writer.Double(rows_);
   writer.Double(y_sq_);
   writer.Double(y_sum_);
-  WriteSizedDoubles(writer, col_sqnorm_);
-  WriteSizedDoubles(writer, col_sums_);
-  WriteSizedDoubles(writer, col_xty_);
-  WriteSizedDoubles(writer, scales_);
-  WriteInts(writer, shard_rows_);
+  writer.Doubles(col_sqnorm_);
+  writer.Doubles(col_sums_);
+  writer.Doubles(col_xty_);
+  writer.Doubles(scales_);
+  writer.Ints(shard_rows_);
   const bool sketched = params_.scheduler == LassoScheduler::kDynamic;
   writer.Int(sketched ? 1 : 0);
   if (sketched) {
     writer.Int(sketch_.rows);
     writer.Int(sketch_.cols);
-    WriteInts(writer, sketch_.col_ptr);
+    writer.Ints(sketch_.col_ptr);
     writer.Int(static_cast<int64_t>(sketch_.row_idx.size()));
     for (auto row : sketch_.row_idx) writer.Int(row);
-    WriteSizedDoubles(writer, sketch_.values);
+    writer.Doubles(sketch_.values);
   }
 }
 
@@ -436,17 +406,17 @@ absl::Status LassoSchedulerApp::RestoreSharedSetup(core::CheckpointReader& reade
   rows_ = reader.Double();
   const double y_sq = reader.Double();
   const double y_sum = reader.Double();
-  ReadSizedDoubles(reader, kLimit, &col_sqnorm_);
-  ReadSizedDoubles(reader, kLimit, &col_sums_);
-  ReadSizedDoubles(reader, kLimit, &col_xty_);
-  ReadSizedDoubles(reader, kLimit, &scales_);
-  ReadInts(reader, kLimit, &shard_rows_);
+  reader.DoublesUpTo(kLimit, &col_sqnorm_);
+  reader.DoublesUpTo(kLimit, &col_sums_);
+  reader.DoublesUpTo(kLimit, &col_xty_);
+  reader.DoublesUpTo(kLimit, &scales_);
+  reader.IntsUpTo(kLimit, &shard_rows_);
   const bool sketched = reader.Int() != 0;
   core::CscMatrix sketch;
   if (sketched) {
     sketch.rows = reader.Int();
     sketch.cols = reader.Int();
-    ReadInts(reader, kLimit, &sketch.col_ptr);
+    reader.IntsUpTo(kLimit, &sketch.col_ptr);
     const int64_t entries = reader.Int();
     if (reader.status().ok() && entries >= 0 && entries <= kLimit) {
       sketch.row_idx.reserve(static_cast<size_t>(entries));
@@ -454,7 +424,7 @@ absl::Status LassoSchedulerApp::RestoreSharedSetup(core::CheckpointReader& reade
         sketch.row_idx.push_back(static_cast<decltype(sketch.row_idx)::value_type>(reader.Int()));
       }
     }
-    ReadSizedDoubles(reader, kLimit, &sketch.values);
+    reader.DoublesUpTo(kLimit, &sketch.values);
   }
   if (!reader.status().ok()) return reader.status();
   const size_t m = col_sqnorm_.size();

@@ -374,20 +374,6 @@ void MfSharedSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
 namespace {
 constexpr std::string_view kCheckpointTag = "strads-mf-shared-1";
 
-void WriteInts(core::CheckpointWriter& writer, const std::vector<int64_t>& values) {
-  writer.Int(static_cast<int64_t>(values.size()));
-  for (int64_t value : values) writer.Int(value);
-}
-
-// At most `limit` values (the checkpoint's own size bound, so a damaged count cannot allocate
-// without end).
-void ReadInts(core::CheckpointReader& reader, int64_t limit, std::vector<int64_t>* values) {
-  const int64_t size = reader.Int();
-  values->clear();
-  if (!reader.status().ok() || size < 0 || size > limit) return;
-  values->reserve(static_cast<size_t>(size));
-  for (int64_t k = 0; k < size && reader.status().ok(); ++k) values->push_back(reader.Int());
-}
 }  // namespace
 
 absl::Status MfSharedSchedulerApp::SaveCheckpoint(std::ostream& out) const {
@@ -404,10 +390,10 @@ absl::Status MfSharedSchedulerApp::SaveCheckpoint(std::ostream& out) const {
     writer.Int(duplicates_);
     writer.Int(test_ratings_);
     writer.Int(test_unknown_);
-    WriteInts(writer, user_ids_);
-    WriteInts(writer, user_ratings_);
-    WriteInts(writer, item_ids_);
-    WriteInts(writer, item_ratings_);
+    writer.Ints(user_ids_);
+    writer.Ints(user_ratings_);
+    writer.Ints(item_ids_);
+    writer.Ints(item_ratings_);
     writer.Int(pulls_);
     writer.Double(train_rmse_);
     writer.Double(test_rmse_);
@@ -444,10 +430,10 @@ absl::Status MfSharedSchedulerApp::RestoreCheckpoint(std::istream& in) {
   // Ids and counts travel in one message to each worker: the limit bounds them.
   constexpr int64_t kMaxRows = core::kMaxMessageBytes / 8;
   std::vector<int64_t> user_ids, user_ratings, item_ids, item_ratings;
-  ReadInts(reader, kMaxRows, &user_ids);
-  ReadInts(reader, kMaxRows, &user_ratings);
-  ReadInts(reader, kMaxRows, &item_ids);
-  ReadInts(reader, kMaxRows, &item_ratings);
+  reader.IntsUpTo(kMaxRows, &user_ids);
+  reader.IntsUpTo(kMaxRows, &user_ratings);
+  reader.IntsUpTo(kMaxRows, &item_ids);
+  reader.IntsUpTo(kMaxRows, &item_ratings);
   const int64_t pulls = reader.Int();
   const double train_rmse = reader.Double();
   const double test_rmse = reader.Double();
