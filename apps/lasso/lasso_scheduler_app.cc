@@ -527,7 +527,8 @@ void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
 }
 
 bool LassoSchedulerApp::IsGapRound(int64_t number) const {
-  return (number - setup_rounds_ + 1) % (gap_every_ + 1) == 0 || number + 1 == params_.max_rounds;
+  return (number - setup_rounds_ + 1) % (gap_every_ + 1) == 0 ||
+         number + 1 == params_.max_rounds + extra_rounds();
 }
 
 void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) {
@@ -542,7 +543,7 @@ void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core
   if (ws_gram_ != nullptr) {
     // Pure in the app's state, so a round planned again is the same round. The last round before
     // max_rounds measures the gap instead, so a stopped job reports a fresh one.
-    const bool gram = gram_pending_ && plan->number + 1 != params_.max_rounds;
+    const bool gram = gram_pending_ && plan->number + 1 != params_.max_rounds + extra_rounds();
     for (core::Payload& task : plan->tasks) {
       task.clear();
       task.op = gram ? kComputeGram : kComputeGap;

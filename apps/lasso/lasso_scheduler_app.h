@@ -95,6 +95,8 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // them: the shards' inits carry M, the scales and the coefficients, and the workers read their
   // partitions again. A checkpoint from before the setup rounds ended starts the job over.
   bool supports_checkpoints() const override { return true; }
+  // Shared data's setup rounds come on top of --max-rounds, so N means N model rounds either way.
+  int64_t extra_rounds() const override { return setup_rounds_; }
   absl::Status SaveCheckpoint(std::ostream& out) const override;
   absl::Status RestoreCheckpoint(std::istream& in) override;
 

@@ -254,6 +254,32 @@ TEST(LassoSharedData, ResumesFromACheckpoint) {
   }
 }
 
+// --max-rounds N means N model rounds with shared data too: its setup rounds come on top
+// (extra_rounds). Working-set and cyclic then take exactly the served steps; dynamic draws its
+// batches from a schedule made after the setup rounds, so only its round count is compared.
+TEST(LassoSharedData, AFixedRoundBudgetMeansTheSameRounds) {
+  const core::LabeledData data = Problem(300, 120, 3);
+  const std::string path = WriteData(data, "shared_budget");
+  for (const char* scheduler : {"working-set", "dynamic", "cyclic"}) {
+    for (int64_t rounds : {1, 3, 7}) {
+      const std::map<std::string, std::string> extra = {{"scheduler", scheduler}};
+      core::JobSpec served_spec = Spec(path, "served", extra);
+      core::JobSpec shared_spec = Spec(path, "shared", extra);
+      served_spec.max_rounds = shared_spec.max_rounds = rounds;
+      LassoSchedulerApp served, shared;
+      absl::StatusOr<InProcessResult> a = Solve(served, served_spec);
+      absl::StatusOr<InProcessResult> b = Solve(shared, shared_spec);
+      ASSERT_TRUE(a.ok() && b.ok());
+      const double f = *a->Metric("objective");
+      if (std::string(scheduler) != "dynamic") {
+        EXPECT_NEAR(*b->Metric("objective"), f, 1e-9 * f) << scheduler << " " << rounds;
+      }
+      EXPECT_EQ(b->rounds, a->rounds + (std::string(scheduler) == "dynamic" ? 2 : 1))
+          << scheduler << " " << rounds;
+    }
+  }
+}
+
 TEST(LassoSharedData, RefusesWhatNeedsTheDataOnTheScheduler) {
   const core::LabeledData data = Problem(50, 10, 1);
   const std::string path = WriteData(data, "shared_refused");

@@ -139,9 +139,11 @@ TEST(MfSharedData, FitsWhatServedDataFitsWithATestSet) {
 // (SchedulerApp::extra_rounds), and the last test RMSE is the final model's.
 TEST(MfSharedData, AFixedRoundBudgetMeansTheSameUpdates) {
   const Files& files = StarRatings();
-  for (const char* test : {"with test", ""}) {
-    core::JobSpec served_spec = Spec(files.train, *test ? files.test : "", false);
-    core::JobSpec shared_spec = Spec(files.train, *test ? files.test : "", true);
+  const std::string empty_test = TestTempDir() + "/shared_mf_empty_test.csv";
+  std::ofstream(empty_test) << "userId,movieId,rating,timestamp\n";  // a header, no ratings
+  for (const std::string& test : {files.test, std::string(), empty_test}) {
+    core::JobSpec served_spec = Spec(files.train, test, false);
+    core::JobSpec shared_spec = Spec(files.train, test, true);
     served_spec.max_rounds = shared_spec.max_rounds = 7;
     served_spec.tolerance = shared_spec.tolerance = 1e-15;
     const Fit served = RunServed(served_spec);

@@ -34,8 +34,11 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
   void ShardInit(int shard, core::Payload* init) const override;
   bool schedule_ahead() const override { return false; }
   bool RoundRunsAlone(int64_t number) const override { return !started_; }
-  // The index round, and with test ratings the evaluation round.
-  int64_t extra_rounds() const override { return test_path_.empty() ? 1 : 2; }
+  // The index round, and with test ratings the evaluation round (before the index round: when
+  // there is a test file; after it, when that file held ratings).
+  int64_t extra_rounds() const override {
+    return 1 + ((started_ ? test_ratings_ > 0 : !test_path_.empty()) ? 1 : 0);
+  }
   void Schedule(std::span<const core::WorkerView> workers, core::RoundPlan* plan) override;
   absl::StatusOr<core::RoundOutcome> Pull(const core::RoundPlan& plan,
                                           std::span<const core::Partial> partials,
