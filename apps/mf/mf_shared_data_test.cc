@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "apps/mf/mf_app.h"
 #include "apps/mf/mf_generator.h"
 #include "apps/mf/mf_math.h"
@@ -354,9 +355,60 @@ TEST(MfSharedData, MatrixMarketFilesFitAsTheyDoServed) {
   const std::string train = to_market(files.train, "shared_mf_train.mtx");
   const std::string test = to_market(files.test, "shared_mf_test.mtx");
   const Fit served = RunServed(Spec(train, test, false));
-  for (int workers : {1, 2, 4}) {
+  for (int workers : {1, 2, 4, 24}) {
     const Fit shared = RunShared(Spec(train, test, true), {.num_workers = workers});
     ExpectSameFit(served, shared);
+  }
+}
+
+// A header longer than a worker's byte range (the size line then starts in a later range) is
+// still left out, and what served data refuses in a MatrixMarket file, shared data refuses too.
+TEST(MfSharedData, MatrixMarketHeadersAndErrorsAsServed) {
+  auto write = [](const std::string& name, const std::string& text) {
+    const std::string path = TestTempDir() + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  };
+  std::string long_header = "%%MatrixMarket matrix coordinate real general\n";
+  for (int k = 0; k < 40; ++k) long_header += "% a comment line of some length, one of many\n";
+  std::string entries;
+  int count = 0;
+  for (int u = 1; u <= 12; ++u) {
+    for (int i = 1; i <= 9; ++i) {
+      if ((u * 5 + i * 3) % 4 == 0) continue;
+      entries += absl::StrCat(u, " ", i, " ", 1 + (u * i) % 5, "\n");
+      ++count;
+    }
+  }
+  const std::string good =
+      write("shared_mf_long_header.mtx", absl::StrCat(long_header, "12 9 ", count, "\n", entries));
+  const Fit served = RunServed(Spec(good, "", false), {.num_workers = 1});
+  for (int workers : {2, 5, 24}) {
+    ExpectSameFit(served, RunShared(Spec(good, "", true), {.num_workers = workers}));
+  }
+  const struct {
+    const char* name;
+    std::string text;
+    const char* error;
+  } bad[] = {
+      {"count", absl::StrCat(long_header, "12 9 ", count + 1, "\n", entries), "declares"},
+      {"row", "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 4\n5 1 3\n",
+       "row '5' is not in [1, 3]"},
+      {"zero", "%%MatrixMarket matrix coordinate real general\n3 3 2\n1 1 4\n0 2 3\n",
+       "row '0' is not in [1, 3]"},
+      {"symmetric", "%%MatrixMarket matrix coordinate integer symmetric\n3 3 1\n1 2 4\n",
+       "unsupported MatrixMarket header"},
+      {"array", "%%MatrixMarket matrix array real general\n2 2\n1\n2\n3\n4\n",
+       "unsupported MatrixMarket header"},
+  };
+  for (const auto& c : bad) {
+    const std::string path = write(absl::StrCat("shared_mf_bad_", c.name, ".mtx"), c.text);
+    MfSharedSchedulerApp app;
+    absl::StatusOr<InProcessResult> result =
+        RunInProcess(app, NewMfWorkerApp, Spec(path, "", true), {.num_workers = 2});
+    ASSERT_FALSE(result.ok()) << c.name;
+    EXPECT_NE(result.status().message().find(c.error), std::string::npos)
+        << c.name << ": " << result.status();
   }
 }
 
@@ -431,12 +483,15 @@ TEST(PartitionRatings, SharedShardBytesRoundTrip) {
     EXPECT_EQ(shard->train.pieces[1].path, "/data/c");
     EXPECT_EQ(shard->test.pieces.size(), with_test.pieces.size());
   }
-  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v2\n00\n99\nshort").ok());
-  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v2\n2\n").ok());
-  absl::StatusOr<SharedShard> market = DecodeSharedShard(EncodeSharedShard(train, test, true));
+  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v3\n- -\n99\nshort").ok());
+  EXPECT_FALSE(DecodeSharedShard("strads-mf-shared-shard v3\n2\n").ok());
+  const MatrixMarketShape shape{.rows = 3, .cols = 4, .entries = 5, .data_begin = 60};
+  absl::StatusOr<SharedShard> market = DecodeSharedShard(EncodeSharedShard(train, test, shape));
   ASSERT_TRUE(market.ok()) << market.status();
-  EXPECT_TRUE(market->train_matrix_market);
-  EXPECT_FALSE(market->test_matrix_market);
+  ASSERT_TRUE(market->train_shape.has_value());
+  EXPECT_EQ(market->train_shape->cols, 4);
+  EXPECT_EQ(market->train_shape->data_begin, 60);
+  EXPECT_FALSE(market->test_shape.has_value());
 }
 
 // The row's sums add over any split of its ratings and solve to what RowSolver::Solve gives the

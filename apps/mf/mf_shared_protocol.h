@@ -25,8 +25,9 @@ namespace strads::mf {
 inline constexpr int32_t kInitSharedShard = 11;
 
 // Task of the index round (no keys or values). Partial values: {shards held, their numbers...,
-// ratings, sum of ratings, min, max, duplicates, test ratings, distinct users U, distinct items
-// I, then U (user id, ratings) pairs ascending, then I (item id, ratings) pairs ascending}; a
+// ratings, sum of ratings, min, max, duplicates, test ratings, test duplicates, distinct users U,
+// distinct items I, then U (user id, ratings) pairs ascending, then I (item id, ratings) pairs
+// ascending}; a
 // worker holding no shard sends nothing.
 inline constexpr int32_t kSharedIndex = 12;
 // Tasks of a W (users) or H (items) round (no keys or values). Partial values: {test squared

@@ -31,6 +31,19 @@ std::string FirstLine(const std::vector<core::DataPartition>& parts) {
   return {};
 }
 
+// The MatrixMarket shape of the data at `path` (cut into `parts`), nullopt for ratings text. A
+// directory of part-* files must be text: a MatrixMarket matrix is one file.
+absl::StatusOr<std::optional<MatrixMarketShape>> MatrixMarketShapeOf(
+    const std::string& path, const std::vector<core::DataPartition>& parts) {
+  if (!absl::StartsWithIgnoreCase(FirstLine(parts), "%%MatrixMarket")) return std::nullopt;
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " holds MatrixMarket part files; a MatrixMarket matrix must be one file"));
+  }
+  return ReadMatrixMarketShape(path);
+}
+
 // Merges (id, count) pairs from many partials into ascending ids and their total counts.
 void MergeIdCounts(std::vector<std::pair<int64_t, int64_t>>* pairs, std::vector<int64_t>* ids,
                    std::vector<int64_t>* counts) {
@@ -58,16 +71,24 @@ absl::Status MfSharedSchedulerApp::Prepare(const core::JobSpec& spec, int num_sh
       core::CutDataPartitions(spec.data_path, num_shards);
   if (!train.ok()) return train.status();
   // MatrixMarket coordinate entries are ratings in any order: each worker reads its byte range,
-  // and the one whose range starts a file skips its size line.
-  train_matrix_market_ = absl::StartsWithIgnoreCase(FirstLine(*train), "%%MatrixMarket");
+  // and no range holds the banner, comments or size line.
+  absl::StatusOr<std::optional<MatrixMarketShape>> train_shape =
+      MatrixMarketShapeOf(spec.data_path, *train);
+  if (!train_shape.ok()) return train_shape.status();
+  train_shape_ = *train_shape;
+  if (train_shape_.has_value()) SkipMatrixMarketHeader(*train_shape_, &*train);
   std::vector<core::DataPartition> test(static_cast<size_t>(num_shards));
-  test_matrix_market_ = false;
+  test_shape_.reset();
   if (!spec.test_path.empty()) {
     absl::StatusOr<std::vector<core::DataPartition>> cut =
         core::CutDataPartitions(spec.test_path, num_shards);
     if (!cut.ok()) return cut.status();
     test = *std::move(cut);
-    test_matrix_market_ = absl::StartsWithIgnoreCase(FirstLine(test), "%%MatrixMarket");
+    absl::StatusOr<std::optional<MatrixMarketShape>> test_shape =
+        MatrixMarketShapeOf(spec.test_path, test);
+    if (!test_shape.ok()) return test_shape.status();
+    test_shape_ = *test_shape;
+    if (test_shape_.has_value()) SkipMatrixMarketHeader(*test_shape_, &test);
   }
   params_ = *std::move(params);
   stop_at_max_rounds_ = spec.max_rounds == 0;
@@ -98,8 +119,7 @@ absl::StatusOr<std::string> MfSharedSchedulerApp::ShardBytes(int shard) const {
     return absl::OutOfRangeError(
         absl::StrCat("mf shard ", shard, " does not exist; the job has ", num_shards()));
   }
-  return EncodeSharedShard(train_parts_[shard], test_parts_[shard], train_matrix_market_,
-                           test_matrix_market_);
+  return EncodeSharedShard(train_parts_[shard], test_parts_[shard], train_shape_, test_shape_);
 }
 
 void MfSharedSchedulerApp::ShardInit(int shard, core::Payload* init) const {
@@ -157,7 +177,7 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullIndex(
   std::vector<bool> reported(train_parts_.size(), false);
   std::vector<std::pair<int64_t, int64_t>> users;
   std::vector<std::pair<int64_t, int64_t>> items;
-  double ratings = 0, sum = 0, duplicates = 0, test_ratings = 0;
+  double ratings = 0, sum = 0, duplicates = 0, test_ratings = 0, test_duplicates = 0;
   for (size_t w = 0; w < partials.size(); ++w) {
     const std::vector<double>& v = partials[w].values;
     if (v.empty()) continue;
@@ -165,7 +185,7 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullIndex(
       return absl::InternalError(absl::StrCat("mf pull: malformed index from worker ", w));
     };
     const size_t shards = static_cast<size_t>(v[0]);
-    const size_t header = 1 + shards + 8;
+    const size_t header = 1 + shards + 9;
     if (v.size() < header) return malformed();
     for (size_t s = 1; s <= shards; ++s) {
       const int64_t shard = static_cast<int64_t>(v[s]);
@@ -173,8 +193,8 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullIndex(
       reported[shard] = true;
     }
     const double* stats = v.data() + 1 + shards;
-    const size_t u = static_cast<size_t>(stats[6]);
-    const size_t i = static_cast<size_t>(stats[7]);
+    const size_t u = static_cast<size_t>(stats[7]);
+    const size_t i = static_cast<size_t>(stats[8]);
     if (v.size() != header + 2 * (u + i)) return malformed();
     if (stats[0] > 0) {
       min_rating_ = ratings == 0 ? stats[2] : std::min(min_rating_, stats[2]);
@@ -184,6 +204,7 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullIndex(
     sum += stats[1];
     duplicates += stats[4];
     test_ratings += stats[5];
+    test_duplicates += stats[6];
     for (size_t k = 0; k < u; ++k) {
       users.emplace_back(static_cast<int64_t>(v[header + 2 * k]),
                          static_cast<int64_t>(v[header + 2 * k + 1]));
@@ -199,8 +220,27 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullIndex(
     }
   }
   if (ratings == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(data_path_, ": no ratings; expected 'user item rating [timestamp]' lines"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        data_path_,
+        ": no ratings; expected 'user item rating [timestamp]' lines or MatrixMarket entries"));
+  }
+  // Every entry line is a rating or a repeat of one: their number must be what the size line says.
+  auto check_entries = [](const std::optional<MatrixMarketShape>& shape, const std::string& path,
+                          double read) -> absl::Status {
+    if (!shape.has_value() || read == static_cast<double>(shape->entries)) {
+      return absl::OkStatus();
+    }
+    return absl::InvalidArgumentError(absl::StrCat(path, ": the size line declares ",
+                                                   shape->entries, " entries but the file has ",
+                                                   read, " (truncated?)"));
+  };
+  if (absl::Status status = check_entries(train_shape_, data_path_, ratings + duplicates);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = check_entries(test_shape_, test_path_, test_ratings + test_duplicates);
+      !status.ok()) {
+    return status;
   }
   MergeIdCounts(&users, &user_ids_, &user_ratings_);
   MergeIdCounts(&items, &item_ids_, &item_ratings_);

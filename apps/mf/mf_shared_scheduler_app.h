@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "apps/mf/mf_math.h"
 #include "apps/mf/mf_params.h"
+#include "apps/mf/partition_ratings.h"
 #include "core/app.h"
 #include "core/data_partition.h"
 
@@ -79,8 +80,9 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
   std::string test_path_;
   std::vector<core::DataPartition> train_parts_;
   std::vector<core::DataPartition> test_parts_;
-  bool train_matrix_market_ = false;
-  bool test_matrix_market_ = false;
+  // Set for MatrixMarket files.
+  std::optional<MatrixMarketShape> train_shape_;
+  std::optional<MatrixMarketShape> test_shape_;
 
   // From the index round.
   bool started_ = false;

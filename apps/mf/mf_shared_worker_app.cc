@@ -54,12 +54,12 @@ absl::Status MfSharedWorkerApp::AddShard(int shard, std::string_view bytes,
   solve_.bias_lambda = values[1];
   ShardRatings ratings;
   absl::StatusOr<PartitionRatings> train =
-      ReadPartitionRatings(decoded->train, decoded->train_matrix_market);
+      ReadPartitionRatings(decoded->train, decoded->train_shape ? &*decoded->train_shape : nullptr);
   if (!train.ok()) return train.status();
   ratings.train = *std::move(train);
   if (!decoded->test.pieces.empty()) {
     absl::StatusOr<PartitionRatings> test =
-        ReadPartitionRatings(decoded->test, decoded->test_matrix_market);
+        ReadPartitionRatings(decoded->test, decoded->test_shape ? &*decoded->test_shape : nullptr);
     if (!test.ok()) return test.status();
     ratings.test = *std::move(test);
   }
@@ -215,7 +215,7 @@ void MfSharedWorkerApp::PushIndex(core::Partial* out) const {
   v.push_back(static_cast<double>(shards_.size()));
   std::vector<int64_t> users;
   std::vector<int64_t> items;
-  double ratings = 0, sum = 0, duplicates = 0, test_ratings = 0;
+  double ratings = 0, sum = 0, duplicates = 0, test_ratings = 0, test_duplicates = 0;
   double low = 0, high = 0;
   for (const auto& [shard, held] : shards_) {
     v.push_back(shard);
@@ -230,11 +230,12 @@ void MfSharedWorkerApp::PushIndex(core::Partial* out) const {
     }
     duplicates += static_cast<double>(train.duplicates);
     test_ratings += static_cast<double>(held.test.size());
+    test_duplicates += static_cast<double>(held.test.duplicates);
   }
   std::vector<int64_t> user_ids, user_counts, item_ids, item_counts;
   CountIds(users, &user_ids, &user_counts);
   CountIds(items, &item_ids, &item_counts);
-  v.insert(v.end(), {ratings, sum, low, high, duplicates, test_ratings,
+  v.insert(v.end(), {ratings, sum, low, high, duplicates, test_ratings, test_duplicates,
                      static_cast<double>(user_ids.size()), static_cast<double>(item_ids.size())});
   for (size_t k = 0; k < user_ids.size(); ++k) {
     v.push_back(static_cast<double>(user_ids[k]));

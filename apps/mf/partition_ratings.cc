@@ -4,14 +4,18 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "apps/mf/ratings.h"
 #include "core/user_text.h"
 
@@ -21,7 +25,7 @@ namespace {
 // How much of a partition's text a worker holds while parsing it.
 constexpr int64_t kParseChunkBytes = 16 << 20;
 
-constexpr std::string_view kSharedShardMagic = "strads-mf-shared-shard v2\n";
+constexpr std::string_view kSharedShardMagic = "strads-mf-shared-shard v3\n";
 
 std::string Quote(absl::string_view text) {
   return core::QuoteUserText(std::string_view(text.data(), text.size()), 80);
@@ -40,9 +44,8 @@ absl::Status ParseId(absl::string_view text, const char* what, int64_t* id) {
 }  // namespace
 
 absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition& partition,
-                                                      bool matrix_market) {
+                                                      const MatrixMarketShape* shape) {
   PartitionRatings out;
-  bool size_line_pending = false;  // MatrixMarket: the piece starts a file, so its size line
   // The position of every distinct (user, item) pair, hashed and compared through the ratings
   // read so far (8 bytes a slot instead of a copy of both ids), to keep the last of repeats.
   const auto pair_hash = [&out](int64_t at) {
@@ -61,10 +64,6 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
   auto parse_line = [&](absl::string_view line) -> absl::Status {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#' || line[0] == '%') return absl::OkStatus();
-    if (size_line_pending) {
-      size_line_pending = false;  // "rows columns entries": the whole file's, not a rating
-      return absl::OkStatus();
-    }
     absl::string_view fields[4];
     size_t pos = 0;
     int count = 0;
@@ -98,6 +97,14 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
     int64_t item = 0;
     if (absl::Status status = ParseId(fields[0], "user", &user); !status.ok()) return fail(status);
     if (absl::Status status = ParseId(fields[1], "item", &item); !status.ok()) return fail(status);
+    if (shape != nullptr && (user < 1 || user > shape->rows)) {
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("row ", Quote(fields[0]), " is not in [1, ", shape->rows, "]")));
+    }
+    if (shape != nullptr && (item < 1 || item > shape->cols)) {
+      return fail(absl::InvalidArgumentError(
+          absl::StrCat("column ", Quote(fields[1]), " is not in [1, ", shape->cols, "]")));
+    }
     out.users.push_back(user);
     out.items.push_back(item);
     out.values.push_back(rating);
@@ -126,14 +133,9 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
     }
     return absl::OkStatus();
   };
-  // Piece by piece: a MatrixMarket size line is the first data line of a piece that starts a file.
-  for (const core::FilePiece& piece : partition.pieces) {
-    size_line_pending = matrix_market && piece.begin == 0;
-    if (absl::Status status = core::ForEachPartitionChunk(core::DataPartition{{piece}},
-                                                          kParseChunkBytes, parse_chunk);
-        !status.ok()) {
-      return status;
-    }
+  if (absl::Status status = core::ForEachPartitionChunk(partition, kParseChunkBytes, parse_chunk);
+      !status.ok()) {
+    return status;
   }
   return out;
 }
@@ -153,12 +155,88 @@ void CountIds(std::span<const int64_t> ids, std::vector<int64_t>* distinct,
   }
 }
 
+absl::StatusOr<std::optional<MatrixMarketShape>> ReadMatrixMarketShape(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  if (!std::getline(in, line) || !absl::StartsWithIgnoreCase(line, "%%MatrixMarket")) {
+    return std::nullopt;
+  }
+  absl::string_view fields[6];
+  const std::string banner = absl::AsciiStrToLower(absl::StripAsciiWhitespace(line));
+  size_t pos = 0;
+  int count = 0;
+  for (absl::string_view field = NextField(banner, &pos); !field.empty() && count < 6;
+       field = NextField(banner, &pos)) {
+    fields[count++] = field;
+  }
+  if (count != 5 || fields[1] != "matrix" || fields[2] != "coordinate" ||
+      (fields[3] != "real" && fields[3] != "integer" && fields[3] != "double") ||
+      fields[4] != "general") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " line 1: unsupported MatrixMarket header ", Quote(line),
+        "; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
+  }
+  int64_t line_number = 1;
+  while (std::getline(in, line)) {
+    ++line_number;
+    const absl::string_view view = absl::StripAsciiWhitespace(line);
+    if (view.empty() || view[0] == '%') continue;
+    MatrixMarketShape shape;
+    pos = 0;
+    const absl::string_view rows = NextField(view, &pos);
+    const absl::string_view cols = NextField(view, &pos);
+    const absl::string_view entries = NextField(view, &pos);
+    if (!absl::SimpleAtoi(rows, &shape.rows) || !absl::SimpleAtoi(cols, &shape.cols) ||
+        !absl::SimpleAtoi(entries, &shape.entries) || !NextField(view, &pos).empty() ||
+        shape.rows < 0 || shape.cols < 0 || shape.entries < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, " line ", line_number,
+                       ": expected the size line 'rows cols entries', got ", Quote(view)));
+    }
+    shape.data_begin = static_cast<int64_t>(in.tellg());
+    if (shape.data_begin < 0) shape.data_begin = std::filesystem::file_size(path);
+    return shape;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(path, ": MatrixMarket file has no size line 'rows cols entries'"));
+}
+
+void SkipMatrixMarketHeader(const MatrixMarketShape& shape,
+                            std::vector<core::DataPartition>* parts) {
+  for (core::DataPartition& part : *parts) {
+    for (core::FilePiece& piece : part.pieces) {
+      piece.begin = std::max(piece.begin, shape.data_begin);
+      piece.end = std::max(piece.end, piece.begin);
+    }
+  }
+}
+
+namespace {
+std::string ShapeText(const std::optional<MatrixMarketShape>& shape) {
+  if (!shape.has_value()) return "-";
+  return absl::StrCat(shape->rows, ",", shape->cols, ",", shape->entries, ",", shape->data_begin);
+}
+
+absl::StatusOr<std::optional<MatrixMarketShape>> ParseShapeText(std::string_view text) {
+  if (text == "-") return std::nullopt;
+  std::vector<std::string> parts = absl::StrSplit(std::string(text), ',');
+  MatrixMarketShape shape;
+  if (parts.size() != 4 || !absl::SimpleAtoi(parts[0], &shape.rows) ||
+      !absl::SimpleAtoi(parts[1], &shape.cols) || !absl::SimpleAtoi(parts[2], &shape.entries) ||
+      !absl::SimpleAtoi(parts[3], &shape.data_begin)) {
+    return absl::DataLossError("shared-data mf shard: bad MatrixMarket shape");
+  }
+  return shape;
+}
+}  // namespace
+
 std::string EncodeSharedShard(const core::DataPartition& train, const core::DataPartition& test,
-                              bool train_matrix_market, bool test_matrix_market) {
+                              const std::optional<MatrixMarketShape>& train_shape,
+                              const std::optional<MatrixMarketShape>& test_shape) {
   const std::string train_bytes = core::EncodeDataPartition(train);
   return absl::StrCat(absl::string_view(kSharedShardMagic.data(), kSharedShardMagic.size()),
-                      train_matrix_market ? 1 : 0, test_matrix_market ? 1 : 0, "\n",
-                      train_bytes.size(), "\n", train_bytes,
+                      ShapeText(train_shape), " ", ShapeText(test_shape), "\n", train_bytes.size(),
+                      "\n", train_bytes,
                       test.pieces.empty() ? std::string() : core::EncodeDataPartition(test));
 }
 
@@ -168,13 +246,20 @@ absl::StatusOr<SharedShard> DecodeSharedShard(std::string_view bytes) {
   if (!IsSharedShard(bytes)) return absl::DataLossError("not a shared-data mf shard");
   bytes.remove_prefix(kSharedShardMagic.size());
   SharedShard shard;
-  if (bytes.size() < 3 || bytes[2] != '\n' || (bytes[0] != '0' && bytes[0] != '1') ||
-      (bytes[1] != '0' && bytes[1] != '1')) {
-    return absl::DataLossError("shared-data mf shard: bad format flags");
+  const size_t shapes_end = bytes.find('\n');
+  const size_t space = bytes.substr(0, shapes_end).find(' ');
+  if (shapes_end == std::string_view::npos || space == std::string_view::npos) {
+    return absl::DataLossError("shared-data mf shard: bad format line");
   }
-  shard.train_matrix_market = bytes[0] == '1';
-  shard.test_matrix_market = bytes[1] == '1';
-  bytes.remove_prefix(3);
+  absl::StatusOr<std::optional<MatrixMarketShape>> train_shape =
+      ParseShapeText(bytes.substr(0, space));
+  absl::StatusOr<std::optional<MatrixMarketShape>> test_shape =
+      ParseShapeText(bytes.substr(space + 1, shapes_end - space - 1));
+  if (!train_shape.ok()) return train_shape.status();
+  if (!test_shape.ok()) return test_shape.status();
+  shard.train_shape = *train_shape;
+  shard.test_shape = *test_shape;
+  bytes.remove_prefix(shapes_end + 1);
   const size_t newline = bytes.find('\n');
   size_t train_size = 0;
   if (newline == std::string_view::npos ||

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -35,26 +36,44 @@ struct PartitionRatings {
 // comments, and header lines (user and rating fields both not numbers, e.g.
 // "userId,movieId,rating,timestamp", at the top of each file). Ids must be integers of at most
 // kMaxSharedId in magnitude ("01" and "1" are the same id); errors name the partition and the
-// line within it. `matrix_market`: the files are MatrixMarket coordinate files ("row column
-// value" entries, 1-based); a piece that starts a file skips its size line too.
+// line within it.
+//
+// MatrixMarket coordinate files are read by the same rule, their banner, comments and size line
+// left out of every partition (CutMatrixMarketPartitions); `shape`, when given, is the file's
+// declared size, and every entry must lie inside it (1-based).
+struct MatrixMarketShape {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t entries = 0;
+  int64_t data_begin = 0;  // byte offset of the first line after the size line
+};
 absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition& partition,
-                                                      bool matrix_market = false);
+                                                      const MatrixMarketShape* shape = nullptr);
+
+// nullopt when `path` is not a MatrixMarket file (its first line is no "%%MatrixMarket" banner).
+// Otherwise its shape, or the error served data gives for the same file (an unsupported banner:
+// only "matrix coordinate real|integer|double general", as ratings; a missing size line).
+absl::StatusOr<std::optional<MatrixMarketShape>> ReadMatrixMarketShape(const std::string& path);
+// Moves every range of `parts` past the file's header (data_begin), so no worker reads it.
+void SkipMatrixMarketHeader(const MatrixMarketShape& shape,
+                            std::vector<core::DataPartition>* parts);
 
 // The distinct values of `ids`, ascending, and how often each occurs.
 void CountIds(std::span<const int64_t> ids, std::vector<int64_t>* distinct,
               std::vector<int64_t>* counts);
 
 // A shared-data shard's bytes: its partition of the training data and of the test data (empty
-// when the job has none), and whether each is MatrixMarket.
+// when the job has none), and each one's MatrixMarket shape when it is one.
 std::string EncodeSharedShard(const core::DataPartition& train, const core::DataPartition& test,
-                              bool train_matrix_market = false, bool test_matrix_market = false);
+                              const std::optional<MatrixMarketShape>& train_shape = std::nullopt,
+                              const std::optional<MatrixMarketShape>& test_shape = std::nullopt);
 // True when `bytes` are a shared-data shard rather than ratings the scheduler sent.
 bool IsSharedShard(std::string_view bytes);
 struct SharedShard {
   core::DataPartition train;
   core::DataPartition test;
-  bool train_matrix_market = false;
-  bool test_matrix_market = false;
+  std::optional<MatrixMarketShape> train_shape;
+  std::optional<MatrixMarketShape> test_shape;
 };
 absl::StatusOr<SharedShard> DecodeSharedShard(std::string_view bytes);
 
