@@ -166,9 +166,11 @@ absl::Status LibsvmParser::ParseLines(std::string_view text) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<LabeledData> LibsvmParser::Finish(int64_t min_features) {
+absl::StatusOr<LabeledData> LibsvmParser::Finish(int64_t min_features, bool allow_empty) {
   if (!failed_.ok()) return failed_;
-  if (y_.empty()) return absl::InvalidArgumentError(absl::StrCat(source_name_, " has no samples"));
+  if (y_.empty() && !allow_empty) {
+    return absl::InvalidArgumentError(absl::StrCat(source_name_, " has no samples"));
+  }
   LabeledData data;
   const int64_t rows = static_cast<int64_t>(y_.size());
   const int64_t cols = std::max<int64_t>(max_index_, min_features);

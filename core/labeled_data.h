@@ -39,8 +39,9 @@ class LibsvmParser {
  public:
   explicit LibsvmParser(std::string source_name);
   absl::Status Feed(std::string_view lines);
-  // The matrix of every row fed; the parser is empty afterwards.
-  absl::StatusOr<LabeledData> Finish(int64_t min_features = 0);
+  // The matrix of every row fed; the parser is empty afterwards. No rows at all is an error
+  // unless `allow_empty` (a part of a data set, whose other parts hold the rows).
+  absl::StatusOr<LabeledData> Finish(int64_t min_features = 0, bool allow_empty = false);
 
  private:
   absl::Status ParseLines(std::string_view text);

@@ -280,6 +280,38 @@ TEST(LassoSharedData, AFixedRoundBudgetMeansTheSameRounds) {
   }
 }
 
+// Byte ranges that hold no whole line (more workers than lines, a first line longer than a
+// range) are empty shards, as in served data's cut; a data set with no rows at all is refused.
+TEST(LassoSharedData, RangesWithoutAWholeLineAreEmptyShards) {
+  const std::string few = ::strads::TestTempDir() + "/shared_three_lines.libsvm";
+  std::ofstream(few) << "1 1:1 2:0.5\n-1 2:1 3:2\n0.5 1:0.25 3:1\n";
+  std::string long_first = "2";
+  for (int j = 1; j <= 300; ++j) long_first += absl::StrFormat(" %d:%.3f", j, 0.001 * j);
+  const std::string skewed = ::strads::TestTempDir() + "/shared_skewed_lines.libsvm";
+  {
+    std::ofstream out(skewed);
+    out << long_first << "\n";
+    for (int r = 0; r < 20; ++r) out << (r % 3) - 1 << " " << 1 + r % 7 << ":1\n";
+  }
+  for (const auto& [path, workers] : {std::pair{few, 5}, std::pair{skewed, 3}}) {
+    core::JobSpec served_spec = Spec(path, "served", {{"path_ratio", "0.2"}});
+    core::JobSpec shared_spec = Spec(path, "shared", {{"path_ratio", "0.2"}});
+    served_spec.workers = shared_spec.workers = workers;
+    LassoSchedulerApp served, shared;
+    absl::StatusOr<InProcessResult> a = Solve(served, served_spec);
+    absl::StatusOr<InProcessResult> b = Solve(shared, shared_spec);
+    ASSERT_TRUE(a.ok()) << a.status();
+    ASSERT_TRUE(b.ok()) << path << ": " << b.status();
+    ExpectSameSolution(served, *a, shared, *b, path);
+  }
+  const std::string comments = ::strads::TestTempDir() + "/shared_only_comments.libsvm";
+  std::ofstream(comments) << "# nothing but a comment\n";
+  LassoSchedulerApp none;
+  absl::StatusOr<InProcessResult> result = Solve(none, Spec(comments, "shared"));
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("no data"), std::string::npos) << result.status();
+}
+
 TEST(LassoSharedData, RefusesWhatNeedsTheDataOnTheScheduler) {
   const core::LabeledData data = Problem(50, 10, 1);
   const std::string path = WriteData(data, "shared_refused");

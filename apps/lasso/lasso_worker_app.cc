@@ -216,7 +216,9 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
         !status.ok()) {
       return status;
     }
-    data = parser.Finish(std::max<int64_t>({known_features, features_, 0}));
+    // A byte range may hold no whole line (more workers than lines, or one long line): an empty
+    // shard; the scheduler refuses a data set with no rows at all.
+    data = parser.Finish(std::max<int64_t>({known_features, features_, 0}), /*allow_empty=*/true);
     if (!data.ok()) return data.status();
     if (known_features >= 0 && data->x.cols > known_features) {
       return absl::FailedPreconditionError(absl::StrCat(
