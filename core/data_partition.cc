@@ -183,17 +183,22 @@ absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& 
     std::sort(files.begin(), files.end());
   } else {
     if (!fs::is_regular_file(path, error)) {
+      if (fs::exists(path, error)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path, " is not a regular file (a pipe, socket or device); give a data file"));
+      }
       return absl::NotFoundError(absl::StrCat(path, ": no such data file or directory"));
     }
     files.emplace_back(path, 0);
   }
   int64_t total = 0;
   for (auto& [file, size] : files) {
+    // By content first, which names the command that decompresses it.
+    if (absl::Status status = RefuseCompressedHead(file); !status.ok()) return status;
     if (IsCompressedName(file)) {
       return absl::InvalidArgumentError(absl::StrCat(
           file, ": compressed data cannot be cut into byte ranges; decompress it first"));
     }
-    if (absl::Status status = RefuseCompressedHead(file); !status.ok()) return status;
     if (file.find('\n') != std::string::npos) {
       return absl::InvalidArgumentError("data file names must not contain a newline");
     }

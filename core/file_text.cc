@@ -6,8 +6,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace strads::core {
@@ -62,23 +65,50 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   return text;
 }
 
+absl::Status CheckDataFileOpens(const std::string& path, std::string_view what_text) {
+  const std::string what(what_text);
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+      !std::filesystem::is_directory(status)) {
+    return absl::InvalidArgumentError(absl::StrCat(path,
+                                                   " is not a regular file (a pipe, socket or "
+                                                   "device); give the ",
+                                                   what, " as a file"));
+  }
+  std::ifstream file(path);
+  if (!file.is_open()) {
+    return absl::NotFoundError(
+        absl::StrCat(path, ": cannot open the ", what, " (missing or unreadable)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RefuseCompressedText(std::string_view head, std::string_view path) {
   struct Format {
-    std::string_view magic, name, command;
+    std::string_view magic, name, command, suffix, to_stdout;
   };
   static constexpr Format kFormats[] = {
-      {"\x1f\x8b", "gzip", "gunzip -k"},
-      {"\xfd\x37\x7a\x58\x5a", "xz", "xz -dk"},
-      {"BZh", "bzip2", "bunzip2 -k"},
-      {"\x28\xb5\x2f\xfd", "zstd", "zstd -d"},
+      {"\x1f\x8b", "gzip", "gunzip -k", ".gz", "gzip -dc"},
+      {"\xfd\x37\x7a\x58\x5a", "xz", "xz -dk", ".xz", "xz -dc"},
+      {"BZh", "bzip2", "bunzip2 -k", ".bz2", "bzip2 -dc"},
+      {"\x28\xb5\x2f\xfd", "zstd", "zstd -d", ".zst", "zstd -dc"},
   };
   for (const Format& format : kFormats) {
     if (head.substr(0, format.magic.size()) == format.magic &&
         (format.name != "bzip2" || (head.size() > 3 && head[3] >= '1' && head[3] <= '9'))) {
       const std::string quoted = absl::StrCat("'", std::string(path), "'");
-      return absl::InvalidArgumentError(absl::StrCat(
-          quoted, " is ", std::string(format.name), "-compressed; decompress it first (",
-          std::string(format.command), " ", quoted, ")"));
+      // The tools' in-place forms want their suffix; a file named otherwise is decompressed to
+      // a new name.
+      const std::string command =
+          absl::EndsWith(absl::string_view(path.data(), path.size()),
+                         absl::string_view(format.suffix.data(), format.suffix.size()))
+              ? absl::StrCat(std::string(format.command), " ", quoted)
+              : absl::StrCat(std::string(format.to_stdout), " ", quoted, " > '", std::string(path),
+                             ".txt'");
+      return absl::InvalidArgumentError(absl::StrCat(quoted, " is ", std::string(format.name),
+                                                     "-compressed; decompress it first (", command,
+                                                     ")"));
     }
   }
   return absl::OkStatus();

@@ -20,4 +20,9 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path);
 // compressed file fails with that rather than with a bad label on line 1.
 absl::Status RefuseCompressedText(std::string_view head, std::string_view path);
 
+// Whether `path` can be opened as a data file, without blocking: NotFound when it cannot be
+// opened, InvalidArgument for a pipe, socket or device (opening a pipe waits for a writer). A
+// directory passes (callers that take one say so).
+absl::Status CheckDataFileOpens(const std::string& path, std::string_view what);
+
 }  // namespace strads::core

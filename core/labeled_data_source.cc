@@ -5,22 +5,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "core/file_text.h"
 #include "core/matrix_market.h"
 
 namespace strads::core {
-namespace {
-
-absl::Status CheckOpens(const std::string& path, std::string_view what) {
-  std::ifstream file(path);
-  if (!file.is_open()) {
-    return absl::NotFoundError(absl::StrCat(path, ": cannot open the ",
-                                            absl::string_view(what.data(), what.size()),
-                                            " (missing or unreadable)"));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 bool IsMatrixMarketPath(std::string_view path) {
   const absl::string_view p(path.data(), path.size());
@@ -52,9 +40,9 @@ absl::Status CheckLabeledDataPaths(const std::string& data_path, const std::stri
   if (absl::Status status = CheckLabelsMatchFormat(data_path, labels_path); !status.ok()) {
     return status;
   }
-  if (absl::Status status = CheckOpens(data_path, "data file"); !status.ok()) return status;
+  if (absl::Status status = CheckDataFileOpens(data_path, "data file"); !status.ok()) return status;
   if (labels_path.empty()) return absl::OkStatus();
-  return CheckOpens(labels_path, "labels file");
+  return CheckDataFileOpens(labels_path, "labels file");
 }
 
 absl::StatusOr<LabeledData> ReadLabeledData(const std::string& data_path,

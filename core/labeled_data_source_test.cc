@@ -1,5 +1,8 @@
 #include "core/labeled_data_source.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 
@@ -17,6 +20,17 @@ std::string WriteText(const std::string& name, const std::string& text) {
   const std::string path = ::strads::TestTempDir() + "/" + name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
+}
+
+// A named pipe would block the opener until a writer comes: refused at once, as not a file.
+TEST(LabeledDataSource, APipeIsRefusedWithoutWaitingForAWriter) {
+  const std::string fifo = ::strads::TestTempDir() + "/data.fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const absl::Status status = CheckLabeledDataPaths(fifo, "");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()), ::testing::HasSubstr("is not a regular file"));
+  ::unlink(fifo.c_str());
 }
 
 TEST(LabeledDataSource, MatrixMarketByExtension) {

@@ -196,10 +196,11 @@ TEST(ReadLibsvmFile, ErrorsNameTheFileAndLine) {
 
 TEST(ReadLibsvmFile, RefusesCompressedFilesNamingTheFormatAndTheCommand) {
   const std::vector<std::pair<std::string, std::string>> cases = {
+      // Named otherwise than the tool's suffix: the command writes a new file.
       {std::string("\x1f\x8b\x08\x08rest", 8),
-       "is gzip-compressed; decompress it first (gunzip -k"},
+       "is gzip-compressed; decompress it first (gzip -dc '"},
       {std::string("\xfd\x37\x7a\x58\x5a\x00\x04", 7),
-       "is xz-compressed; decompress it first (xz -dk"},
+       "is xz-compressed; decompress it first (xz -dc '"},
       {"BZh91AY&SY", "is bzip2-compressed"},
       {std::string("\x28\xb5\x2f\xfd\x04", 5), "is zstd-compressed"},
   };

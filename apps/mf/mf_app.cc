@@ -9,19 +9,10 @@
 #include "apps/mf/mf_shared_scheduler_app.h"
 #include "apps/mf/mf_shared_worker_app.h"
 #include "apps/mf/mf_worker_app.h"
+#include "core/file_text.h"
 
 namespace strads::mf {
 namespace {
-
-// Only that the file opens: submission must stay cheap, and Prepare reports content errors.
-absl::Status CheckOpens(const std::string& path, const char* what) {
-  std::ifstream file(path);
-  if (!file.is_open()) {
-    return absl::NotFoundError(
-        absl::StrCat(path, ": cannot open the ", what, " file (missing or unreadable)"));
-  }
-  return absl::OkStatus();
-}
 
 // The scheduler half for a job's data access: served data (MfSchedulerApp, the default until
 // Prepare) or shared data (MfSharedSchedulerApp), chosen by Prepare from the job's parameters.
@@ -113,10 +104,11 @@ absl::Status ValidateMfSpec(const core::JobSpec& spec) {
     return absl::InvalidArgumentError(
         "data_path is empty; the mf app needs ratings ('user item rating' lines or MatrixMarket)");
   }
-  if (absl::Status status = CheckOpens(spec.data_path, "training ratings"); !status.ok()) {
+  if (absl::Status status = core::CheckDataFileOpens(spec.data_path, "training ratings file");
+      !status.ok()) {
     return status;
   }
-  if (!spec.test_path.empty()) return CheckOpens(spec.test_path, "test ratings");
+  if (!spec.test_path.empty()) return core::CheckDataFileOpens(spec.test_path, "test ratings file");
   return absl::OkStatus();
 }
 

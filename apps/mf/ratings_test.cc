@@ -3,6 +3,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "apps/mf/mf_generator.h"
 #include "core/test_temp_dir.h"
 #include "gtest/gtest.h"
@@ -109,9 +110,16 @@ TEST(ReadTrainingRatings, RefusesACompressedFileWhateverItsName) {
   absl::StatusOr<TrainingRatings> read = ReadTrainingRatings(path);
   ASSERT_FALSE(read.ok());
   EXPECT_EQ(read.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(read.status().message().find("is xz-compressed; decompress it first (xz -dk"),
+  EXPECT_NE(read.status().message().find(absl::StrCat(
+                "is xz-compressed; decompress it first (xz -dc '", path, "' > '", path, ".txt')")),
             std::string::npos)
       << read.status();
+  // Named with the tool's suffix: its in-place form.
+  const std::string named =
+      WriteFile("ratings.csv.xz", std::string("\xfd\x37\x7a\x58\x5a\x00\x01", 7));
+  EXPECT_NE(ReadTrainingRatings(named).status().message().find(
+                absl::StrCat("decompress it first (xz -dk '", named, "')")),
+            std::string::npos);
 }
 
 TEST(ReadTrainingRatings, AByteOrderMarkIsNotPartOfTheFirstId) {
