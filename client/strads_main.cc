@@ -20,6 +20,7 @@
 #include "client/model_files.h"
 #include "core/command_line.h"
 #include "core/host_port.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", "strads 0.1.0");
   std::string server = DefaultServer();
   std::string log_level = "warn";
+  // The embedded cluster's log lines go to stderr: stdout carries the command's output (--json
+  // must stay one JSON document, even when a job fails).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("strads"));
   spdlog::set_level(spdlog::level::warn);
   cli.add_option("--log-level", log_level, "log level of the embedded cluster (run)")
       ->capture_default_str()

@@ -224,7 +224,7 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
       bytes > options_.max_message_bytes) {
     return absl::StrFormat(
         "its partial result would be %s, over the %s message limit: one round's result must "
-        "fit in one message (for MF, more workers make each smaller)",
+        "fit in one message",
         core::HumanBytes(bytes), core::HumanBytes(options_.max_message_bytes));
   }
   if (options_.test_slowdown > 1) {

@@ -6,10 +6,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "apps/lasso/lasso_params.h"
 #include "apps/lasso/lasso_protocol.h"
 #include "core/column_sketch.h"
 #include "core/data_partition.h"
+#include "core/limits.h"
 #include "core/row_sharding.h"
 
 namespace strads::lasso {
@@ -458,6 +460,14 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
   }
   if (task.op == kComputeStats) {
     const int64_t stride = StatsPerColumn(standardize_);
+    if (const int64_t bytes = 8 * (5 + stride * features_); bytes > core::kMaxMessageBytes) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "with shared data the workers send %d numbers per feature in one message; %d features "
+          "take %s, over the %s limit (shared data takes at most %d features%s): use served data "
+          "(--data-access served)",
+          stride, features_, core::HumanBytes(bytes), core::HumanBytes(core::kMaxMessageBytes),
+          core::kMaxMessageBytes / (8 * stride), standardize_ ? " with --standardize" : ""));
+    }
     out->values.assign(4 + stride * features_, 0.0);
     out->values[0] = static_cast<double>(features_);
     for (const auto& [shard, state] : shards_) {
