@@ -33,8 +33,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   }
   if (stat_err != 0) {
     ::close(fd);
-    return absl::InvalidArgumentError(
-        absl::StrCat("cannot read '", path, "': ", std::strerror(stat_err)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot read '", path, "': ", std::strerror(stat_err),
+        stat_err == EISDIR ? " (a directory of part-* files is read with --data-access shared)"
+                           : ""));
   }
   // One read of the whole file: parsing then runs over memory without any per-line I/O. The
   // size from fstat is a hint; files that are growing or report 0 (pipes, /proc) still work.

@@ -190,7 +190,9 @@ absl::Status ParseRatingsFile(const std::string& path, const EntrySink& sink) {
   if (std::filesystem::is_directory(path, error)) {
     // An ifstream opens a directory and then reads nothing, which would pass for an empty file.
     return absl::InvalidArgumentError(
-        absl::StrCat(path, " is a directory; give the ratings file inside it"));
+        absl::StrCat(path,
+                     " is a directory; give the ratings file inside it (a directory of part-* "
+                     "files is read with --data-access shared)"));
   }
   std::ifstream in(path);
   if (!in.is_open()) {
