@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -232,6 +233,55 @@ absl::Status ForEachPartitionChunk(const DataPartition& partition, int64_t chunk
     }
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<FileLine> LocatePartitionLine(const DataPartition& partition, int64_t line) {
+  int64_t before = 0;  // lines of the earlier pieces
+  for (const FilePiece& piece : partition.pieces) {
+    int64_t lines = 0;
+    if (absl::Status status = ReadPieceInChunks(piece, kReadChunk,
+                                                [&](std::string_view chunk) {
+                                                  lines +=
+                                                      std::count(chunk.begin(), chunk.end(), '\n');
+                                                  return absl::OkStatus();
+                                                });
+        !status.ok()) {
+      return status;
+    }
+    if (line > before + lines) {
+      before += lines;
+      continue;
+    }
+    // The piece's first line starts after the first newline at or after begin - 1 (at 0 for a
+    // piece that starts the file): count the file's lines before it.
+    std::ifstream in(piece.path, std::ios::binary);
+    int64_t newlines = 0;
+    int64_t offset = 0;
+    char c;
+    while (offset < piece.begin - 1 && in.get(c)) {
+      newlines += c == '\n';
+      ++offset;
+    }
+    if (piece.begin > 0) {
+      while (in.get(c) && c != '\n') {
+      }
+      ++newlines;  // the line in progress at begin belongs to the previous piece
+    }
+    return FileLine{piece.path, newlines + (line - before)};
+  }
+  return absl::NotFoundError(
+      absl::StrCat("line ", line, " is past the end of ", DescribePartition(partition)));
+}
+
+absl::Status WithFileLine(const DataPartition& partition, int64_t line,
+                          const absl::Status& status) {
+  const std::string marker = absl::StrCat(" line ", line, ": ");
+  const size_t at = status.message().find(marker);
+  if (at == std::string_view::npos) return status;
+  absl::StatusOr<FileLine> where = LocatePartitionLine(partition, line);
+  if (!where.ok()) return status;
+  return absl::Status(status.code(), absl::StrCat(where->path, " line ", where->line, ": ",
+                                                  status.message().substr(at + marker.size())));
 }
 
 std::string DescribePartition(const DataPartition& partition) {

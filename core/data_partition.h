@@ -43,6 +43,19 @@ absl::StatusOr<std::vector<DataPartition>> CutDataPartitions(const std::string& 
 absl::Status ForEachPartitionChunk(const DataPartition& partition, int64_t chunk_bytes,
                                    const std::function<absl::Status(std::string_view)>& consume);
 
+// Where the `line`-th line (1-based) that ForEachPartitionChunk hands out lies: its file and
+// its line number in that file. For error messages (it reads the file up to there): a reader
+// counts lines within its partition, the user the file's. NotFound past the partition's end.
+struct FileLine {
+  std::string path;
+  int64_t line = 0;
+};
+absl::StatusOr<FileLine> LocatePartitionLine(const DataPartition& partition, int64_t line);
+
+// `status` with its "<anything> line <line>: " prefix (as a reader of the partition wrote it)
+// replaced by the file and its line (LocatePartitionLine); `status` as it is when either fails.
+absl::Status WithFileLine(const DataPartition& partition, int64_t line, const absl::Status& status);
+
 // A name for error messages: "data.libsvm bytes 0-1000" (the first piece; "+ 2 more" after).
 std::string DescribePartition(const DataPartition& partition);
 

@@ -56,6 +56,48 @@ TEST(DataPartition, EveryCutReadsEveryLineOnceInOrder) {
   }
 }
 
+// Every line a partition hands out is located at its file and line number, whatever the cut,
+// for a file and for a directory of parts (each line's text names its own place).
+TEST(DataPartition, LocatesEveryLineInItsFile) {
+  const std::string dir = TempDir("locate");
+  std::string one;
+  for (int line = 1; line <= 40; ++line) one += "f line " + std::to_string(line) + "\n";
+  WriteFile(dir + "/d.txt", one);
+  std::filesystem::create_directories(dir + "/parts");
+  for (int part = 0; part < 3; ++part) {
+    std::string text;
+    for (int line = 1; line <= 5 + part * 7; ++line) {
+      text += std::to_string(part) + " line " + std::to_string(line) + "\r\n";
+    }
+    WriteFile(dir + "/parts/part-0000" + std::to_string(part), text);
+  }
+  for (const std::string& path : {dir + "/d.txt", dir + "/parts"}) {
+    for (int parts = 1; parts <= 9; ++parts) {
+      absl::StatusOr<std::vector<DataPartition>> cut = CutDataPartitions(path, parts);
+      ASSERT_TRUE(cut.ok()) << cut.status();
+      for (const DataPartition& partition : *cut) {
+        absl::StatusOr<std::string> text = ReadPartitionText(partition);
+        ASSERT_TRUE(text.ok());
+        int64_t k = 0;
+        size_t start = 0;
+        for (size_t end = text->find('\n'); end != std::string::npos;
+             start = end + 1, end = text->find('\n', start)) {
+          const std::string line = text->substr(start, end - start);
+          absl::StatusOr<FileLine> where = LocatePartitionLine(partition, ++k);
+          ASSERT_TRUE(where.ok()) << where.status();
+          const std::string number = line.substr(line.rfind(' ') + 1);
+          EXPECT_EQ(std::to_string(where->line), number.substr(0, number.find('\r')))
+              << path << " " << parts << " partitions, line " << k;
+          if (path.ends_with("parts")) {
+            EXPECT_TRUE(where->path.ends_with(std::string("part-0000") + line[0])) << line;
+          }
+        }
+        EXPECT_FALSE(LocatePartitionLine(partition, k + 1).ok());
+      }
+    }
+  }
+}
+
 // Read in chunks of any size, every cut yields the same whole lines as read at once, each chunk
 // ending a line and holding at most the chunk size and one line.
 TEST(DataPartition, ChunkedReadingGivesTheSameLinesInWholeLineChunks) {

@@ -42,6 +42,8 @@ class LibsvmParser {
   // The matrix of every row fed; the parser is empty afterwards. No rows at all is an error
   // unless `allow_empty` (a part of a data set, whose other parts hold the rows).
   absl::StatusOr<LabeledData> Finish(int64_t min_features = 0, bool allow_empty = false);
+  // The line (1-based, over everything fed) whose error stopped the parser; 0 when none did.
+  int64_t failed_line() const { return failed_.ok() ? 0 : line_no_; }
 
  private:
   absl::Status ParseLines(std::string_view text);

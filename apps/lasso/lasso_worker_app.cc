@@ -216,7 +216,9 @@ absl::Status LassoWorkerApp::AddShard(int shard, std::string_view bytes,
             core::ForEachPartitionChunk(*partition, kPartitionChunkBytes,
                                         [&](std::string_view lines) { return parser.Feed(lines); });
         !status.ok()) {
-      return status;
+      // Named by the file and its line, as served data's errors are, not the partition's.
+      return parser.failed_line() > 0 ? core::WithFileLine(*partition, parser.failed_line(), status)
+                                      : status;
     }
     // A byte range may hold no whole line (more workers than lines, or one long line): an empty
     // shard; the scheduler refuses a data set with no rows at all.

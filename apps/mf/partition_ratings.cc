@@ -135,7 +135,8 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
   };
   if (absl::Status status = core::ForEachPartitionChunk(partition, kParseChunkBytes, parse_chunk);
       !status.ok()) {
-    return status;
+    // Named by the file and its line, as served data's errors are, not the partition's.
+    return core::WithFileLine(partition, line_number, status);
   }
   return out;
 }
