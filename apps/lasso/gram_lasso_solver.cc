@@ -19,6 +19,26 @@ inline void SubtractScaled(double* y, const double* x, double a, int64_t n) {
   Eigen::Map<Eigen::VectorXd>(y, n).noalias() -= a * Eigen::Map<const Eigen::VectorXd>(x, n);
 }
 
+// One coordinate's step. With the intercept, b_j moves with b0 along (d, -m_j d), m_j the
+// column's mean: r changes by -d (x_j - m_j 1), which leaves 1'r as it is, and the step is exact
+// coordinate descent on the centred column. Moving b_j alone and re-fitting b0 after the sweep
+// would divide the gradient by ||x_j||^2 instead of ||x_j - m_j 1||^2: on a column far from zero
+// with a small spread (1000 +- 0.01) that is 1e10 times too small a step, and the sweeps crawl.
+// A constant column (centred norm at rounding level) keeps the plain step.
+struct CoordinateStep {
+  double sqnorm;
+  double gradient;
+  double intercept_per_unit = 0;  // b0's move per unit of d
+};
+inline CoordinateStep CentredStep(bool intercept, double rows, double sqnorm, double gradient,
+                                  double col_sum, double residual_sum) {
+  if (!intercept || rows <= 0 || col_sum == 0) return {sqnorm, gradient};
+  const double mean = col_sum / rows;
+  const double centred = sqnorm - col_sum * mean;
+  if (!(centred > 1e-12 * sqnorm)) return {sqnorm, gradient};
+  return {centred, gradient - mean * residual_sum, -mean};
+}
+
 // The restricted duality gap from the current gradient c = X_W'r', ||r'||^2 and b (1'r' = 0).
 double RestrictedGap(std::span<const double> c, std::span<const double> b, double residual_sq,
                      double lambda, double* primal) {
@@ -225,18 +245,27 @@ int64_t ActiveSetSweeps(const GramLassoProblem& problem, GramLassoSolution* out,
     for (int64_t i = 0; i < a; ++i) {
       const int64_t j = index[i];
       const double* row = scratch->gram.data() + i * a;
-      const double sqnorm = row[i];
+      const CoordinateStep step =
+          CentredStep(problem.intercept, problem.rows, row[i], ca[i],
+                      problem.intercept ? scratch->col_sums[i] : 0.0, *residual_sum);
       const double old_value = b[j];
-      const double new_value = CoordinateMinimizer(ca[i], old_value, sqnorm, problem.lambda);
+      const double new_value =
+          CoordinateMinimizer(step.gradient, old_value, step.sqnorm, problem.lambda);
       const double d = new_value - old_value;
       work += 1;
       if (d == 0) continue;
       b[j] = new_value;
       scratch->change[i] += d;
-      *residual_sq += d * (d * sqnorm - 2 * ca[i]);
+      *residual_sq += d * (d * step.sqnorm - 2 * step.gradient);
       SubtractScaled(ca, row, d, a);
-      if (problem.intercept) *residual_sum -= scratch->col_sums[i] * d;
-      gain += 0.5 * sqnorm * d * d;
+      if (step.intercept_per_unit != 0) {
+        SubtractScaled(ca, scratch->col_sums.data(), step.intercept_per_unit * d, a);
+        *b0 += step.intercept_per_unit * d;
+        work += a;
+      } else if (problem.intercept) {
+        *residual_sum -= scratch->col_sums[i] * d;
+      }
+      gain += 0.5 * step.sqnorm * d * d;
       work += a;
       ++out->updates;
     }
@@ -357,18 +386,27 @@ GramLassoSolution SolveGramLasso(const GramLassoProblem& problem) {
     bool moved = false;
     for (int64_t j = 0; j < n; ++j) {
       const double* row = g + j * n;
-      const double sqnorm = row[j];
       work += 1;
-      if (!(sqnorm > 0)) continue;
+      if (!(row[j] > 0)) continue;
+      const CoordinateStep step =
+          CentredStep(problem.intercept, problem.rows, row[j], c[j],
+                      problem.intercept ? problem.col_sums[j] : 0.0, residual_sum);
       const double old_value = out.b[j];
-      const double new_value = CoordinateMinimizer(c[j], old_value, sqnorm, problem.lambda);
+      const double new_value =
+          CoordinateMinimizer(step.gradient, old_value, step.sqnorm, problem.lambda);
       const double d = new_value - old_value;
       if (d == 0) continue;
       moved = true;
       out.b[j] = new_value;
-      residual_sq += d * (d * sqnorm - 2 * c[j]);
+      residual_sq += d * (d * step.sqnorm - 2 * step.gradient);
       SubtractScaled(c.data(), row, d, n);
-      if (problem.intercept) residual_sum -= problem.col_sums[j] * d;
+      if (step.intercept_per_unit != 0) {
+        SubtractScaled(c.data(), problem.col_sums.data(), step.intercept_per_unit * d, n);
+        b0 += step.intercept_per_unit * d;
+        work += n;
+      } else if (problem.intercept) {
+        residual_sum -= problem.col_sums[j] * d;
+      }
       work += n;
       ++out.updates;
     }
