@@ -1,7 +1,6 @@
 #include "apps/mf/mf_scheduler_app.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <limits>
 

@@ -3,11 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <utility>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "apps/mf/mf_shared_protocol.h"
@@ -19,29 +16,21 @@
 namespace strads::mf {
 namespace {
 
-// The first line of the first data file of `parts` (empty when unreadable).
-std::string FirstLine(const std::vector<core::DataPartition>& parts) {
-  for (const core::DataPartition& part : parts) {
-    if (part.pieces.empty()) continue;
-    std::ifstream in(part.pieces.front().path);
-    std::string line;
-    std::getline(in, line);
-    return line;
-  }
-  return {};
-}
-
 // The MatrixMarket shape of the data at `path` (cut into `parts`), nullopt for ratings text. A
 // directory of part-* files must be text: a MatrixMarket matrix is one file.
 absl::StatusOr<std::optional<MatrixMarketShape>> MatrixMarketShapeOf(
     const std::string& path, const std::vector<core::DataPartition>& parts) {
-  if (!absl::StartsWithIgnoreCase(FirstLine(parts), "%%MatrixMarket")) return std::nullopt;
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, " holds MatrixMarket part files; a MatrixMarket matrix must be one file"));
+  for (const core::DataPartition& part : parts) {
+    if (part.pieces.empty()) continue;
+    const std::string& first_file = part.pieces.front().path;
+    absl::StatusOr<std::optional<MatrixMarketShape>> shape = ReadMatrixMarketShape(first_file);
+    if (shape.ok() && shape->has_value() && first_file != path) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, " holds MatrixMarket part files; a MatrixMarket matrix must be one file"));
+    }
+    return shape;
   }
-  return ReadMatrixMarketShape(path);
+  return std::nullopt;
 }
 
 // Merges (id, count) pairs from many partials into ascending ids and their total counts.

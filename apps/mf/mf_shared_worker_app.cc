@@ -135,20 +135,7 @@ absl::Status MfSharedWorkerApp::Rebuild() {
     test_.duplicates += test.duplicates;
   }
   // CSR by user, each row's ratings in shard and file order.
-  by_user_ = RatingsCsr{};
-  by_user_.rows = users;
-  by_user_.cols = items;
-  by_user_.ptr.assign(static_cast<size_t>(users) + 1, 0);
-  for (int32_t u : user_rows) ++by_user_.ptr[u + 1];
-  for (int64_t r = 0; r < users; ++r) by_user_.ptr[r + 1] += by_user_.ptr[r];
-  by_user_.idx.resize(values.size());
-  by_user_.values.resize(values.size());
-  std::vector<int64_t> next(by_user_.ptr.begin(), by_user_.ptr.end() - 1);
-  for (size_t e = 0; e < values.size(); ++e) {
-    const int64_t at = next[user_rows[e]]++;
-    by_user_.idx[at] = item_rows[e];
-    by_user_.values[at] = values[e];
-  }
+  by_user_ = BucketByRow(users, items, user_rows, item_rows, values);
   by_item_ = Transpose(by_user_);
   return absl::OkStatus();
 }

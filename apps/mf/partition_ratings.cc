@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -64,35 +63,13 @@ absl::StatusOr<PartitionRatings> ReadPartitionRatings(const core::DataPartition&
   auto parse_line = [&](absl::string_view line) -> absl::Status {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || line[0] == '#' || line[0] == '%') return absl::OkStatus();
-    absl::string_view fields[4];
-    size_t pos = 0;
-    int count = 0;
-    for (absl::string_view field = NextField(line, &pos); !field.empty();
-         field = NextField(line, &pos)) {
-      if (count == 4) {
-        count = 5;
-        break;
-      }
-      fields[count++] = field;
-    }
-    if (count < 3 || count > 4) {
-      return fail(absl::InvalidArgumentError(
-          absl::StrCat("expected 'user item rating [timestamp]' separated by tabs, commas, '::' "
-                       "or spaces, got ",
-                       Quote(line))));
-    }
-    double rating = 0;
-    double number = 0;
-    if (!absl::SimpleAtod(fields[2], &rating)) {
-      // A header such as "userId,movieId,rating,timestamp" at the top of a file.
-      if (!absl::SimpleAtod(fields[0], &number)) return absl::OkStatus();
-      return fail(absl::InvalidArgumentError(
-          absl::StrCat("rating ", Quote(fields[2]), " is not a number")));
-    }
-    if (!std::isfinite(rating)) {
-      return fail(absl::InvalidArgumentError(absl::StrCat(
-          "rating ", Quote(fields[2]), " is not finite; NaN and infinity are refused")));
-    }
+    // A header may top every file of a directory of parts, so it is allowed on any line.
+    absl::StatusOr<std::optional<RatingLine>> parsed =
+        ParseRatingLine(line, /*header_allowed=*/true);
+    if (!parsed.ok()) return fail(parsed.status());
+    if (!parsed->has_value()) return absl::OkStatus();
+    const absl::string_view fields[2] = {(*parsed)->user, (*parsed)->item};
+    const double rating = (*parsed)->rating;
     int64_t user = 0;
     int64_t item = 0;
     if (absl::Status status = ParseId(fields[0], "user", &user); !status.ok()) return fail(status);
@@ -162,38 +139,20 @@ absl::StatusOr<std::optional<MatrixMarketShape>> ReadMatrixMarketShape(const std
   if (!std::getline(in, line) || !absl::StartsWithIgnoreCase(line, "%%MatrixMarket")) {
     return std::nullopt;
   }
-  absl::string_view fields[6];
-  const std::string banner = absl::AsciiStrToLower(absl::StripAsciiWhitespace(line));
-  size_t pos = 0;
-  int count = 0;
-  for (absl::string_view field = NextField(banner, &pos); !field.empty() && count < 6;
-       field = NextField(banner, &pos)) {
-    fields[count++] = field;
-  }
-  if (count != 5 || fields[1] != "matrix" || fields[2] != "coordinate" ||
-      (fields[3] != "real" && fields[3] != "integer" && fields[3] != "double") ||
-      fields[4] != "general") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        path, " line 1: unsupported MatrixMarket header ", Quote(line),
-        "; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
+  if (absl::Status status = CheckRatingsMatrixMarketBanner(line); !status.ok()) {
+    return absl::Status(status.code(), absl::StrCat(path, " line 1: ", status.message()));
   }
   int64_t line_number = 1;
   while (std::getline(in, line)) {
     ++line_number;
     const absl::string_view view = absl::StripAsciiWhitespace(line);
     if (view.empty() || view[0] == '%') continue;
-    MatrixMarketShape shape;
-    pos = 0;
-    const absl::string_view rows = NextField(view, &pos);
-    const absl::string_view cols = NextField(view, &pos);
-    const absl::string_view entries = NextField(view, &pos);
-    if (!absl::SimpleAtoi(rows, &shape.rows) || !absl::SimpleAtoi(cols, &shape.cols) ||
-        !absl::SimpleAtoi(entries, &shape.entries) || !NextField(view, &pos).empty() ||
-        shape.rows < 0 || shape.cols < 0 || shape.entries < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, " line ", line_number,
-                       ": expected the size line 'rows cols entries', got ", Quote(view)));
+    absl::StatusOr<MatrixMarketSize> size = ParseMatrixMarketSize(view);
+    if (!size.ok()) {
+      return absl::Status(size.status().code(),
+                          absl::StrCat(path, " line ", line_number, ": ", size.status().message()));
     }
+    MatrixMarketShape shape{.rows = size->rows, .cols = size->cols, .entries = size->entries};
     shape.data_begin = static_cast<int64_t>(in.tellg());
     if (shape.data_begin < 0) shape.data_begin = std::filesystem::file_size(path);
     return shape;

@@ -62,31 +62,28 @@ std::string Where(const std::string& path, int64_t line) {
   return absl::StrCat(path, " line ", line, ": ");
 }
 
-absl::Status ParseRating(absl::string_view text, const std::string& path, int64_t line,
-                         double* rating) {
+absl::Status ParseRating(absl::string_view text, double* rating) {
   if (!absl::SimpleAtod(text, rating)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(Where(path, line), "rating ", Quote(text), " is not a number"));
+    return absl::InvalidArgumentError(absl::StrCat("rating ", Quote(text), " is not a number"));
   }
   if (!std::isfinite(*rating)) {
-    return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "rating ", Quote(text),
-                                                   " is not finite; NaN and infinity are refused"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("rating ", Quote(text), " is not finite; NaN and infinity are refused"));
   }
   return absl::OkStatus();
 }
 
+// `status` with "<path> line <line>: " in front.
+absl::Status At(const std::string& path, int64_t line, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat(Where(path, line), status.message()));
+}
+
 absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl::string_view header,
                                const EntrySink& sink) {
-  absl::string_view fields[6];
-  std::string lowered = absl::AsciiStrToLower(header);
-  const int n = SplitFields(lowered, fields, 5);
-  if (n != 5 || fields[1] != "matrix" || fields[2] != "coordinate" ||
-      (fields[3] != "real" && fields[3] != "integer" && fields[3] != "double") ||
-      fields[4] != "general") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        Where(path, 1), "unsupported MatrixMarket header ", Quote(header, 80),
-        "; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
+  if (absl::Status status = CheckRatingsMatrixMarketBanner(header); !status.ok()) {
+    return At(path, 1, status);
   }
+  absl::string_view fields[4];
   std::string text;
   int64_t line = 1;
   int64_t rows = -1;
@@ -99,13 +96,11 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl:
     if (view.empty() || view[0] == '%') continue;
     const int count = SplitFields(view, fields, 3);
     if (declared < 0) {
-      if (count != 3 || !absl::SimpleAtoi(fields[0], &rows) ||
-          !absl::SimpleAtoi(fields[1], &cols) || !absl::SimpleAtoi(fields[2], &declared) ||
-          rows < 0 || cols < 0 || declared < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(Where(path, line), "expected the size line 'rows cols entries', got ",
-                         Quote(view, 80)));
-      }
+      absl::StatusOr<MatrixMarketSize> size = ParseMatrixMarketSize(view);
+      if (!size.ok()) return At(path, line, size.status());
+      rows = size->rows;
+      cols = size->cols;
+      declared = size->entries;
       continue;
     }
     if (count != 3) {
@@ -123,8 +118,8 @@ absl::Status ParseMatrixMarket(std::ifstream& in, const std::string& path, absl:
                                                      " is not in [1, ", cols, "]"));
     }
     double rating = 0;
-    if (absl::Status status = ParseRating(fields[2], path, line, &rating); !status.ok()) {
-      return status;
+    if (absl::Status status = ParseRating(fields[2], &rating); !status.ok()) {
+      return At(path, line, status);
     }
     if (++entries > declared) {
       return absl::InvalidArgumentError(absl::StrCat(Where(path, line), "more entries than the ",
@@ -156,29 +151,15 @@ absl::Status ParseText(std::ifstream& in, const std::string& path, std::string f
   std::string text = std::move(first_line);
   int64_t line = 1;
   bool first_data_line = true;
-  absl::string_view fields[5];
   do {
     absl::string_view view = absl::StripAsciiWhitespace(text);
     if (view.empty() || view[0] == '#' || view[0] == '%') continue;
-    const int count = SplitFields(view, fields, 4);
-    if (count < 3 || count > 4) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(Where(path, line),
-                       "expected 'user item rating [timestamp]' separated by tabs, "
-                       "commas, '::' or spaces, got ",
-                       Quote(view, 80)));
-    }
-    double rating = 0;
-    if (first_data_line && !absl::SimpleAtod(fields[2], &rating) &&
-        !absl::SimpleAtod(fields[0], &rating)) {
-      first_data_line = false;  // a header such as "userId,movieId,rating,timestamp"
-      continue;
-    }
+    absl::StatusOr<std::optional<RatingLine>> parsed = ParseRatingLine(view, first_data_line);
     first_data_line = false;
-    if (absl::Status status = ParseRating(fields[2], path, line, &rating); !status.ok()) {
-      return status;
-    }
-    if (absl::Status status = sink(fields[0], fields[1], rating, line); !status.ok()) {
+    if (!parsed.ok()) return At(path, line, parsed.status());
+    if (!parsed->has_value()) continue;  // a header
+    const RatingLine& rating = **parsed;
+    if (absl::Status status = sink(rating.user, rating.item, rating.rating, line); !status.ok()) {
       return status;
     }
   } while ((++line, std::getline(in, text)));
@@ -259,6 +240,52 @@ void OrderIds(IdMap& map, std::vector<int32_t>* renumber) {
 
 }  // namespace
 
+absl::StatusOr<std::optional<RatingLine>> ParseRatingLine(absl::string_view line,
+                                                          bool header_allowed) {
+  absl::string_view fields[4];
+  const int count = SplitFields(line, fields, 4);
+  if (count < 3 || count > 4) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected 'user item rating [timestamp]' separated by tabs, commas, '::' or "
+                     "spaces, got ",
+                     Quote(line, 80)));
+  }
+  double number = 0;
+  if (header_allowed && !absl::SimpleAtod(fields[2], &number) &&
+      !absl::SimpleAtod(fields[0], &number)) {
+    return std::nullopt;  // a header such as "userId,movieId,rating,timestamp"
+  }
+  RatingLine parsed{.user = fields[0], .item = fields[1]};
+  if (absl::Status status = ParseRating(fields[2], &parsed.rating); !status.ok()) return status;
+  return parsed;
+}
+
+absl::Status CheckRatingsMatrixMarketBanner(absl::string_view banner) {
+  absl::string_view fields[6];
+  const std::string lowered = absl::AsciiStrToLower(absl::StripAsciiWhitespace(banner));
+  const int n = SplitFields(lowered, fields, 5);
+  if (n != 5 || fields[1] != "matrix" || fields[2] != "coordinate" ||
+      (fields[3] != "real" && fields[3] != "integer" && fields[3] != "double") ||
+      fields[4] != "general") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unsupported MatrixMarket header ", Quote(absl::StripAsciiWhitespace(banner), 80),
+        "; ratings need '%%MatrixMarket matrix coordinate real general' (or integer)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MatrixMarketSize> ParseMatrixMarketSize(absl::string_view line) {
+  absl::string_view fields[4];
+  MatrixMarketSize size;
+  if (SplitFields(line, fields, 3) != 3 || !absl::SimpleAtoi(fields[0], &size.rows) ||
+      !absl::SimpleAtoi(fields[1], &size.cols) || !absl::SimpleAtoi(fields[2], &size.entries) ||
+      size.rows < 0 || size.cols < 0 || size.entries < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("expected the size line 'rows cols entries', got ", Quote(line, 80)));
+  }
+  return size;
+}
+
 int32_t IdMap::Find(absl::string_view name) const {
   auto it = index.find(name);
   return it == index.end() ? -1 : it->second;
@@ -277,6 +304,25 @@ void ComputeRatingStats(TrainingRatings* train) {
   train->mean = values.empty() ? 0 : sum / static_cast<double>(values.size());
   train->min_rating = values.empty() ? 0 : lo;
   train->max_rating = values.empty() ? 0 : hi;
+}
+
+RatingsCsr BucketByRow(int64_t rows, int64_t cols, std::span<const int32_t> row_of,
+                       std::span<const int32_t> col_of, std::span<const double> values) {
+  RatingsCsr m;
+  m.rows = rows;
+  m.cols = cols;
+  m.ptr.assign(static_cast<size_t>(rows) + 1, 0);
+  for (int32_t r : row_of) ++m.ptr[r + 1];
+  for (int64_t r = 0; r < rows; ++r) m.ptr[r + 1] += m.ptr[r];
+  m.idx.resize(values.size());
+  m.values.resize(values.size());
+  std::vector<int64_t> next(m.ptr.begin(), m.ptr.end() - 1);
+  for (size_t e = 0; e < values.size(); ++e) {
+    const int64_t slot = next[row_of[e]]++;
+    m.idx[slot] = col_of[e];
+    m.values[slot] = values[e];
+  }
+  return m;
 }
 
 RatingsCsr Transpose(const RatingsCsr& m) {
@@ -331,23 +377,10 @@ absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
 
   // Bucket by item first (keeping file order), then transpose twice: every row of both matrices
   // ends up sorted by column, whatever the file's order.
-  RatingsCsr by_item;
-  by_item.rows = train.items.size();
-  by_item.cols = train.users.size();
-  by_item.ptr.assign(by_item.rows + 1, 0);
-  for (int32_t i : items) ++by_item.ptr[item_order[i] + 1];
-  for (int64_t r = 0; r < by_item.rows; ++r) by_item.ptr[r + 1] += by_item.ptr[r];
-  by_item.idx.resize(values.size());
-  by_item.values.resize(values.size());
-  {
-    std::vector<int64_t> next(by_item.ptr.begin(), by_item.ptr.end() - 1);
-    for (size_t k = 0; k < values.size(); ++k) {
-      const int64_t slot = next[item_order[items[k]]]++;
-      by_item.idx[slot] = user_order[users[k]];
-      by_item.values[slot] = values[k];
-    }
-  }
-  train.by_user = Transpose(by_item);
+  for (int32_t& u : users) u = user_order[u];
+  for (int32_t& i : items) i = item_order[i];
+  train.by_user =
+      Transpose(BucketByRow(train.items.size(), train.users.size(), items, users, values));
   // Within a user's row, the ratings of one item are adjacent and in file order (the bucketing
   // kept file order and both transposes are stable): keep the last of each run.
   {

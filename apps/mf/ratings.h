@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,29 @@ namespace strads::mf {
 // The next field of a line of ratings-like text from *pos on (fields are separated by runs of
 // ' ', '\t', ',', ':' or '\r'), advancing *pos past it; empty when the line has no more.
 absl::string_view NextField(absl::string_view line, size_t* pos);
+
+// One "user item rating [timestamp]" line (blank and comment lines skipped by the caller): the
+// user's and item's id text and the rating, or nullopt for a header line (user and rating fields
+// both not numbers, "userId,movieId,rating,timestamp") when `header_allowed`. Errors say what is
+// wrong; the caller adds where.
+struct RatingLine {
+  absl::string_view user;
+  absl::string_view item;
+  double rating = 0;
+};
+absl::StatusOr<std::optional<RatingLine>> ParseRatingLine(absl::string_view line,
+                                                          bool header_allowed);
+
+// A MatrixMarket file of ratings: its banner must say "matrix coordinate real|integer|double
+// general" (an error naming what is supported otherwise), and its size line "rows cols entries".
+// Errors say what is wrong; the caller adds where.
+absl::Status CheckRatingsMatrixMarketBanner(absl::string_view banner);
+struct MatrixMarketSize {
+  int64_t rows = 0;
+  int64_t cols = 0;
+  int64_t entries = 0;
+};
+absl::StatusOr<MatrixMarketSize> ParseMatrixMarketSize(absl::string_view line);
 
 // Compressed sparse rows: row r's entries are [ptr[r], ptr[r + 1]) of idx (column) and values.
 struct RatingsCsr {
@@ -36,6 +60,11 @@ struct RatingsCsr {
     return {values.data() + ptr[r], static_cast<size_t>(RowNnz(r))};
   }
 };
+
+// Rating triplets bucketed into CSR by row: row r holds the entries with row_of[e] == r, in input
+// order (a counting sort, O(entries + rows)).
+RatingsCsr BucketByRow(int64_t rows, int64_t cols, std::span<const int32_t> row_of,
+                       std::span<const int32_t> col_of, std::span<const double> values);
 
 // The transpose (CSR by column), entries of each column in increasing row order. The scheduler,
 // the workers and the reference solver all build the by-item matrix with this, so they sum in
