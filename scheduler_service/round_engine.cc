@@ -36,6 +36,7 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
 
   EngineResult result;
   const int depth = PipelineDepth();
+  const int batch = std::max(1, depth / 2);
   // Without pipelining, round t+1 is planned while round t is in flight and sent after its Pull.
   const bool schedule_ahead = depth == 1 && app_->schedule_ahead();
   // The rounds in flight, oldest first, in a ring of `depth` slots whose plans are reused.
@@ -58,41 +59,45 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       result.stop_reason = "max_seconds";
       break;
     }
-    // Fill the pipeline. Every live worker gets each task and the pending cache update, even if
-    // an earlier send failed, so the survivors stay consistent with the model.
+    // Fill the pipeline once `batch` slots are free, so that the tasks of `batch` consecutive
+    // rounds go to each worker in one message (and come back in one): at depth D the rounds in
+    // flight alternate between two such batches, one computed while the other travels. Every live
+    // worker gets each task and the pending cache update, even if an earlier send failed, so the
+    // survivors stay consistent with the model.
     std::string lost;
-    while (lost.empty() && in_flight < depth) {
-      if (in_flight > 0) {
-        if (restore_wanted || app_->RoundRunsAlone(next)) break;
-        if (app_->RoundRunsAlone(ring[(head + in_flight - 1) % depth].plan.number)) break;
-        if (spec_.max_rounds > 0 && next >= spec_.max_rounds + app_->extra_rounds()) break;
-      }
-      InFlightRound& slot = ring[(head + in_flight) % depth];
-      if (have_ahead && ahead.number == next) {
-        std::swap(slot.plan, ahead);
-      } else {
-        slot.plan.stale_by = in_flight;
-        PlanRound(next, &slot.plan);
-      }
-      have_ahead = false;
-      if (absl::Status status = CheckMessageSizes(next, slot.plan); !status.ok()) return status;
-      slot.sequence = ++task_sequence_;
-      slot.sent = absl::Now();
-      if (in_flight == 0) {
-        pool_->ExpectReplies(workers_, slot.sequence);
-      } else {
-        pool_->ExpectAnotherReply(workers_, slot.sequence);
-      }
-      for (size_t i = 0; i < workers_.size(); ++i) {
-        std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
-        if (link == nullptr || !link->SendTask(job_id_, slot.sequence, pending_update_,
-                                               slot.plan.tasks[i], /*reply=*/true)) {
-          lost = workers_[i];
+    auto note_lost = [&lost](std::string worker) {
+      if (lost.empty()) lost = std::move(worker);
+    };
+    if (depth - in_flight >= batch) {
+      int queued = 0;
+      while (lost.empty() && in_flight < depth) {
+        if (in_flight > 0) {
+          if (restore_wanted || app_->RoundRunsAlone(next)) break;
+          if (app_->RoundRunsAlone(ring[(head + in_flight - 1) % depth].plan.number)) break;
+          if (spec_.max_rounds > 0 && next >= spec_.max_rounds + app_->extra_rounds()) break;
         }
+        InFlightRound& slot = ring[(head + in_flight) % depth];
+        if (have_ahead && ahead.number == next) {
+          std::swap(slot.plan, ahead);
+        } else {
+          slot.plan.stale_by = in_flight;
+          PlanRound(next, &slot.plan);
+        }
+        have_ahead = false;
+        if (absl::Status status = CheckMessageSizes(next, slot.plan); !status.ok()) return status;
+        slot.sequence = ++task_sequence_;
+        slot.sent = absl::Now();
+        if (in_flight == 0) {
+          pool_->ExpectReplies(workers_, slot.sequence);
+        } else {
+          pool_->ExpectAnotherReply(workers_, slot.sequence);
+        }
+        note_lost(QueueTasks(slot.sequence, &slot.plan));
+        ++in_flight;
+        ++next;
+        if (++queued % batch == 0) note_lost(SendQueued());
       }
-      pending_update_.clear();
-      ++in_flight;
-      ++next;
+      note_lost(SendQueued());  // even after a loss, so that the survivors see every update
     }
     InFlightRound& oldest = ring[head];
     WorkerPool::WaitOutcome outcome;
@@ -140,15 +145,10 @@ absl::StatusOr<EngineResult> RoundEngine::Run() {
       }
     }
     if (!pending_update_.empty()) {
-      // The last Pull's update went out with no task (the pipeline was held back): it is
-      // applied now, before this Pull replaces it.
-      const core::Payload no_push;
-      for (const std::string& id : workers_) {
-        if (std::shared_ptr<WorkerLink> link = pool_->Link(id)) {
-          link->SendTask(job_id_, ++task_sequence_, pending_update_, no_push, /*reply=*/false);
-        }
-      }
-      pending_update_.clear();
+      // The last Pull's update has not gone out (the pipeline was not refilled since): it goes
+      // apply-only, ahead of the next round's tasks and in the same message, as this Pull is
+      // about to replace it.
+      QueueTasks(++task_sequence_, /*plan=*/nullptr);
     }
     absl::StatusOr<core::RoundOutcome> pulled =
         app_->Pull(oldest.plan, partials_, &pending_update_);
@@ -359,20 +359,15 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
 
 absl::Status RoundEngine::RestoreCapacity() {
   const size_t before = workers_.size();
-  for (std::string& id :
-       pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()), timed_out_)) {
-    AddWorker(std::move(id));
-  }
-  if (workers_.size() == before) return absl::OkStatus();
-  // The current holders apply the last update now, so that shards moved to a newcomer (which
-  // start from the current model) and shards that stay agree on the model version.
-  const core::Payload no_push;
-  for (size_t i = 0; i < before; ++i) {
-    if (std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i])) {
-      link->SendTask(job_id_, ++task_sequence_, pending_update_, no_push, /*reply=*/false);
-    }
-  }
-  pending_update_.clear();
+  std::vector<std::string> claimed =
+      pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()), timed_out_);
+  if (claimed.empty()) return absl::OkStatus();
+  // The current holders (only they) apply the last update now, so that shards moved to a
+  // newcomer (which start from the current model) and shards that stay agree on the model
+  // version.
+  if (!pending_update_.empty()) QueueTasks(++task_sequence_, /*plan=*/nullptr);
+  SendQueued();
+  for (std::string& id : claimed) AddWorker(std::move(id));
   // Take shards from the most loaded workers until no worker holds two more than another.
   while (true) {
     size_t most = 0, least = 0;
@@ -413,6 +408,58 @@ void RoundEngine::ReleaseWorkers() {
   }
   workers_.clear();
   members_.clear();
+}
+
+std::string RoundEngine::QueueTasks(int64_t sequence, const core::RoundPlan* plan) {
+  std::string lost;
+  if (queued_count_ > 0 && QueuedWireBytes() + core::PayloadWireBytes(pending_update_) +
+                                   (plan != nullptr ? LargestTaskWireBytes(*plan) : 0) >
+                               options_.max_message_bytes) {
+    lost = SendQueued();  // a message must stay within the limit
+  }
+  if (queued_count_ == queued_.size()) queued_.emplace_back();
+  QueuedTasks& entry = queued_[queued_count_++];
+  entry.sequence = sequence;
+  entry.plan = plan;
+  // The entry's old buffer becomes the next update's, so neither allocates once warm.
+  std::swap(entry.apply, pending_update_);
+  pending_update_.clear();
+  return lost;
+}
+
+std::string RoundEngine::SendQueued() {
+  std::string lost;
+  for (size_t i = 0; i < workers_.size() && queued_count_ > 0; ++i) {
+    outgoing_.clear();
+    for (size_t k = 0; k < queued_count_; ++k) {
+      const QueuedTasks& entry = queued_[k];
+      outgoing_.push_back({.sequence = entry.sequence,
+                           .apply = &entry.apply,
+                           .push = entry.plan != nullptr ? &entry.plan->tasks[i] : nullptr,
+                           .reply = entry.plan != nullptr});
+    }
+    std::shared_ptr<WorkerLink> link = pool_->Link(workers_[i]);
+    if (link == nullptr || !link->SendTasks(job_id_, outgoing_)) lost = workers_[i];
+  }
+  queued_count_ = 0;
+  return lost;
+}
+
+int64_t RoundEngine::QueuedWireBytes() const {
+  int64_t bytes = 0;
+  for (size_t k = 0; k < queued_count_; ++k) {
+    bytes += core::PayloadWireBytes(queued_[k].apply);
+    if (queued_[k].plan != nullptr) bytes += LargestTaskWireBytes(*queued_[k].plan);
+  }
+  return bytes;
+}
+
+int64_t RoundEngine::LargestTaskWireBytes(const core::RoundPlan& plan) {
+  int64_t largest = 0;
+  for (const core::Payload& task : plan.tasks) {
+    largest = std::max(largest, core::PayloadWireBytes(task));
+  }
+  return largest;
 }
 
 absl::Status RoundEngine::CheckMessageSizes(int64_t round, const core::RoundPlan& plan) const {

@@ -90,6 +90,16 @@ class RoundEngine {
   // Rounds in flight at most: the job's pipeline depth within what the app allows.
   int PipelineDepth() const;
   void PlanRound(int64_t number, core::RoundPlan* plan);
+  // Queues for every worker the task of `plan` (null: apply-only) under `sequence`, carrying the
+  // pending cache update, which it takes. Sends the queue first if the task would take a
+  // message past the limit; returns, as SendQueued, a worker lost in that send, or "".
+  std::string QueueTasks(int64_t sequence, const core::RoundPlan* plan);
+  // Sends the queued tasks to every worker of the job, one message each, and empties the queue;
+  // returns a worker whose stream has closed, or "".
+  std::string SendQueued();
+  // A bound on the wire size of one worker's share of the queue.
+  int64_t QueuedWireBytes() const;
+  static int64_t LargestTaskWireBytes(const core::RoundPlan& plan);
   // ResourceExhausted if a task of `plan` (with the pending cache update) is over the limit.
   absl::Status CheckMessageSizes(int64_t round, const core::RoundPlan& plan) const;
   void Publish(int64_t round, bool force);
@@ -118,7 +128,17 @@ class RoundEngine {
   std::vector<int> unplaced_;             // shards nobody holds
   std::vector<core::WorkerView> views_;
   std::vector<core::Partial> partials_;
-  core::Payload pending_update_;  // from the last Pull, not yet sent
+  core::Payload pending_update_;  // from the last Pull, not yet queued
+  // Tasks queued and not yet sent, oldest first: [0, queued_count_) are in use, the rest keep
+  // their buffers. Plans are the ring's, which outlive the queue (it is sent before any wait).
+  struct QueuedTasks {
+    int64_t sequence = 0;
+    const core::RoundPlan* plan = nullptr;  // null: apply-only
+    core::Payload apply;
+  };
+  std::vector<QueuedTasks> queued_;
+  size_t queued_count_ = 0;
+  std::vector<OutgoingTask> outgoing_;  // one worker's share of the queue, being sent
   std::vector<core::Metric> metrics_;
   absl::Time start_;
   absl::Time last_publish_ = absl::InfinitePast();

@@ -23,6 +23,7 @@ namespace strads::scheduler {
 namespace {
 
 using testing::ScriptedWorkers;
+using testing::WorkerRecord;
 using testing::WorkerScript;
 
 class RecordingSink final : public ProgressSink {
@@ -243,6 +244,62 @@ TEST(RoundEngine, PipelinedRoundsReachTheSameOptimum) {
     const Undisturbed& reference = UndisturbedRun("dynamic");
     EXPECT_NEAR(run.app.objective(), reference.objective, 1e-8 * reference.objective);
   }
+}
+
+// At depth D the engine refills the pipeline D/2 rounds at a time and sends their tasks (with the
+// updates held back meanwhile) in one message per worker: a round costs about 2/D of a message,
+// where one round at a time costs one. The optimum is the one of one round at a time.
+TEST(RoundEngine, PipelinedRoundsShareTheirMessages) {
+  std::map<int, double> messages_per_round;
+  for (int depth : {1, 4, 8}) {
+    SCOPED_TRACE(depth);
+    core::JobSpec spec = LassoSpec("dynamic", 2, depth);
+    // Gap rounds run alone and drain the pipeline; here (60 columns) they would come every 9th
+    // round, where a real problem's come every few hundred.
+    spec.params["gap_every"] = "200";
+    EngineRun run(spec);
+    const std::string a = run.workers.Connect("a");
+    run.workers.Connect("b");
+    absl::StatusOr<EngineResult> result = run.Go();
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_TRUE(result->converged);
+    const Undisturbed& reference = UndisturbedRun("dynamic");
+    EXPECT_NEAR(run.app.objective(), reference.objective, 1e-8 * reference.objective);
+    const WorkerRecord& record = run.workers.record(a);
+    EXPECT_EQ(record.replies, result->rounds);
+    messages_per_round[depth] =
+        static_cast<double>(record.messages) / static_cast<double>(result->rounds);
+  }
+  EXPECT_EQ(messages_per_round[1], 1.0);
+  // 1/2 and 1/4, plus the gap rounds (each alone) and the refills after them.
+  EXPECT_LT(messages_per_round[4], 0.6);
+  EXPECT_LT(messages_per_round[8], 0.35);
+}
+
+// Rounds share a message only while it stays within the message limit: with a limit that one
+// task (with its update) just fits, every message still fits, and the job reaches the optimum.
+TEST(RoundEngine, SharedMessagesStayWithinTheMessageLimit) {
+  int64_t largest_task = 0;
+  {
+    EngineRun run(LassoSpec("dynamic", 2, /*pipeline=*/8));
+    const std::string a = run.workers.Connect("a");
+    run.workers.Connect("b");
+    ASSERT_TRUE(run.Go().ok());
+    largest_task = run.workers.record(a).largest_task_bytes;
+    ASSERT_GT(run.workers.record(a).largest_message_bytes, largest_task)
+        << "the unlimited run shares messages, or this test shows nothing";
+  }
+  EngineRun run(LassoSpec("dynamic", 2, /*pipeline=*/8));
+  const std::string a = run.workers.Connect("a");
+  run.workers.Connect("b");
+  EngineOptions options;
+  options.max_message_bytes = largest_task;
+  absl::StatusOr<EngineResult> result = run.Go(options);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->converged);
+  EXPECT_LE(run.workers.record(a).largest_message_bytes, largest_task);
+  const Undisturbed& reference = UndisturbedRun("dynamic");
+  EXPECT_NEAR(run.app.objective(), reference.objective, 1e-8 * reference.objective);
 }
 
 TEST(RoundEngine, WorkerErrorFailsTheJobWithItsMessage) {

@@ -17,10 +17,7 @@ class NullLink final : public WorkerLink {
                   std::span<const int>) override {
     return true;
   }
-  bool SendTask(const std::string&, int64_t, const core::Payload&, const core::Payload&,
-                bool) override {
-    return true;
-  }
+  bool SendTasks(const std::string&, std::span<const OutgoingTask>) override { return true; }
   bool SendRelease(const std::string&) override { return true; }
   void Disconnect() override {}
 };

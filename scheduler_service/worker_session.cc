@@ -43,6 +43,8 @@ void WorkerSession::OnReadDone(bool ok) {
                  "a session must start with Hello carrying the id from Register"});
       return;
     }
+    // Known before the pool hands this link to an engine.
+    takes_task_batches_.store(incoming_.hello().takes_task_batches(), std::memory_order_release);
     if (absl::Status status = pool_->Attach(incoming_.hello().worker_id(), self_); !status.ok()) {
       absl::MutexLock lock(&mu_);
       EndLocked(ToGrpcStatus(status));
@@ -72,14 +74,14 @@ void WorkerSession::OnReadDone(bool ok) {
 
 void WorkerSession::Deliver(const v1::WorkerMessage& message) {
   switch (message.kind_case()) {
-    case v1::WorkerMessage::kPartial: {
-      const v1::PartialResult& partial = message.partial();
-      pool_->OnPartial(worker_id_, partial.job_id(), partial.sequence(),
-                       std::span<const double>(partial.values().data(),
-                                               static_cast<size_t>(partial.values_size())),
-                       partial.busy_seconds(), partial.work_units());
+    case v1::WorkerMessage::kPartial:
+      DeliverPartial(message.partial());
       break;
-    }
+    case v1::WorkerMessage::kPartialBatch:
+      for (const v1::PartialResult& partial : message.partial_batch().partials()) {
+        DeliverPartial(partial);
+      }
+      break;
     case v1::WorkerMessage::kReady:
       shards_.assign(message.ready().shards().begin(), message.ready().shards().end());
       pool_->OnShardsReady(worker_id_, message.ready().job_id(), shards_);
@@ -94,6 +96,13 @@ void WorkerSession::Deliver(const v1::WorkerMessage& message) {
     case v1::WorkerMessage::KIND_NOT_SET:
       break;
   }
+}
+
+void WorkerSession::DeliverPartial(const v1::PartialResult& partial) {
+  pool_->OnPartial(
+      worker_id_, partial.job_id(), partial.sequence(),
+      std::span<const double>(partial.values().data(), static_cast<size_t>(partial.values_size())),
+      partial.busy_seconds(), partial.work_units());
 }
 
 template <typename Fill>
@@ -142,16 +151,42 @@ bool WorkerSession::SendAssign(const std::string& job_id, const core::JobSpec& s
   });
 }
 
-bool WorkerSession::SendTask(const std::string& job_id, int64_t sequence,
-                             const core::Payload& apply, const core::Payload& push, bool reply) {
-  return Send([&](v1::SchedulerMessage& message) {
-    v1::Task* task = message.mutable_task();  // a spare task keeps its repeated fields' capacity
-    task->set_job_id(job_id);
-    task->set_sequence(sequence);
-    proto::ToProto(apply, task->mutable_apply());
-    proto::ToProto(push, task->mutable_push());
-    task->set_reply(reply);
-  });
+namespace {
+
+void FillTask(const std::string& job_id, const OutgoingTask& from, v1::Task* task) {
+  static const core::Payload kNone;
+  task->set_job_id(job_id);
+  task->set_sequence(from.sequence);
+  proto::ToProto(from.apply != nullptr ? *from.apply : kNone, task->mutable_apply());
+  proto::ToProto(from.reply && from.push != nullptr ? *from.push : kNone, task->mutable_push());
+  task->set_reply(from.reply);
+}
+
+}  // namespace
+
+bool WorkerSession::SendTasks(const std::string& job_id, std::span<const OutgoingTask> tasks) {
+  if (tasks.size() > 1 && takes_task_batches_.load(std::memory_order_acquire)) {
+    return Send([&](v1::SchedulerMessage& message) {
+      // A spare batch keeps its tasks (and their repeated fields' capacity) for reuse.
+      google::protobuf::RepeatedPtrField<v1::Task>* batch =
+          message.mutable_task_batch()->mutable_tasks();
+      while (batch->size() > static_cast<int>(tasks.size())) batch->RemoveLast();
+      for (size_t i = 0; i < tasks.size(); ++i) {
+        FillTask(job_id, tasks[i],
+                 static_cast<int>(i) < batch->size() ? batch->Mutable(static_cast<int>(i))
+                                                     : batch->Add());
+      }
+    });
+  }
+  // One message a task: a worker that did not say it takes batches (an older build).
+  for (const OutgoingTask& task : tasks) {
+    if (!Send([&](v1::SchedulerMessage& message) {
+          FillTask(job_id, task, message.mutable_task());  // a spare task keeps its capacity
+        })) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool WorkerSession::SendRelease(const std::string& job_id) {

@@ -7,6 +7,7 @@
 // Threads: reactions run on gRPC's threads, Send*/Disconnect on any thread; state under mu_.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -36,8 +37,8 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   // call returns once its message is queued, not once it is written.
   bool SendAssign(const std::string& job_id, const core::JobSpec& spec,
                   std::span<const ShardGrant> add, std::span<const int> drop) override;
-  bool SendTask(const std::string& job_id, int64_t sequence, const core::Payload& apply,
-                const core::Payload& push, bool reply) override;
+  // Several tasks go in one TaskBatch to a worker that said it takes batches.
+  bool SendTasks(const std::string& job_id, std::span<const OutgoingTask> tasks) override;
   bool SendRelease(const std::string& job_id) override;
   void Disconnect() override;
 
@@ -64,6 +65,7 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   void EndLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands one message after the Hello to the pool.
   void Deliver(const v1::WorkerMessage& message);
+  void DeliverPartial(const v1::PartialResult& partial);
 
   WorkerPool* const pool_;
   // Until OnDone, which drops it: the reactor's own reference to itself.
@@ -73,6 +75,8 @@ class WorkerSession final : public grpc::ServerBidiReactor<v1::WorkerMessage, v1
   v1::WorkerMessage incoming_;
   std::string worker_id_;  // set by an accepted Hello: the session is attached to the pool
   std::vector<int> shards_;
+  // From the Hello; read by senders.
+  std::atomic<bool> takes_task_batches_ = false;
 
   absl::Mutex mu_;
   grpc::CallbackServerContext* context_ ABSL_GUARDED_BY(mu_);  // null from OnDone on

@@ -59,8 +59,8 @@ class WorkerSessionTest : public ::testing::Test {
     std::unique_ptr<grpc::ClientContext> context;
     std::unique_ptr<ClientStream> stream;
   };
-  // Opens a session and says Hello with `id`.
-  Worker Open(const std::string& id) {
+  // Opens a session and says Hello with `id` (and whether this worker takes task batches).
+  Worker Open(const std::string& id, bool takes_task_batches = false) {
     Worker worker;
     worker.id = id;
     worker.context = std::make_unique<grpc::ClientContext>();
@@ -68,6 +68,7 @@ class WorkerSessionTest : public ::testing::Test {
     worker.stream = stub_->Session(worker.context.get());
     v1::WorkerMessage hello;
     hello.mutable_hello()->set_worker_id(id);
+    hello.mutable_hello()->set_takes_task_batches(takes_task_batches);
     EXPECT_TRUE(worker.stream->Write(hello));
     return worker;
   }
@@ -126,6 +127,67 @@ TEST_F(WorkerSessionTest, DeliversEveryPartialToTheSlotOfItsSequence) {
               (std::vector<double>{static_cast<double>(sequence), 2.0 * sequence}))
         << "sequence " << sequence;
     EXPECT_EQ(partials[0].work_units, sequence);
+  }
+}
+
+// Consecutive tasks go in one TaskBatch to a worker that takes batches, in their order and each
+// with its own apply and push, and the replies of one PartialBatch reach each its own slot; a
+// worker that did not say it takes batches (an older build) gets one Task message a task.
+TEST_F(WorkerSessionTest, SendsConsecutiveTasksInOneBatchOnlyToAWorkerThatTakesThem) {
+  Worker batching = Open(Register(), /*takes_task_batches=*/true);
+  Worker older = Open(Register(), /*takes_task_batches=*/false);
+  ASSERT_TRUE(AwaitConnected(2));
+  core::Payload update{.op = 7, .keys = {1, 2}, .values = {0.5, -0.5}};
+  core::Payload pushes[2] = {{.op = 1, .keys = {3}, .values = {}},
+                             {.op = 1, .keys = {4, 5}, .values = {}}};
+  const OutgoingTask tasks[] = {
+      {.sequence = 10, .apply = &update, .push = nullptr, .reply = false},
+      {.sequence = 11, .apply = nullptr, .push = &pushes[0], .reply = true},
+      {.sequence = 12, .apply = nullptr, .push = &pushes[1], .reply = true}};
+  for (Worker* worker : {&batching, &older}) {
+    std::shared_ptr<WorkerLink> link = pool_.Link(worker->id);
+    ASSERT_NE(link, nullptr);
+    ASSERT_TRUE(link->SendTasks("job-1", tasks));
+  }
+
+  v1::SchedulerMessage message;
+  ASSERT_TRUE(batching.stream->Read(&message));
+  ASSERT_EQ(message.kind_case(), v1::SchedulerMessage::kTaskBatch);
+  ASSERT_EQ(message.task_batch().tasks_size(), 3);
+  for (int k = 0; k < 3; ++k) {
+    const v1::Task& task = message.task_batch().tasks(k);
+    EXPECT_EQ(task.job_id(), "job-1");
+    EXPECT_EQ(task.sequence(), tasks[k].sequence);
+    EXPECT_EQ(task.reply(), tasks[k].reply);
+  }
+  EXPECT_EQ(message.task_batch().tasks(0).apply().keys_size(), 2);
+  EXPECT_EQ(message.task_batch().tasks(0).push().keys_size(), 0);
+  EXPECT_EQ(message.task_batch().tasks(1).apply().keys_size(), 0);
+  EXPECT_EQ(message.task_batch().tasks(2).push().keys(1), 5);
+
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_TRUE(older.stream->Read(&message));
+    ASSERT_EQ(message.kind_case(), v1::SchedulerMessage::kTask) << "task " << k;
+    EXPECT_EQ(message.task().sequence(), tasks[k].sequence);
+    EXPECT_EQ(message.task().reply(), tasks[k].reply);
+  }
+
+  ASSERT_EQ(pool_.ClaimIdle("job-1", 1), std::vector<std::string>{batching.id});
+  const std::vector<std::string> ids = {batching.id};
+  pool_.ExpectReplies(ids, 11);
+  pool_.ExpectAnotherReply(ids, 12);
+  v1::WorkerMessage replies;
+  for (int64_t sequence : {11, 12}) {
+    *replies.mutable_partial_batch()->add_partials() = PartialMessage("job-1", sequence).partial();
+  }
+  ASSERT_TRUE(batching.stream->Write(replies));
+  std::vector<core::Partial> partials(1);
+  for (int64_t sequence : {11, 12}) {
+    WorkerPool::WaitOutcome outcome = pool_.AwaitPartials("job-1", sequence, ids, partials,
+                                                          absl::Now() + absl::Seconds(20), nullptr);
+    ASSERT_EQ(outcome.result, WorkerPool::WaitResult::kDone) << "sequence " << sequence;
+    EXPECT_EQ(partials[0].values,
+              (std::vector<double>{static_cast<double>(sequence), 2.0 * sequence}));
   }
 }
 

@@ -114,6 +114,7 @@ absl::Status WorkerRuntime::ServeSession() {
   std::unique_ptr<Stream> stream = stub_->Session(&context);
   v1::WorkerMessage hello;
   hello.mutable_hello()->set_worker_id(worker_id_);
+  hello.mutable_hello()->set_takes_task_batches(true);
   bool open = stream->Write(hello);
   if (open) {
     ready_ = true;
@@ -134,6 +135,11 @@ absl::Status WorkerRuntime::ServeSession() {
       case v1::SchedulerMessage::kTask:
         job_id = message.task().job_id();
         error = HandleTask(message.task(), stream.get());
+        break;
+      case v1::SchedulerMessage::kTaskBatch:
+        if (message.task_batch().tasks_size() == 0) break;
+        job_id = message.task_batch().tasks(0).job_id();
+        error = HandleTaskBatch(message.task_batch(), stream.get());
         break;
       case v1::SchedulerMessage::kRelease:
         jobs_.erase(message.release().job_id());
@@ -203,6 +209,32 @@ std::string WorkerRuntime::HandleAssign(const v1::AssignShards& assign, Stream* 
 }
 
 std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
+  v1::PartialResult* partial = reply_.mutable_partial();
+  if (std::string error = RunTask(task, partial); !error.empty()) return error;
+  if (task.reply()) stream->Write(reply_);
+  return "";
+}
+
+std::string WorkerRuntime::HandleTaskBatch(const v1::TaskBatch& batch, Stream* stream) {
+  // A spare reply keeps its partials (and their values' capacity) for reuse.
+  google::protobuf::RepeatedPtrField<v1::PartialResult>* partials =
+      batch_reply_.mutable_partial_batch()->mutable_partials();
+  int replies = 0;
+  for (const v1::Task& task : batch.tasks()) {
+    if (task.job_id() != batch.tasks(0).job_id()) {
+      return "a task batch mixes jobs";  // the scheduler never sends one
+    }
+    v1::PartialResult* partial =
+        replies < partials->size() ? partials->Mutable(replies) : partials->Add();
+    if (std::string error = RunTask(task, partial); !error.empty()) return error;
+    if (task.reply()) ++replies;
+  }
+  while (partials->size() > replies) partials->RemoveLast();
+  if (replies > 0) stream->Write(batch_reply_);
+  return "";
+}
+
+std::string WorkerRuntime::RunTask(const v1::Task& task, v1::PartialResult* partial) {
   auto it = jobs_.find(task.job_id());
   if (it == jobs_.end()) {
     return absl::StrCat("task for job ", task.job_id(), " before its shards were assigned");
@@ -242,14 +274,12 @@ std::string WorkerRuntime::HandleTask(const v1::Task& task, Stream* stream) {
       std::chrono::duration_cast<std::chrono::nanoseconds>(busy_time).count(),
       std::memory_order_relaxed);
   pushes_.fetch_add(1, std::memory_order_relaxed);
-  v1::PartialResult* partial = reply_.mutable_partial();
   partial->set_job_id(task.job_id());
   partial->set_sequence(task.sequence());
   partial->mutable_values()->Clear();
   partial->mutable_values()->Add(job.partial.values.begin(), job.partial.values.end());
   partial->set_busy_seconds(busy);
   partial->set_work_units(job.partial.work_units);
-  stream->Write(reply_);
   return "";
 }
 

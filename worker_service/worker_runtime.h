@@ -77,7 +77,11 @@ class WorkerRuntime {
   absl::Status ServeSession();
   // Each returns an error message for the scheduler, or empty on success.
   std::string HandleAssign(const v1::AssignShards& assign, Stream* stream);
+  // One task, or a batch of them run in order and answered in one message.
   std::string HandleTask(const v1::Task& task, Stream* stream);
+  std::string HandleTaskBatch(const v1::TaskBatch& batch, Stream* stream);
+  // Applies and pushes one task; fills `partial` when the task wants a reply.
+  std::string RunTask(const v1::Task& task, v1::PartialResult* partial);
   absl::StatusOr<std::string> FetchShard(const std::string& job_id, int shard);
 
   WorkerOptions options_;
@@ -88,6 +92,7 @@ class WorkerRuntime {
   std::unique_ptr<v1::WorkerService::Stub> stub_;
   absl::flat_hash_map<std::string, JobContext> jobs_;  // only the Run thread touches it
   v1::WorkerMessage reply_;                            // reused for every partial
+  v1::WorkerMessage batch_reply_;                      // reused for every batch's partials
 
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> busy_nanoseconds_{0};

@@ -8,6 +8,7 @@
 // worker (a rejoin) at an exact point of the job.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "core/app.h"
 #include "core/job_spec.h"
+#include "core/limits.h"
 #include "scheduler_service/worker_link.h"
 #include "scheduler_service/worker_pool.h"
 
@@ -39,6 +41,11 @@ struct WorkerScript {
 // Counts of what a worker received, for assertions.
 struct WorkerRecord {
   int64_t tasks = 0;
+  int64_t messages = 0;  // task messages: a batch of tasks counts once
+  // Payload wire bytes (core::PayloadWireBytes) of the largest message and of the largest task
+  // (its apply and push) received.
+  int64_t largest_message_bytes = 0;
+  int64_t largest_task_bytes = 0;
   int64_t replies = 0;
   int64_t shards_added = 0;
   int64_t releases = 0;
@@ -96,8 +103,41 @@ class ScriptedWorkers {
       return true;
     }
 
-    bool SendTask(const std::string& job_id, int64_t sequence, const core::Payload& apply,
-                  const core::Payload& push, bool reply) override {
+    // Runs the tasks of a batch one by one, as a real worker does; each reply is delivered on
+    // its own (how the transport carries them does not matter to the pool).
+    bool SendTasks(const std::string& job_id, std::span<const OutgoingTask> tasks) override {
+      ++record.messages;
+      const core::Payload none;
+      int64_t message_bytes = 0;
+      for (const OutgoingTask& task : tasks) {
+        const int64_t bytes =
+            core::PayloadWireBytes(task.apply != nullptr ? *task.apply : none) +
+            (task.reply ? core::PayloadWireBytes(task.push != nullptr ? *task.push : none) : 0);
+        record.largest_task_bytes = std::max(record.largest_task_bytes, bytes);
+        message_bytes += bytes;
+      }
+      record.largest_message_bytes = std::max(record.largest_message_bytes, message_bytes);
+      for (const OutgoingTask& task : tasks) {
+        if (!RunTask(job_id, task.sequence, task.apply != nullptr ? *task.apply : none,
+                     task.push != nullptr ? *task.push : none, task.reply)) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    bool SendRelease(const std::string&) override {
+      ++record.releases;
+      app_.reset();
+      return !record.detached;
+    }
+    void Disconnect() override {}
+
+    WorkerRecord record;
+
+   private:
+    bool RunTask(const std::string& job_id, int64_t sequence, const core::Payload& apply,
+                 const core::Payload& push, bool reply) {
       if (record.detached) return false;
       const int64_t task = ++record.tasks;
       if (owner_->before_task) owner_->before_task(id_, task);
@@ -134,17 +174,6 @@ class ScriptedWorkers {
       }
       return true;
     }
-
-    bool SendRelease(const std::string&) override {
-      ++record.releases;
-      app_.reset();
-      return !record.detached;
-    }
-    void Disconnect() override {}
-
-    WorkerRecord record;
-
-   private:
     bool Fail(const std::string& job_id, const absl::Status& status) {
       owner_->pool_->OnWorkerError(id_, job_id, std::string(status.message()));
       return true;
