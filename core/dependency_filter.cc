@@ -16,6 +16,22 @@ ColumnCorrelation::ColumnCorrelation(const CscMatrix* x, size_t cache_capacity)
   for (double& v : inv_norm_) v = v > 0 ? 1.0 / std::sqrt(v) : 0.0;
 }
 
+ColumnCorrelation::ColumnCorrelation(const CscMatrix* x, const ColumnCentring& centring,
+                                     size_t cache_capacity)
+    : x_(x), cache_capacity_(std::max<size_t>(cache_capacity, 1)), centred_(true) {
+  inv_norm_.assign(static_cast<size_t>(x->cols), 0.0);
+  unit_mean_.assign(static_cast<size_t>(x->cols), 0.0);
+  unit_ones_dot_.assign(static_cast<size_t>(x->cols), 0.0);
+  ones_sqnorm_ = centring.ones_sqnorm;
+  for (size_t j = 0; j < inv_norm_.size(); ++j) {
+    const double sq = centring.centred_sqnorms[j];
+    if (!(sq > 0)) continue;
+    inv_norm_[j] = 1.0 / std::sqrt(sq);
+    unit_mean_[j] = centring.means[j] * inv_norm_[j];
+    unit_ones_dot_[j] = centring.ones_dots[j] * inv_norm_[j];
+  }
+}
+
 double ColumnCorrelation::Get(int64_t j, int64_t k) {
   if (inv_norm_[j] == 0 || inv_norm_[k] == 0) return 0;
   if (j == k) return 1;
@@ -53,7 +69,9 @@ double ColumnCorrelation::Compute(int64_t j, int64_t k) {
       dot += vj[a++] * vk[b++];
     }
   }
-  return std::min(std::abs(dot) * inv_norm_[j] * inv_norm_[k], 1.0);
+  double unit_dot = dot * inv_norm_[j] * inv_norm_[k];
+  if (centred_) unit_dot -= UnitCentring(j, k);
+  return std::min(std::abs(unit_dot), 1.0);
 }
 
 DependencyFilter::DependencyFilter(ColumnCorrelation* correlation, double rho, double max_row_sum)
@@ -113,9 +131,23 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
         }
       }
       double row_sum = 0;
-      for (const int32_t slot : touched_slots_) {
+      // Centred, every kept column interacts with the candidate (through the intercept's
+      // column), whether or not they share a row: all slots are compared, each with its
+      // centring term; otherwise only the slots the walk touched.
+      const bool centred = correlation_->centred();
+      const size_t compared = centred ? kept->size() : touched_slots_.size();
+      auto correlation_of = [&](int32_t slot) {
         // Kept columns are indexed with unit norm, so the dot is already scaled by theirs.
-        const double correlation = std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
+        if (!centred) return std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
+        const double dot = slot_dot_[slot].stamp == stamp_ ? slot_dot_[slot].dot * inv_c : 0.0;
+        return std::min(std::abs(dot - correlation_->UnitCentring(c, (*kept)[slot])), 1.0);
+      };
+      auto slot_at = [&](size_t i) {
+        return centred ? static_cast<int32_t>(i) : touched_slots_[i];
+      };
+      for (size_t i = 0; i < compared; ++i) {
+        const int32_t slot = slot_at(i);
+        const double correlation = correlation_of(slot);
         if (forced) {
           row_sum += correlation;
           continue;
@@ -135,8 +167,9 @@ void DependencyFilter::Filter(std::span<const int64_t> candidates, int64_t max_k
         }
       }
       if (keep && max_row_sum_ > 0) {
-        for (const int32_t slot : touched_slots_) {
-          slot_row_sum_[slot] += std::min(std::abs(slot_dot_[slot].dot) * inv_c, 1.0);
+        for (size_t i = 0; i < compared; ++i) {
+          const int32_t slot = slot_at(i);
+          slot_row_sum_[slot] += correlation_of(slot);
         }
       }
       touched_slots_.clear();

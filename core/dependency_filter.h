@@ -14,21 +14,47 @@
 
 namespace strads::core {
 
-// |corr(x_j, x_k)| for columns of one matrix, computed lazily and cached. Not thread-safe.
+// Correlations of the centred columns x_j - m_j o instead of the columns themselves, o being the
+// all-ones column as the matrix sees it (1 itself, or its sketch S1). With an unpenalised
+// intercept the Lasso's coordinate steps move b0 with b_j, so two coordinates interact through
+// their centred columns. Given per column its mean m_j, t_j = x_j'o and its centred squared norm
+// (the caller computes it accurately: a difference of squares would lose a column far from zero
+// with a small spread), and q = o'o:
+//   (x_j - m_j o)'(x_k - m_k o) = x_j'x_k - m_k t_j - m_j t_k + m_j m_k q.
+// Centring makes every pair of columns interact, whether or not they share a row.
+struct ColumnCentring {
+  std::vector<double> means;
+  std::vector<double> ones_dots;
+  std::vector<double> centred_sqnorms;  // 0: a constant (or empty) column, correlated with none
+  double ones_sqnorm = 0;
+};
+
+// |corr(x_j, x_k)| for columns of one matrix (or of its centred columns), computed lazily and
+// cached. Not thread-safe.
 class ColumnCorrelation {
  public:
   // `x` must outlive this object. The cache holds at most `cache_capacity` pairs; when full it is
   // cleared (cheap, and the working set of an active Lasso job is small).
   explicit ColumnCorrelation(const CscMatrix* x, size_t cache_capacity = 1 << 22);
+  // The correlations of the centred columns; `centring` has one entry per column of `x`.
+  ColumnCorrelation(const CscMatrix* x, const ColumnCentring& centring,
+                    size_t cache_capacity = 1 << 22);
 
   // Absolute normalised correlation in [0, 1]; 0 when either column is all zeros.
   double Get(int64_t j, int64_t k);
 
   int64_t computed() const { return computed_; }
   const CscMatrix& matrix() const { return *x_; }
-  // 1 / ||x_j||, or 0 for an all-zero column.
+  // 1 / ||x_j|| (centred: 1 / ||x_j - m_j o||), or 0 for an all-zero (centred: constant) column.
   double inv_norm(int64_t j) const { return inv_norm_[j]; }
   int64_t cache_hits() const { return cache_hits_; }
+  bool centred() const { return centred_; }
+  // Centred: what to subtract from x_j'x_k / (norm_j norm_k) to get the centred correlation,
+  // m_k t_j + m_j t_k - m_j m_k q in units of the centred norms.
+  double UnitCentring(int64_t j, int64_t k) const {
+    return unit_mean_[k] * unit_ones_dot_[j] + unit_mean_[j] * unit_ones_dot_[k] -
+           unit_mean_[j] * unit_mean_[k] * ones_sqnorm_;
+  }
 
  private:
   double Compute(int64_t j, int64_t k);
@@ -36,6 +62,10 @@ class ColumnCorrelation {
   const CscMatrix* x_;
   size_t cache_capacity_;
   std::vector<double> inv_norm_;  // 1 / ||x_j||, 0 for empty columns
+  bool centred_ = false;
+  std::vector<double> unit_mean_;      // centred: m_j / ||x_j - m_j o||
+  std::vector<double> unit_ones_dot_;  // centred: t_j / ||x_j - m_j o||
+  double ones_sqnorm_ = 0;
   absl::flat_hash_map<uint64_t, float> cache_;
   int64_t computed_ = 0;
   int64_t cache_hits_ = 0;
@@ -57,10 +87,11 @@ class DependencyFilter {
   DependencyFilter(ColumnCorrelation* correlation, double rho, double max_row_sum = 0);
 
   // Walks `candidates` in order and keeps each one whose correlation with every already kept one
-  // is below rho (and, with max_row_sum, keeps every row sum below it, the candidate's and each
-  // kept column's once the candidate joins), until `max_keep` are kept. Duplicated candidates are
-  // kept once. `kept` is cleared first. Never returns a pair with correlation >= rho, nor a set
-  // with a row sum >= max_row_sum.
+  // (centred, when `correlation` is: then every kept column is compared, O(kept) more per
+  // candidate) is below rho (and, with max_row_sum, keeps every row sum below it, the candidate's
+  // and each kept column's once the candidate joins), until `max_keep` are kept. Duplicated
+  // candidates are kept once. `kept` is cleared first. Never returns a pair with correlation >=
+  // rho, nor a set with a row sum >= max_row_sum.
   //
   // Rather than comparing a candidate with every kept column pair by pair (O(kept) sparse dot
   // products each), the kept columns are indexed by row as they are kept, and a candidate's dot

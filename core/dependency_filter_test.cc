@@ -125,6 +125,80 @@ TEST(ColumnCorrelation, FullCacheIsClearedAndStaysCorrect) {
   EXPECT_NEAR(a, DenseCorrelation(m.dense[0], m.dense[1]), 1e-6);
 }
 
+// The centring of dense columns: mean, x_j'1, the centred squared norm (two passes) and N.
+ColumnCentring DenseCentring(const std::vector<std::vector<double>>& dense) {
+  ColumnCentring centring;
+  const double rows = static_cast<double>(dense[0].size());
+  centring.ones_sqnorm = rows;
+  for (const std::vector<double>& col : dense) {
+    double sum = 0;
+    for (double v : col) sum += v;
+    double sq = 0;
+    for (double v : col) sq += (v - sum / rows) * (v - sum / rows);
+    centring.means.push_back(sum / rows);
+    centring.ones_dots.push_back(sum);
+    centring.centred_sqnorms.push_back(sq);
+  }
+  return centring;
+}
+
+std::vector<double> Centred(std::vector<double> col) {
+  double mean = 0;
+  for (double v : col) mean += v / static_cast<double>(col.size());
+  for (double& v : col) v -= mean;
+  return col;
+}
+
+// With the intercept the Lasso steps on centred columns: the correlations are those of x_j -
+// mean_j, whatever constant a column sits at (here one column is 1000 + a small spread).
+TEST(ColumnCorrelation, CentredMatchesDenseBruteForceOfTheCentredColumns) {
+  const uint64_t seed = 32;
+  SCOPED_TRACE(testing::Message() << "seed=" << seed);
+  TestMatrix m = CorrelatedGroups(seed, 200, 3, 4, 0);
+  for (double& v : m.dense[5]) v = 1000 + 0.01 * v;
+  std::vector<Triplet> triplets;
+  for (int j = 0; j < static_cast<int>(m.dense.size()); ++j) {
+    for (int i = 0; i < 200; ++i) {
+      if (m.dense[j][i] != 0) triplets.push_back({i, j, m.dense[j][i]});
+    }
+  }
+  const CscMatrix x = *CscFromTriplets(200, static_cast<int64_t>(m.dense.size()), triplets);
+  ColumnCorrelation corr(&x, DenseCentring(m.dense));
+  double max_offset_pair = 0;
+  for (int j = 0; j < x.cols; ++j) {
+    for (int k = 0; k < x.cols; ++k) {
+      if (j == k) continue;
+      const double expected = DenseCorrelation(Centred(m.dense[j]), Centred(m.dense[k]));
+      EXPECT_NEAR(corr.Get(j, k), expected, 1e-6) << "j=" << j << " k=" << k;
+      if (j == 5) max_offset_pair = std::max(max_offset_pair, expected);
+    }
+  }
+  EXPECT_GT(max_offset_pair, 0.5);  // the offset column still correlates with its group mates
+}
+
+// Two indicators of complementary halves share no row (raw correlation 0) but their centred
+// columns are opposite (x_a + x_b = 1): stepping both at once with the intercept would double
+// the step. The centred check refuses the pair; the raw one keeps it.
+TEST(DependencyFilter, CentredCheckRefusesColumnsThatShareNoRowButCancelTheIntercept) {
+  std::vector<Triplet> triplets;
+  for (int i = 0; i < 10; ++i) triplets.push_back({i, i < 5 ? 0 : 1, 1.0});
+  const CscMatrix x = *CscFromTriplets(10, 2, triplets);
+  std::vector<std::vector<double>> dense(2, std::vector<double>(10, 0.0));
+  for (int i = 0; i < 10; ++i) dense[i < 5 ? 0 : 1][i] = 1.0;
+  ColumnCorrelation raw(&x);
+  ColumnCorrelation centred(&x, DenseCentring(dense));
+  EXPECT_EQ(raw.Get(0, 1), 0.0);
+  EXPECT_NEAR(centred.Get(0, 1), 1.0, 1e-12);
+  const std::vector<int64_t> candidates = {0, 1};
+  std::vector<int64_t> kept;
+  DependencyFilter(&raw, 0.5, kGershgorinRowSum).Filter(candidates, 2, &kept);
+  EXPECT_THAT(kept, ElementsAre(0, 1));
+  DependencyFilter(&centred, 0.5, kGershgorinRowSum).Filter(candidates, 2, &kept);
+  EXPECT_THAT(kept, ElementsAre(0));
+  DependencyFilter(&centred, 0.5).Filter(candidates, 2, &kept);
+  EXPECT_THAT(kept, ElementsAre(0));
+}
+
 TEST(DependencyFilter, NeverKeepsACorrelatedPairAndIsGreedyInOrder) {
   for (uint64_t seed : {101u, 102u, 103u}) {
     for (double rho : {0.05, 0.2, 0.5, 0.9}) {
@@ -395,6 +469,52 @@ TEST(DependencyFilter, GershgorinBoundKeepsTheBatchRadiusBelowTwo) {
   }
   // The same candidates under the pairwise check alone: batches whose parallel step can raise F.
   EXPECT_GT(worst_pairwise_radius, 2.0);
+}
+
+// With centring, every kept batch's centred correlation row sums (computed densely) stay below
+// 1, so the parallel step on centred columns lowers F, on non-negative columns far from zero
+// whose raw correlations are all near 1.
+TEST(DependencyFilter, CentredGershgorinBoundHoldsForTheCentredColumns) {
+  const uint64_t seed = 12;
+  SCOPED_TRACE(testing::Message() << "seed=" << seed);
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::bernoulli_distribution shared_row(0.3);
+  const int rows = 150, cols = 60;
+  std::vector<double> base(rows);
+  for (double& v : base) v = normal(rng);
+  std::vector<std::vector<double>> dense(cols, std::vector<double>(rows));
+  std::vector<Triplet> triplets;
+  for (int j = 0; j < cols; ++j) {
+    const double offset = j % 3 == 0 ? 100.0 * (j + 1) : 0.0;
+    for (int i = 0; i < rows; ++i) {
+      dense[j][i] = offset + (shared_row(rng) ? base[i] : 0.0) + 0.5 * normal(rng);
+      triplets.push_back({i, j, dense[j][i]});
+    }
+  }
+  const CscMatrix x = *CscFromTriplets(rows, cols, triplets);
+  ColumnCorrelation corr(&x, DenseCentring(dense));
+  DependencyFilter filter(&corr, 0.5, kGershgorinRowSum);
+  std::vector<int64_t> candidates(cols);
+  for (int64_t j = 0; j < cols; ++j) candidates[j] = j;
+  int64_t most_kept = 0;
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE(::testing::Message() << "round=" << round);
+    std::shuffle(candidates.begin(), candidates.end(), rng);
+    std::vector<int64_t> kept;
+    const std::vector<int64_t> in_flight = {candidates.back()};
+    filter.Filter(std::span(candidates).first(cols - 1), 32, in_flight, &kept);
+    kept.push_back(in_flight[0]);  // the bound covers the union with the columns in flight
+    most_kept = std::max<int64_t>(most_kept, static_cast<int64_t>(kept.size()));
+    for (int64_t a : kept) {
+      double row_sum = 0;
+      for (int64_t b : kept) {
+        if (a != b) row_sum += DenseCorrelation(Centred(dense[a]), Centred(dense[b]));
+      }
+      EXPECT_LT(row_sum, 1.0) << "column " << a;
+    }
+  }
+  EXPECT_GE(most_kept, 3);  // the bound does not degrade to one column
 }
 
 }  // namespace

@@ -69,6 +69,33 @@ std::vector<double> ColumnSums(const core::CscMatrix& x) {
   return sums;
 }
 
+double CentredSquaredNorm(double deviations, double rows, double max_abs) {
+  if (!(rows > 0) || !(deviations > 0)) return 0;
+  return std::sqrt(deviations / rows) > 1e-12 * max_abs ? deviations : 0.0;
+}
+
+std::vector<double> CentredSquaredNorms(const core::CscMatrix& x) {
+  std::vector<double> norms(x.cols, 0.0);
+  if (x.rows == 0) return norms;
+  const double rows = static_cast<double>(x.rows);
+  for (int64_t j = 0; j < x.cols; ++j) {
+    const int64_t begin = x.col_ptr[j];
+    const int64_t end = x.col_ptr[j + 1];
+    double mean = 0;
+    double max_abs = 0;
+    for (int64_t k = begin; k < end; ++k) {
+      mean += x.values[k];
+      max_abs = std::max(max_abs, std::abs(x.values[k]));
+    }
+    mean /= rows;
+    const double zeros = static_cast<double>(x.rows - (end - begin));
+    double sq = zeros * mean * mean;
+    for (int64_t k = begin; k < end; ++k) sq += (x.values[k] - mean) * (x.values[k] - mean);
+    norms[j] = CentredSquaredNorm(sq, rows, max_abs);
+  }
+  return norms;
+}
+
 std::vector<double> StandardizationScales(const core::CscMatrix& x, bool intercept) {
   std::vector<double> scales(x.cols, 1.0);
   if (x.rows == 0) return scales;

@@ -72,6 +72,16 @@ std::vector<double> ColumnSums(const core::CscMatrix& x);
 // 0 (all zero, or constant with an intercept) gets 1.
 std::vector<double> StandardizationScales(const core::CscMatrix& x, bool intercept);
 
+// With the intercept, the squared norm of a coordinate step: ||x_j - mean_j||^2 for every column
+// (two passes, the implicit zeros included), 0 for a column constant to rounding (as in
+// StandardizationScales: its spread at most 1e-12 of its largest |x|), which the intercept
+// absorbs and a step never moves. A step that moves b0 by -mean_j per unit of b_j is exact
+// coordinate descent on the centred column, however far from zero the column sits.
+std::vector<double> CentredSquaredNorms(const core::CscMatrix& x);
+// The same from a column's summed squared deviations about its mean, the row count and its
+// largest |x| (what shared data's workers report).
+double CentredSquaredNorm(double deviations, double rows, double max_abs);
+
 // Divides column j of x by scales[j] in place (the sparsity pattern is unchanged).
 void DivideColumns(std::span<const double> scales, core::CscMatrix* x);
 

@@ -52,13 +52,14 @@ inline constexpr int32_t kApplyDeltas = 4;
 // j < features_p: ||x_j^p||^2, 1'x_j^p, x_j^p'y_p (three times a gap round's size, so shared data
 // takes up to about 10M features under the 256 MiB message limit), then the count H of shards held
 // and H pairs (shard, rows of that shard), all summed over the worker's shards (features_p is
-// their largest column count). Additive over row partitions. With standardize each column has two
-// more values: its squared deviations about the worker's own mean (zeros included) and its
-// largest |x|, which combine over workers exactly (Chan et al.'s pairwise update) into the
-// column's standard deviation.
+// their largest column count). Additive over row partitions. With standardize or the intercept
+// each column has two more values: its squared deviations about the worker's own mean (zeros
+// included) and its largest |x|, which combine over workers exactly (Chan et al.'s pairwise
+// update) into the column's standard deviation, and with the intercept into the centred squared
+// norm of its coordinate steps.
 inline constexpr int32_t kComputeStats = 6;
-// Values per column in a stats partial.
-inline constexpr int64_t StatsPerColumn(bool standardize) { return standardize ? 5 : 3; }
+// Values per column in a stats partial, with or without the deviations.
+inline constexpr int64_t StatsPerColumn(bool deviations) { return deviations ? 5 : 3; }
 
 // Round task (dynamic schedule only), keys = every shard, values = {width, seed, N, then the
 // global row offset of each key's shard}: partial values = core::AppendColumnSketches of every

@@ -81,11 +81,10 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   }
   col_sums_.clear();
   if (params_.intercept) col_sums_ = ColumnSums(data_.x);
+  step_sqnorm_ = params_.intercept ? CentredSquaredNorms(data_.x) : col_sqnorm_;
   if (absl::Status status = StartModel(y_sq, y_sum); !status.ok()) return status;
   schedule_.reset();
-  if (params_.scheduler != LassoScheduler::kWorkingSet) {
-    schedule_ = MakeLassoSchedule(params_, &data_.x, col_sqnorm_, initial_floor_);
-  }
+  if (params_.scheduler != LassoScheduler::kWorkingSet) MakeSchedule(&data_.x);
   ranges_ = core::SplitRowsByNnz(data_.x, num_shards);
   return absl::OkStatus();
 }
@@ -170,11 +169,11 @@ absl::Status LassoSchedulerApp::StartModel(double y_sq, double y_sum) {
   dual_bound_ = -std::numeric_limits<double>::infinity();
 
   // Until the first gap round measures the changes, the dynamic priority floor is eta times the
-  // square of a typical first step, lambda_max / mean ||x_j||^2, so it means the same whatever
-  // the units of X and y.
+  // square of a typical first step, lambda_max / mean ||x_j||^2 (centred with the intercept), so
+  // it means the same whatever the units of X and y.
   double norm_sum = 0;
   int64_t nonempty = 0;
-  for (double sq : col_sqnorm_) {
+  for (double sq : step_sqnorm_) {
     if (sq > 0) {
       norm_sum += sq;
       ++nonempty;
@@ -245,6 +244,7 @@ absl::Status LassoSchedulerApp::PrepareShared(const core::JobSpec& spec, int num
   sketch_ = core::CscMatrix{};
   b_.clear();
   col_sqnorm_.clear();
+  step_sqnorm_.clear();
   pulls_ = 0;
   objective_ = 0;
   have_gap_ = false;
@@ -262,14 +262,15 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
     if (partial.values.size() < 5) return absl::InternalError("lasso pull: short stats partial");
     m = std::max(m, static_cast<int64_t>(partial.values[0]));
   }
-  const int64_t stride = StatsPerColumn(params_.standardize);
+  const bool with_deviations = params_.standardize || params_.intercept;
+  const int64_t stride = StatsPerColumn(with_deviations);
   col_sqnorm_.assign(m, 0.0);
   col_sums_.assign(m, 0.0);
   col_xty_.assign(m, 0.0);
-  // With standardize: each column's mean and squared deviations over the rows seen so far
-  // (combined worker by worker), and its largest |x|.
+  // With standardize or the intercept: each column's mean and squared deviations over the rows
+  // seen so far (combined worker by worker), and its largest |x|.
   std::vector<double> means, deviations, max_abs;
-  if (params_.standardize) {
+  if (with_deviations) {
     means.assign(m, 0.0);
     deviations.assign(m, 0.0);
     max_abs.assign(m, 0.0);
@@ -285,7 +286,7 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
         v.size() != shards_at + 1 + 2 * static_cast<size_t>(v[shards_at])) {
       return absl::InternalError(absl::StrCat("lasso pull: malformed stats from worker ", w));
     }
-    if (params_.standardize && v[1] > 0) {
+    if (with_deviations && v[1] > 0) {
       // Chan et al.: two groups' (rows, mean, squared deviations) combine exactly. This worker's
       // columns beyond its own count are all zeros: mean 0, no deviations.
       const double before = rows;
@@ -341,6 +342,14 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullStats(
       col_xty_[j] /= scales_[j];
     }
   }
+  // The served job's CentredSquaredNorms, in the scale of the job.
+  step_sqnorm_ = col_sqnorm_;
+  if (params_.intercept) {
+    for (int64_t j = 0; j < m; ++j) {
+      const double scale = scales_.empty() ? 1.0 : scales_[j];
+      step_sqnorm_[j] = CentredSquaredNorm(deviations[j], rows, max_abs[j]) / (scale * scale);
+    }
+  }
   if (absl::Status status = StartSharedModel(y_sq, y_sum); !status.ok()) return status;
   // The workers widen their shards to M columns and (with the intercept) take b0 = mean(y).
   cache_update->clear();
@@ -367,7 +376,7 @@ absl::Status LassoSchedulerApp::StartSharedModel(double y_sq, double y_sum) {
     sketch_ = core::CscMatrix{};
     sketch_.cols = m;
     sketch_.col_ptr.assign(static_cast<size_t>(m) + 1, 0);
-    schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+    MakeSchedule(&sketch_);
   }
   stats_ready_ = true;
   pulls_ = 1;
@@ -385,6 +394,7 @@ void LassoSchedulerApp::WriteSharedSetup(core::CheckpointWriter& writer) const {
   writer.Double(y_sum_);
   writer.Doubles(col_sqnorm_);
   writer.Doubles(col_sums_);
+  writer.Doubles(step_sqnorm_);
   writer.Doubles(col_xty_);
   writer.Doubles(scales_);
   writer.Ints(shard_rows_);
@@ -408,6 +418,7 @@ absl::Status LassoSchedulerApp::RestoreSharedSetup(core::CheckpointReader& reade
   const double y_sum = reader.Double();
   reader.DoublesUpTo(kLimit, &col_sqnorm_);
   reader.DoublesUpTo(kLimit, &col_sums_);
+  reader.DoublesUpTo(kLimit, &step_sqnorm_);
   reader.DoublesUpTo(kLimit, &col_xty_);
   reader.DoublesUpTo(kLimit, &scales_);
   reader.IntsUpTo(kLimit, &shard_rows_);
@@ -429,7 +440,8 @@ absl::Status LassoSchedulerApp::RestoreSharedSetup(core::CheckpointReader& reade
   if (!reader.status().ok()) return reader.status();
   const size_t m = col_sqnorm_.size();
   if (m == 0 || col_xty_.size() != m || (params_.intercept && col_sums_.size() != m) ||
-      (params_.standardize && scales_.size() != m) || shard_rows_.size() != partitions_.size() ||
+      step_sqnorm_.size() != m || (params_.standardize && scales_.size() != m) ||
+      shard_rows_.size() != partitions_.size() ||
       sketched != (params_.scheduler == LassoScheduler::kDynamic) ||
       (sketched && (sketch.cols != static_cast<int64_t>(m) || sketch.col_ptr.size() != m + 1 ||
                     sketch.row_idx.size() != sketch.values.size() ||
@@ -440,7 +452,7 @@ absl::Status LassoSchedulerApp::RestoreSharedSetup(core::CheckpointReader& reade
   if (absl::Status status = StartSharedModel(y_sq, y_sum); !status.ok()) return status;
   if (sketched) {
     sketch_ = std::move(sketch);
-    schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+    MakeSchedule(&sketch_);
   }
   return absl::OkStatus();
 }
@@ -457,8 +469,46 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullSketch(
   absl::StatusOr<core::CscMatrix> sketch = std::move(sum).Build();
   if (!sketch.ok()) return sketch.status();
   sketch_ = *std::move(sketch);
-  schedule_ = MakeLassoSchedule(params_, &sketch_, col_sqnorm_, initial_floor_);
+  MakeSchedule(&sketch_);
   return core::RoundOutcome::kContinue;
+}
+
+void LassoSchedulerApp::MakeSchedule(const core::CscMatrix* x) {
+  if (!params_.intercept || params_.scheduler != LassoScheduler::kDynamic) {
+    schedule_ = MakeLassoSchedule(params_, x, step_sqnorm_, initial_floor_);
+    return;
+  }
+  // The steps move b0 with b_j, so two coordinates interact through their centred columns
+  // x_j - mean_j 1, and the check compares those. With shared data x is the sketch S X, whose
+  // centred columns are S x_j - mean_j S1: S1, the all-ones column's sketch, comes from the same
+  // hash of the global rows the workers used (1 itself when the sketch is exact).
+  const int64_t m = static_cast<int64_t>(step_sqnorm_.size());
+  core::ColumnCentring centring;
+  centring.centred_sqnorms = step_sqnorm_;
+  centring.means.resize(m);
+  for (int64_t j = 0; j < m; ++j) centring.means[j] = col_sums_[j] / rows_;
+  if (!shared_) {
+    centring.ones_dots = col_sums_;
+    centring.ones_sqnorm = rows_;
+  } else {
+    const core::SketchShape shape = SketchShapeOfJob();
+    std::vector<double> ones(static_cast<size_t>(shape.rows()), 0.0);
+    for (int64_t g = 0; g < shape.total_rows; ++g) {
+      int64_t bucket = 0;
+      double sign = 0;
+      core::SketchRow(shape, g, &bucket, &sign);
+      ones[bucket] += sign;
+    }
+    centring.ones_sqnorm = 0;
+    for (double v : ones) centring.ones_sqnorm += v * v;
+    centring.ones_dots.assign(m, 0.0);
+    for (int64_t j = 0; j < m && j < x->cols; ++j) {
+      for (int64_t k = x->col_ptr[j]; k < x->col_ptr[j + 1]; ++k) {
+        centring.ones_dots[j] += x->values[k] * ones[x->row_idx[k]];
+      }
+    }
+  }
+  schedule_ = MakeLassoSchedule(params_, x, step_sqnorm_, initial_floor_, &centring);
 }
 
 core::SketchShape LassoSchedulerApp::SketchShapeOfJob() const {
@@ -681,13 +731,18 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
   const bool overshoot = pulls_ == params_.overshoot_round;
   for (size_t i = 0; i < num_keys; ++i) {
     const int64_t j = task.keys[i];
-    const double sqnorm = col_sqnorm_[j];
+    const double sqnorm = step_sqnorm_[j];
     if (sqnorm == 0) {
       schedule_->OnUpdated(j, 0);
       continue;
     }
+    // With the intercept, the step on the centred column (step_sqnorm_): its gradient is
+    // (x_j - mean_j 1)'r, and its b0 move (-mean_j delta) keeps 1'r, so the intercept step
+    // below, b0 += 1'r / N with 1'r tracked through the raw column sums, takes it exactly.
+    const double gradient =
+        params_.intercept ? sums_[i] - col_sums_[j] / rows_ * residual_sum_before : sums_[i];
     const double old_value = b_[j];
-    double new_value = CoordinateMinimizer(sums_[i], old_value, sqnorm, lambda_);
+    double new_value = CoordinateMinimizer(gradient, old_value, sqnorm, lambda_);
     if (overshoot) new_value = old_value + 5 * (new_value - old_value);
     const double delta = new_value - old_value;
     schedule_->OnUpdated(j, delta);
@@ -704,7 +759,9 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullCoordinates(
   double delta_b0 = 0;
   if (params_.intercept) {
     // The exact intercept step after the batch (Gauss-Seidel, so it never conflicts with it):
-    // b0 += sum(r) / N, with sum(r) after the batch known from the column sums.
+    // b0 += sum(r) / N, with sum(r) after the batch known from the column sums. That is the
+    // centred steps' b0 moves, -sum_j mean_j delta_j, plus the exact step at the batch's start,
+    // sum(r_before) / N.
     delta_b0 = residual_sum_ / rows_;
     if (delta_b0 != 0) {
       b0_ += delta_b0;
@@ -791,9 +848,9 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
   // the dynamic schedule can have, for O(M log M) once per gap round.
   predicted_.resize(m);
   for (size_t j = 0; j < m; ++j) {
-    predicted_[j] = col_sqnorm_[j] == 0
+    predicted_[j] = step_sqnorm_[j] == 0
                         ? 0.0
-                        : CoordinateMinimizer(xtr[j], b_[j], col_sqnorm_[j], lambda_) - b_[j];
+                        : CoordinateMinimizer(xtr[j], b_[j], step_sqnorm_[j], lambda_) - b_[j];
   }
   if (schedule_ != nullptr) schedule_->OnGradientPass(predicted_);
 
@@ -1241,7 +1298,7 @@ namespace {
 // Version 2 added the intercept and the path's progress.
 constexpr std::string_view kCheckpointTag = "strads-lasso-4";
 // Shared data: the setup rounds' findings, then the same as kCheckpointTag's.
-constexpr std::string_view kSharedCheckpointTag = "strads-lasso-shared-1";
+constexpr std::string_view kSharedCheckpointTag = "strads-lasso-shared-2";
 }  // namespace
 
 absl::Status LassoSchedulerApp::SaveCheckpoint(std::ostream& out) const {

@@ -26,6 +26,7 @@
 #include "core/checkpoint_io.h"
 #include "core/column_sketch.h"
 #include "core/data_partition.h"
+#include "core/dependency_filter.h"
 #include "core/labeled_data.h"
 #include "core/row_sharding.h"
 
@@ -153,6 +154,10 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   absl::StatusOr<core::RoundOutcome> PullSketch(std::span<const core::Partial> partials,
                                                 core::Payload* cache_update);
   core::SketchShape SketchShapeOfJob() const;
+  // The coordinate schedule on `x` (X, the sketch of X, or with shared data and no dependency
+  // check an empty matrix of M columns); with the intercept, dynamic's check compares the
+  // centred columns (of X, or of the sketch: S x_j - mean_j S1).
+  void MakeSchedule(const core::CscMatrix* x);
   bool IsGapRound(int64_t number) const;
   absl::Status CheckDivergence() const;
   absl::StatusOr<core::RoundOutcome> PullCoordinates(const core::Payload& task, int stale_by,
@@ -240,7 +245,14 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // and the workers report (gap rounds).
   double b0_ = 0;
   std::vector<double> col_sums_;  // 1'x_j, only with the intercept
-  double residual_sum_ = 0;       // sum(r) for the current model
+  // The coordinate steps' squared norms: col_sqnorm_, or with the intercept the centred columns'
+  // ||x_j - mean_j||^2 (0 for a constant column). With the intercept the coordinate schedules
+  // step on the centred column: gradient x_j'r - mean_j 1'r, and b0 moves by -mean_j per unit of
+  // b_j, which the intercept step after the batch takes with it (1'r is unchanged by the steps).
+  // A column far from zero with a small spread then converges as if it were centred, instead of
+  // taking steps ||x_j - mean_j||^2 / ||x_j||^2 too short.
+  std::vector<double> step_sqnorm_;
+  double residual_sum_ = 0;  // sum(r) for the current model
   double rows_ = 0;
 
   std::vector<double> scales_;  // standardize: the column divisors s_j, else empty

@@ -33,7 +33,8 @@ void BlockSchedule::Next(std::vector<int64_t>* batch) {
 
 DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm,
                                  int64_t batch, double rho, double max_row_sum, double eta,
-                                 double initial_floor, double candidates_factor, uint64_t seed)
+                                 double initial_floor, double candidates_factor, uint64_t seed,
+                                 const core::ColumnCentring* centring)
     : batch_(std::min(batch, x->cols)),
       batch_limit_(batch_),
       num_candidates_(std::min<int64_t>(
@@ -43,7 +44,8 @@ DynamicSchedule::DynamicSchedule(const core::CscMatrix* x, std::span<const doubl
       floor_(initial_floor),
       empty_column_(x->cols, 0),
       sampler_(x->cols, kUntriedWeight),
-      correlation_(x),
+      correlation_(centring != nullptr ? core::ColumnCorrelation(x, *centring)
+                                       : core::ColumnCorrelation(x)),
       filter_(&correlation_, rho, max_row_sum),
       rng_(seed) {
   for (int64_t j = 0; j < x->cols; ++j) {
@@ -144,7 +146,8 @@ absl::Status DynamicSchedule::SetState(std::span<const double> state) {
 std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
                                                  const core::CscMatrix* x,
                                                  std::span<const double> col_sqnorm,
-                                                 double initial_floor) {
+                                                 double initial_floor,
+                                                 const core::ColumnCentring* centring) {
   switch (params.scheduler) {
     case LassoScheduler::kRandom:
       return std::make_unique<RandomSchedule>(x->cols, params.batch, params.seed);
@@ -160,7 +163,7 @@ std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
       params.dependency_check == DependencyCheck::kGershgorin ? core::kGershgorinRowSum : 0.0;
   return std::make_unique<DynamicSchedule>(x, col_sqnorm, params.batch, params.rho, max_row_sum,
                                            params.eta, initial_floor, params.candidates_factor,
-                                           params.seed);
+                                           params.seed, centring);
 }
 
 }  // namespace strads::lasso

@@ -97,10 +97,12 @@ class BlockSchedule final : public LassoSchedule {
 // `initial_floor`.
 class DynamicSchedule final : public LassoSchedule {
  public:
-  // `x` must outlive this object.
+  // `x` must outlive this object. With `centring` (the intercept's centred steps) the dependency
+  // check compares centred columns; col_sqnorm is then the centred squared norms.
   DynamicSchedule(const core::CscMatrix* x, std::span<const double> col_sqnorm, int64_t batch,
                   double rho, double max_row_sum, double eta, double initial_floor,
-                  double candidates_factor, uint64_t seed);
+                  double candidates_factor, uint64_t seed,
+                  const core::ColumnCentring* centring = nullptr);
   void Next(std::vector<int64_t>* batch) override;
   void NextBeside(std::span<const int64_t> in_flight, std::vector<int64_t>* batch) override;
   void OnUpdated(int64_t j, double delta) override;
@@ -136,11 +138,13 @@ class DynamicSchedule final : public LassoSchedule {
   int64_t kept_ = 0;
 };
 
-// Builds the schedule `params.scheduler` names. `x` and `col_sqnorm` must outlive it.
-// `initial_floor` is the dynamic priority floor until the first gradient pass.
+// Builds the schedule `params.scheduler` names. `x` and `col_sqnorm` (the steps' squared norms)
+// must outlive it. `initial_floor` is the dynamic priority floor until the first gradient pass.
+// `centring` (copied; with the intercept) makes the dynamic check compare centred columns.
 std::unique_ptr<LassoSchedule> MakeLassoSchedule(const LassoParams& params,
                                                  const core::CscMatrix* x,
                                                  std::span<const double> col_sqnorm,
-                                                 double initial_floor);
+                                                 double initial_floor,
+                                                 const core::ColumnCentring* centring = nullptr);
 
 }  // namespace strads::lasso

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "apps/lasso/generator.h"
 #include "apps/lasso/lasso_app.h"
@@ -342,6 +343,58 @@ TEST(LassoSharedData, AColumnFarFromZeroWithASmallSpreadConvergesWithTheIntercep
     EXPECT_EQ(result->Metric("converged"), 1.0) << access << ": " << result->rounds << " rounds";
     // scikit-learn's Lasso (alpha = lambda / N, fit_intercept, tol 1e-14) on the same data.
     EXPECT_NEAR(*result->Metric("objective"), 0.751235707714213, 1e-7) << access;
+  }
+}
+
+// 400 rows: column 1 is 1000 + a spread of 0.01 that y depends on, the others ordinary
+// (column 3 shifted by `shift`, which the intercept absorbs: the optimum is the same).
+std::string WriteOffsetColumnData(const std::string& name, double shift) {
+  const std::string path = ::strads::TestTempDir() + "/" + name + ".libsvm";
+  std::ofstream out(path);
+  for (int64_t i = 0; i < 400; ++i) {
+    const double wiggle = 0.01 * std::sin(0.37 * static_cast<double>(i * i));
+    const double wave = std::cos(1.3 * static_cast<double>(i));
+    const double y = 3 + 50 * wiggle + 0.1 * static_cast<double>(i % 7) + 0.3 * wave +
+                     0.05 * std::cos(static_cast<double>(i));
+    out << absl::StrFormat("%.17g 1:%.17g", y, 1000 + wiggle);
+    if (i % 7 != 0) out << " 2:" << i % 7;
+    out << absl::StrFormat(" 3:%.17g", shift + wave);
+    if (i % 5 == 0) out << " 4:2.5";
+    out << "\n";
+  }
+  return path;
+}
+
+// The batch coordinate schedules with the intercept step on centred columns (b0 moves with
+// b_j, the step size is ||x_j - mean_j||^2, the dependency check compares centred columns).
+// Stepping on the raw column, the offset column's steps were ||x_j - mean||^2 / ||x_j||^2 =
+// 1e-10 of what they should be and dynamic stood at a relative gap of about 0.016 after 20000
+// rounds; now every batch schedule, served and shared, meets a relative gap of 1e-9 within
+// 400 rounds, at scikit-learn's optimum, whatever constant a column is shifted by.
+TEST(LassoSharedData, BatchSchedulesStepOnCentredColumnsWithTheIntercept) {
+  // scikit-learn's Lasso (alpha = lambda / N, fit_intercept, tol 1e-15) on the same data.
+  constexpr double kOptimum = 0.7541961332198763;
+  constexpr double kFirstCoefficient = 49.8851428;
+  for (const double shift : {0.0, 500.0}) {
+    const std::string path = WriteOffsetColumnData(absl::StrCat("offset_batch_", shift), shift);
+    for (const char* scheduler : {"dynamic", "cyclic", "static"}) {
+      for (const char* access : {"served", "shared"}) {
+        SCOPED_TRACE(absl::StrCat(scheduler, " ", access, " shift=", shift));
+        core::JobSpec spec = Spec(
+            path, access,
+            {{"lambda", "0.01"}, {"intercept", "true"}, {"scheduler", scheduler}, {"batch", "2"}});
+        spec.params.erase("path_ratio");
+        spec.tolerance = 1e-9;
+        spec.max_rounds = 400;
+        LassoSchedulerApp app;
+        absl::StatusOr<InProcessResult> result = Solve(app, spec);
+        ASSERT_TRUE(result.ok()) << result.status();
+        EXPECT_EQ(result->Metric("converged"), 1.0)
+            << result->rounds << " rounds, relative gap " << app.relative_gap();
+        EXPECT_NEAR(*result->Metric("objective"), kOptimum, 1e-8);
+        EXPECT_NEAR(app.OriginalCoefficients()[0], kFirstCoefficient, 1e-5);
+      }
+    }
   }
 }
 

@@ -143,6 +143,7 @@ absl::Status LassoWorkerApp::Configure(const core::JobSpec& spec) {
   if (!params.ok()) return params.status();
   intercept_ = params->intercept;
   standardize_ = params->standardize && params->data_access == DataAccess::kShared;
+  shared_stats_ = params->data_access == DataAccess::kShared;
   scales_.clear();
   return absl::OkStatus();
 }
@@ -461,14 +462,17 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
     return absl::OkStatus();
   }
   if (task.op == kComputeStats) {
-    const int64_t stride = StatsPerColumn(standardize_);
+    // Deviations for standardize, and for the intercept's centred steps.
+    const bool with_deviations = standardize_ || (intercept_ && shared_stats_);
+    const int64_t stride = StatsPerColumn(with_deviations);
     if (const int64_t bytes = 8 * (5 + stride * features_); bytes > core::kMaxMessageBytes) {
       return absl::ResourceExhaustedError(absl::StrFormat(
           "with shared data the workers send %d numbers per feature in one message; %d features "
           "take %s, over the %s limit (shared data takes at most %d features%s): use served data "
           "(--data-access served)",
           stride, features_, core::HumanBytes(bytes), core::HumanBytes(core::kMaxMessageBytes),
-          core::kMaxMessageBytes / (8 * stride), standardize_ ? " with --standardize" : ""));
+          core::kMaxMessageBytes / (8 * stride),
+          standardize_ ? " with --standardize" : (with_deviations ? " with --intercept" : "")));
     }
     out->values.assign(4 + stride * features_, 0.0);
     out->values[0] = static_cast<double>(features_);
@@ -493,7 +497,7 @@ absl::Status LassoWorkerApp::Push(const core::Payload& task, core::Partial* out)
       }
       out->work_units += x.nnz() + x.rows;
     }
-    if (standardize_) {
+    if (with_deviations) {
       // Per column, about this worker's own mean (zeros included): the sum of squared deviations
       // (two passes, so the scheduler's combination over workers stays exact for near-constant
       // columns) and the largest |x|.

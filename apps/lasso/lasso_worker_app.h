@@ -65,6 +65,7 @@ class LassoWorkerApp final : public core::WorkerApp {
 
   bool intercept_ = false;      // from Configure
   bool standardize_ = false;    // from Configure: shared-data shards get scales_ from the scheduler
+  bool shared_stats_ = false;   // from Configure: shared data (stats rounds)
   std::vector<double> scales_;  // the job's column scales, once known (shared data, standardize)
   int64_t features_ = -1;       // from the first shard; all shards must agree
   std::map<int, ShardState> shards_;
