@@ -113,8 +113,9 @@ constexpr ConvergenceCurve kMfCurves[] = {
 // gradients (LassoSchedulerApp::CorrectForMissedSteps), so dynamic keeps its guarantee (the
 // objective never rises) at any depth; with shared data only the objective monitor guards it (a
 // rise is undone a few rounds later). The default stays at one round at a time by measurement
-// (docs/benchmarks.md, "Pipelined rounds"): on the 2-core machine the scheduler and two workers
-// have no idle core for the overlap, and depth 2 measured 0.73-1.42x the time of depth 1.
+// (docs/benchmarks.md, "Pipelined rounds share messages"): depth 4 reached the target in 0.66x
+// the time of depth 1 on a wide design of correlated groups, but took 1.7x the rounds and time on
+// the real a9a data (few one-hot columns: the ones in flight leave the next batches little).
 constexpr int kLassoDynamicPipelineDepth = 1;
 
 PipelineSupport LassoPipeline(const core::JobSpec& spec) {
