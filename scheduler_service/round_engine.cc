@@ -358,7 +358,6 @@ absl::Status RoundEngine::DropWorker(const std::string& worker_id, const std::st
 }
 
 absl::Status RoundEngine::RestoreCapacity() {
-  const size_t before = workers_.size();
   std::vector<std::string> claimed =
       pool_->ClaimIdle(job_id_, spec_.workers - static_cast<int>(workers_.size()), timed_out_);
   if (claimed.empty()) return absl::OkStatus();

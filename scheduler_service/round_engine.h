@@ -1,7 +1,8 @@
 // Drives one job's rounds: claims workers, hands out shards, and then, round after round, sends
 // every worker its task (with the previous round's cache update), waits for the partials and
 // pulls them into the model. Scheduling of round t+1 overlaps round t when the app allows it;
-// with a pipeline depth D > 1 (and an app that allows it), up to D rounds are in flight at once.
+// with a pipeline depth D > 1 (and an app that allows it), up to D rounds are in flight at once,
+// refilled D/2 at a time with their tasks in one message per worker.
 // A worker lost mid-job costs a repeated round, never correctness: its shards go to another
 // worker, rebuilt from the scheduler's model, and the round is planned again.
 // Owns: the job's worker list and shard placement. Runs on the job runner's thread only.

@@ -74,24 +74,41 @@ double CentredSquaredNorm(double deviations, double rows, double max_abs) {
   return std::sqrt(deviations / rows) > 1e-12 * max_abs ? deviations : 0.0;
 }
 
+namespace {
+
+// Column j's sum of squared deviations about its mean (about 0 unless `centred`), the implicit
+// zeros included, and its largest |value|. Two passes, so a constant column comes out as exactly
+// 0 rather than as a tiny difference of squares; the implicit zeros each contribute mean^2.
+struct ColumnSpread {
+  double squared_deviations = 0;
+  double max_abs = 0;
+};
+ColumnSpread SpreadOfColumn(const core::CscMatrix& x, int64_t j, bool centred) {
+  const int64_t begin = x.col_ptr[j];
+  const int64_t end = x.col_ptr[j + 1];
+  double mean = 0;
+  if (centred) {
+    for (int64_t k = begin; k < end; ++k) mean += x.values[k];
+    mean /= static_cast<double>(x.rows);
+  }
+  ColumnSpread spread;
+  spread.squared_deviations = static_cast<double>(x.rows - (end - begin)) * mean * mean;
+  for (int64_t k = begin; k < end; ++k) {
+    spread.squared_deviations += (x.values[k] - mean) * (x.values[k] - mean);
+    spread.max_abs = std::max(spread.max_abs, std::abs(x.values[k]));
+  }
+  return spread;
+}
+
+}  // namespace
+
 std::vector<double> CentredSquaredNorms(const core::CscMatrix& x) {
   std::vector<double> norms(x.cols, 0.0);
   if (x.rows == 0) return norms;
-  const double rows = static_cast<double>(x.rows);
   for (int64_t j = 0; j < x.cols; ++j) {
-    const int64_t begin = x.col_ptr[j];
-    const int64_t end = x.col_ptr[j + 1];
-    double mean = 0;
-    double max_abs = 0;
-    for (int64_t k = begin; k < end; ++k) {
-      mean += x.values[k];
-      max_abs = std::max(max_abs, std::abs(x.values[k]));
-    }
-    mean /= rows;
-    const double zeros = static_cast<double>(x.rows - (end - begin));
-    double sq = zeros * mean * mean;
-    for (int64_t k = begin; k < end; ++k) sq += (x.values[k] - mean) * (x.values[k] - mean);
-    norms[j] = CentredSquaredNorm(sq, rows, max_abs);
+    const ColumnSpread spread = SpreadOfColumn(x, j, /*centred=*/true);
+    norms[j] =
+        CentredSquaredNorm(spread.squared_deviations, static_cast<double>(x.rows), spread.max_abs);
   }
   return norms;
 }
@@ -101,23 +118,11 @@ std::vector<double> StandardizationScales(const core::CscMatrix& x, bool interce
   if (x.rows == 0) return scales;
   const double rows = static_cast<double>(x.rows);
   for (int64_t j = 0; j < x.cols; ++j) {
-    const int64_t begin = x.col_ptr[j];
-    const int64_t end = x.col_ptr[j + 1];
-    double mean = 0;
-    if (intercept) {
-      for (int64_t k = begin; k < end; ++k) mean += x.values[k];
-      mean /= rows;
-    }
-    // Two passes, so a constant column comes out as exactly 0 rather than as a tiny difference
-    // of squares; the implicit zeros each contribute mean^2.
-    double sq = static_cast<double>(x.rows - (end - begin)) * mean * mean;
-    for (int64_t k = begin; k < end; ++k) sq += (x.values[k] - mean) * (x.values[k] - mean);
-    const double scale = std::sqrt(sq / rows);
+    const ColumnSpread spread = SpreadOfColumn(x, j, intercept);
+    const double scale = std::sqrt(spread.squared_deviations / rows);
     // A constant column's rounding residue would blow it up to nonsense instead of leaving it
     // to the intercept.
-    double max_abs = 0;
-    for (int64_t k = begin; k < end; ++k) max_abs = std::max(max_abs, std::abs(x.values[k]));
-    if (scale > 1e-12 * max_abs && scale > 0) scales[j] = scale;
+    if (scale > 1e-12 * spread.max_abs && scale > 0) scales[j] = scale;
   }
   return scales;
 }
