@@ -97,6 +97,21 @@ TEST(ResolvePipelineDepth, RefusesMoreThanTheAppOrItsScheduleAllowsAndSaysWhy) {
   // Named as the flag the user typed.
   EXPECT_THAT(std::string(NameFlagsIn("lasso", depth.status()).message()),
               ::testing::StartsWith("--pipeline 2 is refused: "));
+  // With shared data no stale push is corrected: only dynamic, which checks a batch against
+  // the batches in flight, pipelines.
+  for (const std::string scheduler : {"cyclic", "static", "random"}) {
+    core::JobSpec shared = LassoJob(scheduler, 2);
+    shared.params["data_access"] = "shared";
+    depth = apps::ResolvePipelineDepth(lasso, shared);
+    ASSERT_TRUE(absl::IsInvalidArgument(depth.status())) << scheduler << ": " << depth.status();
+    EXPECT_THAT(std::string(depth.status().message()),
+                ::testing::HasSubstr("--data-access shared"));
+    shared.pipeline = 0;
+    EXPECT_EQ(*apps::ResolvePipelineDepth(lasso, shared), 1) << scheduler;
+  }
+  core::JobSpec shared = LassoJob("dynamic", 4);
+  shared.params["data_access"] = "shared";
+  EXPECT_EQ(*apps::ResolvePipelineDepth(lasso, shared), 4);
   depth = apps::ResolvePipelineDepth(lasso, LassoJob("dynamic", 65));
   EXPECT_TRUE(absl::IsInvalidArgument(depth.status())) << depth.status();
   depth = apps::ResolvePipelineDepth(lasso, LassoJob("dynamic", -1));

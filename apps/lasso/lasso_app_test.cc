@@ -238,6 +238,14 @@ TEST(LassoRandomSchedule, DivergesWithAHugeBatchOnCorrelatedData) {
   EXPECT_NE(result.status().message().find("diverged at round"), std::string::npos)
       << result.status();
   EXPECT_NE(result.status().message().find("--batch"), std::string::npos) << result.status();
+  EXPECT_EQ(result.status().message().find("--pipeline"), std::string::npos) << result.status();
+  // A pipelined job is also told that running one round at a time removes the staleness.
+  core::JobSpec pipelined = SpecFor(written, "random", 100, 1e-8);
+  pipelined.pipeline = 4;
+  LassoSchedulerApp pipelined_app;
+  result = Solve(pipelined_app, pipelined);
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("(--pipeline 1)"), std::string::npos) << result.status();
 
   // The dependency check keeps the same batch size safe.
   LassoSchedulerApp dynamic;

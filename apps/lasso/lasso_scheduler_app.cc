@@ -40,6 +40,7 @@ absl::Status LassoSchedulerApp::Prepare(const core::JobSpec& spec, int num_shard
   if (num_shards < 1) {
     return absl::InvalidArgumentError(absl::StrCat("num_shards must be >= 1, got ", num_shards));
   }
+  pipeline_depth_ = spec.pipeline;
   if (params->data_access == DataAccess::kShared) {
     params_ = *std::move(params);
     return PrepareShared(spec, num_shards);
@@ -650,9 +651,12 @@ absl::Status LassoSchedulerApp::CheckDivergence() const {
           : absl::StrCat("the ", std::string(SchedulerName(params_.scheduler)),
                          " schedule does not check dependencies: use --scheduler working-set "
                          "(the default) or dynamic, which cannot diverge, or a smaller --batch");
+  // Rounds in flight add their own staleness, which a smaller batch does not remove.
+  const std::string pipelined =
+      pipeline_depth_ > 1 ? "; or run one round at a time (--pipeline 1)" : "";
   return absl::FailedPreconditionError(
-      absl::StrFormat("diverged at round %d: objective %g (start %g); %s", pulls_, objective_,
-                      start_objective_, advice));
+      absl::StrFormat("diverged at round %d: objective %g (start %g); %s%s", pulls_, objective_,
+                      start_objective_, advice, pipelined));
 }
 
 absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::Pull(const core::RoundPlan& plan,
