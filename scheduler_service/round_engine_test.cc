@@ -1,5 +1,6 @@
 #include "scheduler_service/round_engine.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <map>
@@ -294,6 +295,19 @@ TEST(RoundEngine, PipelinedRoundsShareTheirMessages) {
     EXPECT_NEAR(run.app.objective(), reference.objective, 1e-8 * reference.objective);
     const WorkerRecord& record = run.workers.record(a);
     EXPECT_EQ(record.replies, result->rounds);
+    // The depth the job reached, as its summary reports it: about 3D/4 (refills of D/2).
+    std::vector<core::Metric> metrics;
+    run.app.Metrics(&metrics);
+    const auto in_flight = std::find_if(metrics.begin(), metrics.end(), [](const core::Metric& m) {
+      return m.name == "mean_rounds_in_flight";
+    });
+    if (depth == 1) {
+      EXPECT_EQ(in_flight, metrics.end());
+    } else {
+      ASSERT_NE(in_flight, metrics.end());
+      EXPECT_GT(in_flight->value, 0.6 * depth);
+      EXPECT_LE(in_flight->value, depth);
+    }
     messages_per_round[depth] =
         static_cast<double>(record.messages) / static_cast<double>(result->rounds);
   }

@@ -618,6 +618,10 @@ void LassoSchedulerApp::Schedule(std::span<const core::WorkerView> workers, core
     next_recent_ = (next_recent_ + 1) % recent_batches_.size();
     planned->number = plan->number;
     planned->keys.clear();
+    if (!gap_round) {
+      planned_batches_ += 1;
+      rounds_in_flight_ += plan->stale_by + 1;
+    }
     if (!gap_round && plan->stale_by == 0) {
       schedule_->Next(&planned->keys);
     } else if (!gap_round) {
@@ -1238,6 +1242,12 @@ void LassoSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
     out->push_back({"kept_per_round", schedule_->kept_per_round()});
     out->push_back({"batch_limit", static_cast<double>(schedule_->batch_limit())});
     out->push_back({"undone_rounds", static_cast<double>(undone_rounds_)});
+  }
+  if (pipeline_depth_ > 1 && planned_batches_ > 0) {
+    // What the depth asked for gave: gap rounds run alone and drain the pipeline, so with few
+    // columns (a gap round every few rounds) a deep pipeline never fills.
+    out->push_back({"mean_rounds_in_flight", static_cast<double>(rounds_in_flight_) /
+                                                 static_cast<double>(planned_batches_)});
   }
   if (ws_gram_ != nullptr) {
     out->push_back({"working_set", static_cast<double>(working_set_size_)});

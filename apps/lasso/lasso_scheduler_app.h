@@ -207,7 +207,10 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   // Records the current path point as solved with `objective`, counting this Pull's round.
   void RecordPathPoint(double objective);
 
-  int pipeline_depth_ = 0;  // the job's, as resolved at submission (for advice on divergence)
+  int pipeline_depth_ = 0;  // the job's, as resolved at submission
+  // Coordinate batches drawn, and the rounds in flight (this one included) when each was sent.
+  int64_t planned_batches_ = 0;
+  int64_t rounds_in_flight_ = 0;
   LassoParams params_;
   // True when the job left max_rounds to the app's default: the app then stops the job itself.
   // A user-set max_rounds is enforced by the engine, which reports it as such.
