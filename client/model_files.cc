@@ -154,6 +154,19 @@ std::string ModelOutHelp(const apps::AppDefinition* app, ModelOutDefault by_defa
   return help;
 }
 
+std::string DefaultSummaryJson(std::string_view app) {
+  return absl::StrCat(std::string(app), "-summary.json");
+}
+
+std::string SummaryJsonHelp(const apps::AppDefinition* app, ModelOutDefault by_default) {
+  std::string help = "write a JSON summary here";
+  if (by_default == ModelOutDefault::kAppName && app != nullptr) {
+    absl::StrAppend(&help, " (default: ", DefaultSummaryJson(app->name),
+                    " in the current directory, replacing a file of that name)");
+  }
+  return help;
+}
+
 absl::Status WriteError(const std::string& path, int os_error) {
   return WriteError(path, std::strerror(os_error));
 }

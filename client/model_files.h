@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,5 +38,14 @@ enum class ModelOutDefault {
 // The help of --model-out: for `app`, or with nullptr for a command that serves every app.
 std::string ModelOutHelp(const apps::AppDefinition* app,
                          ModelOutDefault by_default = ModelOutDefault::kNone);
+
+// Where `run` writes the summary JSON when --summary-json is not given: <app>-summary.json in the
+// current directory. The other commands write one only when asked.
+std::string DefaultSummaryJson(std::string_view app);
+
+// The help of --summary-json. With kAppName (run) it names the default file, like ModelOutHelp;
+// otherwise (`app` may then be nullptr) the summary is written only when asked.
+std::string SummaryJsonHelp(const apps::AppDefinition* app,
+                            ModelOutDefault by_default = ModelOutDefault::kNone);
 
 }  // namespace strads::client

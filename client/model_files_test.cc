@@ -91,6 +91,16 @@ TEST(ModelOutHelp, NamesThePartsOfAPrefixFromTheRegistry) {
               HasSubstr("mf: a prefix for PREFIX-W.txt, PREFIX-H.txt and PREFIX-global.txt"));
 }
 
+TEST(SummaryJsonHelp, NamesTheFileRunWritesByDefault) {
+  EXPECT_EQ(SummaryJsonHelp(apps::FindApp("lasso"), ModelOutDefault::kAppName),
+            "write a JSON summary here (default: lasso-summary.json in the current directory, "
+            "replacing a file of that name)");
+  EXPECT_EQ(DefaultSummaryJson("mf"), "mf-summary.json");
+  // submit, watch and result write a summary only when asked.
+  EXPECT_EQ(SummaryJsonHelp(apps::FindApp("mf")), "write a JSON summary here");
+  EXPECT_EQ(SummaryJsonHelp(nullptr, ModelOutDefault::kJobId), "write a JSON summary here");
+}
+
 TEST(WriteError, NamesThePathAndTheOsReason) {
   EXPECT_EQ(WriteError("/x/m.txt", ENOENT).message(),
             "cannot write '/x/m.txt': No such file or directory");

@@ -46,7 +46,8 @@ void AddResultFlags(CLI::App* command, strads::client::ResultFiles* files,
                     strads::client::ModelOutDefault model_default) {
   command->add_option("--model-out", files->model_out,
                       strads::client::ModelOutHelp(app, model_default));
-  command->add_option("--summary-json", files->summary_json, "write a JSON summary here");
+  command->add_option("--summary-json", files->summary_json,
+                      strads::client::SummaryJsonHelp(app, model_default));
   command->add_option("--plot", files->plot_svg,
                       "draw the job's convergence curves (against rounds and seconds) into this "
                       "SVG file when it ends");
@@ -151,7 +152,9 @@ int main(int argc, char** argv) {
       if (run_files.model_out.empty()) {
         run_files.model_out = strads::client::DefaultModelOut(name, name);
       }
-      if (run_files.summary_json.empty()) run_files.summary_json = name + "-summary.json";
+      if (run_files.summary_json.empty()) {
+        run_files.summary_json = strads::client::DefaultSummaryJson(name);
+      }
       exit_code = strads::client::RunLocal(*spec, run_files, output);
     });
   }

@@ -82,6 +82,9 @@ done
 # would fail the pipeline.
 lasso_help=$("$bin/strads" run lasso --help)
 grep -q -- "--dependency-check" <<< "$lasso_help" || fail "--help lacks --dependency-check"
+# run writes a summary JSON even without --summary-json; its help says where.
+grep -q "default: lasso-summary.json in the current" <<< "$lasso_help" \
+  || fail "run lasso --help does not say where the summary JSON goes by default"
 "$bin/strads" run lasso --data "$work/train.libsvm" -q --json --model-out "$work/default.txt" \
   | python3 -c 'import json,sys; s = json.load(sys.stdin); assert s["scheduler"] == "working-set", s' \
   || fail "the default schedule is not working-set"
