@@ -74,7 +74,8 @@ for bad in "--alpha -1|strads: --alpha must be > 0" "--alpha x|strads: --alpha m
   "--dependency-check foo|strads: --dependency-check must be one of gershgorin|pairwise, got 'foo'" \
   "--working-set-max 5000|strads: --working-set-max must be in [1, 4096], got 5000" \
   "--scheduler bogus|strads: --scheduler must be one of working-set|dynamic|random|static|cyclic" \
-  "--alpha 0.01 --lambda 1|give lambda or alpha"; do
+  "--alpha 0.01 --lambda 1|give lambda or alpha" \
+  "--sketch-width 64|strads: --sketch-width needs --data-access shared"; do
   # shellcheck disable=SC2086  # the flags are meant to split
   expect 2 "${bad#*|}" "$bin/strads" run lasso --data "$work/train.libsvm" -q ${bad%%|*}
 done

@@ -152,6 +152,13 @@ absl::StatusOr<LassoParams> ParseLassoParams(const core::JobSpec& spec) {
   absl::StatusOr<std::string> access = reader.Choice("data_access", "served", {"served", "shared"});
   if (!access.ok()) return access.status();
   params.data_access = *access == "shared" ? DataAccess::kShared : DataAccess::kServed;
+  if (params.data_access == DataAccess::kServed && spec.params.contains("sketch_width")) {
+    // Served data leaves the columns on the scheduler, which compares them exactly: a width given
+    // there would be silently ignored.
+    return absl::InvalidArgumentError(
+        "sketch_width needs --data-access shared (served data's correlations are exact, with no "
+        "sketch)");
+  }
   absl::StatusOr<int64_t> sketch_width = reader.Int("sketch_width", 4096, 16, int64_t{1} << 20);
   if (!sketch_width.ok()) return sketch_width.status();
   params.sketch_width = *sketch_width;

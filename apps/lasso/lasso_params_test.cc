@@ -119,6 +119,19 @@ TEST(ParseLassoParams, RefusesBadValuesNamingTheParameter) {
   ExpectRefused({{"lamda", "0.1"}}, "lamda");
 }
 
+// The sketch exists only with shared data: a width given for served data would be ignored, so it
+// is refused; with shared data it is read (and range-checked) whatever the schedule.
+TEST(ParseLassoParams, TakesTheSketchWidthOnlyWithSharedData) {
+  ExpectRefused({{"sketch_width", "64"}}, "sketch_width needs --data-access shared");
+  ExpectRefused({{"sketch_width", "64"}, {"data_access", "served"}},
+                "sketch_width needs --data-access shared");
+  absl::StatusOr<LassoParams> shared =
+      ParseLassoParams(SpecWith({{"sketch_width", "64"}, {"data_access", "shared"}}));
+  ASSERT_TRUE(shared.ok()) << shared.status();
+  EXPECT_EQ(shared->sketch_width, 64);
+  ExpectRefused({{"sketch_width", "8"}, {"data_access", "shared"}}, "sketch_width must be in");
+}
+
 TEST(ParseLassoParams, RefusesBadSpecLimits) {
   core::JobSpec spec = SpecWith({});
   spec.tolerance = -1;

@@ -136,7 +136,7 @@ TEST(LassoSharedData, SketchedCorrelationsNeverRaiseTheObjective) {
   const core::LabeledData data = Problem(3000, 150, 7);
   const std::string path = WriteData(data, "shared_sketch");
   const std::map<std::string, std::string> extra = {
-      {"scheduler", "dynamic"}, {"batch", "48"}, {"rho", "0.6"}, {"sketch_width", "32"}};
+      {"scheduler", "dynamic"}, {"batch", "48"}, {"rho", "0.6"}};
   LassoSchedulerApp served;
   absl::StatusOr<InProcessResult> a = Solve(served, Spec(path, "served", extra));
   ASSERT_TRUE(a.ok()) << a.status();
@@ -148,6 +148,7 @@ TEST(LassoSharedData, SketchedCorrelationsNeverRaiseTheObjective) {
   };
   std::map<std::string, std::string> overshoot = extra;
   overshoot["overshoot_round"] = "42";
+  overshoot["sketch_width"] = "32";
   absl::StatusOr<InProcessResult> b = Solve(shared, Spec(path, "shared", overshoot), options);
   ASSERT_TRUE(b.ok()) << b.status();
   EXPECT_EQ(b->Metric("converged"), 1.0);
