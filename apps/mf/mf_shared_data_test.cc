@@ -433,6 +433,49 @@ TEST(MfSharedData, RepeatedPairsInOnePartitionKeepTheLastRating) {
   EXPECT_GT(*shared.result.Metric("duplicates"), 10);
 }
 
+// A --test file that repeats a pair: scored once with its last rating, the repeats counted in
+// test_duplicates, as served data does (one worker: one partition holds every repeat; a pair
+// repeated in two partitions would be scored twice, README).
+TEST(MfSharedData, CountsTestRepeatsAndScoresTheLastRating) {
+  const std::string train = TestTempDir() + "/shared_mf_grid.txt";
+  const std::string test = TestTempDir() + "/shared_mf_test_repeats.txt";
+  {
+    std::ofstream a(train), b(test);
+    for (int u = 1; u <= 30; ++u) {
+      for (int i = 1; i <= 20; ++i) {
+        const int rating = 1 + (u * i) % 5;
+        if ((u * 7 + i * 3) % 4 != 0) {
+          a << u << " " << i << " " << rating << "\n";
+        } else if (u % 3 == 0) {
+          b << u << " " << i << " " << 6 - rating << "\n";  // overwritten
+          b << u << " " << i << " " << rating << "\n";
+        } else {
+          b << u << " " << i << " " << rating << "\n";
+        }
+      }
+    }
+  }
+  const Fit served = RunServed(Spec(train, test, false));
+  const Fit shared = RunShared(Spec(train, test, true), {.num_workers = 1});
+  ExpectSameFit(served, shared);
+  ASSERT_TRUE(shared.result.Metric("test_duplicates").has_value());
+  EXPECT_EQ(*shared.result.Metric("test_duplicates"), *served.result.Metric("test_duplicates"));
+  EXPECT_GT(*shared.result.Metric("test_duplicates"), 10);
+}
+
+// Each worker's busy seconds in the last update round, as served data reports them.
+TEST(MfSharedData, ReportsEachWorkersBusySeconds) {
+  const Files& files = StarRatings();
+  const Fit shared = RunShared(Spec(files.train, files.test, true));
+  for (const char* metric :
+       {"busy_seconds_worker_0", "busy_seconds_worker_1", "busy_seconds_worker_2", "busy_spread"}) {
+    ASSERT_TRUE(shared.result.Metric(metric).has_value()) << metric;
+    EXPECT_GE(*shared.result.Metric(metric), 0) << metric;
+  }
+  EXPECT_GT(*shared.result.Metric("busy_seconds_worker_0"), 0);
+  EXPECT_FALSE(shared.result.Metric("busy_seconds_worker_3").has_value());
+}
+
 TEST(MfSharedData, RefusesWhatItCannotReadWithReasons) {
   const std::string text_ids = TestTempDir() + "/shared_mf_text_ids.txt";
   std::ofstream(text_ids) << "1 1 4\nalice 2 3\n";

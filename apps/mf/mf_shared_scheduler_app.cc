@@ -12,6 +12,7 @@
 #include "apps/mf/partition_ratings.h"
 #include "core/checkpoint_io.h"
 #include "core/limits.h"
+#include "core/load_balancer.h"
 
 namespace strads::mf {
 namespace {
@@ -96,6 +97,8 @@ absl::Status MfSharedSchedulerApp::Prepare(const core::JobSpec& spec, int num_sh
   item_ids_.clear();
   w_.clear();
   h_.clear();
+  busy_.clear();
+  test_duplicates_ = 0;
   pulls_ = 0;
   previous_objective_ = {-1.0, -1.0};
   converged_ = false;
@@ -246,6 +249,7 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullIndex(
   ratings_ = static_cast<int64_t>(ratings);
   duplicates_ = static_cast<int64_t>(duplicates);
   test_ratings_ = static_cast<int64_t>(test_ratings);
+  test_duplicates_ = static_cast<int64_t>(test_duplicates);
   solve_.mu = params_.biases ? sum / ratings : 0.0;
   solver_.emplace(solve_);
   InitFactors(static_cast<int64_t>(user_ids_.size()), static_cast<int64_t>(item_ids_.size()),
@@ -315,6 +319,8 @@ absl::StatusOr<core::RoundOutcome> MfSharedSchedulerApp::PullRows(
       return absl::InternalError(absl::StrCat("mf pull: worker ", w, " sent rows out of order"));
     }
   }
+  busy_.resize(partials.size());
+  for (size_t w = 0; w < partials.size(); ++w) busy_[w] = partials[w].busy_seconds;
   ++pulls_;
   // The workers scored the test ratings on the model they held: the one before this round.
   if (test_scored > 0) test_rmse_ = std::sqrt(test_error / test_scored);
@@ -391,6 +397,13 @@ void MfSharedSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"items", static_cast<double>(item_ids_.size())});
   out->push_back({"train_ratings", static_cast<double>(ratings_)});
   out->push_back({"test_ratings", static_cast<double>(test_ratings_)});
+  out->push_back({"test_duplicates", static_cast<double>(test_duplicates_)});
+  if (!busy_.empty()) {
+    for (size_t w = 0; w < busy_.size(); ++w) {
+      out->push_back({absl::StrCat("busy_seconds_worker_", w), busy_[w]});
+    }
+    out->push_back({"busy_spread", core::Spread(busy_)});
+  }
   if (pulls_ == 0) return;  // no model error yet: the first round measures it
   out->push_back({"train_rmse", train_rmse_});
   if (test_ratings_ > 0) {
@@ -401,7 +414,8 @@ void MfSharedSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
 }
 
 namespace {
-constexpr std::string_view kCheckpointTag = "strads-mf-shared-1";
+// 2: test_duplicates.
+constexpr std::string_view kCheckpointTag = "strads-mf-shared-2";
 
 }  // namespace
 
@@ -418,6 +432,7 @@ absl::Status MfSharedSchedulerApp::SaveCheckpoint(std::ostream& out) const {
     writer.Int(ratings_);
     writer.Int(duplicates_);
     writer.Int(test_ratings_);
+    writer.Int(test_duplicates_);
     writer.Int(test_unknown_);
     writer.Ints(user_ids_);
     writer.Ints(user_ratings_);
@@ -455,6 +470,7 @@ absl::Status MfSharedSchedulerApp::RestoreCheckpoint(std::istream& in) {
   const int64_t ratings = reader.Int();
   const int64_t duplicates = reader.Int();
   const int64_t test_ratings = reader.Int();
+  const int64_t test_duplicates = reader.Int();
   const int64_t test_unknown = reader.Int();
   // Ids and counts travel in one message to each worker: the limit bounds them.
   constexpr int64_t kMaxRows = core::kMaxMessageBytes / 8;
@@ -487,6 +503,7 @@ absl::Status MfSharedSchedulerApp::RestoreCheckpoint(std::istream& in) {
   ratings_ = ratings;
   duplicates_ = duplicates;
   test_ratings_ = test_ratings;
+  test_duplicates_ = test_duplicates;
   test_unknown_ = test_unknown;
   user_ids_ = std::move(user_ids);
   user_ratings_ = std::move(user_ratings);

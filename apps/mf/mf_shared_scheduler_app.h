@@ -93,6 +93,9 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
   int64_t ratings_ = 0;
   int64_t duplicates_ = 0;
   int64_t test_ratings_ = 0;
+  // Repeats within each test partition (each scored once, with its last rating); a pair
+  // repeated in two partitions is not seen, and is scored twice.
+  int64_t test_duplicates_ = 0;
   int64_t test_unknown_ = 0;
   double min_rating_ = 0;
   double max_rating_ = 0;
@@ -102,6 +105,9 @@ class MfSharedSchedulerApp final : public core::SchedulerApp {
   std::vector<double> w_;
   std::vector<double> h_;
   std::vector<size_t> cursor_;  // scratch of PullRows: each partial's next row
+  // Each worker's busy seconds in the last update round (for the summary only: each worker keeps
+  // its byte range, so nothing is re-balanced on them).
+  std::vector<double> busy_;
 
   int64_t pulls_ = 0;  // update rounds
   double train_rmse_ = 0;
