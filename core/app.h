@@ -123,6 +123,10 @@ class SchedulerApp {
   virtual void Metrics(std::vector<Metric>* out) const = 0;
   // The model in the app's text format, loadable outside STRADS.
   virtual absl::Status WriteModel(std::ostream& out) const = 0;
+  // Read after the last Pull: what the user should know about how the job ended, beyond its
+  // stopping rule (e.g. that the data made the answer trivial); shown with the job's final
+  // message. Empty for nothing.
+  virtual std::string EndNote() const { return {}; }
 
   // Checkpoints let a restarted scheduler resume a job where it stopped. SaveCheckpoint is called
   // between rounds (after a Pull, before its cache update is sent) and writes what the app needs

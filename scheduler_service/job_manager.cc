@@ -707,12 +707,13 @@ void JobManager::RunJob(Job* job, std::vector<std::string> claimed) {
   if (result->cancelled) {
     finish(JobState::kCancelled, absl::StrCat("cancelled after ", result->rounds, " rounds"),
            /*with_model=*/true);
-  } else if (result->converged) {
-    finish(JobState::kSucceeded, "converged", /*with_model=*/true);
   } else {
-    finish(JobState::kSucceeded,
-           absl::StrCat("stopped at ", result->stop_reason, " before reaching the tolerance"),
-           /*with_model=*/true);
+    std::string message = result->converged ? "converged"
+                                            : absl::StrCat("stopped at ", result->stop_reason,
+                                                           " before reaching the tolerance");
+    if (const std::string note = app->EndNote(); !note.empty())
+      absl::StrAppend(&message, ": ", note);
+    finish(JobState::kSucceeded, message, /*with_model=*/true);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -21,6 +22,7 @@
 #include "apps/testing/in_process_driver.h"
 #include "core/labeled_data.h"
 #include "core/test_temp_dir.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace strads::lasso {
@@ -605,6 +607,85 @@ TEST(LassoObjectiveMonitor, UndoesABadBatchAndEndsAtTheSameOptimum) {
            {{"overshoot_round", std::to_string(bad_round)}, {"dependency_check", "pairwise"}}));
   ASSERT_TRUE(kept.ok()) << kept.status();
   EXPECT_FALSE(kept->Metric("undone_rounds").has_value() && *kept->Metric("undone_rounds") > 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Degenerate data
+
+// When no feature correlates with the (centred) labels, lambda_max is 0 and b = 0 (b0 = mean(y))
+// solves every lambda: the default lambda (a fraction of lambda_max) would be 0. The job ends at
+// its first model round with that model and says why, served or shared, default or explicit
+// lambda, whatever the schedule (on main, constant columns with the intercept ran unregularised
+// on rounding: cyclic to its round limit, working-set never ended its round).
+TEST(LassoDegenerateData, EndsAtOnceWithTheZeroModelAndSaysWhy) {
+  struct Case {
+    const char* name;
+    bool intercept;
+    double y_mean;  // the intercept expected
+  };
+  const Case cases[] = {{"y_zero", false, 0},
+                        {"x_zero", false, 0},
+                        {"x_constant", true, 0.05},
+                        {"y_constant", true, 0.1}};
+  for (const Case& c : cases) {
+    const std::string path = ::strads::TestTempDir() + "/degenerate_" + c.name + ".libsvm";
+    {
+      std::ofstream out(path);
+      for (int i = 0; i < 40; ++i) {
+        const double varying = ((i * 7) % 11 - 5) * 0.1;
+        const std::string name = c.name;
+        if (name == "y_zero") {
+          out << "0 1:" << varying << " 2:" << (i % 3) << " 3:" << 0.5 * i << "\n";
+        } else if (name == "x_zero") {
+          out << varying << " 1:0 2:0\n";
+        } else if (name == "x_constant") {
+          out << (i % 2 == 0 ? 0.25 : -0.15) << " 1:3.7 2:0.1 3:-2.2\n";
+        } else {
+          out << "0.1 1:" << varying << " 2:" << (i % 3) << " 3:" << 0.5 * i << "\n";
+        }
+      }
+    }
+    for (const char* access : {"served", "shared"}) {
+      for (const char* scheduler : {"working-set", "dynamic", "cyclic"}) {
+        for (const bool explicit_lambda : {false, true}) {
+          SCOPED_TRACE(absl::StrFormat("%s %s %s lambda %s", c.name, access, scheduler,
+                                       explicit_lambda ? "1" : "default"));
+          core::JobSpec spec = Spec(path, 1.0,
+                                    {{"scheduler", scheduler},
+                                     {"data_access", access},
+                                     {"intercept", c.intercept ? "true" : "false"}});
+          if (!explicit_lambda) spec.params.erase("lambda");
+          LassoSchedulerApp app;
+          absl::StatusOr<InProcessResult> result = Solve(app, spec, {.max_rounds = 100});
+          ASSERT_TRUE(result.ok()) << result.status();
+          EXPECT_EQ(result->outcome, core::RoundOutcome::kConverged);
+          EXPECT_EQ(result->rounds, 1 + app.extra_rounds());
+          EXPECT_EQ(*result->Metric("lambda_max"), 0.0);
+          EXPECT_EQ(*result->Metric("lambda"), explicit_lambda ? 1.0 : 0.0);
+          EXPECT_EQ(*result->Metric("nnz"), 0.0);
+          for (double b : app.coefficients()) EXPECT_EQ(b, 0.0);
+          if (c.intercept) EXPECT_NEAR(app.intercept(), c.y_mean, 1e-12);
+          EXPECT_THAT(app.EndNote(), ::testing::HasSubstr("lambda_max is 0"));
+          EXPECT_THAT(app.EndNote(),
+                      ::testing::HasSubstr(c.intercept ? "b = 0 with intercept mean(y)" : "b = 0"));
+        }
+      }
+    }
+  }
+}
+
+// Data whose correlations are far from rounding keep their lambda_max and no note.
+TEST(LassoDegenerateData, OrdinaryDataHasNoNote) {
+  const core::LabeledData data = OptionsProblem(/*shift=*/7.5, /*rescale_columns=*/false);
+  core::JobSpec spec = Spec(WriteData(data, "not_degenerate"), 1.0, {{"intercept", "true"}});
+  spec.params.erase("lambda");
+  LassoSchedulerApp app;
+  absl::StatusOr<InProcessResult> result = Solve(app, spec);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_NEAR(*result->Metric("lambda_max"), LambdaMaxWithIntercept(data),
+              1e-12 * LambdaMaxWithIntercept(data));
+  EXPECT_EQ(app.EndNote(), "");
+  EXPECT_FALSE(result->Metric("solved_at_start").has_value());
 }
 
 }  // namespace

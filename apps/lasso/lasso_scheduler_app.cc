@@ -104,6 +104,7 @@ absl::Status LassoSchedulerApp::StartModel(double y_sq, double y_sum) {
   }
   b0_ = 0;
   residual_sum_ = y_sum;
+  std::vector<double> correlations;  // x_j'r at the start
   if (params_.intercept) {
     // Start at b = 0 with its optimal intercept mean(y): the residual is y - mean(y).
     b0_ = y_sum / rows_;
@@ -116,28 +117,42 @@ absl::Status LassoSchedulerApp::StartModel(double y_sq, double y_sum) {
         centred_sq += v * v;
         centred_sum += v;
       }
-      lambda_max_ = LambdaMax(data_.x, centred);
+      correlations.resize(m);
+      TransposeTimes(data_.x, centred, correlations);
     } else {
       // From the workers' sums: ||y - b0||^2 = ||y||^2 - 2 b0 sum(y) + N b0^2, and
       // x_j'(y - b0) = x_j'y - b0 1'x_j.
       centred_sq = std::max(0.0, y_sq - 2 * b0_ * y_sum + rows_ * b0_ * b0_);
       centred_sum = y_sum - rows_ * b0_;
-      lambda_max_ = 0;
-      for (int64_t j = 0; j < m; ++j) {
-        lambda_max_ = std::max(lambda_max_, std::abs(col_xty_[j] - b0_ * col_sums_[j]));
-      }
+      correlations.resize(m);
+      for (int64_t j = 0; j < m; ++j) correlations[j] = col_xty_[j] - b0_ * col_sums_[j];
     }
     start_objective_ = 0.5 * centred_sq;
     residual_sum_ = centred_sum;
   } else {
     if (!shared_) {
-      lambda_max_ = LambdaMax(data_.x, data_.y);
+      correlations.resize(m);
+      TransposeTimes(data_.x, data_.y, correlations);
     } else {
-      lambda_max_ = 0;
-      for (int64_t j = 0; j < m; ++j) lambda_max_ = std::max(lambda_max_, std::abs(col_xty_[j]));
+      correlations = col_xty_;
     }
     start_objective_ = 0.5 * y_sq;
   }
+  // lambda_max over the columns that can move: one of step norm 0 (empty, or constant with the
+  // intercept) never does, and its correlation is rounding.
+  lambda_max_ = 0;
+  double max_step_sqnorm = 0;
+  for (int64_t j = 0; j < m; ++j) {
+    if (step_sqnorm_[j] == 0) continue;
+    lambda_max_ = std::max(lambda_max_, std::abs(correlations[j]));
+    max_step_sqnorm = std::max(max_step_sqnorm, step_sqnorm_[j]);
+  }
+  // No column correlates with the (centred) labels beyond rounding: y is 0 (or constant with the
+  // intercept), or no column varies. Then b = 0 (b0 = mean(y)) solves the Lasso at every lambda,
+  // and the default lambda (a fraction of lambda_max) would be 0, where the gap certifies
+  // nothing: the first round measures the model and the job ends there, saying why.
+  solved_at_start_ = lambda_max_ <= 1e-12 * std::sqrt(max_step_sqnorm) * std::sqrt(y_sq);
+  if (solved_at_start_) lambda_max_ = 0;
   // F never rises above its start; with an intercept the start can be ~0 (constant y), so the
   // base is floored at a tiny fraction of 0.5||y||^2 to keep rounding from looking like
   // divergence.
@@ -237,6 +252,7 @@ absl::Status LassoSchedulerApp::PrepareShared(const core::JobSpec& spec, int num
   partitions_ = *std::move(partitions);
   shared_ = true;
   stats_ready_ = false;
+  solved_at_start_ = false;
   scales_.clear();
   // The stats round, then (dynamic) the sketch round.
   setup_rounds_ = params_.scheduler == LassoScheduler::kDynamic ? 2 : 1;
@@ -578,7 +594,7 @@ void LassoSchedulerApp::ShardInit(int shard, core::Payload* init) const {
 }
 
 bool LassoSchedulerApp::IsGapRound(int64_t number) const {
-  return (number - setup_rounds_ + 1) % (gap_every_ + 1) == 0 ||
+  return solved_at_start_ || (number - setup_rounds_ + 1) % (gap_every_ + 1) == 0 ||
          number + 1 == params_.max_rounds + extra_rounds();
 }
 
@@ -835,6 +851,12 @@ absl::StatusOr<core::RoundOutcome> LassoSchedulerApp::PullGap(
   DualityGap gap = WithDualBound(ComputeDualityGap(residual_sq, xtr, b_, lambda_));
   objective_ = gap.primal;
   if (absl::Status status = CheckDivergence(); !status.ok()) return status;
+  if (solved_at_start_) {
+    // b = 0 is optimal (StartModel); at lambda 0 the correlations' rounding would make the gap
+    // look large, so the certificate is the data's, not this round's.
+    gap.gap = 0;
+    gap.relative_gap = 0;
+  }
   // A solved path point hands over to the next lambda with the same b (a warm start): the
   // workers' residuals stay valid, only the threshold changes, and the same X'r gives the gap at
   // the new lambda at once (several points may be solved already).
@@ -1217,6 +1239,15 @@ core::RoundOutcome LassoSchedulerApp::AfterPull(core::Payload* cache_update) {
   return core::RoundOutcome::kContinue;
 }
 
+std::string LassoSchedulerApp::EndNote() const {
+  if (!solved_at_start_) return {};
+  return params_.intercept
+             ? "no feature correlates with y - mean(y) (y or every feature is constant), so "
+               "lambda_max is 0 and b = 0 with intercept mean(y) solves every lambda"
+             : "no feature correlates with y (y is 0, or every feature is), so lambda_max is 0 "
+               "and b = 0 solves every lambda";
+}
+
 void LassoSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"objective", objective_});
   if (have_gap_) {
@@ -1230,6 +1261,7 @@ void LassoSchedulerApp::Metrics(std::vector<core::Metric>* out) const {
   out->push_back({"gap_rounds", static_cast<double>(gap_rounds_)});
   out->push_back({"lambda", lambda_});
   out->push_back({"lambda_max", lambda_max_});
+  if (solved_at_start_) out->push_back({"solved_at_start", 1.0});
   out->push_back({"converged", converged_ ? 1.0 : 0.0});
   if (params_.intercept) out->push_back({"intercept", b0_});
   if (path_lambdas_.size() > 1) {

@@ -81,6 +81,9 @@ class LassoSchedulerApp final : public core::SchedulerApp {
                                           std::span<const core::Partial> partials,
                                           core::Payload* cache_update) override;
   void Metrics(std::vector<core::Metric>* out) const override;
+  // Says so when the data make b = 0 the solution at every lambda (lambda_max 0): the job then
+  // ends at its first model round.
+  std::string EndNote() const override;
   // Text: "# " header lines (lambda, features, objective, duality gap), then one line per
   // non-zero coefficient "<1-based feature index> <value>" with %.17g, which round-trips.
   // Coefficients are in the original scale of the data. Only with the options: "# intercept <b0>"
@@ -234,6 +237,9 @@ class LassoSchedulerApp final : public core::SchedulerApp {
   std::vector<double> col_sqnorm_;
   double lambda_ = 0;  // the current path point's
   double lambda_max_ = 0;
+  // Set by StartModel when no column that can move correlates with the (centred) labels: b = 0
+  // solves every lambda, and the first model round is a gap round that ends the job.
+  bool solved_at_start_ = false;
   double start_objective_ = 0;  // F at the start (b = 0, b0 = mean(y) with the intercept)
   double divergence_base_ = 0;  // what the divergence check compares the objective with
   int64_t gap_every_ = 1;
