@@ -79,29 +79,31 @@ void CheckpointReader::Doubles(size_t expected_size, std::vector<double>* values
   Raw(values->data(), expected_size * sizeof(double));
 }
 
-void CheckpointReader::DoublesUpTo(size_t max_size, std::vector<double>* values) {
-  const int64_t size = Int();
-  if (!status_.ok()) return;
-  if (size < 0 || static_cast<uint64_t>(size) > max_size) {
-    status_ = absl::DataLossError(
-        absl::StrCat("the checkpoint holds an array of ", size, " values; at most ", max_size));
-    return;
+bool CheckpointReader::ArraySizeUpTo(size_t max_size, const char* what, size_t* size) {
+  const int64_t stored = Int();
+  if (!status_.ok()) return false;
+  if (stored < 0 || static_cast<uint64_t>(stored) > max_size) {
+    status_ = absl::DataLossError(absl::StrCat("the checkpoint holds an array of ", stored, " ",
+                                               what, "; at most ", max_size));
+    return false;
   }
-  values->resize(static_cast<size_t>(size));
+  *size = static_cast<size_t>(stored);
+  return true;
+}
+
+void CheckpointReader::DoublesUpTo(size_t max_size, std::vector<double>* values) {
+  size_t size = 0;
+  if (!ArraySizeUpTo(max_size, "values", &size)) return;
+  values->resize(size);
   Raw(values->data(), values->size() * sizeof(double));
 }
 
 void CheckpointReader::IntsUpTo(size_t max_size, std::vector<int64_t>* values) {
-  const int64_t size = Int();
-  if (!status_.ok()) return;
-  if (size < 0 || static_cast<uint64_t>(size) > max_size) {
-    status_ = absl::DataLossError(
-        absl::StrCat("the checkpoint holds an array of ", size, " numbers; at most ", max_size));
-    return;
-  }
+  size_t size = 0;
+  if (!ArraySizeUpTo(max_size, "numbers", &size)) return;
   values->clear();
-  values->reserve(static_cast<size_t>(size));
-  for (int64_t k = 0; k < size && status_.ok(); ++k) values->push_back(Int());
+  values->reserve(size);
+  for (size_t k = 0; k < size && status_.ok(); ++k) values->push_back(Int());
 }
 
 absl::Status CheckpointReader::Finish() {

@@ -48,6 +48,8 @@ class CheckpointReader {
 
  private:
   bool Raw(void* data, size_t size);
+  // Reads an array's stored size into `size`; false (with status_ set) past `max_size`.
+  bool ArraySizeUpTo(size_t max_size, const char* what, size_t* size);
   std::istream& in_;
   absl::Status status_;
 };
