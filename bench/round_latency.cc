@@ -5,6 +5,8 @@
 //      separate processes, dial it like workers do (the deployment's direction); each round sends
 //      every worker a Task with U keys to push and a cache update of U keys and values, and waits
 //      for every worker's PartialResult of U values. Nothing is computed.
+//      Beside it, informative: the same with the callback API, and with the async API polled by
+//      the waiting thread (what the scheduler's Session adapter uses).
 //   2. real Lasso rounds of the same U: this process runs the scheduler's own pieces (WorkerPool,
 //      WorkerServiceImpl, ShardCatalogue, RoundEngine, the Lasso scheduler app), and 2 copies of
 //      itself run the real worker runtime (worker::WorkerRuntime, one thread); the problem is tiny
@@ -264,10 +266,11 @@ Figures PingPong(int workers, int batch, int rounds, int warmup) {
   return figures;
 }
 
-// The same ping-pong with the callback API on this side, as the scheduler's Session adapter has
-// it (one reactor per worker; a reply is handed from gRPC's thread to the driving thread, which
-// waits for every reply and every write's completion before the next round). Printed beside the
-// sync figure; ratio_to_pingpong stays over the sync ping-pong, the floor the issue defines.
+// The same ping-pong with the callback API on this side, as the scheduler's Session adapter had
+// it until it moved to the async API (one reactor per worker; a reply is handed from gRPC's thread
+// to the driving thread, which waits for every reply and every write's completion before the next
+// round). Printed beside the sync figure; ratio_to_pingpong stays over the sync ping-pong, the
+// floor the issue defines.
 class CallbackPingPongService final
     : public v1::WorkerService::WithCallbackMethod_Session<v1::WorkerService::Service> {
  public:
@@ -362,6 +365,67 @@ Figures CallbackPingPong(int workers, int batch, int rounds, int warmup) {
   service.Finish();
   StopChildren(&children);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return figures;
+}
+
+// The same ping-pong with the async API on this side, as the scheduler's Session adapter has it
+// since it stopped using the callback API (SessionQueue): the driving thread starts each write
+// and read and polls the completion queue itself, so no other thread of this process wakes.
+// Informative: the floor of the scheduler's own transport.
+Figures AsyncPingPong(int workers, int batch, int rounds, int warmup) {
+  v1::WorkerService::AsyncService service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::ServerCompletionQueue> cq = builder.AddCompletionQueue();
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  std::vector<pid_t> children;
+  for (int w = 0; w < workers; ++w) {
+    children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
+  }
+  using Stream = grpc::ServerAsyncReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>;
+  std::vector<std::unique_ptr<grpc::ServerContext>> contexts;
+  std::vector<std::unique_ptr<Stream>> streams;
+  std::vector<v1::WorkerMessage> replies(workers);
+  void* tag = nullptr;
+  bool ok = false;
+  for (int w = 0; w < workers; ++w) {
+    contexts.push_back(std::make_unique<grpc::ServerContext>());
+    streams.push_back(std::make_unique<Stream>(contexts.back().get()));
+    service.RequestSession(contexts.back().get(), streams.back().get(), cq.get(), cq.get(),
+                           reinterpret_cast<void*>(1));
+    cq->Next(&tag, &ok);
+  }
+  v1::SchedulerMessage message = RoundTask(batch);
+  v1::Task* task = message.mutable_task();
+  std::vector<double> round_us;
+  std::unique_ptr<SwitchCounter> switches;
+  Clock::time_point start;
+  for (int round = 0; round < warmup + rounds; ++round) {
+    if (round == warmup) {
+      switches = std::make_unique<SwitchCounter>(children);
+      start = Clock::now();
+    }
+    const Clock::time_point sent = Clock::now();
+    task->set_sequence(round + 1);
+    for (int w = 0; w < workers; ++w) {
+      streams[w]->Write(message, reinterpret_cast<void*>(2));
+      streams[w]->Read(&replies[w], reinterpret_cast<void*>(3));
+    }
+    for (int events = 0; events < 2 * workers; ++events) cq->Next(&tag, &ok);
+    if (round >= warmup) {
+      round_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
+    }
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Figures figures = Summarize(std::move(round_us), seconds);
+  std::tie(figures.own_switches, figures.worker_switches) = switches->PerRound(rounds);
+  StopChildren(&children);
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  cq->Shutdown();
+  while (cq->Next(&tag, &ok)) {
+  }
   return figures;
 }
 
@@ -503,6 +567,7 @@ int main(int argc, char** argv) {
   const int depths[] = {1, 2, 4, 8};
   std::vector<Figures> pingpong[2];
   std::vector<Figures> callback_pingpong;
+  std::vector<Figures> async_pingpong;
   std::vector<Figures> real[4];
   for (int repeat = 0; repeat < repeats; ++repeat) {
     for (int workers : {1, 2}) {
@@ -512,9 +577,17 @@ int main(int argc, char** argv) {
     }
     callback_pingpong.push_back(CallbackPingPong(2, batch, rounds, warmup));
     PrintFigures("bare ping-pong, 2 workers, callback", callback_pingpong.back());
+    async_pingpong.push_back(AsyncPingPong(2, batch, rounds, warmup));
+    PrintFigures("bare ping-pong, 2 workers, async", async_pingpong.back());
     RealCluster cluster;
     int port = 0;
-    cluster.server = Serve(&cluster.service, &port);
+    {
+      grpc::ServerBuilder builder;
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+      cluster.service.AddTo(builder);
+      cluster.server = builder.BuildAndStart();
+      cluster.service.Start();
+    }
     for (int w = 0; w < 2; ++w) {
       cluster.children.push_back(SpawnSelf({"--worker", absl::StrCat("127.0.0.1:", port)}));
     }
@@ -541,6 +614,7 @@ int main(int argc, char** argv) {
     cluster.pool.DisconnectAll();
     StopChildren(&cluster.children);
     cluster.server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+    cluster.service.Stop();
   }
   // Over repeats: the median of each figure.
   auto median_of = [](std::vector<Figures> runs, double Figures::*field) {
@@ -558,6 +632,9 @@ int main(int argc, char** argv) {
     std::printf("  bare ping-pong, 2 workers, callback API: median %.1f us, p99 %.1f us\n",
                 median_of(callback_pingpong, &Figures::median_us),
                 median_of(callback_pingpong, &Figures::p99_us));
+    std::printf("  bare ping-pong, 2 workers, async API: median %.1f us, p99 %.1f us\n",
+                median_of(async_pingpong, &Figures::median_us),
+                median_of(async_pingpong, &Figures::p99_us));
     for (size_t d = 0; d < std::size(depths); ++d) {
       std::printf("  real rounds, depth %d: median %.1f us, p99 %.1f us, %.0f rounds/s\n",
                   depths[d], median_of(real[d], &Figures::median_us),

@@ -131,7 +131,7 @@ absl::Status SchedulerServer::Start() {
   }
   builder.AddListeningPort(options_.listen_address, credentials, &port_);
   builder.RegisterService(&job_service_);
-  builder.RegisterService(&worker_service_);
+  worker_service_.AddTo(builder);
   builder.SetMaxReceiveMessageSize(core::kMaxMessageBytes);
   builder.SetMaxSendMessageSize(core::kMaxMessageBytes);
   // Keepalive pings notice a worker whose machine vanished without closing its connection.
@@ -150,6 +150,7 @@ absl::Status SchedulerServer::Start() {
     return ListenError(options_.listen_address, log);
   }
   PassOn(log);
+  worker_service_.Start();
   std::string host = options_.listen_address.substr(0, options_.listen_address.rfind(':'));
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "127.0.0.1";
   address_ = absl::StrCat(host, ":", port_);
@@ -199,6 +200,7 @@ void SchedulerServer::Shutdown() {
   if (server_ != nullptr) {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     server_->Wait();
+    worker_service_.Stop();
   }
   jobs_.ReleaseDataDir();  // RPCs (a cancel, an upload) may write there until Wait returns
 }

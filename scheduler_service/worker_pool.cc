@@ -202,6 +202,43 @@ void WorkerPool::ExpectAnotherReply(std::span<const std::string> worker_ids, int
   }
 }
 
+void WorkerPool::SetPump(MessagePump* pump) {
+  absl::MutexLock lock(&mu_);
+  pump_ = pump;
+  ++pump_releases_;  // a wait sleeping on the old pump's release re-checks
+}
+
+void WorkerPool::PumpReleased() {
+  absl::MutexLock lock(&mu_);
+  ++pump_releases_;
+}
+
+template <typename Settled>
+void WorkerPool::AwaitPolling(Settled& settled, absl::Time deadline) {
+  // Bounds a poll, so an interrupt flag set without a message is seen within it.
+  constexpr absl::Duration kPollSlice = absl::Milliseconds(10);
+  while (!settled()) {
+    const absl::Time now = absl::Now();
+    if (now >= deadline) return;
+    MessagePump* pump = pump_;
+    if (pump != nullptr && pump->TryAcquire()) {
+      // Polling runs the sessions' reactions, which deliver here: mu_ must be free.
+      mu_.Unlock();
+      pump->PollOnce(std::min(deadline, now + kPollSlice));
+      pump->Release();
+      mu_.Lock();
+      continue;
+    }
+    // Sleep: whoever polls delivers here, and wakes this wait when it lets the pump go.
+    const int64_t releases = pump_releases_;
+    auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return settled() || pump_releases_ != releases;
+    };
+    mu_.AwaitWithDeadline(absl::Condition(&woken),
+                          pump == nullptr ? deadline : std::min(deadline, now + kPollSlice));
+  }
+}
+
 namespace {
 
 // Shared shape of the engine's waits: first failure wins, then completion.
@@ -237,7 +274,7 @@ WorkerPool::WaitOutcome WorkerPool::AwaitReady(const std::string& job_id,
     }
     return true;
   };
-  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  AwaitPolling(settled, deadline);
   if (interrupt != nullptr && interrupt->load()) return {WaitResult::kInterrupted, "", ""};
   for (size_t i = 0; i < worker_ids.size(); ++i) {
     Worker* worker = Find(worker_ids[i]);
@@ -266,7 +303,7 @@ WorkerPool::WaitOutcome WorkerPool::AwaitPartials(const std::string& job_id, int
     }
     return true;
   };
-  mu_.AwaitWithDeadline(absl::Condition(&settled), deadline);
+  AwaitPolling(settled, deadline);
   if (interrupt != nullptr && interrupt->load()) return {WaitResult::kInterrupted, "", ""};
   for (const std::string& id : worker_ids) {
     Worker* worker = Find(id);

@@ -20,8 +20,29 @@
 
 namespace strads::scheduler {
 
+// Lets a thread that waits for workers' messages read them itself. A transport whose messages
+// are read by whoever polls (the gRPC Session streams' completion queue) implements it; the
+// round engine's waits then poll instead of sleeping until another thread hands a reply over,
+// which saves the context switches that dominate a round on loopback.
+class MessagePump {
+ public:
+  virtual ~MessagePump() = default;
+  // Takes the right to poll; false while another thread has it (that thread delivers to the
+  // pool, and calls WorkerPool::PumpReleased when it lets go).
+  virtual bool TryAcquire() = 0;
+  // With the right: handles at most one arrival, waiting for it until `deadline`.
+  virtual void PollOnce(absl::Time deadline) = 0;
+  virtual void Release() = 0;
+};
+
 class WorkerPool {
  public:
+  // The transport the engine's waits poll; null (the default) means they sleep until woken.
+  // Set before any engine waits, cleared after the last one is done.
+  void SetPump(MessagePump* pump);
+  // The pump was released: a wait that found it taken may now poll.
+  void PumpReleased();
+
   // Issues an id for a worker that will open a session with it.
   std::string Register(const std::string& name);
   // A session opened with `worker_id`; fails for an id that was never issued or is connected.
@@ -130,6 +151,10 @@ class WorkerPool {
   static Worker::Reply* Awaiting(Worker& worker, int64_t sequence);
   static void Expect(Worker& worker, int64_t sequence, bool keep_earlier);
 
+  // Waits, with mu_ held, until `settled` or the deadline, polling the pump while it is free.
+  template <typename Settled>
+  void AwaitPolling(Settled& settled, absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   // Null when unknown. Requires mu_.
   Worker* Find(const std::string& worker_id) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int IdleCountLocked(const absl::flat_hash_set<std::string>& exclude) const
@@ -141,6 +166,8 @@ class WorkerPool {
   mutable absl::Mutex mu_;
   int64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t wake_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  MessagePump* pump_ ABSL_GUARDED_BY(mu_) = nullptr;
+  int64_t pump_releases_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, std::unique_ptr<Worker>> workers_ ABSL_GUARDED_BY(mu_);
 };
 

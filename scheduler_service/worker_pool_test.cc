@@ -1,10 +1,13 @@
 #include "scheduler_service/worker_pool.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
@@ -89,6 +92,123 @@ TEST(WorkerPool, ConnectReleaseAndLeaveEachMoveTheChangeEpoch) {
   EXPECT_TRUE(moved());
   pool.AwaitChange(epoch - 1, absl::InfiniteFuture());  // returns at once: already past
   EXPECT_FALSE(moved());
+}
+
+// A transport read by whoever polls it: PollOnce delivers the next queued partial, if any, and
+// records the thread that polled. The right to poll can be held by "another thread" (taken).
+class FakePump final : public MessagePump {
+ public:
+  FakePump(WorkerPool* pool, std::string worker, std::string job)
+      : pool_(pool), worker_(std::move(worker)), job_(std::move(job)) {}
+  bool TryAcquire() override {
+    absl::MutexLock lock(&mu_);
+    if (held_) return false;
+    held_ = true;
+    return true;
+  }
+  void PollOnce(absl::Time) override {
+    int64_t sequence = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      polled_by_.push_back(std::this_thread::get_id());
+      if (queued_.empty()) return;
+      sequence = queued_.front();
+      queued_.erase(queued_.begin());
+    }
+    const double value = static_cast<double>(sequence);
+    pool_->OnPartial(worker_, job_, sequence, std::span<const double>(&value, 1), 0, 1);
+  }
+  void Release() override {
+    absl::MutexLock lock(&mu_);
+    held_ = false;
+  }
+  void Queue(int64_t sequence) {
+    absl::MutexLock lock(&mu_);
+    queued_.push_back(sequence);
+  }
+  void Take() {
+    absl::MutexLock lock(&mu_);
+    held_ = true;
+  }
+  std::vector<std::thread::id> polled_by() {
+    absl::MutexLock lock(&mu_);
+    return polled_by_;
+  }
+
+ private:
+  WorkerPool* pool_;
+  std::string worker_;
+  std::string job_;
+  absl::Mutex mu_;
+  bool held_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<int64_t> queued_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread::id> polled_by_ ABSL_GUARDED_BY(mu_);
+};
+
+// With a pump, the thread that waits for a partial reads it itself (no other thread involved),
+// and one that finds the pump taken sleeps until it is released, then polls.
+TEST(WorkerPool, AWaitPollsThePumpItselfOrSleepsUntilItIsReleased) {
+  WorkerPool pool;
+  const std::string id = Connect(pool, "a");
+  ASSERT_EQ(pool.ClaimAll("job-1", 1).size(), 1u);
+  FakePump pump(&pool, id, "job-1");
+  pool.SetPump(&pump);
+  const std::vector<std::string> ids = {id};
+  std::vector<core::Partial> partials(1);
+
+  pool.ExpectReplies(ids, 1);
+  pump.Queue(1);
+  WorkerPool::WaitOutcome outcome =
+      pool.AwaitPartials("job-1", 1, ids, partials, absl::Now() + absl::Seconds(30), nullptr);
+  ASSERT_EQ(outcome.result, WorkerPool::WaitResult::kDone);
+  EXPECT_EQ(partials[0].values, std::vector<double>{1.0});
+  ASSERT_FALSE(pump.polled_by().empty());
+  for (std::thread::id thread : pump.polled_by()) EXPECT_EQ(thread, std::this_thread::get_id());
+
+  // Taken by another thread: the wait must not poll, and must poll once the pump is released.
+  pool.ExpectReplies(ids, 2);
+  pump.Queue(2);
+  pump.Take();
+  const size_t polls_before = pump.polled_by().size();
+  std::atomic<bool> done = false;
+  std::thread waiter([&] {
+    std::vector<core::Partial> mine(1);
+    WorkerPool::WaitOutcome result =
+        pool.AwaitPartials("job-1", 2, ids, mine, absl::Now() + absl::Seconds(30), nullptr);
+    EXPECT_EQ(result.result, WorkerPool::WaitResult::kDone);
+    EXPECT_EQ(mine[0].values, std::vector<double>{2.0});
+    done = true;
+  });
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_FALSE(done.load()) << "the wait returned without its partial";
+  EXPECT_EQ(pump.polled_by().size(), polls_before) << "polled a pump another thread holds";
+  pump.Release();
+  pool.PumpReleased();
+  waiter.join();
+  EXPECT_TRUE(done.load());
+  pool.SetPump(nullptr);
+}
+
+// A wait that polls a pump with nothing to deliver still sees its interrupt flag.
+TEST(WorkerPool, APollingWaitSeesItsInterrupt) {
+  WorkerPool pool;
+  const std::string id = Connect(pool, "a");
+  ASSERT_EQ(pool.ClaimAll("job-1", 1).size(), 1u);
+  FakePump pump(&pool, id, "job-1");
+  pool.SetPump(&pump);
+  const std::vector<std::string> ids = {id};
+  pool.ExpectReplies(ids, 1);
+  std::atomic<bool> interrupt = false;
+  std::thread interrupter([&] {
+    absl::SleepFor(absl::Milliseconds(30));
+    interrupt = true;
+  });
+  std::vector<core::Partial> partials(1);
+  WorkerPool::WaitOutcome outcome =
+      pool.AwaitPartials("job-1", 1, ids, partials, absl::Now() + absl::Seconds(30), &interrupt);
+  interrupter.join();
+  EXPECT_EQ(outcome.result, WorkerPool::WaitResult::kInterrupted);
+  pool.SetPump(nullptr);
 }
 
 }  // namespace

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "scheduler_service/job_service_impl.h"
-#include "scheduler_service/worker_session.h"
 
 namespace strads::scheduler {
 namespace {
@@ -27,10 +27,19 @@ grpc::Status WorkerServiceImpl::Register(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::ServerBidiReactor<v1::WorkerMessage, v1::SchedulerMessage>* WorkerServiceImpl::Session(
-    grpc::CallbackServerContext* context) {
-  return WorkerSession::Start(context, pool_, access_);
+void WorkerServiceImpl::AddTo(grpc::ServerBuilder& builder) {
+  builder.RegisterService(this);
+  queue_ = builder.AddCompletionQueue();
 }
+
+void WorkerServiceImpl::Start() {
+  sessions_.Start(std::move(queue_),
+                  [this](grpc::ServerContext* context, WorkerSession::Stream* stream,
+                         grpc::ServerCompletionQueue* queue,
+                         void* tag) { RequestSession(context, stream, queue, queue, tag); });
+}
+
+void WorkerServiceImpl::Stop() { sessions_.Stop(); }
 
 grpc::Status WorkerServiceImpl::FetchShard(grpc::ServerContext* context,
                                            const v1::ShardRequest* request,

@@ -18,23 +18,67 @@ static_assert(WorkerSession::kMaxQueuedMessages > 4 * core::kMaxPipelineDepth);
 
 }  // namespace
 
-WorkerSession::WorkerSession(grpc::CallbackServerContext* context, WorkerPool* pool)
-    : pool_(pool), context_(context) {}
-
-grpc::ServerBidiReactor<v1::WorkerMessage, v1::SchedulerMessage>* WorkerSession::Start(
-    grpc::CallbackServerContext* context, WorkerPool* pool, const AccessPolicy* access) {
-  auto session = std::make_shared<WorkerSession>(context, pool);
-  session->self_ = session;
-  if (grpc::Status status = CheckAccess(*access, *context, Role::kWorker); !status.ok()) {
-    absl::MutexLock lock(&session->mu_);
-    session->EndLocked(std::move(status));
-  } else {
-    session->StartRead(&session->incoming_);  // the Hello
+WorkerSession::WorkerSession(WorkerPool* pool, const AccessPolicy* access)
+    : pool_(pool), access_(access), call_(std::make_unique<Call>()), offered_(call_.get()) {
+  for (int kind = 0; kind < 5; ++kind) {
+    events_[kind] = {.session = this, .kind = static_cast<Event::Kind>(kind)};
   }
-  return session.get();
+  // Before the call is requested, as gRPC requires; the tag comes once the call is over.
+  offered_->context.AsyncNotifyWhenDone(&events_[Event::kDone]);
 }
 
-void WorkerSession::OnReadDone(bool ok) {
+bool WorkerSession::React(Event::Kind kind, bool ok) {
+  switch (kind) {
+    case Event::kAccepted:
+      // Not ok: the server is shutting down before a worker came; the queue drains the rest.
+      if (!ok) return false;
+      OnAccepted();
+      break;
+    case Event::kRead:
+      OnRead(ok);
+      break;
+    case Event::kWritten:
+      OnWritten(ok);
+      break;
+    case Event::kFinished: {
+      absl::MutexLock lock(&mu_);
+      finishing_ = false;
+      break;
+    }
+    case Event::kDone: {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+      break;
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  if (!accepted_ || !done_ || reading_ || writing_ || finishing_ || call_ == nullptr) return false;
+  open_ = false;
+  outbox_.clear();
+  call_.reset();
+  return true;
+}
+
+void WorkerSession::OnAccepted() {
+  accepted_ = true;
+  absl::MutexLock lock(&mu_);
+  if (grpc::Status status = CheckAccess(*access_, call_->context, Role::kWorker); !status.ok()) {
+    EndLocked(std::move(status));
+  } else {
+    StartReadLocked();  // the Hello
+  }
+}
+
+void WorkerSession::StartReadLocked() {
+  reading_ = true;
+  call_->stream.Read(&incoming_, &events_[Event::kRead]);
+}
+
+void WorkerSession::OnRead(bool ok) {
+  {
+    absl::MutexLock lock(&mu_);
+    reading_ = false;
+  }
   if (ok && worker_id_.empty()) {
     if (incoming_.kind_case() != v1::WorkerMessage::kHello ||
         incoming_.hello().worker_id().empty()) {
@@ -45,19 +89,22 @@ void WorkerSession::OnReadDone(bool ok) {
     }
     // Known before the pool hands this link to an engine.
     takes_task_batches_.store(incoming_.hello().takes_task_batches(), std::memory_order_release);
-    if (absl::Status status = pool_->Attach(incoming_.hello().worker_id(), self_); !status.ok()) {
+    if (absl::Status status = pool_->Attach(incoming_.hello().worker_id(), shared_from_this());
+        !status.ok()) {
       absl::MutexLock lock(&mu_);
       EndLocked(ToGrpcStatus(status));
       return;
     }
     worker_id_ = incoming_.hello().worker_id();
-    StartRead(&incoming_);
+    absl::MutexLock lock(&mu_);
+    StartReadLocked();
     return;
   }
   if (ok) {
     // The pool copies what it keeps, so the next read may reuse the message at once.
     Deliver(incoming_);
-    StartRead(&incoming_);
+    absl::MutexLock lock(&mu_);
+    StartReadLocked();
     return;
   }
   // The worker closed its side, or the stream broke or was cancelled (Disconnect, shutdown).
@@ -114,7 +161,7 @@ bool WorkerSession::Send(Fill fill) {
     // tasks unanswered): end its session, as Disconnect does, rather than hold its messages
     // without bound. The send fails, so the engine treats the worker as lost.
     open_ = false;
-    if (context_ != nullptr) context_->TryCancel();
+    call_->context.TryCancel();
     return false;
   }
   std::unique_ptr<v1::SchedulerMessage> message;
@@ -126,11 +173,8 @@ bool WorkerSession::Send(Fill fill) {
   }
   fill(*message);
   outbox_.push_back(std::move(message));
-  // One write in flight at a time (the reactor's rule); OnWriteDone starts the next.
-  if (!writing_) {
-    writing_ = true;
-    StartWrite(outbox_.front().get());
-  }
+  // One write in flight at a time (gRPC's rule); OnWritten starts the next.
+  if (!writing_) StartWriteLocked();
   return true;
 }
 
@@ -198,32 +242,36 @@ bool WorkerSession::SendRelease(const std::string& job_id) {
 
 void WorkerSession::Disconnect() {
   absl::MutexLock lock(&mu_);
-  // The context lives until OnDone, which waits for mu_. Cancelling fails the read in flight,
-  // and OnReadDone ends the session.
-  if (context_ != nullptr) context_->TryCancel();
+  // Cancelling fails the read in flight, and OnRead ends the session.
+  if (call_ != nullptr) call_->context.TryCancel();
 }
 
 void WorkerSession::RecycleLocked(std::unique_ptr<v1::SchedulerMessage> message) {
   if (spare_.size() < kMaxSpareMessages) spare_.push_back(std::move(message));
 }
 
-void WorkerSession::OnWriteDone(bool ok) {
+void WorkerSession::StartWriteLocked() {
+  writing_ = true;
+  call_->stream.Write(*outbox_.front(), &events_[Event::kWritten]);
+}
+
+void WorkerSession::OnWritten(bool ok) {
   absl::MutexLock lock(&mu_);
   RecycleLocked(std::move(outbox_.front()));
   outbox_.pop_front();
   writing_ = false;
   if (!ok) {
-    // The stream is broken; the read in flight fails too, and OnReadDone ends the session.
+    // The stream is broken; the read in flight fails too, and OnRead ends the session.
     open_ = false;
     outbox_.clear();
   }
   if (finish_due_) {
     finish_due_ = false;
     finished_ = true;
-    Finish(final_status_);
+    finishing_ = true;
+    call_->stream.Finish(final_status_, &events_[Event::kFinished]);
   } else if (!outbox_.empty()) {
-    writing_ = true;
-    StartWrite(outbox_.front().get());
+    StartWriteLocked();
   }
 }
 
@@ -237,19 +285,9 @@ void WorkerSession::EndLocked(grpc::Status status) {
     finish_due_ = true;
   } else {
     finished_ = true;
-    Finish(std::move(status));
+    finishing_ = true;
+    call_->stream.Finish(status, &events_[Event::kFinished]);
   }
-}
-
-void WorkerSession::OnDone() {
-  {
-    absl::MutexLock lock(&mu_);
-    context_ = nullptr;
-    open_ = false;
-  }
-  // The last touch: the pool may still hold this object as a link (it refuses sends now), else
-  // it goes here.
-  std::shared_ptr<WorkerSession> self = std::move(self_);
 }
 
 }  // namespace strads::scheduler

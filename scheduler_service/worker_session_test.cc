@@ -6,8 +6,10 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/app.h"
@@ -34,15 +36,17 @@ class WorkerSessionTest : public ::testing::Test {
   void SetUp() override {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
-    builder.RegisterService(&service_);
+    service_.AddTo(builder);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
+    service_.Start();
     stub_ = v1::WorkerService::NewStub(grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
                                                            grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
     pool_.DisconnectAll();
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    service_.Stop();
   }
 
   std::string Register() {
@@ -90,6 +94,8 @@ class WorkerSessionTest : public ::testing::Test {
   WorkerServiceImpl service_{&pool_, &catalogue_, &access_};
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
+  absl::Mutex expect_mu_;
+  int64_t expected_[2] ABSL_GUARDED_BY(expect_mu_) = {0, 0};
   std::unique_ptr<v1::WorkerService::Stub> stub_;
 };
 
@@ -128,6 +134,57 @@ TEST_F(WorkerSessionTest, DeliversEveryPartialToTheSlotOfItsSequence) {
         << "sequence " << sequence;
     EXPECT_EQ(partials[0].work_units, sequence);
   }
+}
+
+// Two engines waiting at once on the sessions' queue: one polls it, the other sleeps until the
+// poller delivers its replies or lets the queue go; neither misses a reply, however they race.
+TEST_F(WorkerSessionTest, TwoJobsWaitingAtOnceEachGetTheirOwnReplies) {
+  Worker first = Open(Register());
+  Worker second = Open(Register());
+  ASSERT_TRUE(AwaitConnected(2));
+  const std::vector<std::string> jobs = {"job-1", "job-2"};
+  std::vector<std::string> ids(2);
+  ids[0] = pool_.ClaimIdle(jobs[0], 1).at(0);
+  ids[1] = pool_.ClaimIdle(jobs[1], 1).at(0);
+  Worker* workers[2] = {&first, &second};
+  if (ids[0] != first.id) std::swap(workers[0], workers[1]);
+  constexpr int kReplies = 300;
+  std::vector<std::thread> engines;
+  std::vector<int> received(2, 0);
+  for (int j = 0; j < 2; ++j) {
+    engines.emplace_back([&, j] {
+      const std::vector<std::string> mine = {ids[j]};
+      std::vector<core::Partial> partials(1);
+      for (int64_t sequence = 1; sequence <= kReplies; ++sequence) {
+        pool_.ExpectReplies(mine, sequence);
+        // The reply is sent only once it is expected (a late one would be dropped).
+        {
+          absl::MutexLock lock(&expect_mu_);
+          expected_[j] = sequence;
+        }
+        WorkerPool::WaitOutcome outcome = pool_.AwaitPartials(
+            jobs[j], sequence, mine, partials, absl::Now() + absl::Seconds(30), nullptr);
+        if (outcome.result != WorkerPool::WaitResult::kDone) return;
+        if (partials[0].values.at(0) == static_cast<double>(sequence)) ++received[j];
+      }
+    });
+  }
+  for (int j = 0; j < 2; ++j) {
+    engines.emplace_back([&, j] {
+      for (int64_t sequence = 1; sequence <= kReplies; ++sequence) {
+        {
+          absl::MutexLock lock(&expect_mu_);
+          auto expected = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(expect_mu_) {
+            return expected_[j] >= sequence;
+          };
+          expect_mu_.Await(absl::Condition(&expected));
+        }
+        if (!workers[j]->stream->Write(PartialMessage(jobs[j], sequence))) return;
+      }
+    });
+  }
+  for (std::thread& thread : engines) thread.join();
+  EXPECT_EQ(received, std::vector<int>(2, kReplies));
 }
 
 // Consecutive tasks go in one TaskBatch to a worker that takes batches, in their order and each
