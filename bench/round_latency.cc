@@ -229,37 +229,53 @@ v1::SchedulerMessage RoundTask(int batch) {
   return message;
 }
 
-Figures PingPong(int workers, int batch, int rounds, int warmup) {
-  PingPongService service;
-  int port = 0;
-  std::unique_ptr<grpc::Server> server = Serve(&service, &port);
+// Spawns `workers` ping-pong workers dialling `port`.
+std::vector<pid_t> SpawnPingPongWorkers(int workers, int port) {
   std::vector<pid_t> children;
   for (int w = 0; w < workers; ++w) {
     children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
   }
-  std::vector<PingPongService::Stream*> streams = service.AwaitStreams(workers);
-  v1::SchedulerMessage message = RoundTask(batch);
-  v1::Task* task = message.mutable_task();
-  v1::WorkerMessage reply;
+  return children;
+}
+
+// Times `rounds` calls of `round(sequence)` after `warmup` untimed ones, counting the context
+// switches of this process and of `children` over the timed ones.
+template <typename Round>
+Figures TimeRounds(const std::vector<pid_t>& children, int rounds, int warmup, Round round) {
   std::vector<double> round_us;
   std::unique_ptr<SwitchCounter> switches;
   Clock::time_point start;
-  for (int round = 0; round < warmup + rounds; ++round) {
-    if (round == warmup) {
+  for (int r = 0; r < warmup + rounds; ++r) {
+    if (r == warmup) {
       switches = std::make_unique<SwitchCounter>(children);
       start = Clock::now();
     }
     const Clock::time_point sent = Clock::now();
-    task->set_sequence(round + 1);
-    for (PingPongService::Stream* stream : streams) stream->Write(message);
-    for (PingPongService::Stream* stream : streams) stream->Read(&reply);
-    if (round >= warmup) {
+    round(r + 1);
+    if (r >= warmup) {
       round_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   Figures figures = Summarize(std::move(round_us), seconds);
   std::tie(figures.own_switches, figures.worker_switches) = switches->PerRound(rounds);
+  return figures;
+}
+
+Figures PingPong(int workers, int batch, int rounds, int warmup) {
+  PingPongService service;
+  int port = 0;
+  std::unique_ptr<grpc::Server> server = Serve(&service, &port);
+  std::vector<pid_t> children = SpawnPingPongWorkers(workers, port);
+  std::vector<PingPongService::Stream*> streams = service.AwaitStreams(workers);
+  v1::SchedulerMessage message = RoundTask(batch);
+  v1::Task* task = message.mutable_task();
+  v1::WorkerMessage reply;
+  Figures figures = TimeRounds(children, rounds, warmup, [&](int64_t sequence) {
+    task->set_sequence(sequence);
+    for (PingPongService::Stream* stream : streams) stream->Write(message);
+    for (PingPongService::Stream* stream : streams) stream->Read(&reply);
+  });
   service.Finish();
   StopChildren(&children);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
@@ -334,34 +350,17 @@ Figures CallbackPingPong(int workers, int batch, int rounds, int warmup) {
   CallbackPingPongService service;
   int port = 0;
   std::unique_ptr<grpc::Server> server = Serve(&service, &port);
-  std::vector<pid_t> children;
-  for (int w = 0; w < workers; ++w) {
-    children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
-  }
+  std::vector<pid_t> children = SpawnPingPongWorkers(workers, port);
   std::vector<CallbackPingPongService::Reactor*> reactors = service.AwaitReactors(workers);
   v1::SchedulerMessage message = RoundTask(batch);
   v1::Task* task = message.mutable_task();
-  std::vector<double> round_us;
-  std::unique_ptr<SwitchCounter> switches;
-  Clock::time_point start;
   int64_t expected = 0;
-  for (int round = 0; round < warmup + rounds; ++round) {
-    if (round == warmup) {
-      switches = std::make_unique<SwitchCounter>(children);
-      start = Clock::now();
-    }
-    const Clock::time_point sent = Clock::now();
-    task->set_sequence(round + 1);
+  Figures figures = TimeRounds(children, rounds, warmup, [&](int64_t sequence) {
+    task->set_sequence(sequence);
     for (CallbackPingPongService::Reactor* reactor : reactors) reactor->Send(&message);
     expected += 2 * workers;
     service.AwaitArrived(expected);
-    if (round >= warmup) {
-      round_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
-    }
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  Figures figures = Summarize(std::move(round_us), seconds);
-  std::tie(figures.own_switches, figures.worker_switches) = switches->PerRound(rounds);
+  });
   service.Finish();
   StopChildren(&children);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
@@ -380,10 +379,7 @@ Figures AsyncPingPong(int workers, int batch, int rounds, int warmup) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::ServerCompletionQueue> cq = builder.AddCompletionQueue();
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  std::vector<pid_t> children;
-  for (int w = 0; w < workers; ++w) {
-    children.push_back(SpawnSelf({"--pingpong-worker", absl::StrCat("127.0.0.1:", port)}));
-  }
+  std::vector<pid_t> children = SpawnPingPongWorkers(workers, port);
   using Stream = grpc::ServerAsyncReaderWriter<v1::SchedulerMessage, v1::WorkerMessage>;
   std::vector<std::unique_ptr<grpc::ServerContext>> contexts;
   std::vector<std::unique_ptr<Stream>> streams;
@@ -399,28 +395,14 @@ Figures AsyncPingPong(int workers, int batch, int rounds, int warmup) {
   }
   v1::SchedulerMessage message = RoundTask(batch);
   v1::Task* task = message.mutable_task();
-  std::vector<double> round_us;
-  std::unique_ptr<SwitchCounter> switches;
-  Clock::time_point start;
-  for (int round = 0; round < warmup + rounds; ++round) {
-    if (round == warmup) {
-      switches = std::make_unique<SwitchCounter>(children);
-      start = Clock::now();
-    }
-    const Clock::time_point sent = Clock::now();
-    task->set_sequence(round + 1);
+  Figures figures = TimeRounds(children, rounds, warmup, [&](int64_t sequence) {
+    task->set_sequence(sequence);
     for (int w = 0; w < workers; ++w) {
       streams[w]->Write(message, reinterpret_cast<void*>(2));
       streams[w]->Read(&replies[w], reinterpret_cast<void*>(3));
     }
     for (int events = 0; events < 2 * workers; ++events) cq->Next(&tag, &ok);
-    if (round >= warmup) {
-      round_us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - sent).count());
-    }
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  Figures figures = Summarize(std::move(round_us), seconds);
-  std::tie(figures.own_switches, figures.worker_switches) = switches->PerRound(rounds);
+  });
   StopChildren(&children);
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   cq->Shutdown();

@@ -81,53 +81,38 @@ bool SessionQueue::TryAcquire() {
   return true;
 }
 
-void SessionQueue::PollOnce(absl::Time deadline) {
+bool SessionQueue::Next(absl::Time deadline) {
   void* tag = nullptr;
   bool ok = false;
   switch (queue_->AsyncNext(&tag, &ok, absl::ToChronoTime(deadline))) {
     case grpc::CompletionQueue::GOT_EVENT:
       Handle(tag, ok);
-      break;
+      return true;
     case grpc::CompletionQueue::SHUTDOWN: {
       absl::MutexLock lock(&mu_);
       drained_ = true;
-      break;
+      return false;
     }
     case grpc::CompletionQueue::TIMEOUT:
-      break;
+      return true;
   }
+  return true;
 }
+
+void SessionQueue::PollOnce(absl::Time deadline) { Next(deadline); }
 
 void SessionQueue::Release() {
   bool asked;
   {
     absl::MutexLock lock(&mu_);
     polling_ = false;
+    // The background poller leaves the queue alone for kQuiet from now on: an engine polled,
+    // or asked for the queue while the background poller had it.
     last_engine_poll_ = absl::Now();
     asked = wanted_.exchange(false, std::memory_order_relaxed);
   }
   // Outside mu_: the pool calls TryAcquire with its own lock held.
   if (asked) pool_->PumpReleased();
-}
-
-bool SessionQueue::PollInBackground() {
-  while (!wanted_.load(std::memory_order_relaxed)) {
-    void* tag = nullptr;
-    bool ok = false;
-    switch (queue_->AsyncNext(&tag, &ok, absl::ToChronoTime(absl::Now() + kBackgroundSlice))) {
-      case grpc::CompletionQueue::GOT_EVENT:
-        Handle(tag, ok);
-        break;
-      case grpc::CompletionQueue::SHUTDOWN: {
-        absl::MutexLock lock(&mu_);
-        drained_ = true;
-        return false;
-      }
-      case grpc::CompletionQueue::TIMEOUT:
-        break;
-    }
-  }
-  return true;
 }
 
 void SessionQueue::BackgroundLoop() {
@@ -142,16 +127,11 @@ void SessionQueue::BackgroundLoop() {
       if (drained_) return;
       polling_ = true;
     }
-    const bool open = PollInBackground();
-    bool asked;
-    {
-      absl::MutexLock lock(&mu_);
-      polling_ = false;
-      // An engine asked: leave the queue to it for a while, as if it had just polled.
-      last_engine_poll_ = absl::Now();
-      asked = wanted_.exchange(false, std::memory_order_relaxed);
+    bool open = true;
+    while (open && !wanted_.load(std::memory_order_relaxed)) {
+      open = Next(absl::Now() + kBackgroundSlice);
     }
-    if (asked) pool_->PumpReleased();
+    Release();
     if (!open) return;
   }
 }

@@ -52,8 +52,9 @@ class SessionQueue final : public MessagePump {
   void Offer();
   // Runs the reaction of one completion.
   void Handle(void* tag, bool ok);
-  // Polls until an engine asks for the queue or it is shut down; false once it is.
-  bool PollInBackground();
+  // Handles one completion, waiting for it until `deadline`; false once the queue is shut down
+  // and drained.
+  bool Next(absl::Time deadline);
   void BackgroundLoop();
 
   WorkerPool* const pool_;

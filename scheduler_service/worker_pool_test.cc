@@ -145,15 +145,24 @@ class FakePump final : public MessagePump {
   std::vector<std::thread::id> polled_by_ ABSL_GUARDED_BY(mu_);
 };
 
-// With a pump, the thread that waits for a partial reads it itself (no other thread involved),
-// and one that finds the pump taken sleeps until it is released, then polls.
-TEST(WorkerPool, AWaitPollsThePumpItselfOrSleepsUntilItIsReleased) {
+// One worker claimed by job-1, and a pump that delivers its partials.
+class WorkerPoolWithPump : public ::testing::Test {
+ protected:
+  WorkerPoolWithPump() {
+    EXPECT_EQ(pool.ClaimAll("job-1", 1).size(), 1u);
+    pool.SetPump(&pump);
+  }
+  ~WorkerPoolWithPump() override { pool.SetPump(nullptr); }
+
   WorkerPool pool;
   const std::string id = Connect(pool, "a");
-  ASSERT_EQ(pool.ClaimAll("job-1", 1).size(), 1u);
-  FakePump pump(&pool, id, "job-1");
-  pool.SetPump(&pump);
   const std::vector<std::string> ids = {id};
+  FakePump pump{&pool, id, "job-1"};
+};
+
+// With a pump, the thread that waits for a partial reads it itself (no other thread involved),
+// and one that finds the pump taken sleeps until it is released, then polls.
+TEST_F(WorkerPoolWithPump, AWaitPollsThePumpItselfOrSleepsUntilItIsReleased) {
   std::vector<core::Partial> partials(1);
 
   pool.ExpectReplies(ids, 1);
@@ -186,17 +195,10 @@ TEST(WorkerPool, AWaitPollsThePumpItselfOrSleepsUntilItIsReleased) {
   pool.PumpReleased();
   waiter.join();
   EXPECT_TRUE(done.load());
-  pool.SetPump(nullptr);
 }
 
 // A wait that polls a pump with nothing to deliver still sees its interrupt flag.
-TEST(WorkerPool, APollingWaitSeesItsInterrupt) {
-  WorkerPool pool;
-  const std::string id = Connect(pool, "a");
-  ASSERT_EQ(pool.ClaimAll("job-1", 1).size(), 1u);
-  FakePump pump(&pool, id, "job-1");
-  pool.SetPump(&pump);
-  const std::vector<std::string> ids = {id};
+TEST_F(WorkerPoolWithPump, APollingWaitSeesItsInterrupt) {
   pool.ExpectReplies(ids, 1);
   std::atomic<bool> interrupt = false;
   std::thread interrupter([&] {
@@ -208,7 +210,6 @@ TEST(WorkerPool, APollingWaitSeesItsInterrupt) {
       pool.AwaitPartials("job-1", 1, ids, partials, absl::Now() + absl::Seconds(30), &interrupt);
   interrupter.join();
   EXPECT_EQ(outcome.result, WorkerPool::WaitResult::kInterrupted);
-  pool.SetPump(nullptr);
 }
 
 }  // namespace

@@ -248,7 +248,7 @@ TEST_F(WorkerSessionTest, SendsConsecutiveTasksInOneBatchOnlyToAWorkerThatTakesT
   }
 }
 
-// The reactor allows one write in flight; sends from several threads at once are queued and
+// gRPC allows one write in flight; sends from several threads at once are queued and
 // written each exactly once, each thread's in the order it sent them, and a send does not wait
 // for the worker to read.
 TEST_F(WorkerSessionTest, QueuesSendsFromManyThreadsAndWritesEachOnceInOrder) {
@@ -299,7 +299,7 @@ TEST_F(WorkerSessionTest, QueuesSendsFromManyThreadsAndWritesEachOnceInOrder) {
 }
 
 // Shutdown with writes queued behind a worker that reads nothing: Disconnect ends the session,
-// the pool lets the worker go, later sends are refused (the link outlives the reactor's OnDone),
+// the pool lets the worker go, later sends are refused (the link outlives the call),
 // and the server shuts down without waiting for its deadline.
 TEST_F(WorkerSessionTest, DisconnectEndsASessionWithWritesQueued) {
   Worker worker = Open(Register());
