@@ -89,6 +89,16 @@ absl::StatusOr<CscMatrix> CscFromTriplets(int64_t rows, int64_t cols,
   return m;
 }
 
+CscMatrix CscFromColumns(int64_t rows, int64_t cols, CompressedEntries by_column) {
+  CscMatrix m;
+  m.rows = rows;
+  m.cols = cols;
+  m.col_ptr = std::move(by_column.ptr);
+  m.row_idx = std::move(by_column.idx);
+  m.values = std::move(by_column.values);
+  return m;
+}
+
 std::vector<double> ColumnSquaredNorms(const CscMatrix& x) {
   std::vector<double> norms(static_cast<size_t>(x.cols), 0.0);
   for (int64_t j = 0; j < x.cols; ++j) {

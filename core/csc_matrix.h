@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/compressed_sparse.h"
 
 namespace strads::core {
 
@@ -36,6 +37,10 @@ struct CscMatrix {
 // on more than 2^31-1 rows.
 absl::StatusOr<CscMatrix> CscFromTriplets(int64_t rows, int64_t cols,
                                           std::vector<Triplet> triplets);
+
+// A matrix of `rows` rows from entries grouped by column (row indices sorted within each, as the
+// readers' stable counting sorts leave them when the entries came in row order).
+CscMatrix CscFromColumns(int64_t rows, int64_t cols, CompressedEntries by_column);
 
 // Squared Euclidean norm of every column.
 std::vector<double> ColumnSquaredNorms(const CscMatrix& x);

@@ -39,23 +39,7 @@ bool IsBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' ||
 // transpose: no sort and no triplet array, which matters for files of many gigabytes.
 CscMatrix CscFromRows(int64_t rows, int64_t cols, const std::vector<int64_t>& row_ptr,
                       const std::vector<int32_t>& col_idx, const std::vector<double>& vals) {
-  CscMatrix m;
-  m.rows = rows;
-  m.cols = cols;
-  m.col_ptr.assign(static_cast<size_t>(cols) + 1, 0);
-  for (int32_t c : col_idx) ++m.col_ptr[c + 1];
-  for (int64_t j = 0; j < cols; ++j) m.col_ptr[j + 1] += m.col_ptr[j];
-  m.row_idx.resize(col_idx.size());
-  m.values.resize(col_idx.size());
-  std::vector<int64_t> next(m.col_ptr.begin(), m.col_ptr.end() - 1);
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t p = row_ptr[i]; p < row_ptr[i + 1]; ++p) {
-      const int64_t q = next[col_idx[p]]++;
-      m.row_idx[q] = static_cast<int32_t>(i);
-      m.values[q] = vals[p];
-    }
-  }
-  return m;
+  return CscFromColumns(rows, cols, Transpose(cols, row_ptr, col_idx, vals));
 }
 
 }  // namespace

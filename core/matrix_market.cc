@@ -359,22 +359,7 @@ class Parser {
 
     // Counting sort by column (stable, so entries listed in row order need no further sort),
     // then each column sorted by row, where a repeated row is a duplicate entry.
-    CscMatrix m;
-    m.rows = h.rows;
-    m.cols = h.cols;
-    m.col_ptr.assign(static_cast<size_t>(h.cols) + 1, 0);
-    for (int32_t c : cols) ++m.col_ptr[c + 1];
-    std::partial_sum(m.col_ptr.begin(), m.col_ptr.end(), m.col_ptr.begin());
-    m.row_idx.resize(rows.size());
-    m.values.resize(rows.size());
-    {
-      std::vector<int64_t> next(m.col_ptr.begin(), m.col_ptr.end() - 1);
-      for (size_t k = 0; k < rows.size(); ++k) {
-        const int64_t p = next[cols[k]]++;
-        m.row_idx[p] = rows[k];
-        m.values[p] = values[k];
-      }
-    }
+    CscMatrix m = CscFromColumns(h.rows, h.cols, CompressByOuter(h.cols, cols, rows, values));
     std::vector<int32_t>().swap(rows);
     std::vector<int32_t>().swap(cols);
     std::vector<double>().swap(values);

@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "core/compressed_sparse.h"
 #include "core/file_text.h"
 #include "core/user_text.h"
 
@@ -306,43 +307,27 @@ void ComputeRatingStats(TrainingRatings* train) {
   train->max_rating = values.empty() ? 0 : hi;
 }
 
-RatingsCsr BucketByRow(int64_t rows, int64_t cols, std::span<const int32_t> row_of,
-                       std::span<const int32_t> col_of, std::span<const double> values) {
+namespace {
+
+RatingsCsr FromCompressed(int64_t rows, int64_t cols, core::CompressedEntries entries) {
   RatingsCsr m;
   m.rows = rows;
   m.cols = cols;
-  m.ptr.assign(static_cast<size_t>(rows) + 1, 0);
-  for (int32_t r : row_of) ++m.ptr[r + 1];
-  for (int64_t r = 0; r < rows; ++r) m.ptr[r + 1] += m.ptr[r];
-  m.idx.resize(values.size());
-  m.values.resize(values.size());
-  std::vector<int64_t> next(m.ptr.begin(), m.ptr.end() - 1);
-  for (size_t e = 0; e < values.size(); ++e) {
-    const int64_t slot = next[row_of[e]]++;
-    m.idx[slot] = col_of[e];
-    m.values[slot] = values[e];
-  }
+  m.ptr = std::move(entries.ptr);
+  m.idx = std::move(entries.idx);
+  m.values = std::move(entries.values);
   return m;
 }
 
+}  // namespace
+
+RatingsCsr BucketByRow(int64_t rows, int64_t cols, std::span<const int32_t> row_of,
+                       std::span<const int32_t> col_of, std::span<const double> values) {
+  return FromCompressed(rows, cols, core::CompressByOuter(rows, row_of, col_of, values));
+}
+
 RatingsCsr Transpose(const RatingsCsr& m) {
-  RatingsCsr t;
-  t.rows = m.cols;
-  t.cols = m.rows;
-  t.ptr.assign(t.rows + 1, 0);
-  for (int32_t c : m.idx) ++t.ptr[c + 1];
-  for (int64_t r = 0; r < t.rows; ++r) t.ptr[r + 1] += t.ptr[r];
-  t.idx.resize(m.idx.size());
-  t.values.resize(m.values.size());
-  std::vector<int64_t> next(t.ptr.begin(), t.ptr.end() - 1);
-  for (int64_t r = 0; r < m.rows; ++r) {
-    for (int64_t k = m.ptr[r]; k < m.ptr[r + 1]; ++k) {
-      const int64_t slot = next[m.idx[k]]++;
-      t.idx[slot] = static_cast<int32_t>(r);
-      t.values[slot] = m.values[k];
-    }
-  }
-  return t;
+  return FromCompressed(m.cols, m.rows, core::Transpose(m.cols, m.ptr, m.idx, m.values));
 }
 
 absl::StatusOr<TrainingRatings> ReadTrainingRatings(const std::string& path) {
