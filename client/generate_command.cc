@@ -182,6 +182,10 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       std::cout << "wrote " << *mf_out << ": " << problem->train.size() << " ratings";
       if (!mf_test_out->empty()) {
         std::cout << "; " << *mf_test_out << ": " << problem->test.size() << " ratings";
+      } else if (!problem->test.empty()) {
+        // --ratings counts both sides of the split: say where the rest went.
+        std::cout << "; " << problem->test.size()
+                  << " held out (--test-fraction) and dropped: no --test-out";
       }
       std::cout << " (" << mf_options->users << " users, " << mf_options->items << " items, "
                 << seconds << " s)\n";

@@ -67,6 +67,13 @@ PY
 import json, sys
 written = json.loads(sys.stdin.read())
 assert written["ratings"] + written["test_ratings"] == 200, written' || fail "generate mf --json"
+# Without --test-out the held-out share is dropped, and the summary says so (the count written
+# is then below --ratings).
+said=$("$bin/strads" generate mf --users 30 --items 20 --ratings 200 --out "$work/r.txt")
+written=$(wc -l < "$work/r.txt")
+dropped=$((200 - written))
+echo "$said" | grep -qF "$written ratings; $dropped held out (--test-fraction) and dropped" ||
+  fail "generate mf without --test-out: $said"
 
 # Lasso parameters given as flags are checked by the app and refused in one line naming the flag,
 # before any round.
