@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "apps/mf/mf_model.h"
 #include "client/commands.h"
+#include "client/lasso_commands.h"
 #include "client/model_files.h"
 #include "core/command_line.h"
 #include "nlohmann/json.hpp"
@@ -108,7 +109,8 @@ int RunRecommend(const RecommendFlags& flags) {
 }  // namespace
 
 void AddMfCommands(CLI::App* cli, int* exit_code) {
-  CLI::App* predict = cli->add_subcommand("predict", "predict ratings with a trained model");
+  CLI::App* predict = cli->add_subcommand(
+      "predict", "predict with a trained model: ratings (mf) or targets (lasso)");
   predict->require_subcommand(1);
   auto predict_flags = std::make_shared<PredictFlags>();
   CLI::App* predict_mf = predict->add_subcommand(
@@ -122,6 +124,8 @@ void AddMfCommands(CLI::App* cli, int* exit_code) {
                          "write the predictions here (default stdout)");
   predict_mf->add_flag("--json", predict_flags->json, "with --out: print the counts as JSON");
   predict_mf->callback([predict_flags, exit_code] { *exit_code = RunPredict(*predict_flags); });
+
+  AddPredictLasso(predict, exit_code);
 
   auto recommend_flags = std::make_shared<RecommendFlags>();
   CLI::App* recommend = cli->add_subcommand(

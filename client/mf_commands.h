@@ -7,7 +7,8 @@
 
 namespace strads::client {
 
-// Adds `predict` (with its `mf` subcommand) and `recommend` to `cli`; they set *exit_code.
+// Adds `predict` (with its `mf` subcommand, and `lasso` from lasso_commands.h) and `recommend` to
+// `cli`; they set *exit_code.
 void AddMfCommands(CLI::App* cli, int* exit_code);
 
 }  // namespace strads::client

@@ -174,4 +174,59 @@ done
   --summary-json run.json > run.txt 2> run-err.txt) || fail "strads run failed: $(cat "$work/run-err.txt")"
 grep -q '"nnz"' "$work/run.json" || fail "run summary"
 [ -s "$work/lasso-model.txt" ] || fail "run wrote no model"
+
+# predict lasso: the model's predictions on its training data give back the objective the job
+# reported, 1/2 RSS + lambda * sum |b_j| s_j, on data that is not centred (labels + 5, every
+# stored value + 1), with an intercept, and with --standardize, where the penalty is on the
+# coefficients of the columns divided by their standard deviations (s_j) and the model's
+# coefficients and intercept must be in the original scale.
+python3 - "$work/train.libsvm" "$work/shifted.libsvm" <<'PY'
+import sys
+with open(sys.argv[1]) as src, open(sys.argv[2], "w") as out:
+    for line in src:
+        fields = line.split()
+        if not fields:
+            continue
+        entries = [f.split(":") for f in fields[1:]]
+        out.write(" ".join([repr(float(fields[0]) + 5)] +
+                           [f"{i}:{float(v) + 1!r}" for i, v in entries]) + "\n")
+PY
+for extra in "" "--standardize"; do
+  (cd "$work" && "$bin/strads" run lasso --data shifted.libsvm --intercept $extra --workers 2 -q \
+    --model-out shifted-model.txt --summary-json shifted.json > /dev/null 2> run-err.txt) ||
+    fail "run lasso --intercept $extra: $(cat "$work/run-err.txt")"
+  "$bin/strads" predict lasso --model "$work/shifted-model.txt" --data "$work/shifted.libsvm" \
+    --out "$work/shifted-pred.txt" --json > "$work/predict.json" || fail "predict lasso $extra"
+  python3 - "$work/shifted.libsvm" "$work/shifted-model.txt" "$work/shifted-pred.txt" \
+    "$work/shifted.json" "$work/predict.json" "$extra" <<'PY' || fail "predict lasso $extra"
+import json, math, sys
+data, model_path, pred_path, summary_path, predict_path, extra = sys.argv[1:]
+rows = []
+for line in open(data):
+    fields = line.split()
+    rows.append((float(fields[0]), {int(i): float(v) for i, v in (f.split(":") for f in fields[1:])}))
+coef = {}
+for line in open(model_path):
+    if not line.startswith("#") and line.strip():
+        j, b = line.split()
+        coef[int(j)] = float(b)
+pred = [float(p) for p in open(pred_path)]
+summary = json.load(open(summary_path))
+fit = json.load(open(predict_path))
+n = len(rows)
+assert len(pred) == n and fit["rows"] == n, (len(pred), fit)
+rss = sum((y - p) ** 2 for (y, _), p in zip(rows, pred))
+assert abs(math.sqrt(rss / n) - fit["rmse"]) <= 1e-9 * fit["rmse"], fit
+def scale(j):
+    if not extra:
+        return 1.0
+    values = [x.get(j, 0.0) for _, x in rows]
+    mean = sum(values) / n
+    return math.sqrt(sum((v - mean) ** 2 for v in values) / n)
+objective = 0.5 * rss + summary["lambda"] * sum(abs(b) * scale(j) for j, b in coef.items())
+assert len(coef) > 0, "an empty model proves nothing"
+assert abs(objective - summary["objective"]) <= 1e-6 * summary["objective"], \
+    (objective, summary["objective"], extra)
+PY
+done
 echo "e2e: ok"
