@@ -1,5 +1,7 @@
 #include "scheduler_service/session_queue.h"
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/time/clock.h"
@@ -9,9 +11,10 @@ namespace strads::scheduler {
 namespace {
 
 // How long the background poller waits for one event before it looks whether an engine asked
-// for the queue. An engine that asks is not kept waiting by it: its own replies are events, and
-// the background poller delivers them (as any poller does) before it gives the queue back.
-constexpr absl::Duration kBackgroundSlice = absl::Milliseconds(100);
+// for the queue. An engine that asks is not kept waiting by it: its own replies are events (and
+// so is a Kick), and the background poller delivers them (as any poller does), then sees the
+// request and gives the queue back. So the slice can be long, which keeps an idle scheduler still.
+constexpr absl::Duration kBackgroundSlice = absl::Seconds(1);
 // Stop waits this long at most for the cancelled calls to finish (they take milliseconds).
 constexpr absl::Duration kCallsOverTimeout = absl::Seconds(10);
 
@@ -58,6 +61,11 @@ void SessionQueue::Offer() {
 
 void SessionQueue::Handle(void* tag, bool ok) {
   auto* event = static_cast<WorkerSession::Event*>(tag);
+  if (event == &kick_event_) {  // its work is done: the poller has returned
+    absl::MutexLock lock(&mu_);
+    kick_pending_ = false;
+    return;
+  }
   // A worker came: the next one may come while this one says Hello. (Not ok: shutting down.)
   if (event->kind == WorkerSession::Event::kAccepted && ok) {
     Offer();
@@ -115,14 +123,24 @@ void SessionQueue::Release() {
   if (asked) pool_->PumpReleased();
 }
 
+void SessionQueue::Kick() {
+  absl::MutexLock lock(&mu_);
+  if (kick_pending_ || stopping_ || queue_ == nullptr) return;
+  kick_pending_ = true;
+  kick_ = std::make_unique<grpc::Alarm>();  // the last one has fired: it may go
+  kick_->Set(queue_.get(), std::chrono::system_clock::now(), &kick_event_);
+}
+
 void SessionQueue::BackgroundLoop() {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       // An engine between two of its polls keeps the queue: taking it back each round would
       // cost the very switches polling saves. So wait until none has polled for kQuiet.
+      absl::Duration wait = kQuiet;
       while (!drained_ && (polling_ || absl::Now() - last_engine_poll_ < kQuiet)) {
-        mu_.AwaitWithTimeout(absl::Condition(&drained_), kQuiet);
+        mu_.AwaitWithTimeout(absl::Condition(&drained_), wait);
+        wait = std::min(2 * wait, kQuietMax);
       }
       if (drained_) return;
       polling_ = true;

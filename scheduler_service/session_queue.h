@@ -17,6 +17,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "grpcpp/alarm.h"
 #include "grpcpp/completion_queue.h"
 #include "scheduler_service/access_policy.h"
 #include "scheduler_service/worker_pool.h"
@@ -43,9 +44,13 @@ class SessionQueue final : public MessagePump {
   bool TryAcquire() override;
   void PollOnce(absl::Time deadline) override;
   void Release() override;
+  void Kick() override;
 
-  // How long no engine must have polled before the background thread takes the queue.
+  // How long no engine must have polled before the background thread takes the queue. It looks
+  // after kQuiet, then less and less often (up to kQuietMax) while engines keep polling, so a
+  // long job wakes it a few times a second, not a hundred.
   static constexpr absl::Duration kQuiet = absl::Milliseconds(10);
+  static constexpr absl::Duration kQuietMax = absl::Milliseconds(200);
 
  private:
   // Offers the next call to a new session.
@@ -74,6 +79,11 @@ class SessionQueue final : public MessagePump {
   // Accepted calls not over yet: the queue may shut down only at none, since a call that is not
   // over still starts operations on it (its Finish, after the server cancelled it).
   int open_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  // A kick is an alarm due at once; one at a time, and none once the queue is shutting down.
+  std::unique_ptr<grpc::Alarm> kick_ ABSL_GUARDED_BY(mu_);
+  bool kick_pending_ ABSL_GUARDED_BY(mu_) = false;
+  // The kick's tag: an event of no session.
+  WorkerSession::Event kick_event_;
   absl::Time last_engine_poll_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

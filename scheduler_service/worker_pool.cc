@@ -215,8 +215,10 @@ void WorkerPool::PumpReleased() {
 
 template <typename Settled>
 void WorkerPool::AwaitPolling(Settled& settled, absl::Time deadline) {
-  // Bounds a poll, so an interrupt flag set without a message is seen within it.
-  constexpr absl::Duration kPollSlice = absl::Milliseconds(10);
+  // A safety net only: an interrupt comes with Wake, which kicks the poll or wakes the sleep,
+  // and a released pump wakes the sleep. Short slices would wake a job whose workers are slow
+  // ~100 times a second for nothing.
+  constexpr absl::Duration kPollSlice = absl::Seconds(1);
   while (!settled()) {
     const absl::Time now = absl::Now();
     if (now >= deadline) return;
@@ -351,7 +353,8 @@ int WorkerPool::IdleCount(const absl::flat_hash_set<std::string>& exclude) const
 
 void WorkerPool::Wake() {
   absl::MutexLock lock(&mu_);
-  ++wake_epoch_;  // releasing the mutex re-evaluates every waiter's condition
+  ++wake_epoch_;                        // releasing the mutex re-evaluates every waiter's condition
+  if (pump_ != nullptr) pump_->Kick();  // ... and a waiter polling the pump looks again
 }
 
 int64_t WorkerPool::ChangeEpoch() const {

@@ -33,6 +33,9 @@ class MessagePump {
   // With the right: handles at most one arrival, waiting for it until `deadline`.
   virtual void PollOnce(absl::Time deadline) = 0;
   virtual void Release() = 0;
+  // Makes the thread in PollOnce return soon even with nothing arrived (WorkerPool::Wake: an
+  // interrupt flag was set), so polls need no short slices to see one.
+  virtual void Kick() = 0;
 };
 
 class WorkerPool {
@@ -115,7 +118,7 @@ class WorkerPool {
   // Idle workers outside `exclude`: those ClaimIdle would hand out.
   int IdleCount(const absl::flat_hash_set<std::string>& exclude = {}) const;
 
-  // Re-evaluates waits, e.g. after an interrupt flag was set.
+  // Re-evaluates waits, e.g. after an interrupt flag was set (a wait polling the pump is kicked).
   void Wake();
 
   // --- For the job dispatcher. ---

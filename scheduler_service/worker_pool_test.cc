@@ -122,6 +122,10 @@ class FakePump final : public MessagePump {
     absl::MutexLock lock(&mu_);
     held_ = false;
   }
+  void Kick() override {
+    absl::MutexLock lock(&mu_);
+    ++kicks_;
+  }
   void Queue(int64_t sequence) {
     absl::MutexLock lock(&mu_);
     queued_.push_back(sequence);
@@ -129,6 +133,10 @@ class FakePump final : public MessagePump {
   void Take() {
     absl::MutexLock lock(&mu_);
     held_ = true;
+  }
+  int kicks() {
+    absl::MutexLock lock(&mu_);
+    return kicks_;
   }
   std::vector<std::thread::id> polled_by() {
     absl::MutexLock lock(&mu_);
@@ -143,6 +151,7 @@ class FakePump final : public MessagePump {
   bool held_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<int64_t> queued_ ABSL_GUARDED_BY(mu_);
   std::vector<std::thread::id> polled_by_ ABSL_GUARDED_BY(mu_);
+  int kicks_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // One worker claimed by job-1, and a pump that delivers its partials.
@@ -197,19 +206,22 @@ TEST_F(WorkerPoolWithPump, AWaitPollsThePumpItselfOrSleepsUntilItIsReleased) {
   EXPECT_TRUE(done.load());
 }
 
-// A wait that polls a pump with nothing to deliver still sees its interrupt flag.
+// A wait that polls a pump with nothing to deliver still sees its interrupt flag (set, as the job
+// manager does, with a Wake, which kicks the pump).
 TEST_F(WorkerPoolWithPump, APollingWaitSeesItsInterrupt) {
   pool.ExpectReplies(ids, 1);
   std::atomic<bool> interrupt = false;
   std::thread interrupter([&] {
     absl::SleepFor(absl::Milliseconds(30));
     interrupt = true;
+    pool.Wake();
   });
   std::vector<core::Partial> partials(1);
   WorkerPool::WaitOutcome outcome =
       pool.AwaitPartials("job-1", 1, ids, partials, absl::Now() + absl::Seconds(30), &interrupt);
   interrupter.join();
   EXPECT_EQ(outcome.result, WorkerPool::WaitResult::kInterrupted);
+  EXPECT_EQ(pump.kicks(), 1) << "Wake must kick a poll, which has no short slices";
 }
 
 }  // namespace
