@@ -82,7 +82,8 @@ void AddPredictLasso(CLI::App* predict, int* exit_code) {
                    "LIBSVM rows, or a MatrixMarket matrix (.mmt/.mtx) with --labels; the labels "
                    "are only compared with the predictions")
       ->required();
-  lasso->add_option("--labels", flags->labels, "labels of a MatrixMarket --data, one per line");
+  lasso->add_option("--labels", flags->labels,
+                    "labels of a MatrixMarket --data: a MatrixMarket vector, one value per row");
   lasso->add_option("--out", flags->out, "write the predictions here instead of stdout");
   lasso->add_flag("--json", flags->json, "with --out: print the fit as one line of JSON");
   lasso->callback([flags, exit_code] { *exit_code = RunPredictLasso(*flags); });
