@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <utility>
 
 #include "absl/time/clock.h"
@@ -60,6 +62,11 @@ void SessionQueue::Offer() {
 }
 
 void SessionQueue::Handle(void* tag, bool ok) {
+  // The sessions' reactions rely on running one at a time: checked, not only stated.
+  if (poller_.load(std::memory_order_relaxed) != std::this_thread::get_id()) {
+    spdlog::critical("event=session_queue_polled_without_the_right");
+    std::abort();
+  }
   auto* event = static_cast<WorkerSession::Event*>(tag);
   if (event == &kick_event_) {  // its work is done: the poller has returned
     absl::MutexLock lock(&mu_);
@@ -86,6 +93,7 @@ bool SessionQueue::TryAcquire() {
     return false;
   }
   polling_ = true;
+  poller_.store(std::this_thread::get_id(), std::memory_order_relaxed);
   return true;
 }
 
@@ -114,6 +122,7 @@ void SessionQueue::Release() {
   {
     absl::MutexLock lock(&mu_);
     polling_ = false;
+    poller_.store(std::thread::id(), std::memory_order_relaxed);
     // The background poller leaves the queue alone for kQuiet from now on: an engine polled,
     // or asked for the queue while the background poller had it.
     last_engine_poll_ = absl::Now();
@@ -144,6 +153,7 @@ void SessionQueue::BackgroundLoop() {
       }
       if (drained_) return;
       polling_ = true;
+      poller_.store(std::this_thread::get_id(), std::memory_order_relaxed);
     }
     bool open = true;
     while (open && !wanted_.load(std::memory_order_relaxed)) {

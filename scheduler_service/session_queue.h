@@ -71,6 +71,8 @@ class SessionQueue final : public MessagePump {
   std::thread background_;
   // Set by a waiter that found the queue taken; read by the background poller between events.
   std::atomic<bool> wanted_ = false;
+  // The thread with the right to poll (none while nobody has it): Handle checks it is the caller.
+  std::atomic<std::thread::id> poller_;
 
   absl::Mutex mu_;
   bool polling_ ABSL_GUARDED_BY(mu_) = false;  // someone has the right to poll
