@@ -63,32 +63,30 @@ int ExitCodeFor(const v1::JobStatus& status) {
 }
 
 absl::Status WriteSummary(const std::string& path, const nlohmann::json& summary) {
-  std::ofstream out(path, std::ios::trunc);
-  if (!out) return WriteError(path, errno);
-  out << summary.dump(2) << "\n";
-  out.close();
-  if (!out) return WriteError(path, errno);
-  return absl::OkStatus();
+  return WriteFileReplacing(path, summary.dump(2) + "\n");
 }
 
 // The result files must be writable before a job runs (or is followed), not found unwritable
 // once its result is ready. For an app whose model is several files --model-out is a prefix, not
 // a file; for `watch` the app is not known yet, and the prefix check (the directory only) is the
 // one that holds for every app.
-absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix) {
-  if (!files.model_out.empty()) {
-    if (absl::Status status = CheckCanWrite("--model-out", files.model_out, model_is_prefix);
-        !status.ok()) {
-      return status;
-    }
+// With the job's spec (run, submit), none of them may be one of its input files either.
+absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix,
+                              const core::JobSpec* spec = nullptr) {
+  auto check = [&](absl::string_view flag, const std::string& path, bool is_prefix) {
+    if (path.empty()) return absl::OkStatus();
+    if (absl::Status status = CheckCanWrite(flag, path, is_prefix); !status.ok()) return status;
+    if (spec == nullptr || is_prefix) return absl::OkStatus();
+    return CheckNotAnInput(flag, path,
+                           {{"--data", spec->data_path},
+                            {"--test", spec->test_path},
+                            {"--labels", spec->labels_path}});
+  };
+  if (absl::Status status = check("--model-out", files.model_out, model_is_prefix); !status.ok()) {
+    return status;
   }
-  if (!files.plot_svg.empty()) {
-    if (absl::Status status = CheckCanWrite("--plot", files.plot_svg, false); !status.ok()) {
-      return status;
-    }
-  }
-  if (files.summary_json.empty()) return absl::OkStatus();
-  return CheckCanWrite("--summary-json", files.summary_json, false);
+  if (absl::Status status = check("--plot", files.plot_svg, false); !status.ok()) return status;
+  return check("--summary-json", files.summary_json, false);
 }
 
 // Downloads the model next to `model_out` and puts its files in place; errors name the user's
@@ -253,7 +251,8 @@ std::string DefaultModelOut(const std::string& app, const std::string& stem) {
 }
 
 int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOptions& output) {
-  if (absl::Status status = CheckResultFiles(files, apps::ModelOutputOf(spec.app).is_prefix());
+  if (absl::Status status =
+          CheckResultFiles(files, apps::ModelOutputOf(spec.app).is_prefix(), &spec);
       !status.ok()) {
     return Fail(status);
   }
@@ -286,7 +285,8 @@ int RunLocal(const core::JobSpec& spec, const ResultFiles& files, const OutputOp
 int Submit(const Endpoint& server, core::JobSpec spec, bool watch, bool upload,
            const ResultFiles& files, const OutputOptions& output) {
   if (watch) {
-    if (absl::Status status = CheckResultFiles(files, apps::ModelOutputOf(spec.app).is_prefix());
+    if (absl::Status status =
+            CheckResultFiles(files, apps::ModelOutputOf(spec.app).is_prefix(), &spec);
         !status.ok()) {
       return Fail(status);
     }

@@ -176,6 +176,8 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       if (!mf_test_out->empty()) {
         written["test_out"] = *mf_test_out;
         written["test_ratings"] = problem->test.size();
+      } else {
+        written["dropped_test_ratings"] = problem->test.size();
       }
       std::cout << written.dump() << "\n";
     } else {

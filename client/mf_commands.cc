@@ -5,6 +5,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 #include "absl/strings/str_format.h"
 #include "apps/mf/mf_model.h"
@@ -36,11 +37,20 @@ constexpr const char* kModelHelp =
     "model prefix as given to --model-out (reads PREFIX-global.txt, PREFIX-W.txt, PREFIX-H.txt)";
 
 int RunPredict(const PredictFlags& flags) {
+  if (flags.json && flags.out.empty()) {
+    return Fail(absl::InvalidArgumentError(
+        "--json prints the counts on stdout, where the predictions go without --out: give --out"));
+  }
   absl::StatusOr<mf::MfModel> model = mf::LoadMfModel(flags.model);
   if (!model.ok()) return Fail(model.status());
   if (!flags.out.empty()) {
-    if (absl::Status status = CheckCanWrite("--out", flags.out, false); !status.ok()) {
-      return Fail(status);
+    for (absl::Status status : {CheckCanWrite("--out", flags.out, false),
+                                CheckNotAnInput("--out", flags.out,
+                                                {{"--pairs", flags.pairs},
+                                                 {"--model", flags.model + "-global.txt"},
+                                                 {"--model", flags.model + "-W.txt"},
+                                                 {"--model", flags.model + "-H.txt"}})}) {
+      if (!status.ok()) return Fail(status);
     }
   }
   // --out is opened only once every pair has been read: a bad pairs file leaves an existing
@@ -50,13 +60,14 @@ int RunPredict(const PredictFlags& flags) {
   absl::StatusOr<mf::PredictCounts> counts = mf::PredictPairs(*model, flags.pairs, out);
   if (!counts.ok()) return Fail(counts.status());
   if (!flags.out.empty()) {
-    std::ofstream file(flags.out, std::ios::trunc);
-    file << predictions.view();
-    file.close();
-    if (!file) return Fail(WriteError(flags.out, errno));
+    const std::string_view text = predictions.view();
+    if (absl::Status status = WriteFileReplacing(flags.out, {text.data(), text.size()});
+        !status.ok()) {
+      return Fail(status);
+    }
   }
   // The predictions may be on stdout: the counts go to stderr (or stdout as JSON with --out).
-  if (flags.json && !flags.out.empty()) {
+  if (flags.json) {
     std::cout << nlohmann::json{{"out", flags.out},
                                 {"pairs", counts->pairs},
                                 {"unknown_users", counts->unknown_users},

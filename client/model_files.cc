@@ -167,6 +167,39 @@ std::string SummaryJsonHelp(const apps::AppDefinition* app, ModelOutDefault by_d
   return help;
 }
 
+absl::Status CheckNotAnInput(
+    absl::string_view flag, const std::string& path,
+    std::initializer_list<std::pair<absl::string_view, std::string>> inputs) {
+  for (const auto& [input_flag, input] : inputs) {
+    std::error_code error;
+    if (input.empty() || !std::filesystem::equivalent(path, input, error) || error) continue;
+    return absl::InvalidArgumentError(absl::StrCat(flag, " '", path, "' is the same file as ",
+                                                   input_flag, " '", input,
+                                                   "': writing it would replace what is read"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteFileReplacing(const std::string& path, absl::string_view text) {
+  const std::string temporary = absl::StrCat(path, ".tmp-", getpid());
+  std::ofstream out(temporary, std::ios::trunc | std::ios::binary);
+  if (!out) return WriteError(path, errno);
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
+  out.close();
+  if (!out) {
+    const int os_error = errno;
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return WriteError(path, os_error);
+  }
+  if (absl::Status status = Rename(temporary, path); !status.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+    return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status WriteError(const std::string& path, int os_error) {
   return WriteError(path, std::strerror(os_error));
 }

@@ -4,8 +4,10 @@
 // that a mistyped directory does not cost the result.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -23,6 +25,17 @@ absl::StatusOr<std::vector<std::string>> PlaceModelFiles(const std::string& app,
 // Fails, naming `flag` and `path`, when a file could not be created at `path`: its directory is
 // missing or not writable, or (unless `path` is a prefix of file names) `path` is a directory.
 absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool is_prefix);
+
+// Fails, naming both flags, when `path` is the same file as one of `inputs` ({flag, path}; empty
+// paths and files that do not exist yet are passed over): writing it would silently replace the
+// data or model the command reads.
+absl::Status CheckNotAnInput(
+    absl::string_view flag, const std::string& path,
+    std::initializer_list<std::pair<absl::string_view, std::string>> inputs);
+
+// Writes `text` to `path` through a temporary file in its directory, renamed over it once
+// complete: a write that fails part-way (disk full, a signal) leaves the old file as it was.
+absl::Status WriteFileReplacing(const std::string& path, absl::string_view text);
 
 // "cannot write '<path>': <reason>", with the reason from the OS (errno) or given.
 absl::Status WriteError(const std::string& path, int os_error);

@@ -1,5 +1,6 @@
 #include "client/model_files.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -104,6 +105,44 @@ TEST(SummaryJsonHelp, NamesTheFileRunWritesByDefault) {
 TEST(WriteError, NamesThePathAndTheOsReason) {
   EXPECT_EQ(WriteError("/x/m.txt", ENOENT).message(),
             "cannot write '/x/m.txt': No such file or directory");
+}
+
+// An output that names an input (itself, or through a link) is refused before anything is
+// written; other files, and outputs that do not exist yet, pass.
+TEST(CheckNotAnInput, RefusesAnOutputThatIsAnInputEvenThroughALink) {
+  const std::string dir = TestTempDir();
+  const std::string data = dir + "/data.libsvm";
+  std::ofstream(data) << "1 1:1\n";
+  const std::string link = dir + "/link.libsvm";
+  std::filesystem::remove(link);
+  std::filesystem::create_symlink(data, link);
+  EXPECT_THAT(std::string(CheckNotAnInput("--out", data, {{"--data", data}}).message()),
+              HasSubstr("--out '" + data + "' is the same file as --data"));
+  EXPECT_FALSE(CheckNotAnInput("--out", link, {{"--labels", ""}, {"--data", data}}).ok());
+  EXPECT_TRUE(CheckNotAnInput("--out", dir + "/new.txt", {{"--data", data}}).ok());
+  EXPECT_TRUE(CheckNotAnInput("--out", data, {{"--data", ""}, {"--model", dir}}).ok());
+}
+
+TEST(WriteFileReplacing, WritesAndOnFailureLeavesTheOldFileAndNoTemporary) {
+  const std::string dir = TestTempDir() + "/replacing";
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/out.txt";
+  ASSERT_TRUE(WriteFileReplacing(path, "first\n").ok());
+  ASSERT_TRUE(WriteFileReplacing(path, "second\n").ok());
+  std::ifstream in(path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "second\n");
+  // The rename over a non-empty directory fails: the directory stays, and so does nothing else.
+  const std::string blocked = dir + "/blocked";
+  std::filesystem::create_directories(blocked + "/inside");
+  EXPECT_THAT(std::string(WriteFileReplacing(blocked, "x").message()),
+              HasSubstr("cannot write '" + blocked + "'"));
+  EXPECT_TRUE(std::filesystem::is_directory(blocked + "/inside"));
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"blocked", "out.txt"}));
 }
 
 }  // namespace

@@ -67,6 +67,22 @@ PY
 import json, sys
 written = json.loads(sys.stdin.read())
 assert written["ratings"] + written["test_ratings"] == 200, written' || fail "generate mf --json"
+# predict never writes over what it reads, and --json without --out (the predictions on stdout)
+# is refused rather than ignored.
+printf '# strads lasso model\n1 0.5\n' > "$work/m.txt"
+printf '1 1:2\n0 2:1\n' > "$work/d.libsvm"
+cp "$work/d.libsvm" "$work/d-before.libsvm"
+expect 2 "--out '$work/d.libsvm' is the same file as --data" "$bin/strads" predict lasso \
+  --model "$work/m.txt" --data "$work/d.libsvm" --out "$work/d.libsvm"
+cmp -s "$work/d.libsvm" "$work/d-before.libsvm" || fail "predict lasso wrote over its --data"
+expect 2 "is the same file as --model" "$bin/strads" predict lasso --model "$work/m.txt" \
+  --data "$work/d.libsvm" --out "$work/m.txt"
+expect 2 "--json prints the fit on stdout" "$bin/strads" predict lasso --model "$work/m.txt" \
+  --data "$work/d.libsvm" --json
+expect 2 "is the same file as --data" "$bin/strads" run lasso --data "$work/d.libsvm" \
+  --model-out "$work/d.libsvm"
+cmp -s "$work/d.libsvm" "$work/d-before.libsvm" || fail "run lasso wrote over its --data"
+
 # Without --test-out the held-out share is dropped, and the summary says so (the count written
 # is then below --ratings).
 said=$("$bin/strads" generate mf --users 30 --items 20 --ratings 200 --out "$work/r.txt")

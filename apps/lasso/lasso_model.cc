@@ -1,6 +1,7 @@
 #include "apps/lasso/lasso_model.h"
 
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +51,11 @@ absl::StatusOr<LassoModel> ReadLassoModel(const std::string& path) {
                            absl::StrCat("intercept ", core::QuoteUserText(Std(line)),
                                         " is not a finite number"));
         }
+      }
+      int64_t features = 0;
+      if (absl::ConsumePrefix(&line, "# features ") && core::ParseInt(Std(line), &features) &&
+          features >= 0) {
+        model.declared_features = features;
       }
       continue;
     }
@@ -109,7 +115,7 @@ PredictionFit FitOfPredictions(std::span<const double> predictions,
     tss += (labels[i] - mean) * (labels[i] - mean);
   }
   fit.rmse = std::sqrt(rss / static_cast<double>(labels.size()));
-  fit.r_squared = tss > 0 ? 1 - rss / tss : 0;
+  fit.r_squared = tss > 0 ? 1 - rss / tss : std::numeric_limits<double>::quiet_NaN();
   return fit;
 }
 

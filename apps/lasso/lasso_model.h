@@ -13,8 +13,9 @@
 namespace strads::lasso {
 
 struct LassoModel {
-  double intercept = 0;           // "# intercept", 0 for a model without one
-  std::vector<int64_t> features;  // 0-based indices of the non-zero coefficients
+  double intercept = 0;            // "# intercept", 0 for a model without one
+  int64_t declared_features = -1;  // "# features": the training data's; -1 if not said
+  std::vector<int64_t> features;   // 0-based indices of the non-zero coefficients
   std::vector<double> coefficients;
 };
 
@@ -27,7 +28,7 @@ std::vector<double> PredictLasso(const LassoModel& model, const core::CscMatrix&
 
 struct PredictionFit {
   double rmse = 0;
-  double r_squared = 0;  // 1 - RSS / TSS; 0 when the labels are all equal and predicted exactly
+  double r_squared = 0;  // 1 - RSS / TSS; NaN (undefined) when the labels are all equal
 };
 PredictionFit FitOfPredictions(std::span<const double> predictions, std::span<const double> labels);
 

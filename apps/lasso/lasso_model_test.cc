@@ -22,6 +22,7 @@ TEST(LassoModel, ReadsInterceptAndCoefficientsAndPredictsWithThem) {
                                      "# strads lasso model\n"
                                      "# lambda 1.5\n"
                                      "# intercept 0.25\n"
+                                     "# features 9\n"
                                      "# format: <feature index, 1-based as in LIBSVM> ...\n"
                                      "1 2\n"
                                      "3 -1\n"
@@ -29,6 +30,7 @@ TEST(LassoModel, ReadsInterceptAndCoefficientsAndPredictsWithThem) {
   absl::StatusOr<LassoModel> model = ReadLassoModel(path);
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ(model->intercept, 0.25);
+  EXPECT_EQ(model->declared_features, 9);
   EXPECT_EQ(model->features, (std::vector<int64_t>{0, 2, 8}));
   EXPECT_EQ(model->coefficients, (std::vector<double>{2, -1, 100}));
 
@@ -48,6 +50,10 @@ TEST(LassoModel, ReadsInterceptAndCoefficientsAndPredictsWithThem) {
   EXPECT_DOUBLE_EQ(off.rmse, std::sqrt(1.0 / 3));
   // The labels. mean is -5/12: TSS = (11/3)^2 + (4/3)^2 + (7/3)^2 = 62/3; RSS = 1.
   EXPECT_NEAR(off.r_squared, 1 - 3.0 / 62, 1e-12);
+  // Constant labels: R^2 is undefined, however good or bad the predictions.
+  const std::vector<double> constant = {2.25, 2.25, 2.25};
+  EXPECT_TRUE(std::isnan(FitOfPredictions(constant, constant).r_squared));
+  EXPECT_TRUE(std::isnan(FitOfPredictions(predictions, constant).r_squared));
 }
 
 TEST(LassoModel, AModelWithoutInterceptPredictsFromZero) {
@@ -55,6 +61,7 @@ TEST(LassoModel, AModelWithoutInterceptPredictsFromZero) {
       ReadLassoModel(WriteFile("plain.txt", "# strads lasso model\n2 0.5\n"));
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ(model->intercept, 0);
+  EXPECT_EQ(model->declared_features, -1);
   absl::StatusOr<core::CscMatrix> x = core::CscFromTriplets(2, 2, {{1, 1, 4.0}});
   ASSERT_TRUE(x.ok());
   EXPECT_EQ(PredictLasso(*model, *x), (std::vector<double>{0.0, 2.0}));
