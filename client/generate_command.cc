@@ -9,6 +9,7 @@
 #include "client/commands.h"
 #include "core/command_line.h"
 #include "core/labeled_data.h"
+#include "core/row_sharding.h"
 #include "nlohmann/json.hpp"
 
 namespace strads::client {
@@ -76,31 +77,62 @@ void AddGenerateCommands(CLI::App* cli, int* exit_code) {
       ->capture_default_str()
       ->check(AtLeast<uint64_t>(0));
   lasso->add_option("--out", *lasso_out, "output LIBSVM file")->required();
+  auto lasso_test_out = std::make_shared<std::string>();
+  auto lasso_test_rows = std::make_shared<int64_t>(0);
+  lasso->add_option("--test-out", *lasso_test_out,
+                    "also write --test-rows more rows of the same planted model here (held-out "
+                    "data: another --seed plants another model)");
+  lasso->add_option("--test-rows", *lasso_test_rows, "rows for --test-out")
+      ->check(GreaterThan<int64_t>(0));
   auto lasso_json = std::make_shared<bool>(false);
   AddJsonFlag(lasso, lasso_json.get());
-  lasso->callback([lasso_options, lasso_kind, lasso_out, lasso_json, exit_code] {
+  lasso->callback([lasso_options, lasso_kind, lasso_out, lasso_test_out, lasso_test_rows,
+                   lasso_json, exit_code] {
+    if (lasso_test_out->empty() != (*lasso_test_rows == 0)) {
+      *exit_code = Fail(absl::InvalidArgumentError("--test-out and --test-rows go together"));
+      return;
+    }
     absl::Time start = absl::Now();
     lasso_options->kind = *lasso::ParseDesignKind(*lasso_kind);  // checked by the option
+    // The held-out rows are drawn with the others, from the same planted model, and split off.
+    const int64_t train_rows = lasso_options->samples;
+    lasso_options->samples += *lasso_test_rows;
     absl::StatusOr<lasso::LassoProblem> problem = lasso::GenerateLassoProblem(*lasso_options);
     absl::Status status = problem.status();
-    if (status.ok()) status = core::WriteLibsvmFile(*lasso_out, problem->data);
+    core::LabeledData train;
+    core::LabeledData test;
+    if (status.ok()) {
+      train = core::SliceRows(problem->data, {0, train_rows});
+      status = core::WriteLibsvmFile(*lasso_out, train);
+    }
+    if (status.ok() && *lasso_test_rows > 0) {
+      test = core::SliceRows(problem->data, {train_rows, lasso_options->samples});
+      status = core::WriteLibsvmFile(*lasso_test_out, test);
+    }
     if (!status.ok()) {
       *exit_code = Fail(status);
       return;
     }
     const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
-    const core::CscMatrix& x = problem->data.x;
+    const core::CscMatrix& x = train.x;
     if (*lasso_json) {
-      std::cout << nlohmann::json{{"out", *lasso_out},
-                                  {"samples", x.rows},
-                                  {"features", x.cols},
-                                  {"nnz", x.nnz()},
-                                  {"seconds", seconds}}
-                       .dump()
-                << "\n";
+      nlohmann::json written = {{"out", *lasso_out},
+                                {"samples", x.rows},
+                                {"features", x.cols},
+                                {"nnz", x.nnz()},
+                                {"seconds", seconds}};
+      if (*lasso_test_rows > 0) {
+        written["test_out"] = *lasso_test_out;
+        written["test_samples"] = test.x.rows;
+      }
+      std::cout << written.dump() << "\n";
     } else {
       std::cout << "wrote " << *lasso_out << ": " << x.rows << " samples, " << x.cols
-                << " features, " << x.nnz() << " non-zeros (" << seconds << " s)\n";
+                << " features, " << x.nnz() << " non-zeros";
+      if (*lasso_test_rows > 0) {
+        std::cout << "; " << *lasso_test_out << ": " << test.x.rows << " held-out samples";
+      }
+      std::cout << " (" << seconds << " s)\n";
     }
     *exit_code = 0;
   });

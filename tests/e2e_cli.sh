@@ -175,6 +175,19 @@ done
 grep -q '"nnz"' "$work/run.json" || fail "run summary"
 [ -s "$work/lasso-model.txt" ] || fail "run wrote no model"
 
+# Held-out rows of the same planted model (generate lasso --test-out) are predicted well by a
+# model trained on the others.
+"$bin/strads" generate lasso --kind onehot --samples 1500 --features 60 --test-rows 500 \
+  --test-out "$work/heldout.libsvm" --seed 3 --out "$work/onehot.libsvm" > /dev/null
+(cd "$work" && "$bin/strads" run lasso --data onehot.libsvm --intercept --workers 2 -q \
+  --model-out onehot-model.txt > /dev/null 2> run-err.txt) ||
+  fail "run lasso on onehot: $(cat "$work/run-err.txt")"
+"$bin/strads" predict lasso --model "$work/onehot-model.txt" --data "$work/heldout.libsvm" \
+  --out "$work/heldout-pred.txt" --json | python3 -c '
+import json, sys
+fit = json.loads(sys.stdin.read())
+assert fit["rows"] == 500 and fit["r_squared"] > 0.5, fit' || fail "held-out prediction"
+
 # predict lasso: the model's predictions on its training data give back the objective the job
 # reported, 1/2 RSS + lambda * sum |b_j| s_j, on data that is not centred (labels + 5, every
 # stored value + 1), with an intercept, and with --standardize, where the penalty is on the
