@@ -76,11 +76,20 @@ absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix,
   auto check = [&](absl::string_view flag, const std::string& path, bool is_prefix) {
     if (path.empty()) return absl::OkStatus();
     if (absl::Status status = CheckCanWrite(flag, path, is_prefix); !status.ok()) return status;
-    if (spec == nullptr || is_prefix) return absl::OkStatus();
-    return CheckNotAnInput(flag, path,
-                           {{"--data", spec->data_path},
-                            {"--test", spec->test_path},
-                            {"--labels", spec->labels_path}});
+    if (spec == nullptr) return absl::OkStatus();
+    auto not_an_input = [&](const std::string& file) {
+      return CheckNotAnInput(flag, file,
+                             {{"--data", spec->data_path},
+                              {"--test", spec->test_path},
+                              {"--labels", spec->labels_path}});
+    };
+    if (!is_prefix) return not_an_input(path);
+    for (const apps::ModelPart& part : apps::ModelOutputOf(spec->app).parts) {
+      if (absl::Status status = not_an_input(ModelPartFile(path, part)); !status.ok()) {
+        return status;
+      }
+    }
+    return absl::OkStatus();
   };
   if (absl::Status status = check("--model-out", files.model_out, model_is_prefix); !status.ok()) {
     return status;

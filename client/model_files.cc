@@ -31,7 +31,7 @@ absl::StatusOr<std::vector<std::string>> SplitTaggedModel(
   std::vector<std::string> paths;
   std::vector<std::ofstream> outs;
   for (const apps::ModelPart& part : parts) {
-    paths.push_back(absl::StrCat(prefix, "-", std::string(part.FileSuffix()), ".txt"));
+    paths.push_back(ModelPartFile(prefix, part));
     outs.emplace_back(paths.back() + ".part", std::ios::trunc);
     if (!outs.back()) return WriteError(paths.back(), errno);
   }
@@ -81,6 +81,10 @@ absl::StatusOr<std::vector<std::string>> PlaceModelFiles(const std::string& app,
   if (output.is_prefix()) return SplitTaggedModel(downloaded, model_out, output.parts);
   if (absl::Status status = Rename(downloaded, model_out); !status.ok()) return status;
   return std::vector<std::string>{model_out};
+}
+
+std::string ModelPartFile(const std::string& prefix, const apps::ModelPart& part) {
+  return absl::StrCat(prefix, "-", std::string(part.FileSuffix()), ".txt");
 }
 
 absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool is_prefix) {

@@ -22,6 +22,9 @@ absl::StatusOr<std::vector<std::string>> PlaceModelFiles(const std::string& app,
                                                          const std::string& downloaded,
                                                          const std::string& model_out);
 
+// The file of one part of a model written under a prefix (PREFIX-<part>.txt).
+std::string ModelPartFile(const std::string& prefix, const apps::ModelPart& part);
+
 // Fails, naming `flag` and `path`, when a file could not be created at `path`: its directory is
 // missing or not writable, or (unless `path` is a prefix of file names) `path` is a directory.
 absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool is_prefix);

@@ -82,6 +82,9 @@ expect 2 "--json prints the fit on stdout" "$bin/strads" predict lasso --model "
 expect 2 "is the same file as --data" "$bin/strads" run lasso --data "$work/d.libsvm" \
   --model-out "$work/d.libsvm"
 cmp -s "$work/d.libsvm" "$work/d-before.libsvm" || fail "run lasso wrote over its --data"
+"$bin/strads" generate mf --users 30 --items 20 --ratings 200 --out "$work/mf-W.txt" > /dev/null
+expect 2 "--model-out '$work/mf-W.txt' is the same file as --data" "$bin/strads" run mf \
+  --data "$work/mf-W.txt" --model-out "$work/mf"
 
 # Without --test-out the held-out share is dropped, and the summary says so (the count written
 # is then below --ratings).
