@@ -77,15 +77,13 @@ absl::Status CheckResultFiles(const ResultFiles& files, bool model_is_prefix,
     if (path.empty()) return absl::OkStatus();
     if (absl::Status status = CheckCanWrite(flag, path, is_prefix); !status.ok()) return status;
     if (spec == nullptr) return absl::OkStatus();
-    auto not_an_input = [&](const std::string& file) {
-      return CheckNotAnInput(flag, file,
-                             {{"--data", spec->data_path},
-                              {"--test", spec->test_path},
-                              {"--labels", spec->labels_path}});
-    };
-    if (!is_prefix) return not_an_input(path);
-    for (const apps::ModelPart& part : apps::ModelOutputOf(spec->app).parts) {
-      if (absl::Status status = not_an_input(ModelPartFile(path, part)); !status.ok()) {
+    const InputFiles inputs = {
+        {"--data", spec->data_path}, {"--test", spec->test_path}, {"--labels", spec->labels_path}};
+    if (!is_prefix) return CheckNotAnInput(flag, path, inputs);
+    // Each file the prefix becomes must not be an input either.
+    for (const auto& [part_flag, file] :
+         ModelPartInputs(flag, apps::ModelOutputOf(spec->app), path)) {
+      if (absl::Status status = CheckNotAnInput(part_flag, file, inputs); !status.ok()) {
         return status;
       }
     }

@@ -32,12 +32,11 @@ int RunPredictLasso(const PredictLassoFlags& flags) {
   absl::StatusOr<lasso::LassoModel> model = lasso::ReadLassoModel(flags.model);
   if (!model.ok()) return Fail(model.status());
   if (!flags.out.empty()) {
-    for (const absl::Status& status :
-         {CheckCanWrite("--out", flags.out, false),
-          CheckNotAnInput(
-              "--out", flags.out,
-              {{"--data", flags.data}, {"--labels", flags.labels}, {"--model", flags.model}})}) {
-      if (!status.ok()) return Fail(status);
+    if (absl::Status status = CheckOutputFile(
+            "--out", flags.out,
+            {{"--data", flags.data}, {"--labels", flags.labels}, {"--model", flags.model}});
+        !status.ok()) {
+      return Fail(status);
     }
   }
   if (absl::Status status = core::CheckLabeledDataPaths(flags.data, flags.labels); !status.ok()) {

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_format.h"
 #include "apps/mf/mf_model.h"
+#include "apps/registry.h"
 #include "client/commands.h"
 #include "client/lasso_commands.h"
 #include "client/model_files.h"
@@ -44,13 +45,10 @@ int RunPredict(const PredictFlags& flags) {
   absl::StatusOr<mf::MfModel> model = mf::LoadMfModel(flags.model);
   if (!model.ok()) return Fail(model.status());
   if (!flags.out.empty()) {
-    for (absl::Status status : {CheckCanWrite("--out", flags.out, false),
-                                CheckNotAnInput("--out", flags.out,
-                                                {{"--pairs", flags.pairs},
-                                                 {"--model", flags.model + "-global.txt"},
-                                                 {"--model", flags.model + "-W.txt"},
-                                                 {"--model", flags.model + "-H.txt"}})}) {
-      if (!status.ok()) return Fail(status);
+    InputFiles inputs = ModelPartInputs("--model", apps::ModelOutputOf("mf"), flags.model);
+    inputs.emplace_back("--pairs", flags.pairs);
+    if (absl::Status status = CheckOutputFile("--out", flags.out, inputs); !status.ok()) {
+      return Fail(status);
     }
   }
   // --out is opened only once every pair has been read: a bad pairs file leaves an existing

@@ -171,9 +171,8 @@ std::string SummaryJsonHelp(const apps::AppDefinition* app, ModelOutDefault by_d
   return help;
 }
 
-absl::Status CheckNotAnInput(
-    absl::string_view flag, const std::string& path,
-    std::initializer_list<std::pair<absl::string_view, std::string>> inputs) {
+absl::Status CheckNotAnInput(absl::string_view flag, const std::string& path,
+                             const InputFiles& inputs) {
   for (const auto& [input_flag, input] : inputs) {
     std::error_code error;
     if (input.empty() || !std::filesystem::equivalent(path, input, error) || error) continue;
@@ -182,6 +181,21 @@ absl::Status CheckNotAnInput(
                                                    "': writing it would replace what is read"));
   }
   return absl::OkStatus();
+}
+
+absl::Status CheckOutputFile(absl::string_view flag, const std::string& path,
+                             const InputFiles& inputs) {
+  if (absl::Status status = CheckCanWrite(flag, path, false); !status.ok()) return status;
+  return CheckNotAnInput(flag, path, inputs);
+}
+
+InputFiles ModelPartInputs(absl::string_view flag, const apps::ModelOutput& output,
+                           const std::string& prefix) {
+  InputFiles files;
+  for (const apps::ModelPart& part : output.parts) {
+    files.emplace_back(std::string(flag), ModelPartFile(prefix, part));
+  }
+  return files;
 }
 
 absl::Status WriteFileReplacing(const std::string& path, absl::string_view text) {

@@ -4,7 +4,6 @@
 // that a mistyped directory does not cost the result.
 #pragma once
 
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -29,12 +28,23 @@ std::string ModelPartFile(const std::string& prefix, const apps::ModelPart& part
 // missing or not writable, or (unless `path` is a prefix of file names) `path` is a directory.
 absl::Status CheckCanWrite(absl::string_view flag, const std::string& path, bool is_prefix);
 
-// Fails, naming both flags, when `path` is the same file as one of `inputs` ({flag, path}; empty
-// paths and files that do not exist yet are passed over): writing it would silently replace the
-// data or model the command reads.
-absl::Status CheckNotAnInput(
-    absl::string_view flag, const std::string& path,
-    std::initializer_list<std::pair<absl::string_view, std::string>> inputs);
+// The flags and paths of the files a command reads.
+using InputFiles = std::vector<std::pair<std::string, std::string>>;
+
+// Fails, naming both flags, when `path` is the same file as one of `inputs` (empty paths and
+// files that do not exist yet are passed over): writing it would silently replace the data or
+// model the command reads.
+absl::Status CheckNotAnInput(absl::string_view flag, const std::string& path,
+                             const InputFiles& inputs);
+
+// CheckCanWrite (a file, not a prefix) and CheckNotAnInput, for an output the user named.
+absl::Status CheckOutputFile(absl::string_view flag, const std::string& path,
+                             const InputFiles& inputs);
+
+// The files of a model written under `prefix` for an app whose model has `output.parts`, as
+// inputs of a command that reads it (flag `flag`).
+InputFiles ModelPartInputs(absl::string_view flag, const apps::ModelOutput& output,
+                           const std::string& prefix);
 
 // Writes `text` to `path` through a temporary file in its directory, renamed over it once
 // complete: a write that fails part-way (disk full, a signal) leaves the old file as it was.
